@@ -1,0 +1,80 @@
+/**
+ * Rules that decide, before or beside retrieval, what kind of message this is. They are lexical on
+ * purpose: they run offline in microseconds and never depend on a model that could itself be injected.
+ */
+
+/** Attempts to extract instructions, change the bot's role, or make it answer from invented rules. */
+const INJECTION: RegExp[] = [
+  /(忽略|无视|忘记|忘掉|不要理会|跳过).{0,12}(指令|规则|设定|限制|提示|要求|说明|约束)/,
+  /(系统|初始|隐藏|原始|内部|最开始|最初)(的)?(提示词?|指令|设定|说明|prompt)/,
+  /提示词|system\s*prompt|系统消息/i,
+  /你(收到|得到|被给予)的.{0,8}(指令|说明|提示|规则|设定)/,
+  /(扮演|假装你是|你现在是|从现在(起|开始)你|角色扮演)/,
+  /(没有|不受|解除|去掉|绕过).{0,4}(任何)?(限制|约束|审查|过滤)/,
+  /越狱|jailbreak|\bDAN\b|developer\s*mode|开发者模式|管理员(身份|模式|权限)|god\s*mode/i,
+  /(输出|打印|泄露|显示|告诉我|列出|给我|发我).{0,12}(配置|密钥|秘钥|api\s*key|环境变量|token|知识库文件|文件路径|源代码|模型名)/i,
+  /(假设|假定|假如|就当|姑且认为).{0,24}(规定|条款|文件|政策|第.{1,4}条).{0,30}(回答|引用|作答)/,
+  /\b(ignore|disregard|forget|override)\b.{0,30}\b(instructions?|rules|prompts?|guidelines|above|previous)\b/i,
+  /\b(reveal|print|show|output|repeat|dump|leak)\b.{0,40}\b(system|hidden|initial|full)\s*(prompt|instructions?|message|configuration|config)\b/i,
+  /\brepeat the (words|text) above\b|\byou are now\b|\bact as (an? )?(unrestricted|unfiltered|jailbroken)\b|\bpretend (to be|you are)\b/i,
+  /\bapi[\s_-]?keys?\b|\benvironment variables?\b/i,
+  /\[(system|developer|admin)\]|<\|im_start\|>|^#{2,}\s*(system|instruction)/im,
+];
+
+/** Explicit requests for a person or for professional work the bot must not do itself. */
+const HUMAN_REQUEST = /转人工|人工(客服|服务|坐席|咨询)|找(个)?(真)?人(工)?(聊|回答|处理)|真人(客服|回答)|\b(human|real person|agent|operator)\b.{0,20}\b(please|talk|speak|connect)|\b(talk|speak) to (a|an) (human|person|lawyer|attorney|agent)\b/i;
+const PROFESSIONAL_WORK: RegExp[] = [
+  /(帮|替|给)(我|我们).{0,16}(写|起草|撰写|准备|代写|出具|分析|看看|判断|评估|联系|介绍|推荐|对接|转给|转交|代理|打官司|起诉)/,
+  /(你|您)(能|可以|能不能|可不可以).{0,6}(帮|替|给|代理|代写|起草)/,
+  /(需要|想找|要找|请|联系|推荐).{0,8}(律师|代理机构|服务机构|代理人|代理师|专家|专业人士|专业机构|律师团队)(.{0,6})(介入|帮|代理|处理|维权|办理|吗|？|\?|$|。)/,
+  /(侵权|是否侵犯|会不会侵).{0,6}(分析|判定|比对|鉴定|意见|风险评估)/,
+  /投诉|举报/,
+  /\b(draft|write|prepare|file)\b.{0,30}\b(application|response|complaint|claim|lawsuit|opinion|contract)\b/i,
+  /\b(need|want|find|recommend|connect)\b.{0,20}\b(lawyer|attorney|agency|agent|firm|professional)\b/i,
+  /\b(infringement|freedom[- ]to[- ]operate) (opinion|analysis)\b/i,
+];
+
+/** "Does the policy support…?" — a question about the documents, even when it mentions hiring help. */
+const ASKS_ABOUT_POLICY = /(政策|文件|规定)(上|里|中)?.{0,4}(支持|鼓励|允许|提倡|怎么说|有没有|规定)|(支持|鼓励|允许)吗/;
+
+/** Words that place a message in the IP domain; user-dictionary words of the knowledge base count too. */
+const DOMAIN = /知识产权|起诉|诉讼|律师|审查意见|仿冒|仿造|假冒|337调查|专利|商标|版权|著作权|侵权|盗版|抢注|地理标志|商业秘密|新品种|集成电路|布图|品牌|代理机构|代理所|代理师|代理人|仲裁|调解|维权|质押|许可|转让|成果转化|技术秘密|剑网|淄市监知促字|\b(patents?|trademarks?|copyrights?|intellectual property|infring\w*|licens\w*|piracy|trade secrets?|ip)\b/i;
+
+const GREETING = /^(你好|您好|嗨|哈喽|hello|hi|hey|在吗|在不在|有人吗|help|帮助|使用说明|怎么用|你能做什么|你会什么|你是谁|你可以做什么|\/start|\/help|谢谢|多谢|感谢|thanks|thank you|好的|ok|收到|再见|拜拜|bye)/i;
+
+export type GuardVerdict = 'injection' | 'greeting' | 'escalate' | 'question';
+
+export interface GuardResult {
+  verdict: GuardVerdict;
+  /** Whether the message uses IP vocabulary at all. */
+  inDomain: boolean;
+  /** For `escalate`: the user asked for a person rather than professional work. */
+  humanRequested: boolean;
+}
+
+export function createGuard(domainWords: Iterable<string> = []) {
+  const extra = [...domainWords].filter((w) => w.length >= 2);
+  const inDomain = (text: string) => DOMAIN.test(text) || extra.some((w) => text.includes(w));
+
+  return function classify(text: string): GuardResult {
+    const domain = inDomain(text);
+    const humanRequested = HUMAN_REQUEST.test(text);
+    if (INJECTION.some((re) => re.test(text))) return { verdict: 'injection', inDomain: domain, humanRequested };
+    if (humanRequested) return { verdict: 'escalate', inDomain: domain, humanRequested };
+    if (domain && PROFESSIONAL_WORK.some((re) => re.test(text)) && !ASKS_ABOUT_POLICY.test(text)) return { verdict: 'escalate', inDomain: domain, humanRequested };
+    if (!domain && text.length <= 24 && GREETING.test(text.trim())) return { verdict: 'greeting', inDomain: domain, humanRequested };
+    return { verdict: 'question', inDomain: domain, humanRequested };
+  };
+}
+
+export type Guard = ReturnType<typeof createGuard>;
+
+/** Does the question ask for a figure (an amount, a period, a rate)? Policy opinions rarely state one. */
+export function asksForFigure(text: string): boolean {
+  return /多少|(?<!好)几(年|天|个月)|多长时间|多久|期限是|金额|比例|上限|下限|\bhow (much|many|long)\b/i.test(text);
+}
+
+/** Does a passage state a figure? */
+export function statesFigure(text: string): boolean {
+  return /\d|[一二三四五六七八九十百千万]+(年|个月|日|天|元|万元|%|倍)|百分之/.test(text);
+}

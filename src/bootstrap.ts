@@ -1,0 +1,12 @@
+import path from 'node:path';
+import type { Config } from './config.js';
+import { createConsult } from './consult.js';
+import { createGuard } from './answer/guard.js';
+import { KnowledgeBase } from './knowledge/knowledge-base.js';
+
+/** Opens the knowledge base (from its cache when unchanged) and wires the consultation pipeline. */
+export async function openConsultation(config: Pick<Config, 'knowledgeDir' | 'dataDir' | 'minConfidence'>) {
+  const kb = await KnowledgeBase.open({ knowledgeDir: config.knowledgeDir, cacheDir: path.join(config.dataDir, 'index') });
+  const consult = createConsult({ kb, guard: createGuard(kb.vocabulary), options: { minConfidence: config.minConfidence } });
+  return { kb, consult };
+}

@@ -1,0 +1,106 @@
+import path from 'node:path';
+import { z } from 'zod/v4';
+
+const optionalText = z
+  .string()
+  .trim()
+  .transform((s) => s || undefined)
+  .optional();
+const url = z.url({ message: 'expected a URL such as http://127.0.0.1:8000/v1' }).optional().or(z.literal('').transform(() => undefined));
+
+const schema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().default('127.0.0.1'),
+  DATA_DIR: z.string().default('./data'),
+  KNOWLEDGE_DIR: z.string().default('./knowledge'),
+  DATABASE_URL: optionalText.pipe(z.string().regex(/^postgres(ql)?:\/\//, 'expected postgres://user@host:port/db').optional()),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  MIN_CONFIDENCE: z.coerce.number().min(0).max(1).default(0.3),
+  TELEGRAM_BOT_TOKEN: optionalText,
+  TELEGRAM_MODE: z.enum(['polling', 'webhook']).default('polling'),
+  TELEGRAM_WEBHOOK_SECRET: optionalText,
+  TELEGRAM_API_ROOT: url,
+  FEISHU_APP_ID: optionalText,
+  FEISHU_APP_SECRET: optionalText,
+  FEISHU_MODE: z.enum(['ws', 'webhook']).default('ws'),
+  FEISHU_ENCRYPT_KEY: optionalText,
+  FEISHU_VERIFICATION_TOKEN: optionalText,
+  FEISHU_DOMAIN: z.string().default('feishu'),
+  LLM_BASE_URL: url,
+  LLM_API_KEY: optionalText,
+  LLM_MODEL: optionalText,
+  EMBEDDING_BASE_URL: url,
+  EMBEDDING_API_KEY: optionalText,
+  EMBEDDING_MODEL: optionalText,
+});
+
+export interface Config {
+  port: number;
+  host: string;
+  dataDir: string;
+  knowledgeDir: string;
+  databaseUrl?: string;
+  logLevel: string;
+  minConfidence: number;
+  telegram?: { token: string; mode: 'polling' | 'webhook'; webhookSecret?: string; apiRoot?: string };
+  feishu?: { appId: string; appSecret: string; mode: 'ws' | 'webhook'; encryptKey?: string; verificationToken?: string; domain: string };
+  llm?: { baseUrl: string; apiKey: string; model: string };
+  embedding?: { baseUrl: string; apiKey: string; model: string };
+}
+
+/** Raised with one line per bad variable, each naming it. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Validates the environment once; everything else receives the typed result. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${String(i.path[0])}: ${i.message}`));
+  }
+  const e = parsed.data;
+  const problems: string[] = [];
+  const pair = (a: string, av: unknown, b: string, bv: unknown) => {
+    if (Boolean(av) !== Boolean(bv)) problems.push(`${av ? b : a}: required when ${av ? a : b} is set`);
+  };
+  pair('FEISHU_APP_ID', e.FEISHU_APP_ID, 'FEISHU_APP_SECRET', e.FEISHU_APP_SECRET);
+  pair('LLM_BASE_URL', e.LLM_BASE_URL, 'LLM_API_KEY', e.LLM_API_KEY);
+  pair('EMBEDDING_BASE_URL', e.EMBEDDING_BASE_URL, 'EMBEDDING_API_KEY', e.EMBEDDING_API_KEY);
+  if (e.TELEGRAM_BOT_TOKEN && e.TELEGRAM_MODE === 'webhook' && !e.TELEGRAM_WEBHOOK_SECRET) {
+    problems.push('TELEGRAM_WEBHOOK_SECRET: required when TELEGRAM_MODE=webhook (unverified webhooks are refused)');
+  }
+  if (e.TELEGRAM_WEBHOOK_SECRET && !/^[A-Za-z0-9_-]{1,256}$/.test(e.TELEGRAM_WEBHOOK_SECRET)) {
+    problems.push('TELEGRAM_WEBHOOK_SECRET: 1–256 characters from A-Z a-z 0-9 _ -');
+  }
+  if (e.FEISHU_APP_ID && e.FEISHU_MODE === 'webhook') {
+    if (!e.FEISHU_ENCRYPT_KEY) problems.push('FEISHU_ENCRYPT_KEY: required when FEISHU_MODE=webhook (unverified webhooks are refused)');
+    if (!e.FEISHU_VERIFICATION_TOKEN) problems.push('FEISHU_VERIFICATION_TOKEN: required when FEISHU_MODE=webhook');
+  }
+  if (e.TELEGRAM_API_ROOT?.endsWith('/')) problems.push('TELEGRAM_API_ROOT: remove the trailing /');
+  if (!['feishu', 'lark'].includes(e.FEISHU_DOMAIN) && !/^https?:\/\/[^/]+.*[^/]$/.test(e.FEISHU_DOMAIN)) {
+    problems.push('FEISHU_DOMAIN: expected feishu, lark or a base URL without a trailing /');
+  }
+  if (problems.length) throw new ConfigError(problems);
+
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    dataDir: path.resolve(e.DATA_DIR),
+    knowledgeDir: path.resolve(e.KNOWLEDGE_DIR),
+    databaseUrl: e.DATABASE_URL,
+    logLevel: e.LOG_LEVEL,
+    minConfidence: e.MIN_CONFIDENCE,
+    telegram: e.TELEGRAM_BOT_TOKEN ? { token: e.TELEGRAM_BOT_TOKEN, mode: e.TELEGRAM_MODE, webhookSecret: e.TELEGRAM_WEBHOOK_SECRET, apiRoot: e.TELEGRAM_API_ROOT } : undefined,
+    feishu:
+      e.FEISHU_APP_ID && e.FEISHU_APP_SECRET
+        ? { appId: e.FEISHU_APP_ID, appSecret: e.FEISHU_APP_SECRET, mode: e.FEISHU_MODE, encryptKey: e.FEISHU_ENCRYPT_KEY, verificationToken: e.FEISHU_VERIFICATION_TOKEN, domain: e.FEISHU_DOMAIN }
+        : undefined,
+    llm: e.LLM_BASE_URL && e.LLM_API_KEY ? { baseUrl: e.LLM_BASE_URL, apiKey: e.LLM_API_KEY, model: e.LLM_MODEL ?? 'gpt-4o-mini' } : undefined,
+    embedding:
+      e.EMBEDDING_BASE_URL && e.EMBEDDING_API_KEY ? { baseUrl: e.EMBEDDING_BASE_URL, apiKey: e.EMBEDDING_API_KEY, model: e.EMBEDDING_MODEL ?? 'text-embedding-3-small' } : undefined,
+  };
+}

@@ -1,0 +1,190 @@
+import { createHash } from 'node:crypto';
+import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Chunk, DocumentMeta, Passage } from '../types.js';
+import { Bm25Index, type Bm25Data } from './bm25.js';
+import { chunkDocument } from './chunk.js';
+import { HashingEmbedder, type Embedder } from './embedder.js';
+import { DICTIONARY_FILE, THESAURUS_FILE, listDocumentFiles, loadKnowledge, type LoadProblem } from './load.js';
+import { analyzeQuery, coverage, type AnalyzedQuery } from './query.js';
+import { Thesaurus } from './thesaurus.js';
+import { Tokenizer } from './tokenizer.js';
+import { VectorIndex } from './vector-index.js';
+
+/** Bump when chunking, tokenising or the cache layout changes, so old caches are rebuilt. */
+const INDEX_FORMAT = 3;
+/** Candidates taken from each retriever before fusion. */
+const CANDIDATES = 50;
+/** Reciprocal-rank-fusion constant; 60 is the usual value from the original paper. */
+const RRF_K = 60;
+
+export interface KnowledgeBaseOptions {
+  knowledgeDir: string;
+  /** Where the built index is cached; omit to build in memory every time. */
+  cacheDir?: string;
+  /** Defaults to the offline hashing embedder. */
+  embedder?: Embedder;
+}
+
+export interface Retrieval {
+  query: AnalyzedQuery;
+  passages: Passage[];
+}
+
+interface CacheFile {
+  format: number;
+  fingerprint: string;
+  documents: DocumentMeta[];
+  chunks: Chunk[];
+  problems: LoadProblem[];
+  bm25: Bm25Data;
+}
+
+/**
+ * The searchable knowledge: documents, their chunks, a BM25 index over jieba terms and an HNSW index over
+ * embeddings, fused by reciprocal rank. Built from the knowledge folder, cached on disk and rebuilt only
+ * when a file in the folder (or the embedder) changes.
+ */
+export class KnowledgeBase {
+  private readonly documentsById: Map<string, DocumentMeta>;
+
+  private constructor(
+    readonly documents: DocumentMeta[],
+    readonly chunks: Chunk[],
+    readonly problems: LoadProblem[],
+    private readonly bm25: Bm25Index,
+    private readonly vectors: VectorIndex,
+    private readonly tokenizer: Tokenizer,
+    private readonly thesaurus: Thesaurus,
+    private readonly embedder: Embedder,
+    /** Words of the user dictionary: the domain's own vocabulary. */
+    readonly vocabulary: string[],
+    /** How the index came to be: built now, or read from the cache. */
+    readonly origin: { source: 'built' | 'cache'; ms: number; fingerprint: string },
+  ) {
+    this.documentsById = new Map(documents.map((d) => [d.id, d]));
+  }
+
+  static async open(options: KnowledgeBaseOptions): Promise<KnowledgeBase> {
+    const started = performance.now();
+    const { knowledgeDir } = options;
+    const dictionary = await readOptional(path.join(knowledgeDir, DICTIONARY_FILE));
+    const thesaurus = Thesaurus.parse(await readOptional(path.join(knowledgeDir, THESAURUS_FILE)));
+    const tokenizer = new Tokenizer(dictionary);
+    const embedder = options.embedder ?? new HashingEmbedder((t) => tokenizer.terms(t));
+    const fingerprint = await fingerprintOf(knowledgeDir, embedder.id);
+
+    const cacheDir = options.cacheDir ? path.join(options.cacheDir, fingerprint.slice(0, 16)) : undefined;
+    if (cacheDir) {
+      const cached = await readCache(cacheDir, fingerprint, embedder.dimensions);
+      if (cached) {
+        return new KnowledgeBase(cached.file.documents, cached.file.chunks, cached.file.problems, Bm25Index.fromJSON(cached.file.bm25), cached.vectors, tokenizer, thesaurus, embedder, vocabularyOf(dictionary), {
+          source: 'cache',
+          ms: performance.now() - started,
+          fingerprint,
+        });
+      }
+    }
+
+    const { documents, problems } = await loadKnowledge(knowledgeDir);
+    const chunks = documents.flatMap(chunkDocument);
+    const metaById = new Map(documents.map((d) => [d.meta.id, d.meta]));
+    const bm25 = Bm25Index.build(chunks.map((c) => tokenizer.terms(indexText(c, metaById.get(c.documentId)!))));
+    const vectors = VectorIndex.build(await embedder.embed(chunks.map((c) => `${c.heading}\n${c.text}`)), embedder.dimensions);
+    const metas = documents.map((d) => d.meta);
+    if (options.cacheDir && cacheDir) {
+      await writeCache(options.cacheDir, cacheDir, { format: INDEX_FORMAT, fingerprint, documents: metas, chunks, problems, bm25: bm25.toJSON() }, vectors);
+    }
+    return new KnowledgeBase(metas, chunks, problems, bm25, vectors, tokenizer, thesaurus, embedder, vocabularyOf(dictionary), { source: 'built', ms: performance.now() - started, fingerprint });
+  }
+
+  document(id: string): DocumentMeta | undefined {
+    return this.documentsById.get(id);
+  }
+
+  analyze(question: string): AnalyzedQuery {
+    return analyzeQuery(question, this.tokenizer, this.thesaurus, (t) => this.bm25.idf(t));
+  }
+
+  /** The best `limit` passages for a question, fused from BM25 and vector search, best first. */
+  async retrieve(question: string, limit = 5): Promise<Retrieval> {
+    const query = this.analyze(question);
+    const [vector] = await this.embedder.embed([query.expanded]);
+    const lexical = this.bm25.search(query.terms, CANDIDATES);
+    const dense = vector ? this.vectors.search(vector, CANDIDATES) : [];
+    const fused = new Map<number, number>();
+    lexical.forEach((h, rank) => fused.set(h.index, (fused.get(h.index) ?? 0) + 1 / (RRF_K + rank + 1)));
+    dense.forEach((h, rank) => {
+      if (h.similarity > 0) fused.set(h.index, (fused.get(h.index) ?? 0) + 1 / (RRF_K + rank + 1));
+    });
+    const passages = [...fused]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, limit)
+      .map(([index, score]) => {
+        const chunk = this.chunks[index]!;
+        return { chunk, score, coverage: coverage(query.groups, searchableText(chunk)) };
+      });
+    return { query, passages };
+  }
+}
+
+/** What BM25 indexes for a chunk: heading twice (it names the topic), text, departments, and for the header the metadata. */
+function indexText(chunk: Chunk, meta: DocumentMeta): string {
+  const parts = [chunk.heading, chunk.heading, chunk.text, chunk.departments.join(' ')];
+  if (chunk.article === 'header') parts.push(`发文机关 联合印发 印发单位 ${meta.issuers.join(' ')} 文号 ${meta.docNumber ?? ''} 发布日期 ${meta.issueDate}`);
+  return parts.join('\n');
+}
+
+/** The text coverage is measured against. */
+export function searchableText(chunk: Chunk): string {
+  return `${chunk.section}\n${chunk.text}\n${chunk.departments.join('、')}`;
+}
+
+function vocabularyOf(dictionary: string): string[] {
+  return dictionary
+    .split('\n')
+    .filter((l) => l.trim() && !l.startsWith('#'))
+    .map((l) => l.trim().split(/\s+/)[0]!);
+}
+
+async function readOptional(file: string): Promise<string> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return '';
+    throw err;
+  }
+}
+
+/** Hash of every file that shapes the index (documents, dictionary, thesaurus) and of the embedder. */
+async function fingerprintOf(dir: string, embedderId: string): Promise<string> {
+  const hash = createHash('sha256').update(`format:${INDEX_FORMAT}\nembedder:${embedderId}\n`);
+  for (const file of [...(await listDocumentFiles(dir)), DICTIONARY_FILE]) {
+    hash.update(`${file}\n`).update(await readOptional(path.join(dir, file))).update('\n');
+  }
+  return hash.digest('hex');
+}
+
+async function readCache(dir: string, fingerprint: string, dimensions: number): Promise<{ file: CacheFile; vectors: VectorIndex } | undefined> {
+  try {
+    const file = JSON.parse(await readFile(path.join(dir, 'index.json'), 'utf8')) as CacheFile;
+    if (file.format !== INDEX_FORMAT || file.fingerprint !== fingerprint) return undefined;
+    return { file, vectors: await VectorIndex.read(path.join(dir, 'vectors.hnsw'), dimensions, file.chunks.length) };
+  } catch {
+    return undefined; // missing or damaged cache: rebuild
+  }
+}
+
+/** Writes into a temporary folder and renames it, so a crash never leaves a half-written cache; drops older caches. */
+async function writeCache(root: string, dir: string, file: CacheFile, vectors: VectorIndex): Promise<void> {
+  const tmp = `${dir}.tmp-${process.pid}`;
+  await rm(tmp, { recursive: true, force: true });
+  await mkdir(tmp, { recursive: true });
+  await writeFile(path.join(tmp, 'index.json'), JSON.stringify(file));
+  await vectors.write(path.join(tmp, 'vectors.hnsw'));
+  await rm(dir, { recursive: true, force: true });
+  await rename(tmp, dir);
+  for (const entry of await readdir(root)) {
+    if (path.join(root, entry) !== dir && !entry.includes('.tmp-')) await rm(path.join(root, entry), { recursive: true, force: true });
+  }
+}
