@@ -1,4 +1,4 @@
-import { asksForFigure, statesFigure, type Guard } from './answer/guard.js';
+import { lacksAskedFigure, type Guard } from './answer/guard.js';
 import { cite, extractiveAnswer, selectPassages } from './answer/extractive.js';
 import { MESSAGES, detectLanguage } from './answer/messages.js';
 import { AppError } from './errors.js';
@@ -62,7 +62,7 @@ export function createConsult(deps: { kb: KnowledgeBase; guard: Guard; options?:
     if (!verdict.inDomain && confidence < options.minConfidence * 1.5) {
       return done({ ...fixed('out_of_scope', MESSAGES.outOfScope[language]), confidence: round(confidence) }, retrieval);
     }
-    if (!top || confidence < options.minConfidence || (asksForFigure(question) && !statesFigure(top.chunk.text))) {
+    if (!top || confidence < options.minConfidence || lacksAskedFigure(question, top.chunk.text)) {
       return done({ outcome: 'not_covered', answer: MESSAGES.notCovered[language], citations: [], confidence: round(confidence), escalation: { reason: 'not_covered' }, answerer: 'extractive' }, retrieval);
     }
 
@@ -93,7 +93,7 @@ export function validateQuestion(raw: unknown): string {
     .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\ufffd]/g, '')
     .replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '')
     .trim();
-  if (!text) throw new AppError('input_invalid', '问题是空的，请输入您想咨询的知识产权问题。');
+  if (!raw.trim()) throw new AppError('input_invalid', '问题是空的，请输入您想咨询的知识产权问题。');
   if (text.length > MAX_QUESTION_CHARS) {
     throw new AppError('input_invalid', `问题太长（${text.length} 字），请精简到 ${MAX_QUESTION_CHARS} 字以内。`);
   }

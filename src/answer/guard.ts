@@ -69,12 +69,25 @@ export function createGuard(domainWords: Iterable<string> = []) {
 
 export type Guard = ReturnType<typeof createGuard>;
 
-/** Does the question ask for a figure (an amount, a period, a rate)? Policy opinions rarely state one. */
-export function asksForFigure(text: string): boolean {
-  return /多少|(?<!好)几(年|天|个月)|多长时间|多久|期限是|金额|比例|上限|下限|\bhow (much|many|long)\b/i.test(text);
-}
+/**
+ * Figures a question may ask for, each with what a passage must state to answer it. Policy opinions seldom
+ * state fees, periods or rates; a passage without the asked-for kind of figure cannot answer, however well
+ * its words match. A date (2023年11月9日) is not a period.
+ */
+const FIGURES: { asks: RegExp; states: RegExp }[] = [
+  {
+    asks: /多少年|(?<!好)几年|多久|多长时间|多长|期限|周期|有效期|保护期|\bhow long\b/i,
+    states: /(?<!\d)\d{1,3}\s*(个)?(年|月|日|天|工作日)|[一二三四五六七八九十百两]+(个)?(年|月|日|天|工作日)(内|以内|之内|为限)|\d+\s*(years?|months?|days?)/,
+  },
+  {
+    asks: /多少钱|费用(是|要|大概)?多少|多少费用|官费|收费标准|金额|多少元|(奖励|补贴|资助|减缴)(了)?多少|比例|上限|下限|\bhow much\b|\bfees?\b|\bcost\b/i,
+    states: /\d\s*(元|万元|%|％)|百分之|[一二三四五六七八九十百千万]+(元|万元)/,
+  },
+  { asks: /多少(个|件|项|家|名|次)|数量(是|有|要求)|\bhow many\b/i, states: /\d|[一二三四五六七八九十百千万]+(个|件|项|家|名|次)/ },
+];
 
-/** Does a passage state a figure? */
-export function statesFigure(text: string): boolean {
-  return /\d|[一二三四五六七八九十百千万]+(年|个月|日|天|元|万元|%|倍)|百分之/.test(text);
+/** The question asks for a kind of figure that the passage does not state. */
+export function lacksAskedFigure(question: string, passage: string): boolean {
+  const figure = FIGURES.find((f) => f.asks.test(question));
+  return figure !== undefined && !figure.states.test(passage);
 }

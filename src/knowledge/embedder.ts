@@ -5,6 +5,8 @@ export interface Embedder {
   /** Identifies the model and its settings; a different id means the index must be rebuilt. */
   readonly id: string;
   readonly dimensions: number;
+  /** Weight of this embedder's ranking against BM25's (1) when the two are fused. */
+  readonly fusionWeight: number;
   /** One unit-length vector per text, in order. */
   embed(texts: string[]): Promise<Float32Array[]>;
 }
@@ -21,6 +23,11 @@ export type WordSplitter = (text: string) => string[];
  */
 export class HashingEmbedder implements Embedder {
   readonly id: string;
+  /**
+   * Hashed words and bigrams know no meaning, only surface form, so their ranking mostly breaks BM25's ties
+   * and rescues words BM25 splits differently. 0.2 was best on eval/questions.jsonl (hit@1 0.90 vs 0.82 at 1.0).
+   */
+  readonly fusionWeight = 0.2;
 
   constructor(
     private readonly words: WordSplitter,

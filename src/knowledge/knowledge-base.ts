@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Chunk, DocumentMeta, Passage } from '../types.js';
 import { Bm25Index, type Bm25Data } from './bm25.js';
 import { chunkDocument } from './chunk.js';
@@ -11,12 +12,15 @@ import { Thesaurus } from './thesaurus.js';
 import { Tokenizer } from './tokenizer.js';
 import { VectorIndex } from './vector-index.js';
 
-/** Bump when chunking, tokenising or the cache layout changes, so old caches are rebuilt. */
+/** Bump when the cache layout changes. */
 const INDEX_FORMAT = 3;
+const CODE_DIR = path.dirname(fileURLToPath(import.meta.url));
 /** Candidates taken from each retriever before fusion. */
 const CANDIDATES = 50;
 /** Reciprocal-rank-fusion constant; 60 is the usual value from the original paper. */
 const RRF_K = 60;
+/** Weight of the BM25 ranking in the fusion; the dense ranking weighs what its embedder declares. */
+const LEXICAL_WEIGHT = 1;
 
 export interface KnowledgeBaseOptions {
   knowledgeDir: string;
@@ -45,57 +49,65 @@ interface CacheFile {
  * embeddings, fused by reciprocal rank. Built from the knowledge folder, cached on disk and rebuilt only
  * when a file in the folder (or the embedder) changes.
  */
+/** What building produces and the cache stores. */
+interface Index {
+  documents: DocumentMeta[];
+  chunks: Chunk[];
+  problems: LoadProblem[];
+  bm25: Bm25Index;
+  vectors: VectorIndex;
+}
+
+/** What reads queries: rebuilt from the knowledge folder on every open (cheap), never cached. */
+interface QueryTools {
+  tokenizer: Tokenizer;
+  thesaurus: Thesaurus;
+  embedder: Embedder;
+}
+
 export class KnowledgeBase {
+  readonly documents: DocumentMeta[];
+  readonly chunks: Chunk[];
+  /** Files (documents, thesaurus) that could not be read; reported, never silently skipped. */
+  readonly problems: LoadProblem[];
+  /** Words of the user dictionary: the domain's own vocabulary. */
+  readonly vocabulary: string[];
   private readonly documentsById: Map<string, DocumentMeta>;
 
   private constructor(
-    readonly documents: DocumentMeta[],
-    readonly chunks: Chunk[],
-    readonly problems: LoadProblem[],
-    private readonly bm25: Bm25Index,
-    private readonly vectors: VectorIndex,
-    private readonly tokenizer: Tokenizer,
-    private readonly thesaurus: Thesaurus,
-    private readonly embedder: Embedder,
-    /** Words of the user dictionary: the domain's own vocabulary. */
-    readonly vocabulary: string[],
+    private readonly index: Index,
+    private readonly tools: QueryTools,
+    dictionary: string,
     /** How the index came to be: built now, or read from the cache. */
     readonly origin: { source: 'built' | 'cache'; ms: number; fingerprint: string },
   ) {
-    this.documentsById = new Map(documents.map((d) => [d.id, d]));
+    this.documents = index.documents;
+    this.chunks = index.chunks;
+    this.problems = [...index.problems, ...tools.thesaurus.problems.map((message) => ({ file: THESAURUS_FILE, message }))];
+    this.vocabulary = vocabularyOf(dictionary);
+    this.documentsById = new Map(index.documents.map((d) => [d.id, d]));
   }
 
   static async open(options: KnowledgeBaseOptions): Promise<KnowledgeBase> {
     const started = performance.now();
     const { knowledgeDir } = options;
     const dictionary = await readOptional(path.join(knowledgeDir, DICTIONARY_FILE));
-    const thesaurus = Thesaurus.parse(await readOptional(path.join(knowledgeDir, THESAURUS_FILE)));
     const tokenizer = new Tokenizer(dictionary);
-    const embedder = options.embedder ?? new HashingEmbedder((t) => tokenizer.terms(t));
-    const fingerprint = await fingerprintOf(knowledgeDir, embedder.id);
+    const tools: QueryTools = {
+      tokenizer,
+      thesaurus: Thesaurus.parse(await readOptional(path.join(knowledgeDir, THESAURUS_FILE))),
+      embedder: options.embedder ?? new HashingEmbedder((t) => tokenizer.terms(t)),
+    };
+    const fingerprint = await fingerprintOf(knowledgeDir, tools.embedder.id);
+    const origin = (source: 'built' | 'cache') => ({ source, ms: performance.now() - started, fingerprint });
 
     const cacheDir = options.cacheDir ? path.join(options.cacheDir, fingerprint.slice(0, 16)) : undefined;
-    if (cacheDir) {
-      const cached = await readCache(cacheDir, fingerprint, embedder.dimensions);
-      if (cached) {
-        return new KnowledgeBase(cached.file.documents, cached.file.chunks, cached.file.problems, Bm25Index.fromJSON(cached.file.bm25), cached.vectors, tokenizer, thesaurus, embedder, vocabularyOf(dictionary), {
-          source: 'cache',
-          ms: performance.now() - started,
-          fingerprint,
-        });
-      }
-    }
+    const cached = cacheDir ? await readCache(cacheDir, fingerprint, tools.embedder.dimensions) : undefined;
+    if (cached) return new KnowledgeBase(cached, tools, dictionary, origin('cache'));
 
-    const { documents, problems } = await loadKnowledge(knowledgeDir);
-    const chunks = documents.flatMap(chunkDocument);
-    const metaById = new Map(documents.map((d) => [d.meta.id, d.meta]));
-    const bm25 = Bm25Index.build(chunks.map((c) => tokenizer.terms(indexText(c, metaById.get(c.documentId)!))));
-    const vectors = VectorIndex.build(await embedder.embed(chunks.map((c) => `${c.heading}\n${c.text}`)), embedder.dimensions);
-    const metas = documents.map((d) => d.meta);
-    if (options.cacheDir && cacheDir) {
-      await writeCache(options.cacheDir, cacheDir, { format: INDEX_FORMAT, fingerprint, documents: metas, chunks, problems, bm25: bm25.toJSON() }, vectors);
-    }
-    return new KnowledgeBase(metas, chunks, problems, bm25, vectors, tokenizer, thesaurus, embedder, vocabularyOf(dictionary), { source: 'built', ms: performance.now() - started, fingerprint });
+    const index = await build(knowledgeDir, tools);
+    if (options.cacheDir && cacheDir) await writeCache(options.cacheDir, cacheDir, fingerprint, index);
+    return new KnowledgeBase(index, tools, dictionary, origin('built'));
   }
 
   document(id: string): DocumentMeta | undefined {
@@ -103,19 +115,19 @@ export class KnowledgeBase {
   }
 
   analyze(question: string): AnalyzedQuery {
-    return analyzeQuery(question, this.tokenizer, this.thesaurus, (t) => this.bm25.idf(t));
+    return analyzeQuery(question, this.tools.tokenizer, this.tools.thesaurus, (t) => this.index.bm25.idf(t));
   }
 
-  /** The best `limit` passages for a question, fused from BM25 and vector search, best first. */
+  /** The best `limit` passages for a question, fused from BM25 and vector search (weighted reciprocal rank), best first. */
   async retrieve(question: string, limit = 5): Promise<Retrieval> {
     const query = this.analyze(question);
-    const [vector] = await this.embedder.embed([query.expanded]);
-    const lexical = this.bm25.search(query.terms, CANDIDATES);
-    const dense = vector ? this.vectors.search(vector, CANDIDATES) : [];
+    const [vector] = await this.tools.embedder.embed([query.expanded]);
+    const lexical = this.index.bm25.search(query.terms, CANDIDATES);
+    const dense = vector ? this.index.vectors.search(vector, CANDIDATES) : [];
     const fused = new Map<number, number>();
-    lexical.forEach((h, rank) => fused.set(h.index, (fused.get(h.index) ?? 0) + 1 / (RRF_K + rank + 1)));
+    lexical.forEach((h, rank) => fused.set(h.index, (fused.get(h.index) ?? 0) + LEXICAL_WEIGHT / (RRF_K + rank + 1)));
     dense.forEach((h, rank) => {
-      if (h.similarity > 0) fused.set(h.index, (fused.get(h.index) ?? 0) + 1 / (RRF_K + rank + 1));
+      if (h.similarity > 0) fused.set(h.index, (fused.get(h.index) ?? 0) + this.tools.embedder.fusionWeight / (RRF_K + rank + 1));
     });
     const passages = [...fused]
       .sort((a, b) => b[1] - a[1])
@@ -128,10 +140,24 @@ export class KnowledgeBase {
   }
 }
 
-/** What BM25 indexes for a chunk: heading twice (it names the topic), text, departments, and for the header the metadata. */
+async function build(knowledgeDir: string, { tokenizer, embedder }: QueryTools): Promise<Index> {
+  const { documents, problems } = await loadKnowledge(knowledgeDir);
+  const chunks = documents.flatMap(chunkDocument);
+  const metaById = new Map(documents.map((d) => [d.meta.id, d.meta]));
+  const bm25 = Bm25Index.build(chunks.map((c) => tokenizer.terms(indexText(c, metaById.get(c.documentId)!))));
+  const vectors = VectorIndex.build(await embedder.embed(chunks.map((c) => `${c.heading}\n${c.text}`)), embedder.dimensions);
+  return { documents: documents.map((d) => d.meta), chunks, problems, bm25, vectors };
+}
+
+/**
+ * What BM25 indexes for a chunk: heading twice (it names the topic), text, departments. The issuing block
+ * stands for the document itself, so it also carries the metadata in words people ask with.
+ */
 function indexText(chunk: Chunk, meta: DocumentMeta): string {
   const parts = [chunk.heading, chunk.heading, chunk.text, chunk.departments.join(' ')];
-  if (chunk.article === 'header') parts.push(`发文机关 联合印发 印发单位 ${meta.issuers.join(' ')} 文号 ${meta.docNumber ?? ''} 发布日期 ${meta.issueDate}`);
+  if (chunk.id.endsWith('#header')) {
+    parts.push(`${meta.title} 发文机关 联合印发 印发单位 ${meta.issuers.join(' ')} 文号 ${meta.docNumber ?? ''} 发布日期 成文日期 ${meta.issueDate}`);
+  }
   return parts.join('\n');
 }
 
@@ -156,32 +182,38 @@ async function readOptional(file: string): Promise<string> {
   }
 }
 
-/** Hash of every file that shapes the index (documents, dictionary, thesaurus) and of the embedder. */
+/**
+ * Hash of every file that shapes the index: the documents, the dictionary, the embedder's id and the
+ * indexing code itself (this folder), so an upgrade never serves an index built by older code.
+ */
 async function fingerprintOf(dir: string, embedderId: string): Promise<string> {
   const hash = createHash('sha256').update(`format:${INDEX_FORMAT}\nembedder:${embedderId}\n`);
+  for (const file of (await readdir(CODE_DIR)).sort()) hash.update(await readFile(path.join(CODE_DIR, file)));
   for (const file of [...(await listDocumentFiles(dir)), DICTIONARY_FILE]) {
     hash.update(`${file}\n`).update(await readOptional(path.join(dir, file))).update('\n');
   }
   return hash.digest('hex');
 }
 
-async function readCache(dir: string, fingerprint: string, dimensions: number): Promise<{ file: CacheFile; vectors: VectorIndex } | undefined> {
+async function readCache(dir: string, fingerprint: string, dimensions: number): Promise<Index | undefined> {
   try {
     const file = JSON.parse(await readFile(path.join(dir, 'index.json'), 'utf8')) as CacheFile;
     if (file.format !== INDEX_FORMAT || file.fingerprint !== fingerprint) return undefined;
-    return { file, vectors: await VectorIndex.read(path.join(dir, 'vectors.hnsw'), dimensions, file.chunks.length) };
+    const vectors = await VectorIndex.read(path.join(dir, 'vectors.hnsw'), dimensions, file.chunks.length);
+    return { documents: file.documents, chunks: file.chunks, problems: file.problems, bm25: Bm25Index.fromJSON(file.bm25), vectors };
   } catch {
     return undefined; // missing or damaged cache: rebuild
   }
 }
 
 /** Writes into a temporary folder and renames it, so a crash never leaves a half-written cache; drops older caches. */
-async function writeCache(root: string, dir: string, file: CacheFile, vectors: VectorIndex): Promise<void> {
+async function writeCache(root: string, dir: string, fingerprint: string, index: Index): Promise<void> {
   const tmp = `${dir}.tmp-${process.pid}`;
   await rm(tmp, { recursive: true, force: true });
   await mkdir(tmp, { recursive: true });
+  const file: CacheFile = { format: INDEX_FORMAT, fingerprint, documents: index.documents, chunks: index.chunks, problems: index.problems, bm25: index.bm25.toJSON() };
   await writeFile(path.join(tmp, 'index.json'), JSON.stringify(file));
-  await vectors.write(path.join(tmp, 'vectors.hnsw'));
+  await index.vectors.write(path.join(tmp, 'vectors.hnsw'));
   await rm(dir, { recursive: true, force: true });
   await rename(tmp, dir);
   for (const entry of await readdir(root)) {

@@ -74,13 +74,14 @@ export async function loadKnowledge(dir: string): Promise<LoadedKnowledge> {
       problems.push({ file, message: (err as Error).message });
     }
   }
-  const seen = new Map<string, string>();
-  for (const doc of documents) {
-    const other = seen.get(doc.meta.id);
-    if (other) problems.push({ file: doc.file, message: `id "${doc.meta.id}" is already used by ${other}` });
-    else seen.set(doc.meta.id, doc.file);
+  // Two files with one id: neither is trusted over the other, both are reported.
+  const byId = new Map<string, KnowledgeDocument[]>();
+  for (const d of documents) byId.set(d.meta.id, [...(byId.get(d.meta.id) ?? []), d]);
+  for (const [id, docs] of byId) {
+    if (docs.length < 2) continue;
+    for (const d of docs) problems.push({ file: d.file, message: `id "${id}" is also used by ${docs.filter((o) => o !== d).map((o) => o.file).join(', ')}` });
   }
-  return { documents: documents.filter((d) => seen.get(d.meta.id) === d.file), problems };
+  return { documents: documents.filter((d) => byId.get(d.meta.id)!.length === 1), problems };
 }
 
 /** Document files, sorted, as paths relative to `dir`. */

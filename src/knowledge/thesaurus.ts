@@ -12,24 +12,26 @@ interface Rule {
  * so colloquial words the segmenter splits (被抢注, 办事处) still trigger; Latin terms match whole words only.
  */
 export class Thesaurus {
-  private constructor(private readonly rules: Rule[]) {}
+  private constructor(
+    private readonly rules: Rule[],
+    /** Lines that could not be read, e.g. `line 12: nothing after =>`; they are skipped. */
+    readonly problems: string[],
+  ) {}
 
   static parse(text: string): Thesaurus {
     const rules: Rule[] = [];
-    for (const line of text.split('\n')) {
+    const problems: string[] = [];
+    text.split('\n').forEach((line, i) => {
       const body = line.replace(/#.*/, '').trim();
-      if (!body) continue;
+      if (!body) return;
       const list = (s: string) => s.split(/[,，、]/).map((w) => normalize(w).trim()).filter(Boolean);
-      const [left, right] = body.split('=>');
-      const when = list(left ?? '');
-      if (right === undefined) rules.push({ when, add: when });
-      else rules.push({ when, add: list(right) });
-    }
-    return new Thesaurus(rules.filter((r) => r.when.length && r.add.length));
-  }
-
-  static empty(): Thesaurus {
-    return new Thesaurus([]);
+      const sides = body.split('=>');
+      const when = list(sides[0]!);
+      const add = sides.length === 1 ? when : list(sides[1]!);
+      if (sides.length > 2 || !when.length || !add.length) problems.push(`line ${i + 1}: expected "a, b" or "a, b => c"`);
+      else rules.push({ when, add });
+    });
+    return new Thesaurus(rules, problems);
   }
 
   get size(): number {

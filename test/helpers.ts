@@ -1,0 +1,32 @@
+import { cp, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createGuard } from '../src/answer/guard.js';
+import { createConsult } from '../src/consult.js';
+import { KnowledgeBase } from '../src/knowledge/knowledge-base.js';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+export const KNOWLEDGE_DIR = path.join(ROOT, 'knowledge');
+export const SEED_ID = 'zibo-ip-service-opinions-2023';
+
+let shipped: Promise<KnowledgeBase> | undefined;
+
+/** The shipped knowledge, opened once per test file (in memory, no cache). */
+export function shippedKnowledge(): Promise<KnowledgeBase> {
+  shipped ??= KnowledgeBase.open({ knowledgeDir: KNOWLEDGE_DIR });
+  return shipped;
+}
+
+export async function shippedConsult() {
+  const kb = await shippedKnowledge();
+  return createConsult({ kb, guard: createGuard(kb.vocabulary) });
+}
+
+/** A temporary copy of the knowledge folder that a test may change; removed by the returned cleanup. */
+export async function tempKnowledgeCopy(): Promise<{ dir: string; cleanup: () => Promise<void> }> {
+  const root = await mkdtemp(path.join(tmpdir(), 'ipbot-kb-'));
+  const dir = path.join(root, 'knowledge');
+  await cp(KNOWLEDGE_DIR, dir, { recursive: true });
+  return { dir, cleanup: () => rm(root, { recursive: true, force: true }) };
+}

@@ -1,0 +1,64 @@
+import { appendFile, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { KnowledgeBase } from '../../src/knowledge/knowledge-base.js';
+import { SEED_ID, shippedKnowledge, tempKnowledgeCopy } from '../helpers.js';
+
+describe('knowledge base', () => {
+  const cleanups: (() => Promise<void>)[] = [];
+  afterEach(async () => {
+    for (const c of cleanups.splice(0)) await c();
+  });
+
+  it('finds the article that answers a question, first', async () => {
+    const kb = await shippedKnowledge();
+    const cases: [string, string][] = [
+      ['知识产权保险有哪些?', '七'],
+      ['外国专利代理机构能在淄博设代表处吗', '五'],
+      ['我们的商标被人抢注了', '十'],
+      ['剑网行动', '十四'],
+      ['这份文件的文号是多少', 'header'],
+      ['Can foreign patent agencies open representative offices in Zibo?', '五'],
+    ];
+    for (const [q, article] of cases) {
+      const { passages } = await kb.retrieve(q, 5);
+      expect(passages[0]?.chunk.article, q).toBe(article);
+      expect(passages[0]!.chunk.documentId).toBe(SEED_ID);
+    }
+  });
+
+  it('reuses the cached index until a knowledge file changes', async () => {
+    const { dir, cleanup } = await tempKnowledgeCopy();
+    const cacheDir = await mkdtemp(path.join(tmpdir(), 'ipbot-cache-'));
+    cleanups.push(cleanup, () => rm(cacheDir, { recursive: true, force: true }));
+
+    const first = await KnowledgeBase.open({ knowledgeDir: dir, cacheDir });
+    const second = await KnowledgeBase.open({ knowledgeDir: dir, cacheDir });
+    expect(first.origin.source).toBe('built');
+    expect(second.origin.source).toBe('cache');
+    expect(second.chunks).toEqual(first.chunks);
+    expect((await second.retrieve('知识产权保险', 3)).passages.map((p) => p.chunk.id)).toEqual(
+      (await first.retrieve('知识产权保险', 3)).passages.map((p) => p.chunk.id),
+    );
+
+    await appendFile(path.join(dir, 'documents', `${SEED_ID}.md`), '\n二十、新增条款：支持开展知识产权托管服务。（责任单位：市市场监管局）\n');
+    const third = await KnowledgeBase.open({ knowledgeDir: dir, cacheDir });
+    expect(third.origin.source).toBe('built');
+    expect(third.chunks.at(-1)!.article).toBe('二十');
+    expect((await third.retrieve('知识产权托管', 1)).passages[0]!.chunk.article).toBe('二十');
+    expect(await readdir(cacheDir)).toHaveLength(1); // the stale cache was removed
+  });
+
+  it('rebuilds instead of failing when the cache is damaged', async () => {
+    const { dir, cleanup } = await tempKnowledgeCopy();
+    const cacheDir = await mkdtemp(path.join(tmpdir(), 'ipbot-cache-'));
+    cleanups.push(cleanup, () => rm(cacheDir, { recursive: true, force: true }));
+    await KnowledgeBase.open({ knowledgeDir: dir, cacheDir });
+    const [entry] = await readdir(cacheDir);
+    await appendFile(path.join(cacheDir, entry!, 'index.json'), 'garbage');
+    const reopened = await KnowledgeBase.open({ knowledgeDir: dir, cacheDir });
+    expect(reopened.origin.source).toBe('built');
+    expect(reopened.chunks.length).toBe(21);
+  });
+});

@@ -1,0 +1,62 @@
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { loadKnowledge, parseDocument } from '../../src/knowledge/load.js';
+import { KNOWLEDGE_DIR, SEED_ID, tempKnowledgeCopy } from '../helpers.js';
+
+const VALID = `---
+id: test-doc
+title: 测试文件
+issuers: 某市市场监督管理局
+issueDate: 2024-01-02
+status: 现行有效
+source: 测试
+---
+一、第一条内容。`;
+
+describe('loading knowledge documents', () => {
+  const cleanups: (() => Promise<void>)[] = [];
+  afterEach(async () => {
+    for (const c of cleanups.splice(0)) await c();
+  });
+
+  it('loads the shipped seed with its metadata', async () => {
+    const { documents, problems } = await loadKnowledge(KNOWLEDGE_DIR);
+    expect(problems).toEqual([]);
+    const seed = documents.find((d) => d.meta.id === SEED_ID)!;
+    expect(seed.meta.docNumber).toBe('淄市监知促字〔2023〕130号');
+    expect(seed.meta.issueDate).toBe('2023-11-09');
+    expect(seed.meta.issuers).toContain('淄博仲裁委员会办公室');
+    expect(seed.meta.status).toBe('现行有效');
+    expect(seed.body.startsWith('淄市监知促字〔2023〕130号\n')).toBe(true);
+  });
+
+  it('accepts a single issuer and an unquoted YAML date', () => {
+    const doc = parseDocument('a.md', VALID);
+    expect(doc.meta.issuers).toEqual(['某市市场监督管理局']);
+    expect(doc.meta.issueDate).toBe('2024-01-02');
+  });
+
+  it('names each missing or malformed field', () => {
+    const broken = VALID.replace('issueDate: 2024-01-02', 'issueDate: yesterday').replace('status: 现行有效\n', '');
+    expect(() => parseDocument('a.md', broken)).toThrow(/issueDate: expected a date as YYYY-MM-DD.*status/);
+  });
+
+  it('rejects a file without front-matter and one with broken YAML', () => {
+    expect(() => parseDocument('a.md', '一、没有元数据。')).toThrow(/missing front-matter/);
+    expect(() => parseDocument('a.md', '---\nid: [unclosed\n---\n正文')).toThrow(/front-matter is not valid YAML/);
+  });
+
+  it('reports broken files by name and still loads the good ones', async () => {
+    const { dir, cleanup } = await tempKnowledgeCopy();
+    cleanups.push(cleanup);
+    await writeFile(path.join(dir, 'documents', 'broken.md'), '---\ntitle: 只有标题\n---\n一、内容。');
+    await writeFile(path.join(dir, 'documents', 'dup.md'), VALID.replace('test-doc', SEED_ID));
+    await writeFile(path.join(dir, 'documents', 'good.md'), VALID);
+    const { documents, problems } = await loadKnowledge(dir);
+    expect(documents.map((d) => d.meta.id)).toEqual(['test-doc']);
+    expect(problems.map((p) => p.file).sort()).toEqual(['documents/broken.md', 'documents/dup.md', `documents/${SEED_ID}.md`]);
+    expect(problems.find((p) => p.file === 'documents/broken.md')!.message).toMatch(/id: .*issuers/s);
+    expect(problems.find((p) => p.file === 'documents/dup.md')!.message).toMatch(/also used by documents\/zibo/);
+  });
+});
