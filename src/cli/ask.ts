@@ -1,6 +1,7 @@
 /**
  * npm run ask -- "问题"            prints the answer
  * npm run ask -- --json "问题"     prints one JSON object (the evaluation contract)
+ * npm run ask -- - < question.txt  reads the question from stdin (for long text)
  * npm run ask -- --jsonl < q.jsonl reads {"id","q"} lines, prints one JSON object per line with the same id
  * Asking from the command line never writes to the consultation log.
  */
@@ -44,7 +45,7 @@ async function main(): Promise<number> {
     return failures ? 1 : 0;
   }
 
-  const question = positionals.join(' ');
+  const question = positionals.length === 1 && positionals[0] === '-' ? await readStdin() : positionals.join(' ');
   try {
     const { answer } = await consult(question);
     console.log(values.json ? JSON.stringify(toContractJson(answer)) : toText(answer));
@@ -55,6 +56,12 @@ async function main(): Promise<number> {
     else console.error(err.message);
     return 2;
   }
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 main().then(

@@ -1,0 +1,42 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ROOT, shippedConsult } from './helpers.js';
+
+interface Question {
+  id: string;
+  q: string;
+  expect: string[];
+  kind: string;
+}
+const OUTCOME: Record<string, string> = { out_of_scope: 'out_of_scope', injection: 'declined', escalate: 'escalation_offered' };
+
+function load(file: string): Question[] {
+  return readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Question);
+}
+
+/** Retrieval quality floors from the foundation issue; a regression below them fails the build. */
+describe.each([
+  ['dev set', path.join(ROOT, '../shared/eval/dev-questions.jsonl'), 0.95, 0.8],
+  ['own set', path.join(ROOT, 'eval/questions.jsonl'), 0.95, 0.8],
+])('%s', (_name, file, minHit5, minHit1) => {
+  it.skipIf(!existsSync(file))('meets hit@5 and hit@1 floors and classifies every refusal kind right', async () => {
+    const consult = await shippedConsult();
+    let n = 0, hit1 = 0, hit5 = 0;
+    const wrong: string[] = [];
+    for (const q of load(file)) {
+      const { answer, retrieval } = await consult(q.q);
+      if (q.kind.startsWith('answer')) {
+        const articles = [...new Set(retrieval!.passages.map((p) => p.chunk.article))];
+        n++;
+        if (q.expect.includes(articles[0]!)) hit1++;
+        if (articles.slice(0, 5).some((a) => q.expect.includes(a))) hit5++;
+      } else if (OUTCOME[q.kind] && answer.outcome !== OUTCOME[q.kind]) {
+        wrong.push(`${q.id} ${q.kind} → ${answer.outcome}`);
+      }
+    }
+    expect(hit5 / n).toBeGreaterThanOrEqual(minHit5);
+    expect(hit1 / n).toBeGreaterThanOrEqual(minHit1);
+    expect(wrong).toEqual([]);
+  });
+});
