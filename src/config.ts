@@ -16,6 +16,8 @@ const schema = z.object({
   DATABASE_URL: optionalText.pipe(z.string().regex(/^postgres(ql)?:\/\//, 'expected postgres://user@host:port/db').optional()),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   MIN_CONFIDENCE: z.coerce.number().min(0).max(1).default(0.3),
+  RETENTION: z.string().regex(/^\s*\d+\s*[dh]\s*$/i, 'expected a period such as 180d or 36h').default('180d'),
+  STORE_RAW_TEXT: z.enum(['true', 'false', '1', '0', '']).default('false'),
   TELEGRAM_BOT_TOKEN: optionalText,
   TELEGRAM_MODE: z.enum(['polling', 'webhook']).default('polling'),
   TELEGRAM_WEBHOOK_SECRET: optionalText,
@@ -42,6 +44,10 @@ export interface Config {
   databaseUrl?: string;
   logLevel: string;
   minConfidence: number;
+  /** How long consultations are kept, e.g. `180d`. */
+  retention: string;
+  /** Store questions and answers without masking personal numbers (needs a legal basis). */
+  storeRawText: boolean;
   telegram?: { token: string; mode: 'polling' | 'webhook'; webhookSecret?: string; apiRoot?: string };
   feishu?: { appId: string; appSecret: string; mode: 'ws' | 'webhook'; encryptKey?: string; verificationToken?: string; domain: string };
   llm?: { baseUrl: string; apiKey: string; model: string };
@@ -94,6 +100,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseUrl: e.DATABASE_URL,
     logLevel: e.LOG_LEVEL,
     minConfidence: e.MIN_CONFIDENCE,
+    retention: e.RETENTION.trim(),
+    storeRawText: e.STORE_RAW_TEXT === 'true' || e.STORE_RAW_TEXT === '1',
     telegram: e.TELEGRAM_BOT_TOKEN ? { token: e.TELEGRAM_BOT_TOKEN, mode: e.TELEGRAM_MODE, webhookSecret: e.TELEGRAM_WEBHOOK_SECRET, apiRoot: e.TELEGRAM_API_ROOT } : undefined,
     feishu:
       e.FEISHU_APP_ID && e.FEISHU_APP_SECRET

@@ -3,27 +3,31 @@
  * npm run ask -- --json "问题"     prints one JSON object (the evaluation contract)
  * npm run ask -- - < question.txt  reads the question from stdin (for long text)
  * npm run ask -- --jsonl < q.jsonl reads {"id","q"} lines, prints one JSON object per line with the same id
- * Asking from the command line never writes to the consultation log.
+ * npm run ask -- --record "问题"   also writes the consultation to the log (channel cli)
+ * Without --record, asking from the command line never writes to the consultation log.
  */
+import os from 'node:os';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import { openConsultation } from '../bootstrap.js';
+import { openConsultation, openStore } from '../bootstrap.js';
 import { ConfigError, loadConfig } from '../config.js';
 import { AppError } from '../errors.js';
+import { toRecord } from '../record.js';
 import { toContractJson, toText } from './format.js';
 
-const USAGE = 'usage: npm run ask -- [--json] "问题"  |  npm run ask -- --jsonl < questions.jsonl';
+const USAGE = 'usage: npm run ask -- [--json] [--record] "问题"  |  npm run ask -- --jsonl < questions.jsonl';
 
 async function main(): Promise<number> {
   const { values, positionals } = parseArgs({
-    options: { json: { type: 'boolean', default: false }, jsonl: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' } },
+    options: { json: { type: 'boolean', default: false }, jsonl: { type: 'boolean', default: false }, record: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' } },
     allowPositionals: true,
   });
   if (values.help || (!values.jsonl && positionals.length === 0)) {
     console.error(USAGE);
     return values.help ? 0 : 2;
   }
-  const { kb, consult } = await openConsultation(loadConfig());
+  const config = loadConfig();
+  const { kb, consult } = await openConsultation(config);
   for (const p of kb.problems) console.error(`knowledge: skipped ${p.file}: ${p.message}`);
 
   if (values.jsonl) {
@@ -47,8 +51,19 @@ async function main(): Promise<number> {
 
   const question = positionals.length === 1 && positionals[0] === '-' ? await readStdin() : positionals.join(' ');
   try {
-    const { answer } = await consult(question);
-    console.log(values.json ? JSON.stringify(toContractJson(answer)) : toText(answer));
+    const result = await consult(question);
+    const { answer } = result;
+    let id: string | undefined;
+    if (values.record) {
+      const { database, store } = await openStore(config);
+      try {
+        const user = os.userInfo().username;
+        id = (await store.record(toRecord({ channel: 'cli', conversationId: `cli:${user}`, userId: user }, question, result))).id;
+      } finally {
+        await database.close();
+      }
+    }
+    console.log(values.json ? JSON.stringify(toContractJson(answer, id)) : toText(answer) + (id ? `\n记录编号：${id}` : ''));
     return 0;
   } catch (err) {
     if (!(err instanceof AppError)) throw err;

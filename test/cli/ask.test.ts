@@ -1,9 +1,10 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT, tempKnowledgeCopy } from '../helpers.js';
+import { ConsultationStore } from '../../src/store/consultations.js';
+import { openDatabase } from '../../src/store/db.js';
+import { runTsx, tempKnowledgeCopy } from '../helpers.js';
 
 let dataDir: string;
 beforeAll(async () => {
@@ -11,21 +12,9 @@ beforeAll(async () => {
 });
 afterAll(() => rm(dataDir, { recursive: true, force: true }));
 
-/** Runs the ask CLI as a user would (through tsx), with its own data folder. */
-function ask(args: string[], input = '', env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/ask.ts', ...args], {
-      cwd: ROOT,
-      env: { ...process.env, DATA_DIR: dataDir, ...env },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d));
-    child.stderr.on('data', (d: Buffer) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-    child.stdin.end(input);
-  });
+/** Runs the ask CLI with its own data folder. */
+function ask(args: string[], input = '', env: Record<string, string> = {}) {
+  return runTsx('src/cli/ask.ts', args, { input, env: { ...process.env, DATA_DIR: dataDir, ...env } });
 }
 
 describe('npm run ask', () => {
@@ -64,6 +53,27 @@ describe('npm run ask', () => {
     expect(out[2]).toMatchObject({ id: 'b', error: { code: 'input_invalid' } });
     expect(out[3]).toMatchObject({ id: '7', outcome: 'out_of_scope' });
     expect(code).toBe(1);
+  });
+
+  it('records a consultation only with --record, masked, with citations and passages', async () => {
+    await ask(['--json', '我的手机13800138000,知识产权保险有哪些?']);
+    const { code, stdout } = await ask(['--json', '--record', '我的手机13800138000,知识产权保险有哪些?']);
+    expect(code).toBe(0);
+    const { id } = JSON.parse(stdout);
+    const database = await openDatabase({ dataDir });
+    try {
+      const store = new ConsultationStore(database.db);
+      const page = await store.list({});
+      expect(page.total).toBe(1);
+      const row = (await store.get(id))!;
+      expect(row).toMatchObject({ channel: 'cli', outcome: 'answered' });
+      expect(row.question).toBe('我的手机138****8000,知识产权保险有哪些?');
+      expect(row.citations[0]!.article).toBe('七');
+      expect(row.passages.length).toBeGreaterThan(1);
+      expect(row.topics).toContain('知识产权金融');
+    } finally {
+      await database.close();
+    }
   });
 
   it('explains an empty or oversized question instead of crashing', async () => {

@@ -1,0 +1,121 @@
+/**
+ * Opens the database (DESIGN decision 2): PGlite under `${dataDir}/pglite` by default, postgres.js when a
+ * URL is given. Both run the generated migrations from `drizzle/` before returning.
+ */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { PGlite } from '@electric-sql/pglite';
+import type { SQL } from 'drizzle-orm';
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import { acquireDirectoryLock, type DirectoryLock } from './lock.js';
+import * as schema from './schema.js';
+
+/** The drizzle database over either driver; query builders and transactions behave the same on both. */
+export type Database = PgDatabase<PgQueryResultHKT, typeof schema>;
+
+export type DriverName = 'pglite' | 'postgres';
+
+/** An open database. Always `close()` it: PGlite checkpoints its WAL and releases the directory lock. */
+export interface DatabaseHandle {
+  db: Database;
+  driver: DriverName;
+  close(): Promise<void>;
+}
+
+export interface OpenDatabaseOptions {
+  /** postgres:// URL. Without it the embedded PGlite is used. */
+  databaseUrl?: string;
+  /** Data directory for PGlite (`${dataDir}/pglite`). Undefined → in-memory (tests). */
+  dataDir?: string;
+  /** Migrations to apply; defaults to the repository's `drizzle/`. Tests point it elsewhere. */
+  migrationsFolder?: string;
+  /** Postgres connection pool size (default 10). */
+  poolSize?: number;
+}
+
+/** `drizzle/` next to `src/`, found from this file so that the working directory does not matter. */
+export const DEFAULT_MIGRATIONS_FOLDER = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../drizzle');
+
+/** Arbitrary constant: serialises migrations of several instances starting against one Postgres. */
+const MIGRATION_ADVISORY_LOCK = 4_815_162_342;
+
+export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<DatabaseHandle> {
+  const migrationsFolder = options.migrationsFolder ?? DEFAULT_MIGRATIONS_FOLDER;
+  return options.databaseUrl
+    ? openPostgres(options.databaseUrl, migrationsFolder, options.poolSize ?? 10)
+    : openPglite(options.dataDir, migrationsFolder);
+}
+
+async function openPglite(dataDir: string | undefined, migrationsFolder: string): Promise<DatabaseHandle> {
+  const { PGlite } = await import('@electric-sql/pglite');
+  let lock: DirectoryLock | undefined;
+  if (dataDir !== undefined) {
+    const dir = path.resolve(dataDir);
+    lock = await acquireDirectoryLock(path.join(dir, 'pglite.lock'), dir);
+  }
+  try {
+    const client = await PGlite.create(dataDir === undefined ? undefined : path.resolve(dataDir, 'pglite'));
+    const handle = await attachPglite(client, { migrationsFolder });
+    return {
+      ...handle,
+      close: async () => {
+        try {
+          await handle.close();
+        } finally {
+          await lock?.release();
+        }
+      },
+    };
+  } catch (error) {
+    await lock?.release();
+    throw error;
+  }
+}
+
+/**
+ * Wraps an already open PGlite (for example a `clone()` of a migrated template in tests) and applies
+ * pending migrations. Closing the handle closes the client.
+ */
+export async function attachPglite(
+  client: PGlite,
+  options: { migrationsFolder?: string } = {},
+): Promise<DatabaseHandle> {
+  const { drizzle } = await import('drizzle-orm/pglite');
+  const { migrate } = await import('drizzle-orm/pglite/migrator');
+  const db = drizzle({ client, schema });
+  try {
+    await migrate(db, { migrationsFolder: options.migrationsFolder ?? DEFAULT_MIGRATIONS_FOLDER });
+  } catch (error) {
+    await client.close();
+    throw error;
+  }
+  return { db, driver: 'pglite', close: () => client.close() };
+}
+
+async function openPostgres(url: string, migrationsFolder: string, poolSize: number): Promise<DatabaseHandle> {
+  const { default: postgres } = await import('postgres');
+  const { drizzle } = await import('drizzle-orm/postgres-js');
+  const { migrate } = await import('drizzle-orm/postgres-js/migrator');
+  // One connection for migrating, so that the session advisory lock covers the migration transaction.
+  const migrator = postgres(url, { max: 1, onnotice: () => {} });
+  try {
+    await migrator`select pg_advisory_lock(${MIGRATION_ADVISORY_LOCK})`;
+    await migrate(drizzle({ client: migrator }), { migrationsFolder });
+    await migrator`select pg_advisory_unlock(${MIGRATION_ADVISORY_LOCK})`;
+  } finally {
+    await migrator.end({ timeout: 5 });
+  }
+  const client = postgres(url, { max: poolSize, onnotice: () => {} });
+  return {
+    db: drizzle({ client, schema }),
+    driver: 'postgres',
+    close: () => client.end({ timeout: 5 }),
+  };
+}
+
+/** Runs raw SQL and returns its rows on either driver (postgres.js gives an array, PGlite `{ rows }`). */
+export async function queryRows<T extends Record<string, unknown>>(db: Database, query: SQL): Promise<T[]> {
+  const result: unknown = await db.execute(query);
+  if (Array.isArray(result)) return result as T[];
+  return ((result as { rows?: T[] }).rows ?? []) as T[];
+}

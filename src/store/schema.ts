@@ -1,0 +1,178 @@
+/**
+ * The one database schema, shared by PGlite and Postgres. Column names are written out in snake_case
+ * (no `casing` option) so that every drizzle() instance, however it is built, maps them the same way.
+ * Change it, then `npm run db:generate -- --name <what>` to ship the change as a new migration.
+ */
+import { sql } from 'drizzle-orm';
+import {
+  bigint,
+  boolean,
+  check,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  real,
+  smallint,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
+import type { Answer, ChannelName, Citation, Outcome, PassageRef, PiiFinding } from '../types.js';
+
+const createdAt = () => timestamp('created_at', { withTimezone: true }).defaultNow().notNull();
+
+/** A chat thread (a Telegram/Feishu chat, a web session); consultations hang off it. */
+export const conversations = pgTable('conversations', {
+  id: text('id').primaryKey(),
+  channel: text('channel').$type<ChannelName>().notNull(),
+  chatId: text('chat_id'),
+  createdAt: createdAt(),
+  lastActiveAt: timestamp('last_active_at', { withTimezone: true }).defaultNow().notNull(),
+});
+
+/** One question and the bot's answer. `question`/`answer` hold masked text unless configured otherwise. */
+export const consultations = pgTable(
+  'consultations',
+  {
+    id: uuid('id').defaultRandom().primaryKey(),
+    /** Insertion order; breaks ties between equal `created_at` values in history and paging. */
+    seq: bigint('seq', { mode: 'number' }).generatedAlwaysAsIdentity().notNull(),
+    conversationId: text('conversation_id')
+      .notNull()
+      .references(() => conversations.id, { onDelete: 'cascade' }),
+    channel: text('channel').$type<ChannelName>().notNull(),
+    chatId: text('chat_id'),
+    userId: text('user_id').notNull(),
+    /** Platform message id; with `channel` it makes recording idempotent. Null for sources without one. */
+    messageId: text('message_id'),
+    question: text('question').notNull(),
+    answer: text('answer').notNull(),
+    outcome: text('outcome').$type<Outcome>().notNull(),
+    citations: jsonb('citations').$type<Citation[]>().default([]).notNull(),
+    passages: jsonb('passages').$type<PassageRef[]>().default([]).notNull(),
+    confidence: real('confidence').notNull(),
+    answerer: text('answerer').$type<Answer['answerer']>().notNull(),
+    latencyMs: integer('latency_ms').notNull(),
+    topics: text('topics').array().default(sql`'{}'::text[]`).notNull(),
+    /** What the masker replaced (kinds and counts only, never the values). */
+    piiFound: jsonb('pii_found').$type<PiiFinding[]>().default([]).notNull(),
+    createdAt: createdAt(),
+    reviewedAt: timestamp('reviewed_at', { withTimezone: true }),
+    reviewedBy: uuid('reviewed_by').references(() => staffAccounts.id, { onDelete: 'set null' }),
+  },
+  (t) => [
+    uniqueIndex('consultations_channel_message_uq').on(t.channel, t.messageId),
+    index('consultations_created_at_idx').on(t.createdAt),
+    index('consultations_channel_created_at_idx').on(t.channel, t.createdAt),
+    index('consultations_outcome_created_at_idx').on(t.outcome, t.createdAt),
+    index('consultations_unreviewed_idx').on(t.createdAt).where(sql`${t.reviewedAt} is null`),
+    index('consultations_history_idx').on(t.conversationId, t.userId, t.createdAt),
+  ],
+);
+
+/** 👍/👎 on a consultation: one per user per consultation, changed by upsert. */
+export const feedback = pgTable(
+  'feedback',
+  {
+    consultationId: uuid('consultation_id')
+      .notNull()
+      .references(() => consultations.id, { onDelete: 'cascade' }),
+    userId: text('user_id').notNull(),
+    rating: smallint('rating').notNull(),
+    comment: text('comment'),
+    createdAt: createdAt(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).defaultNow().notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.consultationId, t.userId] }),
+    check('feedback_rating_check', sql`${t.rating} in (-1, 1)`),
+  ],
+);
+
+/** Platform events already taken in; platforms retry for hours, so keys live ≥ 24 h. */
+export const processedEvents = pgTable(
+  'processed_events',
+  {
+    channel: text('channel').$type<ChannelName>().notNull(),
+    botId: text('bot_id').notNull(),
+    eventId: text('event_id').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.channel, t.botId, t.eventId] }),
+    index('processed_events_created_at_idx').on(t.createdAt),
+  ],
+);
+
+/** IP service agencies that referred cases go to. Filled in by the escalation issue. */
+export const agencies = pgTable('agencies', {
+  id: uuid('id').defaultRandom().primaryKey(),
+  name: text('name').notNull(),
+  /** Topics the agency serves, e.g. 商标, 专利, 商业秘密. */
+  topics: text('topics').array().default(sql`'{}'::text[]`).notNull(),
+  /** How cases reach it: telegram | feishu | webhook. */
+  contactChannel: text('contact_channel').notNull(),
+  /** Chat id or webhook URL, depending on `contact_channel`. */
+  contactAddress: text('contact_address').notNull(),
+  active: boolean('active').default(true).notNull(),
+  createdAt: createdAt(),
+});
+
+/** A case offered to / referred to an agency. Sharing needs the user's separate consent (PIPL art. 23). */
+export const escalations = pgTable(
+  'escalations',
+  {
+    id: uuid('id').defaultRandom().primaryKey(),
+    consultationId: uuid('consultation_id')
+      .notNull()
+      .references(() => consultations.id, { onDelete: 'cascade' }),
+    agencyId: uuid('agency_id').references(() => agencies.id, { onDelete: 'set null' }),
+    /** offered | consented | referred | accepted | closed | withdrawn | declined. */
+    status: text('status').default('offered').notNull(),
+    reason: text('reason').notNull(),
+    topic: text('topic'),
+    /** The consent wording shown to the user: agency, purpose, data shared. */
+    consentText: text('consent_text'),
+    sharedData: jsonb('shared_data').$type<Record<string, unknown>>(),
+    consentGivenAt: timestamp('consent_given_at', { withTimezone: true }),
+    consentWithdrawnAt: timestamp('consent_withdrawn_at', { withTimezone: true }),
+    createdAt: createdAt(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).defaultNow().notNull(),
+  },
+  (t) => [
+    index('escalations_consultation_idx').on(t.consultationId),
+    index('escalations_agency_status_idx').on(t.agencyId, t.status),
+  ],
+);
+
+/** Console users: government staff, reviewers and agency staff. */
+export const staffAccounts = pgTable('staff_accounts', {
+  id: uuid('id').defaultRandom().primaryKey(),
+  username: text('username').notNull().unique('staff_accounts_username_uq'),
+  displayName: text('display_name').notNull(),
+  /** admin | reviewer | agency. */
+  role: text('role').notNull(),
+  agencyId: uuid('agency_id').references(() => agencies.id, { onDelete: 'set null' }),
+  passwordHash: text('password_hash'),
+  disabledAt: timestamp('disabled_at', { withTimezone: true }),
+  createdAt: createdAt(),
+});
+
+/** Who did what in the console or in maintenance jobs. Not purged with consultations. */
+export const auditLog = pgTable(
+  'audit_log',
+  {
+    id: bigint('id', { mode: 'number' }).generatedAlwaysAsIdentity().primaryKey(),
+    /** Staff account id, or a job name such as `cli:purge`. */
+    actor: text('actor').notNull(),
+    action: text('action').notNull(),
+    targetType: text('target_type'),
+    targetId: text('target_id'),
+    details: jsonb('details').$type<Record<string, unknown>>(),
+    createdAt: createdAt(),
+  },
+  (t) => [index('audit_log_created_at_idx').on(t.createdAt)],
+);
