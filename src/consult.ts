@@ -5,7 +5,7 @@ import { AppError } from './errors.js';
 import type { KnowledgeBase, Retrieval } from './knowledge/knowledge-base.js';
 import { evidence } from './knowledge/query.js';
 import { searchableText } from './knowledge/knowledge-base.js';
-import type { Answer, Passage } from './types.js';
+import type { Answer, Citation, Passage } from './types.js';
 
 export const MAX_QUESTION_CHARS = 2000;
 
@@ -13,6 +13,19 @@ export interface ConsultOptions {
   /** Below this confidence the documents are taken not to cover the question. */
   minConfidence: number;
 }
+
+/** An earlier exchange of the same user in the same conversation, oldest first. */
+export interface Turn {
+  question: string;
+  citations: Pick<Citation, 'documentId' | 'article'>[];
+}
+
+/**
+ * Words that point back at an earlier exchange: 那/这/该 + 条/个/项, 它, 上面, 刚才, or a bare 呢-question.
+ * Such a question is read together with the one before it.
+ */
+const REFERS_BACK = /^(那|那么|这|这个|那个|该|它|其|还有|另外|再|此外|同样|then|and|what about|how about)|这条|那条|该条|这一条|上一条|上面|刚才|前面说的|它的|其中|这项|那项|这个政策|那个政策|呢[？?]?$|\b(it|this|that|its|those)\b/i;
+const SHORT_QUESTION = 14;
 
 export const DEFAULT_CONSULT_OPTIONS: ConsultOptions = { minConfidence: 0.3 };
 
@@ -31,7 +44,25 @@ export function createConsult(deps: { kb: KnowledgeBase; guard: Guard; options?:
   const options = { ...DEFAULT_CONSULT_OPTIONS, ...deps.options };
   const { kb, guard } = deps;
 
-  return async function consult(rawQuestion: string): Promise<ConsultResult> {
+  /**
+   * A follow-up ("那责任单位是谁?") is retrieved together with the question before it, and prefers the
+   * articles that answer cited, unless it clearly stands on its own.
+   */
+  async function retrieveInContext(question: string, history: Turn[]): Promise<Retrieval> {
+    const alone = await kb.retrieve(question, 5);
+    const last = history.at(-1);
+    if (!last) return alone;
+    const refersBack = REFERS_BACK.test(question) || question.length <= SHORT_QUESTION;
+    if (!refersBack) return alone;
+    const combined = await kb.retrieve(`${last.question} ${question}`, 8);
+    const earlier = new Set(last.citations.map((c) => `${c.documentId}#${c.article}`));
+    const bonus = (p: Passage) => (earlier.has(`${p.chunk.documentId}#${p.chunk.article}`) ? 1 : 0);
+    const passages = [...combined.passages].sort((a, b) => bonus(b) - bonus(a) || b.score - a.score).slice(0, 5);
+    // Coverage is judged on the question as asked plus what it refers to.
+    return { query: combined.query, passages };
+  }
+
+  return async function consult(rawQuestion: string, context: { history?: Turn[] } = {}): Promise<ConsultResult> {
     const started = performance.now();
     const question = validateQuestion(rawQuestion);
     const language = detectLanguage(question);
@@ -41,7 +72,7 @@ export function createConsult(deps: { kb: KnowledgeBase; guard: Guard; options?:
     if (verdict.verdict === 'injection') return done(fixed('declined', MESSAGES.declined[language]));
     if (verdict.verdict === 'greeting') return done(fixed('out_of_scope', MESSAGES.greeting[language]));
 
-    const retrieval = await kb.retrieve(question, 5);
+    const retrieval = await retrieveInContext(question, context.history ?? []);
     const top = retrieval.passages[0];
     const confidence = top ? confidenceOf(top, retrieval) : 0;
 
@@ -68,7 +99,7 @@ export function createConsult(deps: { kb: KnowledgeBase; guard: Guard; options?:
 
     const chosen = selectPassages(retrieval.passages);
     const citations = chosen.map((p) => cite(p, retrieval.query, kb.document(p.chunk.documentId)));
-    const { answer } = extractiveAnswer(citations, chosen.map((p) => p.chunk), language);
+    const { answer } = extractiveAnswer(citations, chosen.map((p) => p.chunk), language, question);
     return done({ outcome: 'answered', answer, citations, confidence: round(confidence), answerer: 'extractive' }, retrieval);
   };
 }

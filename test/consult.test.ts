@@ -104,3 +104,30 @@ describe('question validation', () => {
     }
   });
 });
+
+describe('follow-up questions', () => {
+  it('resolves “那责任单位是谁?” from the previous question’s article', async () => {
+    const consult = await shippedConsult();
+    const first = await consult('版权示范企业创建有什么要求?');
+    expect(first.answer.citations[0]!.article).toBe('六');
+    const { answer } = await consult('那责任单位是谁?', { history: [{ question: '版权示范企业创建有什么要求?', citations: first.answer.citations }] });
+    expect(answer.outcome).toBe('answered');
+    expect(answer.citations[0]!.article).toBe('六');
+    expect(answer.answer.split('\n')[0]).toBe('第六条「推动知识产权服务业促进版权产业发展」的责任单位是：市文化和旅游局。[1]');
+  });
+
+  it('says when the article names no department', async () => {
+    const consult = await shippedConsult();
+    const history = [{ question: '财政资金对知识产权服务业有哪些支持?', citations: [{ documentId: 'zibo-ip-service-opinions-2023', article: '十七' }] }];
+    const { answer } = await consult('这一条的责任单位是哪个部门?', { history });
+    expect(answer.citations[0]!.article).toBe('十七');
+    expect(answer.answer).toMatch(/^第十七条「强化政策支持」没有列明责任单位。/);
+  });
+
+  it('leaves a question that stands on its own alone', async () => {
+    const consult = await shippedConsult();
+    const history = [{ question: '版权示范企业创建有什么要求?', citations: [{ documentId: 'zibo-ip-service-opinions-2023', article: '六' }] }];
+    const { answer } = await consult('外国专利代理机构能在淄博设立常驻代表机构吗?', { history });
+    expect(answer.citations[0]!.article).toBe('五');
+  });
+});

@@ -73,10 +73,27 @@ export function articleLabel(c: Citation, language: Language): string {
   return n !== undefined ? `第${c.article}条「${heading}」` : c.section;
 }
 
-/** The offline answer: quotes the best passages with numbered citations and the departments in charge. */
-export function extractiveAnswer(citations: Citation[], chunks: Chunk[], language: Language): Pick<Answer, 'answer' | 'citations'> {
+/** "Which department is in charge?" — answered from the articles' （责任单位：…） notes first. */
+const ASKS_DEPARTMENTS = /责任单位|哪个部门|哪些部门|哪几个部门|哪个单位|哪些单位负责|谁负责|谁来负责|谁牵头|牵头|主管部门|负责部门|归哪|\bwhich (department|authority|agency|bureau)|\bwho is (responsible|in charge)\b/i;
+
+export function asksForDepartments(question: string): boolean {
+  return ASKS_DEPARTMENTS.test(question);
+}
+
+/**
+ * The offline answer: quotes the best passages with numbered citations and the departments in charge.
+ * A question about who is in charge gets the departments first, or is told the article names none.
+ */
+export function extractiveAnswer(citations: Citation[], chunks: Chunk[], language: Language, question = ''): Pick<Answer, 'answer' | 'citations'> {
   const first = citations[0]!;
   const lines: string[] = [];
+  if (asksForDepartments(question) && first.article !== 'header') {
+    const departments = chunks[0]?.departments ?? [];
+    const label = articleLabel(first, language);
+    if (language === 'en') lines.push(departments.length ? `${label} names as departments in charge: ${departments.join(', ')}. [1]` : `${label} names no department in charge. [1]`);
+    else lines.push(departments.length ? `${label}的责任单位是：${departments.join('、')}。[1]` : `${label}没有列明责任单位。[1]`);
+    lines.push('');
+  }
   if (language === 'en') {
     lines.push(`According to 《${first.title}》${first.docNumber ? ` (${first.docNumber})` : ''}, quoted in the original Chinese:`, '');
   } else {
