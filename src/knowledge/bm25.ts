@@ -25,8 +25,12 @@ export class Bm25Index {
     this.scores = new Float64Array(data.docLengths.length);
   }
 
-  /** `docs[i]` is the term list of document i (terms may repeat; repetition is term frequency). */
-  static build(docs: string[][], k1 = 1.2, b = 0.75): Bm25Index {
+  /**
+   * `docs[i]` is the term list of document i (terms may repeat; repetition is term frequency).
+   * b = 0.5 rather than the textbook 0.75: policy articles that say more are not less relevant for it
+   * (hit@5 on the 10k-chunk benchmark 0.37 → 0.40, unchanged on the shipped set).
+   */
+  static build(docs: string[][], k1 = 1.2, b = 0.5): Bm25Index {
     const postings = new Map<string, number[]>();
     docs.forEach((terms, i) => {
       const tf = new Map<string, number>();
