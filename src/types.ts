@@ -133,3 +133,55 @@ export interface Consultation {
   createdAt: Date;
   reviewedAt: Date | null;
 }
+
+/**
+ * One user message, the same shape whichever platform it came from. A channel builds it from a platform
+ * event and hands it to `inbox.accept()`; core code never reads `raw`.
+ */
+export interface IncomingMessage {
+  channel: ChannelName;
+  /** Which bot (account) of the channel received it; several bots may share one service. */
+  botId: string;
+  /** Platform event id (Telegram update_id, Feishu event_id): a redelivery carries the same one. */
+  eventId: string;
+  /** Where the reply goes (Telegram chat id, Feishu chat_id). Replies to one chat keep their order. */
+  chatId: string;
+  /** The sender, as the platform identifies them. History is never shared across users. */
+  userId: string;
+  /** Stable conversation key, e.g. `telegram:<chat>` or `feishu:<chat>:<thread>`. */
+  conversationId: string;
+  /** Platform message id, unique within the channel (e.g. `<chat>:<message_id>` on Telegram). */
+  messageId?: string;
+  /** Plain text with bot mentions removed. */
+  text: string;
+  /** The platform message to reply to (quoted in the reply), when the channel supports it. */
+  replyTo?: string;
+  /** Untouched platform payload, kept for debugging. */
+  raw?: unknown;
+}
+
+/** What the sender asks a channel to post: one reply to one chat. */
+export interface OutgoingReply {
+  /** Outbox row id; stable across retries, so a platform idempotency key (Feishu `uuid`) can use it. */
+  id: number;
+  channel: ChannelName;
+  botId: string;
+  chatId: string;
+  replyTo?: string;
+  text: string;
+  outcome?: Outcome;
+  citations: Citation[];
+  /** Consultation the reply answers; absent for apologies and input errors. */
+  consultationId?: string;
+  /** 1 on the first try. */
+  attempt: number;
+}
+
+/**
+ * Posts replies on one platform. Translates only: throw a `DeliveryError` (src/queue/delivery-error.ts)
+ * with `retryAfterMs` when the platform asks to wait, or `permanent` when retrying cannot help.
+ */
+export interface Deliverer {
+  channel: ChannelName;
+  send(reply: OutgoingReply): Promise<void>;
+}

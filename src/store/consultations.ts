@@ -82,55 +82,61 @@ export class ConsultationStore {
 
   /** Records a consultation once per (channel, messageId); a retry returns the row stored first. */
   async record(input: NewConsultation): Promise<Consultation> {
+    return this.db.transaction((tx) => this.recordIn(tx, input));
+  }
+
+  /**
+   * `record()` inside a transaction the caller owns, so that other rows (the reply's outbox row) commit or
+   * roll back with the consultation.
+   */
+  async recordIn(tx: Database, input: NewConsultation): Promise<Consultation> {
     const question = this.mask(input.question);
     const answer = this.mask(input.answer);
     const piiFound = mergeFindings(question.found, answer.found);
-    return this.db.transaction(async (tx) => {
-      await tx
-        .insert(conversations)
-        .values({
-          id: input.conversationId,
-          channel: input.channel,
-          chatId: input.chatId ?? null,
-          ...(input.createdAt ? { createdAt: input.createdAt, lastActiveAt: input.createdAt } : {}),
-        })
-        .onConflictDoUpdate({
-          target: conversations.id,
-          set: { lastActiveAt: sql`greatest(${conversations.lastActiveAt}, excluded.last_active_at)` },
-        });
-      const inserted = await tx
-        .insert(consultations)
-        .values({
-          conversationId: input.conversationId,
-          channel: input.channel,
-          chatId: input.chatId ?? null,
-          userId: input.userId,
-          messageId: input.messageId ?? null,
-          question: question.text,
-          answer: answer.text,
-          outcome: input.outcome,
-          citations: input.citations,
-          passages: input.passages,
-          confidence: input.confidence,
-          answerer: input.answerer,
-          latencyMs: Math.round(input.latencyMs),
-          topics: input.topics ?? [],
-          piiFound,
-          ...(input.createdAt ? { createdAt: input.createdAt } : {}),
-        })
-        .onConflictDoNothing({ target: [consultations.channel, consultations.messageId] })
-        .returning();
-      const row =
-        inserted[0] ??
-        (
-          await tx
-            .select()
-            .from(consultations)
-            .where(and(eq(consultations.channel, input.channel), eq(consultations.messageId, input.messageId ?? '')))
-        )[0];
-      if (!row) throw new AppError('store_failed', 'Consultation was neither inserted nor found.');
-      return toConsultation(row);
-    });
+    await tx
+      .insert(conversations)
+      .values({
+        id: input.conversationId,
+        channel: input.channel,
+        chatId: input.chatId ?? null,
+        ...(input.createdAt ? { createdAt: input.createdAt, lastActiveAt: input.createdAt } : {}),
+      })
+      .onConflictDoUpdate({
+        target: conversations.id,
+        set: { lastActiveAt: sql`greatest(${conversations.lastActiveAt}, excluded.last_active_at)` },
+      });
+    const inserted = await tx
+      .insert(consultations)
+      .values({
+        conversationId: input.conversationId,
+        channel: input.channel,
+        chatId: input.chatId ?? null,
+        userId: input.userId,
+        messageId: input.messageId ?? null,
+        question: question.text,
+        answer: answer.text,
+        outcome: input.outcome,
+        citations: input.citations,
+        passages: input.passages,
+        confidence: input.confidence,
+        answerer: input.answerer,
+        latencyMs: Math.round(input.latencyMs),
+        topics: input.topics ?? [],
+        piiFound,
+        ...(input.createdAt ? { createdAt: input.createdAt } : {}),
+      })
+      .onConflictDoNothing({ target: [consultations.channel, consultations.messageId] })
+      .returning();
+    const row =
+      inserted[0] ??
+      (
+        await tx
+          .select()
+          .from(consultations)
+          .where(and(eq(consultations.channel, input.channel), eq(consultations.messageId, input.messageId ?? '')))
+      )[0];
+    if (!row) throw new AppError('store_failed', 'Consultation was neither inserted nor found.');
+    return toConsultation(row);
   }
 
   async get(id: string): Promise<Consultation | undefined> {

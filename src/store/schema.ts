@@ -176,3 +176,84 @@ export const auditLog = pgTable(
   },
   (t) => [index('audit_log_created_at_idx').on(t.createdAt)],
 );
+
+/** Lifecycle of an inbox row, which is also its job: queued → running → done, or dead after the last attempt. */
+export type InboxStatus = 'queued' | 'running' | 'done' | 'dead';
+
+/**
+ * Incoming platform messages, written before the platform is acknowledged (DESIGN decision 5). The row is
+ * also the job: workers claim it with `FOR UPDATE SKIP LOCKED` and a lease. The question text is cleared once
+ * the consultation (which keeps the masked text) is recorded; the key stays ≥ 24 h for dedupe.
+ */
+export const inbox = pgTable(
+  'inbox',
+  {
+    id: bigint('id', { mode: 'number' }).generatedAlwaysAsIdentity().primaryKey(),
+    channel: text('channel').$type<ChannelName>().notNull(),
+    botId: text('bot_id').notNull(),
+    /** Platform event id (Telegram update_id, Feishu event_id); a redelivery carries the same one. */
+    eventId: text('event_id').notNull(),
+    chatId: text('chat_id').notNull(),
+    userId: text('user_id').notNull(),
+    conversationId: text('conversation_id').notNull(),
+    messageId: text('message_id'),
+    replyTo: text('reply_to'),
+    text: text('text').notNull(),
+    raw: jsonb('raw'),
+    status: text('status').$type<InboxStatus>().default('queued').notNull(),
+    attempts: integer('attempts').default(0).notNull(),
+    runAfter: timestamp('run_after', { withTimezone: true }).defaultNow().notNull(),
+    lockedUntil: timestamp('locked_until', { withTimezone: true }),
+    lastError: text('last_error'),
+    createdAt: createdAt(),
+    finishedAt: timestamp('finished_at', { withTimezone: true }),
+  },
+  (t) => [
+    uniqueIndex('inbox_event_uq').on(t.channel, t.botId, t.eventId),
+    index('inbox_open_idx').on(t.runAfter).where(sql`${t.status} in ('queued', 'running')`),
+    index('inbox_open_chat_idx').on(t.channel, t.botId, t.chatId, t.id).where(sql`${t.status} in ('queued', 'running')`),
+    index('inbox_created_at_idx').on(t.createdAt),
+  ],
+);
+
+/** Lifecycle of an outbox row: pending → sending → sent, back to pending for a retry, dead after the last one. */
+export type OutboxStatus = 'pending' | 'sending' | 'sent' | 'dead';
+
+/** What the sender hands to a channel's deliverer. */
+export interface OutboxPayload {
+  text: string;
+  outcome?: Outcome;
+  citations: Citation[];
+}
+
+/**
+ * Replies waiting to be sent, written in the same transaction as their consultation. One row per inbox
+ * message and per consultation; within a chat rows go out in `id` order, each after the previous one.
+ */
+export const outbox = pgTable(
+  'outbox',
+  {
+    id: bigint('id', { mode: 'number' }).generatedAlwaysAsIdentity().primaryKey(),
+    inboxId: bigint('inbox_id', { mode: 'number' }).references(() => inbox.id, { onDelete: 'set null' }),
+    consultationId: uuid('consultation_id').references(() => consultations.id, { onDelete: 'set null' }),
+    channel: text('channel').$type<ChannelName>().notNull(),
+    botId: text('bot_id').notNull(),
+    chatId: text('chat_id').notNull(),
+    replyTo: text('reply_to'),
+    payload: jsonb('payload').$type<OutboxPayload>().notNull(),
+    status: text('status').$type<OutboxStatus>().default('pending').notNull(),
+    attempts: integer('attempts').default(0).notNull(),
+    nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true }).defaultNow().notNull(),
+    lockedUntil: timestamp('locked_until', { withTimezone: true }),
+    lastError: text('last_error'),
+    createdAt: createdAt(),
+    sentAt: timestamp('sent_at', { withTimezone: true }),
+  },
+  (t) => [
+    uniqueIndex('outbox_inbox_uq').on(t.inboxId),
+    uniqueIndex('outbox_consultation_uq').on(t.consultationId),
+    index('outbox_open_idx').on(t.nextAttemptAt).where(sql`${t.status} in ('pending', 'sending')`),
+    index('outbox_open_chat_idx').on(t.channel, t.botId, t.chatId, t.id).where(sql`${t.status} in ('pending', 'sending')`),
+    index('outbox_created_at_idx').on(t.createdAt),
+  ],
+);

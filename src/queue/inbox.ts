@@ -1,0 +1,112 @@
+/**
+ * The durable inbox: a webhook or poller calls `accept()` and acknowledges the platform as soon as it
+ * returns; workers `claim()` rows later. The row is its own job, leased with `FOR UPDATE SKIP LOCKED`.
+ *
+ * Why not pg-boss: it needs a real Postgres server (its own schema, LISTEN/NOTIFY, advisory locks, a pool),
+ * and the embedded default, PGlite, is single-connection. `SKIP LOCKED` over one table works on both drivers.
+ */
+import { and, eq, inArray, sql } from 'drizzle-orm';
+import type { Database } from '../store/db.js';
+import { inbox, type InboxStatus } from '../store/schema.js';
+import type { ChannelName, IncomingMessage } from '../types.js';
+import { leaseOldestPerChat, type LeaseTable } from './lease.js';
+import { millis, queueStats, type QueueStats } from './queue-stats.js';
+
+/** A claimed inbox row: the message and how many times it has been tried (this claim included). */
+export interface InboxJob extends IncomingMessage {
+  id: number;
+  attempts: number;
+}
+
+export const OPEN_INBOX: readonly InboxStatus[] = ['queued', 'running'];
+const LEASE: LeaseTable = { table: 'inbox', waiting: 'queued', leased: 'running', dueColumn: 'run_after' };
+
+export class Inbox {
+  constructor(private readonly db: Database) {}
+
+  /** Stores a message unless its (channel, botId, eventId) is known: true when new, false for a redelivery. */
+  async accept(message: IncomingMessage): Promise<boolean> {
+    const inserted = await this.db
+      .insert(inbox)
+      .values({
+        channel: message.channel,
+        botId: message.botId,
+        eventId: message.eventId,
+        chatId: message.chatId,
+        userId: message.userId,
+        conversationId: message.conversationId,
+        messageId: message.messageId ?? null,
+        replyTo: message.replyTo ?? null,
+        text: message.text,
+        raw: message.raw ?? null,
+      })
+      .onConflictDoNothing({ target: [inbox.channel, inbox.botId, inbox.eventId] })
+      .returning({ id: inbox.id });
+    return inserted.length === 1;
+  }
+
+  /**
+   * Leases up to `limit` due rows for `leaseMs`: queued rows whose time has come, and running rows whose
+   * lease ran out (their worker died). Only the oldest open row of each chat is eligible, so a chat's
+   * messages are answered in order and each sees the history of the one before.
+   */
+  async claim(limit: number, leaseMs: number): Promise<InboxJob[]> {
+    const rows = await leaseOldestPerChat(this.db, LEASE, sql`true`, limit, leaseMs);
+    return rows.map(toJob).sort((a, b) => a.id - b.id);
+  }
+
+  /** Marks a row done inside the transaction that recorded its answer; drops the question text it held. */
+  async completeIn(tx: Database, id: number, note?: string): Promise<void> {
+    await tx
+      .update(inbox)
+      .set({ status: 'done', text: '', raw: null, lockedUntil: null, finishedAt: sql`now()`, lastError: note ?? null })
+      .where(eq(inbox.id, id));
+  }
+
+  /** Gives up on a row after its last attempt (the caller queues an apology in the same transaction). */
+  async buryIn(tx: Database, id: number, error: string): Promise<void> {
+    await tx
+      .update(inbox)
+      .set({ status: 'dead', text: '', raw: null, lockedUntil: null, finishedAt: sql`now()`, lastError: error })
+      .where(eq(inbox.id, id));
+  }
+
+  /** Puts a failed row back in the queue after `delayMs`. */
+  async retryLater(id: number, delayMs: number, error: string): Promise<void> {
+    await this.db
+      .update(inbox)
+      .set({ status: 'queued', runAfter: sql`now() + ${millis(delayMs)}`, lockedUntil: null, lastError: error })
+      .where(and(eq(inbox.id, id), eq(inbox.status, 'running')));
+  }
+
+  /** Returns leased rows that were never started (shutdown), without counting the attempt. */
+  async release(ids: number[]): Promise<void> {
+    if (!ids.length) return;
+    await this.db
+      .update(inbox)
+      .set({ status: 'queued', lockedUntil: null, attempts: sql`greatest(0, ${inbox.attempts} - 1)` })
+      .where(and(inArray(inbox.id, ids), eq(inbox.status, 'running')));
+  }
+
+  stats(): Promise<QueueStats> {
+    return queueStats(this.db, 'inbox', OPEN_INBOX);
+  }
+}
+
+function toJob(row: Record<string, unknown>): InboxJob {
+  const optional = (v: unknown) => (v === null || v === undefined ? undefined : String(v));
+  return {
+    id: Number(row.id),
+    attempts: Number(row.attempts),
+    channel: row.channel as ChannelName,
+    botId: String(row.bot_id),
+    eventId: String(row.event_id),
+    chatId: String(row.chat_id),
+    userId: String(row.user_id),
+    conversationId: String(row.conversation_id),
+    messageId: optional(row.message_id),
+    replyTo: optional(row.reply_to),
+    text: String(row.text),
+    raw: row.raw ?? undefined,
+  };
+}

@@ -1,0 +1,45 @@
+import { sql, type SQL } from 'drizzle-orm';
+import { queryRows, type Database } from '../store/db.js';
+import { millis } from './queue-stats.js';
+
+/** The columns and states that make a table (inbox or outbox) a leasable queue. */
+export interface LeaseTable {
+  table: 'inbox' | 'outbox';
+  /** State of a row waiting for its due time. */
+  waiting: string;
+  /** State of a leased row; it is taken again once `locked_until` has passed. */
+  leased: string;
+  /** Column holding the time a waiting row becomes due. */
+  dueColumn: string;
+}
+
+/**
+ * Leases up to `limit` due rows for `leaseMs` and counts the attempt: waiting rows whose time has come,
+ * and leased rows whose lease ran out (their holder died). Only the oldest open row of a chat
+ * (channel, bot, chat) is eligible, which keeps each chat in order. `FOR UPDATE … SKIP LOCKED` lets several
+ * workers claim at once without taking the same row; it works on PGlite and on Postgres alike.
+ */
+export function leaseOldestPerChat(db: Database, t: LeaseTable, filter: SQL, limit: number, leaseMs: number): Promise<Record<string, unknown>[]> {
+  const table = sql.identifier(t.table);
+  const due = sql.identifier(t.dueColumn);
+  // Literals, not parameters, so that the planner can match the partial "open rows" indexes.
+  const waiting = sql.raw(`'${t.waiting}'`);
+  const leased = sql.raw(`'${t.leased}'`);
+  return queryRows(
+    db,
+    sql`with picked as (
+          select r.id from ${table} r
+          where ${filter}
+            and ((r.status = ${waiting} and r.${due} <= now()) or (r.status = ${leased} and r.locked_until < now()))
+            and not exists (
+              select 1 from ${table} e
+              where e.channel = r.channel and e.bot_id = r.bot_id and e.chat_id = r.chat_id
+                and e.id < r.id and e.status in (${waiting}, ${leased}))
+          order by r.id
+          limit ${limit}
+          for update of r skip locked)
+        update ${table} set status = ${leased}, attempts = ${table}.attempts + 1, locked_until = now() + ${millis(leaseMs)}
+        from picked where ${table}.id = picked.id
+        returning ${table}.*`,
+  );
+}

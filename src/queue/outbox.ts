@@ -1,0 +1,93 @@
+/**
+ * Replies waiting to be sent. Rows are written in the transaction that records their consultation and
+ * leased by the sender like inbox rows; only the oldest open row of a chat can be leased, so a chat's
+ * replies leave in order and a retrying row holds back the ones after it.
+ */
+import { and, eq, sql } from 'drizzle-orm';
+import type { Database } from '../store/db.js';
+import { outbox, type OutboxPayload, type OutboxStatus } from '../store/schema.js';
+import type { ChannelName, OutgoingReply } from '../types.js';
+import { leaseOldestPerChat, type LeaseTable } from './lease.js';
+import { millis, queueStats, type QueueStats } from './queue-stats.js';
+
+export const OPEN_OUTBOX: readonly OutboxStatus[] = ['pending', 'sending'];
+const LEASE: LeaseTable = { table: 'outbox', waiting: 'pending', leased: 'sending', dueColumn: 'next_attempt_at' };
+
+/** A reply to queue: where it goes, what it says, and which inbox row and consultation it answers. */
+export interface NewOutboxRow {
+  inboxId?: number;
+  consultationId?: string;
+  channel: ChannelName;
+  botId: string;
+  chatId: string;
+  replyTo?: string;
+  payload: OutboxPayload;
+}
+
+export class Outbox {
+  constructor(private readonly db: Database) {}
+
+  /**
+   * Queues a reply inside the caller's transaction. A second row for the same inbox row or consultation
+   * is dropped: a message is answered once however often it was worked.
+   */
+  async enqueueIn(tx: Database, row: NewOutboxRow): Promise<boolean> {
+    const inserted = await tx
+      .insert(outbox)
+      .values({
+        inboxId: row.inboxId ?? null,
+        consultationId: row.consultationId ?? null,
+        channel: row.channel,
+        botId: row.botId,
+        chatId: row.chatId,
+        replyTo: row.replyTo ?? null,
+        payload: row.payload,
+      })
+      .onConflictDoNothing()
+      .returning({ id: outbox.id });
+    return inserted.length === 1;
+  }
+
+  /** Leases up to `limit` due rows of the given channels for `leaseMs`, at most one per chat. */
+  async claim(channels: readonly ChannelName[], limit: number, leaseMs: number): Promise<OutgoingReply[]> {
+    if (!channels.length) return [];
+    const rows = await leaseOldestPerChat(this.db, LEASE, sql`r.channel in (${sql.join(channels.map((c) => sql`${c}`), sql`, `)})`, limit, leaseMs);
+    return rows.map(toReply).sort((a, b) => a.id - b.id);
+  }
+
+  async markSent(id: number): Promise<void> {
+    await this.db.update(outbox).set({ status: 'sent', sentAt: sql`now()`, lockedUntil: null, lastError: null }).where(eq(outbox.id, id));
+  }
+
+  async retryLater(id: number, delayMs: number, error: string): Promise<void> {
+    await this.db
+      .update(outbox)
+      .set({ status: 'pending', nextAttemptAt: sql`now() + ${millis(delayMs)}`, lockedUntil: null, lastError: error })
+      .where(and(eq(outbox.id, id), eq(outbox.status, 'sending')));
+  }
+
+  /** No more attempts: the row is kept for inspection and stops holding back its chat. */
+  async bury(id: number, error: string): Promise<void> {
+    await this.db.update(outbox).set({ status: 'dead', lockedUntil: null, lastError: error }).where(eq(outbox.id, id));
+  }
+
+  stats(): Promise<QueueStats> {
+    return queueStats(this.db, 'outbox', OPEN_OUTBOX);
+  }
+}
+
+function toReply(row: Record<string, unknown>): OutgoingReply {
+  const payload = (typeof row.payload === 'string' ? JSON.parse(row.payload) : row.payload) as OutboxPayload;
+  return {
+    id: Number(row.id),
+    channel: row.channel as ChannelName,
+    botId: String(row.bot_id),
+    chatId: String(row.chat_id),
+    replyTo: row.reply_to == null ? undefined : String(row.reply_to),
+    text: payload.text,
+    outcome: payload.outcome,
+    citations: payload.citations ?? [],
+    consultationId: row.consultation_id == null ? undefined : String(row.consultation_id),
+    attempt: Number(row.attempts),
+  };
+}
