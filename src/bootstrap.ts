@@ -1,10 +1,24 @@
 import path from 'node:path';
+import { sql } from 'drizzle-orm';
+import type { FastifyInstance } from 'fastify';
+import type { DestinationStream } from 'pino';
 import type { Config } from './config.js';
 import { createConsult } from './consult.js';
 import { createGuard } from './answer/guard.js';
+import { buildApp } from './http/app.js';
+import { createMetrics, observeAnswer } from './http/metrics.js';
 import { KnowledgeBase } from './knowledge/knowledge-base.js';
+import { Inbox } from './queue/inbox.js';
+import { Outbox } from './queue/outbox.js';
+import { purgeFinishedQueueRows } from './queue/purge.js';
+import { createResponder } from './queue/respond.js';
+import { startSender } from './queue/sender.js';
+import { startWorker } from './queue/worker.js';
 import { ConsultationStore } from './store/consultations.js';
-import { openDatabase } from './store/db.js';
+import { openDatabase, queryRows } from './store/db.js';
+import { ReferralStore } from './store/referrals.js';
+import { cutoffFor } from './store/retention.js';
+import type { Deliverer } from './types.js';
 
 /** Opens the knowledge base (from its cache when unchanged) and wires the consultation pipeline. */
 export async function openConsultation(config: Pick<Config, 'knowledgeDir' | 'dataDir' | 'minConfidence'>) {
@@ -17,4 +31,97 @@ export async function openConsultation(config: Pick<Config, 'knowledgeDir' | 'da
 export async function openStore(config: Pick<Config, 'databaseUrl' | 'dataDir' | 'storeRawText'>) {
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.databaseUrl ? undefined : config.dataDir });
   return { database, store: new ConsultationStore(database.db, { keepRawText: config.storeRawText }) };
+}
+
+/**
+ * How a messaging platform plugs into the service (the Telegram and Feishu issues): its webhook routes
+ * or poller hand each message to `inbox.accept()` and acknowledge at once; its deliverer posts replies.
+ */
+export interface ChannelPlugin {
+  /** Posts this channel's replies from the outbox. */
+  deliverer?: Deliverer;
+  /** Adds webhook routes before the server listens. */
+  register?(app: FastifyInstance, inbox: Inbox): Promise<void> | void;
+  /** Starts a poller or long connection after the server listens. */
+  start?(inbox: Inbox): Promise<void>;
+  /** Stops taking messages (first step of shutdown). */
+  stop?(): Promise<void>;
+}
+
+export interface ServiceOptions {
+  channels?: ChannelPlugin[];
+  logStream?: DestinationStream;
+  /** How often finished rows past the retention period are purged. */
+  purgeEveryMs?: number;
+  /** Poll interval of the worker and sender when idle. */
+  idleMs?: number;
+}
+
+/** A running service: listening, working the queue, purging on schedule. */
+export interface Service {
+  url: string;
+  app: FastifyInstance;
+  inbox: Inbox;
+  /** Stops taking requests and messages, finishes or releases work in hand, closes the database. */
+  stop(): Promise<void>;
+}
+
+const SIX_HOURS = 6 * 60 * 60 * 1000;
+
+/** Opens knowledge, database and queue, builds the HTTP app, listens and starts the background loops. */
+export async function startService(config: Config, options: ServiceOptions = {}): Promise<Service> {
+  const { kb, consult } = await openConsultation(config);
+  const { database, store } = await openStore(config);
+  const { db } = database;
+  const inbox = new Inbox(db);
+  const outbox = new Outbox(db);
+  let accepting = true;
+  const metrics = createMetrics({ queues: async () => ({ inbox: await inbox.stats(), outbox: await outbox.stats() }) }, { processMetrics: true });
+  const respond = createResponder({ db, store, consult, onAnswer: (q, r) => observeAnswer(metrics, q.channel, r.answer.outcome, r.latencyMs) });
+  const readiness = async () => ({
+    database: accepting && (await queryRows(db, sql`select 1 as ok`).then(() => true, () => false)),
+    knowledge: kb.chunks.length > 0,
+  });
+  const app = await buildApp(
+    { respond, store, referrals: new ReferralStore(db), metrics, readiness },
+    { rateLimit: config.rateLimit, logLevel: config.logLevel, logStream: options.logStream, trustProxy: config.trustProxy },
+  );
+  const channels = options.channels ?? [];
+  for (const channel of channels) await channel.register?.(app, inbox);
+
+  const onError = (error: unknown) => app.log.error({ err: error }, 'queue error');
+  const idleMs = options.idleMs ?? 500;
+  const sender = startSender(
+    { outbox, deliverers: channels.flatMap((c) => (c.deliverer ? [c.deliverer] : [])), onError, onDelivery: (reply, result) => metrics.deliveries.inc({ channel: reply.channel, result }) },
+    { idleMs },
+  );
+  const worker = startWorker({ db, inbox, outbox, respond, onError, onQueued: () => sender.wake() }, { concurrency: config.workerConcurrency, idleMs });
+
+  const purge = async () => {
+    const cutoff = cutoffFor(config.retention);
+    const counts = await store.purgeOlderThan(cutoff, 'service:retention');
+    const queues = await purgeFinishedQueueRows(db, cutoff);
+    app.log.info({ consultations: counts.consultations, inbox: queues.inbox, outbox: queues.outbox }, 'retention purge');
+  };
+  const purgeTimer = setInterval(() => void purge().catch(onError), options.purgeEveryMs ?? SIX_HOURS);
+  purgeTimer.unref();
+
+  const address = await app.listen({ host: config.host, port: config.port });
+  for (const channel of channels) await channel.start?.(inbox);
+  void purge().catch(onError);
+
+  return {
+    url: address.replace('[::1]', 'localhost'),
+    app,
+    inbox,
+    async stop() {
+      accepting = false;
+      clearInterval(purgeTimer);
+      await Promise.all(channels.map((c) => c.stop?.()));
+      await app.close(); // stops accepting; requests in flight get their answers
+      await worker.stop();
+      await sender.stop();
+      await database.close();
+    },
+  };
 }

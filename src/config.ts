@@ -18,6 +18,10 @@ const schema = z.object({
   MIN_CONFIDENCE: z.coerce.number().min(0).max(1).default(0.3),
   RETENTION: z.string().regex(/^\s*\d+\s*[dh]\s*$/i, 'expected a period such as 180d or 36h').default('180d'),
   STORE_RAW_TEXT: z.enum(['true', 'false', '1', '0', '']).default('false'),
+  RATE_LIMIT_USER_PER_MINUTE: z.coerce.number().int().min(1).default(20),
+  RATE_LIMIT_IP_PER_MINUTE: z.coerce.number().int().min(1).default(120),
+  TRUST_PROXY: z.enum(['true', 'false', '1', '0', '']).default('false'),
+  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
   TELEGRAM_BOT_TOKEN: optionalText,
   TELEGRAM_MODE: z.enum(['polling', 'webhook']).default('polling'),
   TELEGRAM_WEBHOOK_SECRET: optionalText,
@@ -31,9 +35,15 @@ const schema = z.object({
   LLM_BASE_URL: url,
   LLM_API_KEY: optionalText,
   LLM_MODEL: optionalText,
+  LLM_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(20_000),
+  LLM_BUDGET_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
+  LLM_MAX_TOKENS: z.coerce.number().int().min(16).max(32_000).default(800),
   EMBEDDING_BASE_URL: url,
   EMBEDDING_API_KEY: optionalText,
   EMBEDDING_MODEL: optionalText,
+  EMBEDDING_BATCH_SIZE: z.coerce.number().int().min(1).max(2048).default(10),
+  EMBEDDING_ENCODING_FORMAT: z.enum(['float', 'base64']).default('float'),
+  EMBEDDING_FUSION_WEIGHT: z.coerce.number().min(0).max(5).default(0.5),
 });
 
 export interface Config {
@@ -48,10 +58,16 @@ export interface Config {
   retention: string;
   /** Store questions and answers without masking personal numbers (needs a legal basis). */
   storeRawText: boolean;
+  /** Questions one user (else one IP address) may ask per minute; the IP limit covers all API calls. */
+  rateLimit: { perUserPerMinute: number; perIpPerMinute: number };
+  /** Take the client address from X-Forwarded-For (only behind a reverse proxy you run). */
+  trustProxy: boolean;
+  /** Inbox messages answered at once. */
+  workerConcurrency: number;
   telegram?: { token: string; mode: 'polling' | 'webhook'; webhookSecret?: string; apiRoot?: string };
   feishu?: { appId: string; appSecret: string; mode: 'ws' | 'webhook'; encryptKey?: string; verificationToken?: string; domain: string };
-  llm?: { baseUrl: string; apiKey: string; model: string };
-  embedding?: { baseUrl: string; apiKey: string; model: string };
+  llm?: { baseUrl: string; apiKey: string; model: string; timeoutMs: number; budgetMs: number; maxTokens: number };
+  embedding?: { baseUrl: string; apiKey: string; model: string; batchSize: number; encodingFormat: 'float' | 'base64'; fusionWeight: number };
 }
 
 /** Raised with one line per bad variable, each naming it. */
@@ -101,14 +117,33 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     minConfidence: e.MIN_CONFIDENCE,
     retention: e.RETENTION.trim(),
-    storeRawText: e.STORE_RAW_TEXT === 'true' || e.STORE_RAW_TEXT === '1',
+    storeRawText: isTrue(e.STORE_RAW_TEXT),
+    rateLimit: { perUserPerMinute: e.RATE_LIMIT_USER_PER_MINUTE, perIpPerMinute: e.RATE_LIMIT_IP_PER_MINUTE },
+    trustProxy: isTrue(e.TRUST_PROXY),
+    workerConcurrency: e.WORKER_CONCURRENCY,
     telegram: e.TELEGRAM_BOT_TOKEN ? { token: e.TELEGRAM_BOT_TOKEN, mode: e.TELEGRAM_MODE, webhookSecret: e.TELEGRAM_WEBHOOK_SECRET, apiRoot: e.TELEGRAM_API_ROOT } : undefined,
     feishu:
       e.FEISHU_APP_ID && e.FEISHU_APP_SECRET
         ? { appId: e.FEISHU_APP_ID, appSecret: e.FEISHU_APP_SECRET, mode: e.FEISHU_MODE, encryptKey: e.FEISHU_ENCRYPT_KEY, verificationToken: e.FEISHU_VERIFICATION_TOKEN, domain: e.FEISHU_DOMAIN }
         : undefined,
-    llm: e.LLM_BASE_URL && e.LLM_API_KEY ? { baseUrl: e.LLM_BASE_URL, apiKey: e.LLM_API_KEY, model: e.LLM_MODEL ?? 'gpt-4o-mini' } : undefined,
+    llm:
+      e.LLM_BASE_URL && e.LLM_API_KEY
+        ? { baseUrl: e.LLM_BASE_URL, apiKey: e.LLM_API_KEY, model: e.LLM_MODEL ?? 'gpt-4o-mini', timeoutMs: e.LLM_TIMEOUT_MS, budgetMs: e.LLM_BUDGET_MS, maxTokens: e.LLM_MAX_TOKENS }
+        : undefined,
     embedding:
-      e.EMBEDDING_BASE_URL && e.EMBEDDING_API_KEY ? { baseUrl: e.EMBEDDING_BASE_URL, apiKey: e.EMBEDDING_API_KEY, model: e.EMBEDDING_MODEL ?? 'text-embedding-3-small' } : undefined,
+      e.EMBEDDING_BASE_URL && e.EMBEDDING_API_KEY
+        ? {
+            baseUrl: e.EMBEDDING_BASE_URL,
+            apiKey: e.EMBEDDING_API_KEY,
+            model: e.EMBEDDING_MODEL ?? 'text-embedding-3-small',
+            batchSize: e.EMBEDDING_BATCH_SIZE,
+            encodingFormat: e.EMBEDDING_ENCODING_FORMAT,
+            fusionWeight: e.EMBEDDING_FUSION_WEIGHT,
+          }
+        : undefined,
   };
+}
+
+function isTrue(flag: string): boolean {
+  return flag === 'true' || flag === '1';
 }

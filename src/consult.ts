@@ -1,11 +1,13 @@
 import { lacksAskedFigure, type Guard } from './answer/guard.js';
-import { cite, extractiveAnswer, selectPassages } from './answer/extractive.js';
+import { cite, extractiveAnswer, selectPassages, type Language } from './answer/extractive.js';
+import type { PromptPassage } from './answer/grounding.js';
+import type { LlmAnswerer } from './answer/llm.js';
 import { MESSAGES, detectLanguage } from './answer/messages.js';
 import { AppError } from './errors.js';
 import type { KnowledgeBase, Retrieval } from './knowledge/knowledge-base.js';
 import { evidence } from './knowledge/query.js';
 import { searchableText } from './knowledge/knowledge-base.js';
-import type { Answer, Citation, Passage } from './types.js';
+import type { Answer, Citation, DocumentMeta, Passage } from './types.js';
 
 export const MAX_QUESTION_CHARS = 2000;
 
@@ -40,21 +42,41 @@ export interface ConsultResult {
  * The platform-free pipeline: validate → guard → retrieve → answer or decline/refer.
  * Channels, the HTTP API and the CLI all call this and only render what it returns.
  */
-export function createConsult(deps: { kb: KnowledgeBase; guard: Guard; options?: Partial<ConsultOptions> }) {
+export function createConsult(deps: { kb: KnowledgeBase; guard: Guard; llm?: LlmAnswerer; options?: Partial<ConsultOptions> }) {
   const options = { ...DEFAULT_CONSULT_OPTIONS, ...deps.options };
-  const { kb, guard } = deps;
+  const { kb, guard, llm } = deps;
+  // Only the documents' own web sources may appear as links in a generated answer.
+  const allowedLinks = kb.documents.map((d) => d.source).filter((s) => /^https?:\/\//.test(s));
+
+  /** Quotes, with a note when they stand in for a generated answer that failed. */
+  function extractive(question: string, retrieval: Retrieval, confidence: number, language: Language, note?: string): Answer {
+    const chosen = selectPassages(retrieval.passages);
+    const citations = chosen.map((p) => cite(p, retrieval.query, kb.document(p.chunk.documentId)));
+    const { answer } = extractiveAnswer(citations, chosen.map((p) => p.chunk), language, question);
+    return { outcome: 'answered', answer: note ? `${note}\n\n${answer}` : answer, citations, confidence: round(confidence), answerer: 'extractive' };
+  }
+
+  /** The model's answer over the retrieved passages, checked; quotes when it fails; not covered when it says so. */
+  async function generated(model: LlmAnswerer, question: string, retrieval: Retrieval, confidence: number, language: Language): Promise<Answer> {
+    const passages = retrieval.passages;
+    const generation = await model.answer(question, passages.map((p) => promptPassage(p, kb.document(p.chunk.documentId))), language, allowedLinks);
+    if (generation.kind === 'unavailable') return extractive(question, retrieval, confidence, language, MESSAGES.generationUnavailable[language]);
+    if (generation.kind === 'not_covered') return notCovered(confidence, language);
+    const citations = generation.used.map((i) => cite(passages[i]!, retrieval.query, kb.document(passages[i]!.chunk.documentId)));
+    return { outcome: 'answered', answer: `${generation.text}\n\n${MESSAGES.aiLabel[language]}`, citations, confidence: round(confidence), answerer: 'llm' };
+  }
 
   /**
    * A follow-up ("那责任单位是谁?") is retrieved together with the question before it, and prefers the
    * articles that answer cited, unless it clearly stands on its own.
    */
   async function retrieveInContext(question: string, history: Turn[]): Promise<Retrieval> {
-    const alone = await kb.retrieve(question, 5);
     const last = history.at(-1);
-    if (!last) return alone;
-    const refersBack = REFERS_BACK.test(question) || question.length <= SHORT_QUESTION;
-    if (!refersBack) return alone;
-    const combined = await kb.retrieve(`${last.question} ${question}`, 8);
+    const refersBack = last !== undefined && (REFERS_BACK.test(question) || question.length <= SHORT_QUESTION);
+    if (!last || !refersBack) return kb.retrieve(question, 5);
+    // A model rewrites the follow-up into a standalone question; without one, the two are read together.
+    const standalone = llm ? await llm.rewrite(question, history.slice(-3).map((t) => t.question)) : undefined;
+    const combined = await kb.retrieve(standalone ?? `${last.question} ${question}`, 8);
     const earlier = new Set(last.citations.map((c) => `${c.documentId}#${c.article}`));
     const bonus = (p: Passage) => (earlier.has(`${p.chunk.documentId}#${p.chunk.article}`) ? 1 : 0);
     const passages = [...combined.passages].sort((a, b) => bonus(b) - bonus(a) || b.score - a.score).slice(0, 5);
@@ -94,13 +116,10 @@ export function createConsult(deps: { kb: KnowledgeBase; guard: Guard; options?:
       return done({ ...fixed('out_of_scope', MESSAGES.outOfScope[language]), confidence: round(confidence) }, retrieval);
     }
     if (!top || confidence < options.minConfidence || lacksAskedFigure(question, top.chunk.text)) {
-      return done({ outcome: 'not_covered', answer: MESSAGES.notCovered[language], citations: [], confidence: round(confidence), escalation: { reason: 'not_covered' }, answerer: 'extractive' }, retrieval);
+      return done(notCovered(confidence, language), retrieval);
     }
-
-    const chosen = selectPassages(retrieval.passages);
-    const citations = chosen.map((p) => cite(p, retrieval.query, kb.document(p.chunk.documentId)));
-    const { answer } = extractiveAnswer(citations, chosen.map((p) => p.chunk), language, question);
-    return done({ outcome: 'answered', answer, citations, confidence: round(confidence), answerer: 'extractive' }, retrieval);
+    const answer = llm ? await generated(llm, question, retrieval, confidence, language) : extractive(question, retrieval, confidence, language);
+    return done(answer, retrieval);
   };
 }
 
@@ -130,6 +149,17 @@ export function validateQuestion(raw: unknown): string {
   }
   if (!/[\p{L}\p{N}]/u.test(text)) throw new AppError('input_invalid', '没有识别到文字内容，请用中文或英文描述您的问题。');
   return text;
+}
+
+function notCovered(confidence: number, language: Language): Answer {
+  return { outcome: 'not_covered', answer: MESSAGES.notCovered[language], citations: [], confidence: round(confidence), escalation: { reason: 'not_covered' }, answerer: 'extractive' };
+}
+
+/** A passage as the model sees it: where it comes from (document, number, article, departments) and its text. */
+function promptPassage(p: Passage, doc: DocumentMeta | undefined): PromptPassage {
+  const source = `《${doc?.title ?? p.chunk.documentId}》${doc?.docNumber ? `（${doc.docNumber}）` : ''} ${p.chunk.section}`;
+  const departments = p.chunk.departments.length ? `\n（责任单位：${p.chunk.departments.join('、')}）` : '';
+  return { source, text: p.chunk.text + departments };
 }
 
 function fixed(outcome: Answer['outcome'], text: string): Answer {

@@ -4,11 +4,12 @@ import { normalize } from './tokenizer.js';
 export interface Embedder {
   /** Identifies the model and its settings; a different id means the index must be rebuilt. */
   readonly id: string;
-  readonly dimensions: number;
   /** Weight of this embedder's ranking against BM25's (1) when the two are fused. */
   readonly fusionWeight: number;
-  /** One unit-length vector per text, in order. */
+  /** One unit-length vector per text, in order (indexing: may take its time and retry). */
   embed(texts: string[]): Promise<Float32Array[]>;
+  /** The vector of one question (answering: must be quick; failing is better than waiting). */
+  embedQuery(text: string): Promise<Float32Array>;
 }
 
 /** Segments text into words for the hashing embedder; the knowledge base's tokenizer fits. */
@@ -38,6 +39,10 @@ export class HashingEmbedder implements Embedder {
 
   async embed(texts: string[]): Promise<Float32Array[]> {
     return texts.map((t) => this.embedOne(t));
+  }
+
+  async embedQuery(text: string): Promise<Float32Array> {
+    return this.embedOne(text);
   }
 
   embedOne(text: string): Float32Array {

@@ -42,6 +42,7 @@ interface CacheFile {
   chunks: Chunk[];
   problems: LoadProblem[];
   bm25: Bm25Data;
+  dimensions: number;
 }
 
 /**
@@ -102,7 +103,7 @@ export class KnowledgeBase {
     const origin = (source: 'built' | 'cache') => ({ source, ms: performance.now() - started, fingerprint });
 
     const cacheDir = options.cacheDir ? path.join(options.cacheDir, fingerprint.slice(0, 16)) : undefined;
-    const cached = cacheDir ? await readCache(cacheDir, fingerprint, tools.embedder.dimensions) : undefined;
+    const cached = cacheDir ? await readCache(cacheDir, fingerprint) : undefined;
     if (cached) return new KnowledgeBase(cached, tools, dictionary, origin('cache'));
 
     const index = await build(knowledgeDir, tools);
@@ -121,7 +122,8 @@ export class KnowledgeBase {
   /** The best `limit` passages for a question, fused from BM25 and vector search (weighted reciprocal rank), best first. */
   async retrieve(question: string, limit = 5): Promise<Retrieval> {
     const query = this.analyze(question);
-    const [vector] = await this.tools.embedder.embed([query.expanded]);
+    // A remote embedder that fails at query time costs the dense ranking, not the answer.
+    const vector = await this.tools.embedder.embedQuery(query.expanded).catch(() => undefined);
     const lexical = this.index.bm25.search(query.terms, CANDIDATES);
     const dense = vector ? this.index.vectors.search(vector, CANDIDATES) : [];
     const fused = new Map<number, number>();
@@ -145,7 +147,7 @@ async function build(knowledgeDir: string, { tokenizer, embedder }: QueryTools):
   const chunks = documents.flatMap(chunkDocument);
   const metaById = new Map(documents.map((d) => [d.meta.id, d.meta]));
   const bm25 = Bm25Index.build(chunks.map((c) => tokenizer.terms(indexText(c, metaById.get(c.documentId)!))));
-  const vectors = VectorIndex.build(await embedder.embed(chunks.map((c) => `${c.heading}\n${c.text}`)), embedder.dimensions);
+  const vectors = VectorIndex.build(await embedder.embed(chunks.map((c) => `${c.heading}\n${c.text}`)));
   return { documents: documents.map((d) => d.meta), chunks, problems, bm25, vectors };
 }
 
@@ -195,11 +197,11 @@ async function fingerprintOf(dir: string, embedderId: string): Promise<string> {
   return hash.digest('hex');
 }
 
-async function readCache(dir: string, fingerprint: string, dimensions: number): Promise<Index | undefined> {
+async function readCache(dir: string, fingerprint: string): Promise<Index | undefined> {
   try {
     const file = JSON.parse(await readFile(path.join(dir, 'index.json'), 'utf8')) as CacheFile;
     if (file.format !== INDEX_FORMAT || file.fingerprint !== fingerprint) return undefined;
-    const vectors = await VectorIndex.read(path.join(dir, 'vectors.hnsw'), dimensions, file.chunks.length);
+    const vectors = await VectorIndex.read(path.join(dir, 'vectors.hnsw'), file.dimensions, file.chunks.length);
     return { documents: file.documents, chunks: file.chunks, problems: file.problems, bm25: Bm25Index.fromJSON(file.bm25), vectors };
   } catch {
     return undefined; // missing or damaged cache: rebuild
@@ -211,7 +213,7 @@ async function writeCache(root: string, dir: string, fingerprint: string, index:
   const tmp = `${dir}.tmp-${process.pid}`;
   await rm(tmp, { recursive: true, force: true });
   await mkdir(tmp, { recursive: true });
-  const file: CacheFile = { format: INDEX_FORMAT, fingerprint, documents: index.documents, chunks: index.chunks, problems: index.problems, bm25: index.bm25.toJSON() };
+  const file: CacheFile = { format: INDEX_FORMAT, fingerprint, documents: index.documents, chunks: index.chunks, problems: index.problems, bm25: index.bm25.toJSON(), dimensions: index.vectors.dimensions };
   await writeFile(path.join(tmp, 'index.json'), JSON.stringify(file));
   await index.vectors.write(path.join(tmp, 'vectors.hnsw'));
   await rm(dir, { recursive: true, force: true });
