@@ -1,0 +1,94 @@
+/** The public JSON API: ask, feedback, referral. Channels 'web' (the chat page) and 'api' (everything else). */
+import { randomUUID } from 'node:crypto';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { toContractJson } from '../cli/format.js';
+import type { Responder } from '../queue/respond.js';
+import type { ConsultationStore } from '../store/consultations.js';
+import type { ReferralStore } from '../store/referrals.js';
+import type { ChannelName } from '../types.js';
+import { HttpError, notFound } from './http-error.js';
+import { askBody, askResponse, errorResponses, feedbackBody, okResponse, referralBody, type AskBody, type FeedbackBody, type ReferralBody } from './schemas.js';
+
+export interface ApiDeps {
+  respond: Responder;
+  store: ConsultationStore;
+  referrals: ReferralStore;
+}
+
+export interface RateLimits {
+  perUserPerMinute: number;
+  perIpPerMinute: number;
+}
+
+/** The chat page marks its requests with this header, so that its consultations are logged as 'web'. */
+export const CLIENT_HEADER = 'x-ipcb-client';
+const MINUTE = 60_000;
+
+export async function apiRoutes(app: FastifyInstance, deps: ApiDeps, limits: RateLimits) {
+  const perIp = { rateLimit: { max: limits.perIpPerMinute, timeWindow: MINUTE, keyGenerator: (req: FastifyRequest) => req.ip } };
+  // The per-IP limit above runs at onRequest; this one needs the parsed body for the user id.
+  const userLimiter = app.createRateLimit({ max: limits.perUserPerMinute, timeWindow: MINUTE, keyGenerator: (req) => userKey(req) });
+  const perUser = async (request: FastifyRequest) => {
+    const verdict = await userLimiter(request);
+    if (!verdict.isAllowed && verdict.isExceeded) throw tooMany(verdict.ttlInSeconds);
+  };
+
+  app.post<{ Body: AskBody }>(
+    '/api/v1/ask',
+    {
+      config: perIp,
+      preHandler: perUser,
+      schema: { summary: 'Ask a question', description: 'Answers from the policy documents with article-level citations.', body: askBody, response: { 200: askResponse, ...errorResponses } },
+    },
+    async (request) => {
+      const { question, conversationId, userId } = request.body;
+      const channel: ChannelName = request.headers[CLIENT_HEADER] === 'web' ? 'web' : 'api';
+      // History needs both keys: a conversation id alone could be shared by several anonymous users.
+      const followable = Boolean(conversationId && userId);
+      const { answer } = await deps.respond(
+        { channel, conversationId: `${channel}:${conversationId ?? randomUUID()}`, userId: userId ?? 'anonymous', text: question },
+        { freshConversation: !followable },
+      );
+      return toContractJson(answer, answer.id);
+    },
+  );
+
+  app.post<{ Body: FeedbackBody }>(
+    '/api/v1/feedback',
+    { config: perIp, schema: { summary: '👍/👎 on an answer', body: feedbackBody, response: { 200: okResponse, ...errorResponses } } },
+    async (request) => {
+      const { consultationId, rating, comment, userId } = request.body;
+      await ownConsultation(deps.store, consultationId, userId);
+      await deps.store.feedback(consultationId, userId, rating === 'up' || rating === 1 ? 1 : -1, comment);
+      return { ok: true, message: '感谢您的反馈！' };
+    },
+  );
+
+  app.post<{ Body: ReferralBody }>(
+    '/api/v1/referral',
+    { config: perIp, schema: { summary: 'Ask for an IP service agency (转人工)', body: referralBody, response: { 200: okResponse, ...errorResponses } } },
+    async (request) => {
+      const { consultationId, userId, topic } = request.body;
+      await ownConsultation(deps.store, consultationId, userId);
+      const referral = await deps.referrals.request(consultationId, topic);
+      return { ok: true, id: referral.id, status: referral.status, message: '已记录您的请求。在征得您同意后，我们会请知识产权服务机构与您联系。' };
+    },
+  );
+}
+
+/** Feedback and referrals only on one's own consultations; another user's id looks like an unknown one. */
+async function ownConsultation(store: ConsultationStore, consultationId: string, userId: string) {
+  const consultation = await store.get(consultationId);
+  if (!consultation || consultation.userId !== userId) throw notFound();
+  return consultation;
+}
+
+function userKey(request: FastifyRequest): string {
+  const userId = (request.body as { userId?: unknown } | undefined)?.userId;
+  return typeof userId === 'string' ? `user:${userId}` : `ip:${request.ip}`;
+}
+
+export function tooMany(retryAfterSeconds: number): HttpError {
+  const seconds = Math.max(1, Math.ceil(retryAfterSeconds));
+  return new HttpError(429, 'rate_limited', `提问太频繁了，请 ${seconds} 秒后再试。`, seconds);
+}

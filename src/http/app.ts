@@ -1,0 +1,84 @@
+/**
+ * The HTTP service built without listening (tests use `inject`; src/main.ts listens). Routes: the JSON
+ * API under /api/v1, the chat page at /, OpenAPI at /docs, and /healthz, /readyz, /metrics.
+ */
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import rateLimit from '@fastify/rate-limit';
+import fastifyStatic from '@fastify/static';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import type { DestinationStream } from 'pino';
+import { apiRoutes, tooMany, type ApiDeps, type RateLimits } from './api-routes.js';
+import { handleError, HttpError } from './http-error.js';
+import type { Metrics } from './metrics.js';
+import { opsRoutes, type Readiness } from './ops-routes.js';
+import { errorBody } from './schemas.js';
+import { addSecurityHeaders } from './security-headers.js';
+
+export const WEB_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../web');
+
+export interface AppDeps extends ApiDeps {
+  metrics: Metrics;
+  readiness: () => Promise<Readiness>;
+}
+
+export interface AppOptions {
+  rateLimit: RateLimits;
+  /** Log level (pino); `silent` for tests. */
+  logLevel?: string;
+  /** Where logs go; stdout by default. */
+  logStream?: DestinationStream;
+  trustProxy?: boolean;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9_-]{8,64}$/;
+
+export async function buildApp(deps: AppDeps, options: AppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: {
+      level: options.logLevel ?? 'info',
+      ...(options.logStream ? { stream: options.logStream } : {}),
+      // Method and path only: no query string, no client address, no body (questions may hold personal data).
+      serializers: {
+        req: (req: FastifyRequest) => ({ method: req.method, url: req.url.split('?')[0] }),
+        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+      },
+    },
+    // Keep a proxy's request id for correlation when it looks like one; otherwise make one.
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    trustProxy: options.trustProxy ?? false,
+    bodyLimit: 64 * 1024,
+    ajv: { customOptions: { coerceTypes: false } },
+  });
+
+  app.setErrorHandler(handleError);
+  app.setNotFoundHandler((request, reply) => reply.status(404).send({ error: 'not_found', message: `没有这个地址：${request.method} ${request.url.split('?')[0]}` }));
+  addSecurityHeaders(app);
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unknown';
+    deps.metrics.httpDuration.observe({ method: request.method, route, status_code: String(reply.statusCode) }, reply.elapsedTime / 1000);
+  });
+  app.addSchema(errorBody);
+
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'ip-consult-bot API', version: '1', description: 'Enterprise IP questions answered from policy documents, with article-level citations.' },
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  await app.register(rateLimit, {
+    global: false,
+    errorResponseBuilder: (_request, context) => (context.statusCode === 429 ? tooMany(context.ttl / 1000) : new HttpError(context.statusCode, 'forbidden', '请求被拒绝。')),
+  });
+  await app.register(fastifyStatic, { root: WEB_ROOT, prefix: '/', index: 'index.html', cacheControl: true, maxAge: 60_000 });
+
+  await app.register(async (scope) => apiRoutes(scope, deps, options.rateLimit));
+  await app.register(async (scope) => opsRoutes(scope, deps));
+  return app;
+}

@@ -1,0 +1,61 @@
+/** Prometheus metrics of one service instance (its own registry, so that tests can build many apps). */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { QueueStats } from '../queue/queue-stats.js';
+import type { Outcome } from '../types.js';
+
+export interface Metrics {
+  registry: Registry;
+  httpDuration: Histogram<'method' | 'route' | 'status_code'>;
+  answers: Counter<'channel' | 'outcome'>;
+  consultDuration: Histogram<'channel'>;
+  deliveries: Counter<'channel' | 'result'>;
+}
+
+export interface MetricsSources {
+  /** Read at scrape time; absent when the instance runs no queue. */
+  queues?: () => Promise<Record<'inbox' | 'outbox', QueueStats>>;
+}
+
+export function createMetrics(sources: MetricsSources = {}, options: { processMetrics?: boolean } = {}): Metrics {
+  const registry = new Registry();
+  if (options.processMetrics) collectDefaultMetrics({ register: registry });
+  const queueGauge = (name: string, help: string, pick: (s: QueueStats) => number) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: ['queue'],
+      registers: [registry],
+      async collect() {
+        if (!sources.queues) return;
+        const stats = await sources.queues();
+        for (const [queue, s] of Object.entries(stats)) this.set({ queue }, pick(s));
+      },
+    });
+  queueGauge('ipcb_queue_depth', 'Unfinished rows in the inbox (messages) and outbox (replies).', (s) => s.depth);
+  queueGauge('ipcb_queue_oldest_age_seconds', 'Age of the oldest unfinished row.', (s) => s.oldestAgeSeconds);
+  return {
+    registry,
+    httpDuration: new Histogram({
+      name: 'http_request_duration_seconds',
+      help: 'HTTP request duration by route.',
+      labelNames: ['method', 'route', 'status_code'],
+      buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: [registry],
+    }),
+    answers: new Counter({ name: 'ipcb_answers_total', help: 'Answers by channel and outcome.', labelNames: ['channel', 'outcome'], registers: [registry] }),
+    consultDuration: new Histogram({
+      name: 'ipcb_consult_duration_seconds',
+      help: 'Time consult() took: retrieval and answer, without recording.',
+      labelNames: ['channel'],
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1, 5, 20],
+      registers: [registry],
+    }),
+    deliveries: new Counter({ name: 'ipcb_deliveries_total', help: 'Outbox send attempts by channel and result.', labelNames: ['channel', 'result'], registers: [registry] }),
+  };
+}
+
+/** Counts one answer; shaped to be the responder's `onAnswer`. */
+export function observeAnswer(metrics: Metrics, channel: string, outcome: Outcome, latencyMs: number): void {
+  metrics.answers.inc({ channel, outcome });
+  metrics.consultDuration.observe({ channel }, latencyMs / 1000);
+}

@@ -1,0 +1,25 @@
+/** Liveness, readiness and metrics for the orchestrator and Prometheus. */
+import type { FastifyInstance } from 'fastify';
+import type { Metrics } from './metrics.js';
+
+/** What must work before the instance takes traffic. */
+export interface Readiness {
+  database: boolean;
+  knowledge: boolean;
+}
+
+export async function opsRoutes(app: FastifyInstance, deps: { metrics: Metrics; readiness: () => Promise<Readiness> }) {
+  const hidden = { schema: { hide: true } };
+  app.get('/healthz', hidden, async () => ({ status: 'ok' }));
+
+  app.get('/readyz', hidden, async (_request, reply) => {
+    const checks = await deps.readiness().catch((): Readiness => ({ database: false, knowledge: false }));
+    const ready = checks.database && checks.knowledge;
+    return reply.status(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not_ready', checks });
+  });
+
+  app.get('/metrics', hidden, async (_request, reply) => {
+    reply.type(deps.metrics.registry.contentType);
+    return deps.metrics.registry.metrics();
+  });
+}

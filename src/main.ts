@@ -1,0 +1,47 @@
+/**
+ * `npm start`: the composition root and the only reader of configuration. Starts the HTTP service, the
+ * queue worker and sender and the retention purge; SIGTERM/SIGINT drain and exit within 10 s.
+ */
+import { startService } from './bootstrap.js';
+import { ConfigError, loadConfig, type Config } from './config.js';
+
+/** Kubernetes waits 30 s before SIGKILL; leave plenty of that unused. */
+const SHUTDOWN_DEADLINE_MS = 10_000;
+
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(error.message);
+    process.exit(1);
+  }
+  const service = await startService(config);
+  console.log(`ip-consult-bot listening on ${service.url}`);
+
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    service.app.log.info({ signal }, 'shutting down');
+    setTimeout(() => {
+      console.error(`ip-consult-bot: shutdown took longer than ${SHUTDOWN_DEADLINE_MS / 1000} s, exiting`);
+      process.exit(1);
+    }, SHUTDOWN_DEADLINE_MS).unref();
+    service.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        console.error('ip-consult-bot: shutdown failed:', error);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+main().catch((error: unknown) => {
+  console.error(`ip-consult-bot failed to start: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});
