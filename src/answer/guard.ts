@@ -86,8 +86,17 @@ const FIGURES: { asks: RegExp; states: RegExp }[] = [
   { asks: /多少(个|件|项|家|名|次)|数量(是|有|要求)|\bhow many\b/i, states: /\d|[一二三四五六七八九十百千万]+(个|件|项|家|名|次)/ },
 ];
 
-/** The question asks for a kind of figure that the passage does not state. */
+/**
+ * Procedures (how to apply, which materials, what steps, the conditions for recognition) are the same
+ * kind of case: an opinion that encourages 专利转化 does not say how to file a PCT application.
+ */
+const PROCEDURE = {
+  asks: /怎么(申请|办理|注册|登记|办)|如何(申请|办理|注册|登记)|(需要|要|准备)(哪些|什么)?材料|办理流程|申请流程|流程是|手续|步骤|多久能(下证|拿到|批)|才能(被)?认定|认定(条件|标准)|\bhow (do|can) (i|we) (apply|register|file)\b|\b(procedure|documents required|requirements for)\b/i,
+  states: /申请材料|提交|流程|程序|手续|步骤|具备.{0,12}条件|条件如下|下列条件|办理|受理/,
+};
+
+/** The question asks for a kind of figure, or a procedure, that the passage does not state. */
 export function lacksAskedFigure(question: string, passage: string): boolean {
-  const figure = FIGURES.find((f) => f.asks.test(question));
+  const figure = [...FIGURES, PROCEDURE].find((f) => f.asks.test(question));
   return figure !== undefined && !figure.states.test(passage);
 }
