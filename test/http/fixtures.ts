@@ -1,0 +1,32 @@
+import { Writable } from 'node:stream';
+import { buildApp, type AppDeps, type AppOptions } from '../../src/http/app.js';
+import { createMetrics, observeAnswer } from '../../src/http/metrics.js';
+import { Inbox } from '../../src/queue/inbox.js';
+import { Outbox } from '../../src/queue/outbox.js';
+import { createResponder } from '../../src/queue/respond.js';
+import { ConsultationStore } from '../../src/store/consultations.js';
+import type { DatabaseHandle } from '../../src/store/db.js';
+import { ReferralStore } from '../../src/store/referrals.js';
+import { shippedConsult } from '../helpers.js';
+
+/** The app over `handle` with the shipped knowledge; log lines are collected in `logs`. */
+export async function testApp(handle: DatabaseHandle, options: Partial<AppOptions> = {}, overrides: Partial<AppDeps> = {}) {
+  const { db } = handle;
+  const store = new ConsultationStore(db);
+  const inbox = new Inbox(db);
+  const outbox = new Outbox(db);
+  const metrics = createMetrics({ queues: async () => ({ inbox: await inbox.stats(), outbox: await outbox.stats() }) });
+  const respond = createResponder({ db, store, consult: await shippedConsult(), onAnswer: (q, r) => observeAnswer(metrics, q.channel, r.answer.outcome, r.latencyMs) });
+  const logs: string[] = [];
+  const logStream = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      logs.push(chunk.toString());
+      done();
+    },
+  });
+  const app = await buildApp(
+    { respond, store, referrals: new ReferralStore(db), metrics, readiness: async () => ({ database: true, knowledge: true }), ...overrides },
+    { rateLimit: { perUserPerMinute: 1000, perIpPerMinute: 1000 }, logLevel: 'info', logStream, ...options },
+  );
+  return { app, store, logs };
+}
