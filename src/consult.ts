@@ -1,4 +1,4 @@
-import { lacksAskedFigure, type Guard } from './answer/guard.js';
+import { lacksAskedFigure, placesIn, type Guard } from './answer/guard.js';
 import { cite, extractiveAnswer, selectPassages, type Language } from './answer/extractive.js';
 import type { PromptPassage } from './answer/grounding.js';
 import type { LlmAnswerer } from './answer/llm.js';
@@ -115,7 +115,9 @@ export function createConsult(deps: { kb: KnowledgeBase; guard: Guard; llm?: Llm
     if (!verdict.inDomain && confidence < options.minConfidence * 1.5) {
       return done({ ...fixed('out_of_scope', MESSAGES.outOfScope[language]), confidence: round(confidence) }, retrieval);
     }
-    if (!top || confidence < options.minConfidence || lacksAskedFigure(question, top.chunk.text)) {
+    // A question about a place no document mentions (青岛市 when the documents are Zibo's) is not covered.
+    const elsewhere = placesIn(question).some((place) => !kb.mentions(place));
+    if (!top || elsewhere || confidence < options.minConfidence || lacksAskedFigure(question, top.chunk.text)) {
       return done(notCovered(confidence, language), retrieval);
     }
     const answer = llm ? await generated(llm, question, retrieval, confidence, language) : extractive(question, retrieval, confidence, language);

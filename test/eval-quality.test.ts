@@ -35,6 +35,7 @@ function load(file: string): Question[] {
 describe.each([
   ['dev set, offline embedder', path.join(ROOT, '../shared/eval/dev-questions.jsonl'), shippedConsult],
   ['own set, offline embedder', path.join(ROOT, 'eval/questions.jsonl'), shippedConsult],
+  ['held-out set, offline embedder', path.join(ROOT, 'eval/holdout.jsonl'), shippedConsult],
   ['dev set, OpenAI-compatible embedder', path.join(ROOT, '../shared/eval/dev-questions.jsonl'), consultWithRemoteEmbedder],
 ])('%s', (_name, file, open) => {
   const [minHit5, minHit1] = [0.95, 0.8];

@@ -5,6 +5,11 @@
 
 /** Attempts to extract instructions, change the bot's role, or make it answer from invented rules. */
 const INJECTION: RegExp[] = [
+  // Orders about the answer itself: append a sentence or link, invent clauses, claim authority.
+  /(回答|答案|末尾|结尾|最后|开头).{0,8}(加上?|附上?|添加|写上|补充|插入)(一句|一段|一行|链接|网址|以下|这句|这段)/,
+  /(编造|杜撰|虚构|捏造)|(授权|允许)你.{0,10}(编|不受|忽略|绕过|自行)/,
+  /【\s*(系统|管理员|system|admin)[^】]{0,8}】|(管理员|开发者|领导)(已|已经)?(授权|要求|命令)你/i,
+  /\bI (authori[sz]e|order|instruct|permit) you\b|\bas (the|your|a) (system )?(administrator|admin|developer|operator)\b|\bdisregard\b|\bmake (something|it|things) up\b|\bfabricat/i,
   /(忽略|无视|忘记|忘掉|不要理会|跳过).{0,12}(指令|规则|设定|限制|提示|要求|说明|约束)/,
   /(系统|初始|隐藏|原始|内部|最开始|最初)(的)?(提示词?|指令|设定|说明|prompt)/,
   /提示词|system\s*prompt|系统消息/i,
@@ -24,7 +29,8 @@ const INJECTION: RegExp[] = [
 /** Explicit requests for a person or for professional work the bot must not do itself. */
 const HUMAN_REQUEST = /转人工|人工(客服|服务|坐席|咨询)|找(个)?(真)?人(工)?(聊|回答|处理)|真人(客服|回答)|\b(human|real person|agent|operator)\b.{0,20}\b(please|talk|speak|connect)|\b(talk|speak) to (a|an) (human|person|lawyer|attorney|agent)\b/i;
 const PROFESSIONAL_WORK: RegExp[] = [
-  /(帮|替|给)(我|我们).{0,16}(写|起草|撰写|准备|代写|出具|分析|看看|判断|评估|联系|介绍|推荐|对接|转给|转交|代理|打官司|起诉)/,
+  /(帮|替|给)(我|我们).{0,16}(写|起草|撰写|准备|代写|出具|分析|看看|判断|评估|联系|介绍|推荐|对接|转给|转交|代理|打官司|起诉|提交|递交|出面|办理)/,
+  /(你|您)?作为(我|我们)的?.{0,4}(代理人|律师|代表)/,
   /(你|您)(能|可以|能不能|可不可以).{0,6}(帮|替|给|代理|代写|起草)/,
   /(需要|想找|要找|请|联系|推荐).{0,8}(律师|代理机构|服务机构|代理人|代理师|专家|专业人士|专业机构|律师团队)(.{0,6})(介入|帮|代理|处理|维权|办理|吗|？|\?|$|。)/,
   /(侵权|是否侵犯|会不会侵).{0,6}(分析|判定|比对|鉴定|意见|风险评估)/,
@@ -38,7 +44,7 @@ const PROFESSIONAL_WORK: RegExp[] = [
 const ASKS_ABOUT_POLICY = /(政策|文件|规定)(上|里|中)?.{0,4}(支持|鼓励|允许|提倡|怎么说|有没有|规定)|(支持|鼓励|允许)吗/;
 
 /** Words that place a message in the IP domain; user-dictionary words of the knowledge base count too. */
-const DOMAIN = /知识产权|起诉|诉讼|律师|审查意见|仿冒|仿造|假冒|337调查|专利|商标|版权|著作权|侵权|盗版|抢注|地理标志|商业秘密|新品种|集成电路|布图|品牌|代理机构|代理所|代理师|代理人|仲裁|调解|维权|质押|许可|转让|成果转化|技术秘密|剑网|淄市监知促字|\b(patents?|trademarks?|copyrights?|intellectual property|infring\w*|licens\w*|piracy|trade secrets?|ip)\b/i;
+const DOMAIN = /知识产权|起诉|诉讼|律师|审查意见|仿冒|仿造|假冒|山寨|套牌|种子|337调查|专利|商标|版权|著作权|侵权|盗版|抢注|地理标志|商业秘密|新品种|集成电路|布图|品牌|代理机构|代理所|代理师|代理人|仲裁|调解|维权|质押|许可|转让|成果转化|技术秘密|剑网|淄市监知促字|\b(patents?|trademarks?|copyrights?|intellectual property|infring\w*|licens\w*|piracy|trade secrets?|ip)\b/i;
 
 const GREETING = /^(你好|您好|嗨|哈喽|hello|hi|hey|在吗|在不在|有人吗|help|帮助|使用说明|怎么用|你能做什么|你会什么|你是谁|你可以做什么|\/start|\/help|谢谢|多谢|感谢|thanks|thank you|好的|ok|收到|再见|拜拜|bye)/i;
 
@@ -76,11 +82,11 @@ export type Guard = ReturnType<typeof createGuard>;
  */
 const FIGURES: { asks: RegExp; states: RegExp }[] = [
   {
-    asks: /多少年|(?<!好)几年|多久|多长时间|多长|期限|周期|有效期|保护期|\bhow long\b/i,
-    states: /(?<!\d)\d{1,3}\s*(个)?(年|月|日|天|工作日)|[一二三四五六七八九十百两]+(个)?(年|月|日|天|工作日)(内|以内|之内|为限)|\d+\s*(years?|months?|days?)/,
+    asks: /多少年|(?<!好)几年|多久|多长时间|多长|期限|周期|有效期|保护期|\bhow long\b|\bterm of protection\b|\bhow many (years|months|days)\b|\bduration\b/i,
+    states: /(?<!\d)\d{1,3}\s*(个月|个?工作日|天|周|日内|年(?!\d{1,2}月))|[一二三四五六七八九十百两]+(个月|个?工作日|天|周|年)|\d+\s*(years?|months?|days?)/,
   },
   {
-    asks: /多少钱|费用(是|要|大概)?多少|多少费用|官费|收费标准|金额|多少元|(奖励|补贴|资助|减缴)(了)?多少|比例|上限|下限|\bhow much\b|\bfees?\b|\bcost\b/i,
+    asks: /多少钱|费用(是|要|大概)?多少|多少(费用|奖励|补贴|资金|资助|利息)|官费|收费标准|金额|多少元|(奖励|补贴|资助|减缴)(了)?多少|比例|利率|几成|上限|下限|\bhow much\b|\bfees?\b|\bcost\b|\binterest rate\b/i,
     states: /\d\s*(元|万元|%|％)|百分之|[一二三四五六七八九十百千万]+(元|万元)/,
   },
   { asks: /多少(个|件|项|家|名|次)|数量(是|有|要求)|\bhow many\b/i, states: /\d|[一二三四五六七八九十百千万]+(个|件|项|家|名|次)/ },
@@ -91,9 +97,23 @@ const FIGURES: { asks: RegExp; states: RegExp }[] = [
  * kind of case: an opinion that encourages 专利转化 does not say how to file a PCT application.
  */
 const PROCEDURE = {
-  asks: /怎么(申请|办理|注册|登记|办)|如何(申请|办理|注册|登记)|(需要|要|准备)(哪些|什么)?材料|办理流程|申请流程|流程是|手续|步骤|多久能(下证|拿到|批)|才能(被)?认定|认定(条件|标准)|\bhow (do|can) (i|we) (apply|register|file)\b|\b(procedure|documents required|requirements for)\b/i,
+  asks: /怎么(申请|办理|注册|登记|办|认定)|如何(申请|办理|注册|登记|认定)|构成要件|法律上(怎么|如何|的定义)|(需要|要|准备)(哪些|什么)?材料|办理流程|申请流程|流程是|手续|步骤|多久能(下证|拿到|批)|才能(被)?认定|认定(条件|标准)|\bhow (do|can) (i|we) (apply|register|file)\b|\b(procedure|documents required|requirements for)\b/i,
   states: /申请材料|提交|流程|程序|手续|步骤|具备.{0,12}条件|条件如下|下列条件|办理|受理/,
 };
+
+/**
+ * Provinces and cities a question asks about (青岛市 → 青岛). Districts and counties are left out: a city's
+ * policy covers its own. 本市, 全市 and the like are not names.
+ */
+const PLACE = /([\u4e00-\u9fa5]{2,4}?)(省|市|自治区)(?![场里面民值级委政])/g;
+const NOT_A_PLACE = /^(本|全|我|我们|各|该|这个|那个|哪个|城|超|上|门|开|地|小|新|老|大|外地|外)$|[的了在和与对是有个]|(城|上|内|评|到|在|出)$/;
+
+/** Places a question names, e.g. 青岛市 → 青岛. */
+export function placesIn(question: string): string[] {
+  return [...question.matchAll(PLACE)]
+    .map((m) => m[1]!.replace(/^[和与及对在是从到向给去跟同或]+/, ''))
+    .filter((p) => p.length >= 2 && !NOT_A_PLACE.test(p));
+}
 
 /** The question asks for a kind of figure, or a procedure, that the passage does not state. */
 export function lacksAskedFigure(question: string, passage: string): boolean {

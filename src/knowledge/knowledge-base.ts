@@ -111,6 +111,11 @@ export class KnowledgeBase {
     return new KnowledgeBase(index, tools, dictionary, origin('built'));
   }
 
+  /** Whether any document names `text` in its metadata or body. */
+  mentions(text: string): boolean {
+    return this.documents.some((d) => `${d.title}${d.region ?? ''}${d.issuers.join('')}`.includes(text)) || this.chunks.some((c) => c.text.includes(text));
+  }
+
   document(id: string): DocumentMeta | undefined {
     return this.documentsById.get(id);
   }
