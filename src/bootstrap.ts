@@ -75,6 +75,11 @@ export async function startService(config: Config, options: ServiceOptions = {})
   const { db } = database;
   const inbox = new Inbox(db);
   const outbox = new Outbox(db);
+  if (database.driver === 'pglite') {
+    // The directory lock makes this the only process on the database: leases still held died with their holder.
+    await inbox.expireLeases();
+    await outbox.expireLeases();
+  }
   let accepting = true;
   const metrics = createMetrics({ queues: async () => ({ inbox: await inbox.stats(), outbox: await outbox.stats() }) }, { processMetrics: true });
   const respond = createResponder({ db, store, consult, onAnswer: (q, r) => observeAnswer(metrics, q.channel, r.answer.outcome, r.latencyMs) });

@@ -9,7 +9,7 @@ import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Database } from '../store/db.js';
 import { inbox, type InboxStatus } from '../store/schema.js';
 import type { ChannelName, IncomingMessage } from '../types.js';
-import { leaseOldestPerChat, type LeaseTable } from './lease.js';
+import { expireAllLeases, leaseOldestPerChat, type LeaseTable } from './lease.js';
 import { millis, queueStats, type QueueStats } from './queue-stats.js';
 
 /** A claimed inbox row: the message and how many times it has been tried (this claim included). */
@@ -86,6 +86,11 @@ export class Inbox {
       .update(inbox)
       .set({ status: 'queued', lockedUntil: null, attempts: sql`greatest(0, ${inbox.attempts} - 1)` })
       .where(and(inArray(inbox.id, ids), eq(inbox.status, 'running')));
+  }
+
+  /** Makes rows leased by a dead process claimable now; see expireAllLeases() for when that is safe. */
+  expireLeases(): Promise<number> {
+    return expireAllLeases(this.db, LEASE);
   }
 
   stats(): Promise<QueueStats> {

@@ -43,3 +43,12 @@ export function leaseOldestPerChat(db: Database, t: LeaseTable, filter: SQL, lim
         returning ${table}.*`,
   );
 }
+
+/**
+ * Ends every lease at once. Only for a database no other process can use (PGlite holds a directory
+ * lock): leases found at start-up then belong to a process that died, and waiting them out only delays.
+ */
+export async function expireAllLeases(db: Database, t: LeaseTable): Promise<number> {
+  const rows = await queryRows(db, sql`update ${sql.identifier(t.table)} set locked_until = now() where status = ${t.leased} returning id`);
+  return rows.length;
+}

@@ -7,7 +7,7 @@ import { and, eq, sql } from 'drizzle-orm';
 import type { Database } from '../store/db.js';
 import { outbox, type OutboxPayload, type OutboxStatus } from '../store/schema.js';
 import type { ChannelName, OutgoingReply } from '../types.js';
-import { leaseOldestPerChat, type LeaseTable } from './lease.js';
+import { expireAllLeases, leaseOldestPerChat, type LeaseTable } from './lease.js';
 import { millis, queueStats, type QueueStats } from './queue-stats.js';
 
 export const OPEN_OUTBOX: readonly OutboxStatus[] = ['pending', 'sending'];
@@ -69,6 +69,11 @@ export class Outbox {
   /** No more attempts: the row is kept for inspection and stops holding back its chat. */
   async bury(id: number, error: string): Promise<void> {
     await this.db.update(outbox).set({ status: 'dead', lockedUntil: null, lastError: error }).where(eq(outbox.id, id));
+  }
+
+  /** Makes rows leased by a dead process claimable now; see expireAllLeases() for when that is safe. */
+  expireLeases(): Promise<number> {
+    return expireAllLeases(this.db, LEASE);
   }
 
   stats(): Promise<QueueStats> {

@@ -120,6 +120,13 @@ describe.each(storeTargets())('queue on $name', (target) => {
       expect(again).toMatchObject({ id: first!.id, attempts: 2 });
     });
 
+    it('expires the leases of a dead process at once (single-process start-up)', async () => {
+      await parts.inbox.accept(message('c1', '知识产权保险有哪些?'));
+      const [job] = await parts.inbox.claim(10, 60_000);
+      expect(await parts.inbox.expireLeases()).toBe(1);
+      expect(await parts.inbox.claim(10, 60_000)).toMatchObject([{ id: job!.id, attempts: 2 }]);
+    });
+
     it('releases claims not started at shutdown without counting the attempt', async () => {
       await parts.inbox.accept(message('c1', '知识产权保险有哪些?'));
       const [job] = await parts.inbox.claim(10, 60_000);
