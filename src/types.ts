@@ -171,6 +171,8 @@ export interface OutgoingReply {
   text: string;
   outcome?: Outcome;
   citations: Citation[];
+  /** Which answerer wrote the text (channels label generated answers); absent for apologies and input errors. */
+  answerer?: Answer['answerer'];
   /** Consultation the reply answers; absent for apologies and input errors. */
   consultationId?: string;
   /** 1 on the first try. */

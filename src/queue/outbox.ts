@@ -92,6 +92,7 @@ function toReply(row: Record<string, unknown>): OutgoingReply {
     text: payload.text,
     outcome: payload.outcome,
     citations: payload.citations ?? [],
+    answerer: payload.answerer,
     consultationId: row.consultation_id == null ? undefined : String(row.consultation_id),
     attempt: Number(row.attempts),
   };

@@ -44,7 +44,7 @@ export async function workJob(deps: WorkerDeps, job: InboxJob, policy: RetryPoli
   try {
     await deps.respond(job, {
       within: async (tx, { consultation, answer }) => {
-        await deps.outbox.enqueueIn(tx, { ...reply, consultationId: consultation.id, payload: { text: answer.answer, outcome: answer.outcome, citations: answer.citations } });
+        await deps.outbox.enqueueIn(tx, { ...reply, consultationId: consultation.id, payload: { text: answer.answer, outcome: answer.outcome, citations: answer.citations, answerer: answer.answerer } });
         await deps.inbox.completeIn(tx, job.id);
       },
     });

@@ -224,6 +224,8 @@ export interface OutboxPayload {
   text: string;
   outcome?: Outcome;
   citations: Citation[];
+  /** Which answerer wrote the text; rows written before it was added have none. */
+  answerer?: Answer['answerer'];
 }
 
 /**

@@ -1,0 +1,99 @@
+/**
+ * The interactive card a Feishu reply is posted as (card JSON 2.0): the answer, numbered citations
+ * (document, 文号, article), a label saying how the answer was made, and 👍 / 👎 / 转人工 buttons whose
+ * callbacks (`card.action.trigger`) carry the consultation id. User-derived text goes into `plain_text`
+ * elements, never markdown, so an answer cannot inject links or formatting; personal numbers are masked.
+ */
+import { maskPersonalInfo } from '../privacy/pii.js';
+import type { Answer, Citation } from '../types.js';
+
+/** What a card button asks for. */
+export type CardAction = 'up' | 'down' | 'human';
+
+/** The `value` of a card button, echoed back in its callback. */
+export interface CardButtonValue {
+  action: CardAction;
+  consultation: string;
+}
+
+export interface CardContent {
+  text: string;
+  citations: Citation[];
+  answerer?: Answer['answerer'];
+  /** Without it the card has no buttons (apologies, input errors). */
+  consultationId?: string;
+  /** Shown instead of the buttons once the user has used them. */
+  status?: string;
+}
+
+/** Feishu accepts card bodies up to 30 KB; stay well below with room for citations and JSON escaping. */
+const MAX_ANSWER_CHARS = 6_000;
+const MAX_CITATIONS = 8;
+
+const LABELS: Record<Answer['answerer'], { tag?: string; note: string }> = {
+  llm: { tag: 'AI 生成', note: '本回答由人工智能生成，仅供参考，请以政策原文为准。' },
+  extractive: { tag: '原文摘录', note: '本回答由系统从政策原文中自动摘录，仅供参考，请以政策原文为准。' },
+  guard: { note: '本回答由系统自动生成。' },
+};
+
+const plain = (content: string) => ({ tag: 'plain_text', content });
+
+export function masked(text: string): string {
+  return maskPersonalInfo(text).text;
+}
+
+/** One citation line: `1. 《标题》（文号）七、推动…`. */
+export function citationLine(citation: Citation, index: number): string {
+  const number = citation.docNumber ? `（${citation.docNumber}）` : '';
+  const where = citation.article === 'header' ? '' : ` ${citation.section}`;
+  return `${index + 1}. 《${citation.title}》${number}${where}`;
+}
+
+function truncate(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max)}……` : text;
+}
+
+function button(label: string, value: CardButtonValue, type: 'default' | 'primary_filled' = 'default') {
+  return { tag: 'button', text: plain(label), type, width: 'default', behaviors: [{ type: 'callback', value }] };
+}
+
+/** The card JSON for a reply (pass to `JSON.stringify` as the message content). */
+export function buildAnswerCard(content: CardContent): Record<string, unknown> {
+  const label = content.answerer ? LABELS[content.answerer] : undefined;
+  const answer = masked(truncate(content.text, MAX_ANSWER_CHARS));
+  const elements: unknown[] = [{ tag: 'div', text: plain(answer) }];
+  if (content.citations.length) {
+    const lines = content.citations.slice(0, MAX_CITATIONS).map((c, i) => masked(citationLine(c, i)));
+    elements.push({ tag: 'hr' }, { tag: 'markdown', content: '**依据**' }, { tag: 'div', text: plain(lines.join('\n')) });
+  }
+  if (label) elements.push({ tag: 'div', text: { ...plain(label.note), text_size: 'notation', text_color: 'grey' } });
+  const id = content.consultationId;
+  if (id && content.status) {
+    elements.push({ tag: 'div', text: { ...plain(content.status), text_size: 'notation' } });
+  } else if (id) {
+    const columns = [
+      button('👍 有帮助', { action: 'up', consultation: id }),
+      button('👎 没帮助', { action: 'down', consultation: id }),
+      button('转人工', { action: 'human', consultation: id }, 'primary_filled'),
+    ].map((b) => ({ tag: 'column', width: 'auto', elements: [b] }));
+    elements.push({ tag: 'column_set', flex_mode: 'flow', horizontal_spacing: '8px', columns });
+  }
+  return {
+    schema: '2.0',
+    // Shared card: a later PATCH (the status line after a button) updates it for everyone in the chat.
+    config: { update_multi: true, summary: { content: truncate(answer, 60) } },
+    header: {
+      title: plain('知识产权政策咨询'),
+      template: 'blue',
+      ...(label?.tag ? { text_tag_list: [{ tag: 'text_tag', text: plain(label.tag), color: content.answerer === 'llm' ? 'orange' : 'neutral' }] } : {}),
+    },
+    body: { elements },
+  };
+}
+
+/** Reads a button value from a callback; undefined when it is not one of ours. */
+export function parseButtonValue(value: unknown): CardButtonValue | undefined {
+  const v = value as Partial<CardButtonValue> | null | undefined;
+  if (!v || typeof v !== 'object' || typeof v.consultation !== 'string') return undefined;
+  return v.action === 'up' || v.action === 'down' || v.action === 'human' ? { action: v.action, consultation: v.consultation } : undefined;
+}

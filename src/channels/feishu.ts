@@ -1,0 +1,388 @@
+/**
+ * The Feishu/Lark channel, translating only: `im.message.receive_v1` → IncomingMessage → inbox, an
+ * OutgoingReply → `im.message.reply` with an interactive card, a card button (`card.action.trigger`) →
+ * feedback row or referral request → toast. Events arrive over the long connection (WSClient, the default)
+ * or the webhook (`registerFeishuWebhook`, which verifies every request itself); both hand the same
+ * payloads to one EventDispatcher, so both paths run the same code.
+ *
+ * Exactly once: an event is acknowledged only after `inbox.accept()` has stored it (unique on the event id,
+ * kept ≥ 24 h), so Feishu's re-pushes (15 s, 5 min, 1 h, 6 h) and replays after a reconnect are dropped;
+ * each reply carries a `uuid` derived from its outbox row, so a re-send after a crash is dropped by Feishu.
+ */
+import { createHash } from 'node:crypto';
+import * as lark from '@larksuiteoapi/node-sdk';
+import type { FastifyInstance } from 'fastify';
+import type { Inbox } from '../queue/inbox.js';
+import { DeliveryError } from '../queue/delivery-error.js';
+import type { ConsultationStore } from '../store/consultations.js';
+import type { ReferralStore } from '../store/referrals.js';
+import type { Consultation, Deliverer, IncomingMessage, OutgoingReply } from '../types.js';
+import { buildAnswerCard, parseButtonValue, type CardContent } from './feishu-card.js';
+import { createRedactingLogger, stderrSink, type LogSink } from './feishu-log.js';
+import { registerFeishuWebhook } from './feishu-webhook.js';
+
+export interface FeishuOptions {
+  appId: string;
+  appSecret: string;
+  mode: 'ws' | 'webhook';
+  /** Required in webhook mode. */
+  encryptKey?: string;
+  verificationToken?: string;
+  /** `feishu` (open.feishu.cn), `lark` (open.larksuite.com) or a base URL without a trailing slash. */
+  domain: string;
+  /** Timeout of every open-API request (ms). */
+  timeoutMs?: number;
+  /** Messages per second to one chat (Feishu allows 5, shared by the bots in a group). */
+  perChatPerSecond?: number;
+  /** Messages per second for the whole app (Feishu allows 50). */
+  perAppPerSecond?: number;
+  /** Token cache; a fresh one per client in tests (the SDK's default is process-global). */
+  cache?: lark.Cache;
+  /** The HTTP client underneath (tests record requests with it); the SDK's axios instance by default. */
+  httpInstance?: lark.HttpInstance;
+}
+
+/** What the channel writes to: the inbox for messages, the stores for card buttons. */
+export interface FeishuDeps {
+  inbox: Pick<Inbox, 'accept'>;
+  store: Pick<ConsultationStore, 'get' | 'feedback'>;
+  referrals: Pick<ReferralStore, 'request'>;
+}
+
+/** The slice of a flattened `im.message.receive_v1` (header fields spread beside the event) that is read. */
+export interface FeishuMessageEvent {
+  event_id?: string;
+  app_id?: string;
+  sender?: { sender_id?: { open_id?: string }; sender_type?: string };
+  message?: {
+    message_id?: string;
+    root_id?: string;
+    thread_id?: string;
+    chat_id?: string;
+    chat_type?: string;
+    message_type?: string;
+    content?: string;
+    mentions?: { key?: string; id?: { open_id?: string }; name?: string }[];
+  };
+}
+
+/** The slice of a flattened `card.action.trigger` that is read. */
+export interface FeishuCardActionEvent {
+  operator?: { open_id?: string };
+  action?: { value?: unknown };
+  context?: { open_message_id?: string; open_chat_id?: string };
+}
+
+export interface Toast {
+  toast: { type: 'success' | 'info' | 'warning' | 'error'; content: string };
+}
+
+export const FEISHU_WEBHOOK_PATH = '/webhooks/feishu';
+const DEFAULT_TIMEOUT_MS = 10_000;
+
+/** The SDK's domain for FEISHU_DOMAIN: its enum for the two public clouds, else the base URL itself. */
+export function resolveFeishuDomain(domain: string): lark.Domain | string {
+  if (domain === 'feishu') return lark.Domain.Feishu;
+  if (domain === 'lark') return lark.Domain.Lark;
+  return domain.replace(/\/+$/, '');
+}
+
+/** Idempotency key of a reply: the same for every attempt of one outbox row, at most 50 characters. */
+export function replyUuid(reply: Pick<OutgoingReply, 'id' | 'chatId' | 'replyTo'>): string {
+  // The row id alone could repeat across databases (staging and production sharing one app).
+  const where = createHash('sha256').update(`${reply.chatId}\n${reply.replyTo ?? ''}`).digest('hex').slice(0, 16);
+  return `ipcb-${reply.id}-${where}`;
+}
+
+/** Text of a text or post message with mention placeholders resolved: the bot's removed, others' named. */
+export function messageText(message: NonNullable<FeishuMessageEvent['message']>, botOpenId?: string): string {
+  let content: unknown;
+  try {
+    content = JSON.parse(message.content ?? '{}');
+  } catch {
+    return '';
+  }
+  let text = '';
+  if (message.message_type === 'text') {
+    text = String((content as { text?: unknown }).text ?? '');
+  } else if (message.message_type === 'post') {
+    const post = content as { title?: string; content?: { tag?: string; text?: string; user_id?: string }[][] };
+    const lines = (post.content ?? []).map((line) => line.map((el) => (el.tag === 'text' || el.tag === 'a' ? (el.text ?? '') : el.tag === 'at' ? (el.user_id ?? '') : '')).join(''));
+    text = [post.title ?? '', ...lines].filter(Boolean).join('\n');
+  }
+  for (const mention of message.mentions ?? []) {
+    if (!mention.key) continue;
+    const name = mention.id?.open_id === botOpenId ? '' : `@${mention.name ?? ''}`;
+    text = text.split(mention.key).join(name);
+  }
+  return text.replace(/@_user_\d+/g, '').replace(/[ \t]+/g, ' ').trim();
+}
+
+/**
+ * The IncomingMessage for a message event, or undefined when the bot should stay silent: messages from
+ * bots, and group messages that do not @-mention it. History is kept per user, also within a group.
+ */
+export function fromFeishuMessage(event: FeishuMessageEvent, context: { appId: string; botOpenId?: string }): IncomingMessage | undefined {
+  const message = event.message;
+  const sender = event.sender?.sender_id?.open_id;
+  if (!message?.message_id || !message.chat_id || !event.event_id || !sender) return undefined;
+  if (event.sender?.sender_type && event.sender.sender_type !== 'user') return undefined;
+  if (message.chat_type !== 'p2p') {
+    const mentioned = context.botOpenId !== undefined && (message.mentions ?? []).some((m) => m.id?.open_id === context.botOpenId);
+    if (!mentioned) return undefined;
+  }
+  return {
+    channel: 'feishu',
+    botId: context.appId,
+    eventId: event.event_id,
+    chatId: message.chat_id,
+    userId: sender,
+    conversationId: `feishu:${message.chat_id}`,
+    messageId: message.message_id,
+    text: messageText(message, context.botOpenId),
+    replyTo: message.message_id,
+    raw: { chatType: message.chat_type, messageType: message.message_type, rootId: message.root_id, threadId: message.thread_id },
+  };
+}
+
+/** A sliding-window limit per key: `acquire` waits until the key has had fewer than `limit` uses in `windowMs`. */
+export class SendLimiter {
+  private readonly slots = new Map<string, number[]>();
+
+  constructor(
+    private readonly limit: number,
+    private readonly windowMs = 1_000,
+  ) {}
+
+  /** Milliseconds until a slot is free; the slot is reserved at once, so concurrent callers queue up. */
+  reserve(key: string, now = Date.now()): number {
+    const times = (this.slots.get(key) ?? []).filter((t) => t > now - this.windowMs);
+    const at = times.length >= this.limit ? Math.max(now, times[times.length - this.limit]! + this.windowMs) : now;
+    times.push(at);
+    this.slots.set(key, times);
+    if (this.slots.size > 10_000) this.prune(now);
+    return at - now;
+  }
+
+  async acquire(key: string): Promise<void> {
+    const wait = this.reserve(key);
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+  }
+
+  private prune(now: number): void {
+    for (const [key, times] of this.slots) if ((times[times.length - 1] ?? 0) <= now - this.windowMs) this.slots.delete(key);
+  }
+}
+
+/** Feishu codes after which the same request can never succeed. */
+const PERMANENT_CODES = new Set([
+  230001, // invalid parameters
+  230002, // the bot is not in the chat
+  230028, // message rejected for containing personal information (masking should prevent it)
+  99991401, // not permitted (IP allow-list)
+]);
+const RATE_LIMIT_CODES = new Set([99991400]);
+
+/** A Feishu failure as the sender understands it: wait and retry, retry, or give up. */
+export function toDeliveryError(error: unknown, responseCode?: number, responseMsg?: string): DeliveryError {
+  const e = error as { response?: { status?: number; headers?: Record<string, unknown>; data?: { code?: unknown; msg?: unknown } }; code?: unknown; message?: string } | undefined;
+  const status = e?.response?.status;
+  const code = responseCode ?? (typeof e?.response?.data?.code === 'number' ? e.response.data.code : undefined);
+  const msg = responseMsg ?? (typeof e?.response?.data?.msg === 'string' ? e.response.data.msg : e?.message ?? 'unknown error');
+  const description = `feishu send failed${status ? ` (HTTP ${status})` : ''}${code !== undefined ? ` code ${code}` : ''}: ${msg}`;
+  if (status === 429 || (code !== undefined && RATE_LIMIT_CODES.has(code))) {
+    const reset = Number(e?.response?.headers?.['x-ogw-ratelimit-reset']);
+    return new DeliveryError(description, { retryAfterMs: Number.isFinite(reset) && reset > 0 ? reset * 1000 : 1_000, cause: error });
+  }
+  if (code !== undefined && PERMANENT_CODES.has(code)) return new DeliveryError(description, { permanent: true, cause: error });
+  if (status !== undefined && status >= 400 && status < 500) return new DeliveryError(description, { permanent: true, cause: error });
+  return new DeliveryError(description, { cause: error }); // 5xx, timeouts, connection errors: retry
+}
+
+/** Wraps an HTTP instance so that every request has a timeout (the SDK's default axios has none). */
+export function withTimeout(base: lark.HttpInstance, timeoutMs: number): lark.HttpInstance {
+  const t = <O extends { timeout?: number }>(opts?: O) => ({ ...(opts ?? {}), timeout: opts?.timeout || timeoutMs }) as O;
+  return {
+    request: (opts) => base.request(t(opts)),
+    get: (url, opts) => base.get(url, t(opts)),
+    delete: (url, opts) => base.delete(url, t(opts)),
+    head: (url, opts) => base.head(url, t(opts)),
+    options: (url, opts) => base.options(url, t(opts)),
+    post: (url, data, opts) => base.post(url, data, t(opts)),
+    put: (url, data, opts) => base.put(url, data, t(opts)),
+    patch: (url, data, opts) => base.patch(url, data, t(opts)),
+  };
+}
+
+interface ApiResult {
+  code?: number;
+  msg?: string;
+  data?: { message_id?: string };
+}
+
+export class FeishuChannel implements Deliverer {
+  readonly channel = 'feishu' as const;
+  readonly client: lark.Client;
+  /** Both transports feed this dispatcher; tests call `dispatcher.invoke(event, { needCheck: false })`. */
+  readonly dispatcher: lark.EventDispatcher;
+  private readonly sdkLogger: lark.Logger;
+  private readonly httpInstance: lark.HttpInstance;
+  private readonly perChat: SendLimiter;
+  private readonly perApp: SendLimiter;
+  private deps?: FeishuDeps;
+  private sink: LogSink = stderrSink;
+  private botOpenIdPromise?: Promise<string>;
+  private ws?: lark.WSClient;
+
+  constructor(readonly options: FeishuOptions) {
+    if (options.mode === 'webhook' && (!options.encryptKey || !options.verificationToken)) {
+      throw new Error('Feishu webhook mode needs FEISHU_ENCRYPT_KEY and FEISHU_VERIFICATION_TOKEN: unverified webhooks are refused');
+    }
+    const secrets = [options.appSecret, options.encryptKey ?? '', options.verificationToken ?? ''];
+    this.sdkLogger = createRedactingLogger(() => this.sink, secrets);
+    this.httpInstance = withTimeout(options.httpInstance ?? (lark.defaultHttpInstance as unknown as lark.HttpInstance), options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+    // LoggerLevel.fatal is 0 and the SDK falls back to info for it; warn keeps the noise down.
+    const common = { appId: options.appId, appSecret: options.appSecret, domain: resolveFeishuDomain(options.domain), logger: this.sdkLogger, loggerLevel: lark.LoggerLevel.warn };
+    this.client = new lark.Client({ ...common, httpInstance: this.httpInstance, ...(options.cache ? { cache: options.cache } : {}) });
+    this.dispatcher = new lark.EventDispatcher({ logger: this.sdkLogger, loggerLevel: lark.LoggerLevel.warn }).register({
+      'im.message.receive_v1': (data) => this.onMessage(data as FeishuMessageEvent),
+      'card.action.trigger': (data: unknown) => this.onCardAction(data as FeishuCardActionEvent),
+    } as lark.EventHandles);
+    this.perChat = new SendLimiter(options.perChatPerSecond ?? 5);
+    this.perApp = new SendLimiter(options.perAppPerSecond ?? 50);
+  }
+
+  /** Where events and card clicks are written; set by `register`/`start` or directly in tests. */
+  attach(deps: FeishuDeps, sink?: LogSink): void {
+    this.deps = deps;
+    if (sink) this.sink = sink;
+  }
+
+  /** Webhook mode: adds `POST /webhooks/feishu` (events and card callbacks). Long-connection mode: nothing. */
+  async register(app: FastifyInstance, inbox: FeishuDeps['inbox'], stores: Omit<FeishuDeps, 'inbox'>): Promise<void> {
+    this.attach({ inbox, ...stores }, (level, message) => app.log[level]({ channel: 'feishu' }, message));
+    if (this.options.mode !== 'webhook') return;
+    await registerFeishuWebhook(app, {
+      path: FEISHU_WEBHOOK_PATH,
+      keys: { encryptKey: this.options.encryptKey!, verificationToken: this.options.verificationToken! },
+      dispatch: (payload) => this.dispatch(payload),
+    });
+  }
+
+  /** Learns the bot's open_id, and in long-connection mode opens the connection. */
+  async start(inbox: FeishuDeps['inbox'], stores: Omit<FeishuDeps, 'inbox'>): Promise<void> {
+    this.deps ??= { inbox, ...stores };
+    await this.botOpenId().catch((error: unknown) => this.sink('warn', `bot info not available yet, retried on the next group message: ${describe(error)}`));
+    if (this.options.mode !== 'ws') return;
+    this.ws = new lark.WSClient({
+      appId: this.options.appId,
+      appSecret: this.options.appSecret,
+      domain: resolveFeishuDomain(this.options.domain),
+      logger: this.sdkLogger,
+      loggerLevel: lark.LoggerLevel.warn,
+      httpInstance: this.httpInstance,
+    });
+    await this.ws.start({ eventDispatcher: this.dispatcher });
+  }
+
+  async stop(): Promise<void> {
+    this.ws?.close({ force: true });
+    this.ws = undefined;
+  }
+
+  /** Runs a verified, decrypted payload through the dispatcher; the result is the HTTP/WS response body. */
+  async dispatch(payload: Record<string, unknown>): Promise<Record<string, unknown>> {
+    const result: unknown = await this.dispatcher.invoke(payload, { needCheck: false });
+    return result && typeof result === 'object' ? (result as Record<string, unknown>) : {};
+  }
+
+  /** The bot's open_id (GET /open-apis/bot/v3/info), fetched once; a failure is retried on the next call. */
+  botOpenId(): Promise<string> {
+    this.botOpenIdPromise ??= this.client
+      .request<{ code?: number; msg?: string; bot?: { open_id?: string } }>({ method: 'GET', url: '/open-apis/bot/v3/info' })
+      .then((res) => {
+        if (res.code !== 0 || !res.bot?.open_id) throw new Error(`bot info: code ${res.code} ${res.msg ?? ''}`);
+        return res.bot.open_id;
+      })
+      .catch((error: unknown) => {
+        this.botOpenIdPromise = undefined;
+        throw error;
+      });
+    return this.botOpenIdPromise;
+  }
+
+  private requireDeps(): FeishuDeps {
+    if (!this.deps) throw new Error('FeishuChannel: attach() or register() first');
+    return this.deps;
+  }
+
+  /** Stores the message (or drops a redelivery) and returns; the answer comes later from the queue. */
+  private async onMessage(event: FeishuMessageEvent): Promise<void> {
+    const deps = this.requireDeps();
+    const group = event.message?.chat_type !== 'p2p';
+    const botOpenId = group ? await this.botOpenId() : undefined;
+    const message = fromFeishuMessage(event, { appId: this.options.appId, botOpenId });
+    if (message) await deps.inbox.accept(message);
+  }
+
+  /** A card button: the feedback or referral is stored before the toast goes back (callbacks are not re-pushed). */
+  private async onCardAction(event: FeishuCardActionEvent): Promise<Toast> {
+    const deps = this.requireDeps();
+    const value = parseButtonValue(event.action?.value);
+    const operator = event.operator?.open_id;
+    if (!value || !operator) return toast('info', '无法识别的操作。');
+    try {
+      const consultation = await deps.store.get(value.consultation);
+      if (!consultation || consultation.channel !== 'feishu') return toast('error', '找不到这条咨询记录。');
+      if (value.action === 'human') {
+        if (consultation.userId !== operator) return toast('warning', '只有提问人本人可以申请转人工。');
+        const referral = await deps.referrals.request(consultation.id, consultation.topics[0]);
+        const messageId = event.context?.open_message_id;
+        if (messageId) void this.updateCard(messageId, consultation, '提问人已申请转人工。在征得其同意后，我们会请知识产权服务机构与其联系。');
+        return toast('success', referral.created ? '已记录您的转人工请求。在征得您同意后，我们会请知识产权服务机构与您联系。' : '您已申请过转人工，请耐心等待。');
+      }
+      await deps.store.feedback(consultation.id, operator, value.action === 'up' ? 1 : -1);
+      return toast('success', value.action === 'up' ? '感谢您的反馈！' : '感谢反馈，我们会改进回答。如需帮助，可点击「转人工」。');
+    } catch (error) {
+      this.sink('error', `card action not recorded: ${describe(error)}`);
+      return toast('error', '暂时无法记录，请稍后再试。');
+    }
+  }
+
+  /** Replaces the buttons of an answer card with a status line for everyone in the chat (best effort). */
+  private async updateCard(messageId: string, consultation: Consultation, status: string): Promise<void> {
+    const card = buildAnswerCard({ text: consultation.answer, citations: consultation.citations, answerer: consultation.answerer, consultationId: consultation.id, status });
+    try {
+      const res = (await this.client.im.message.patch({ path: { message_id: messageId }, data: { content: JSON.stringify(card) } })) as ApiResult;
+      if (res.code !== 0) this.sink('warn', `card update refused: code ${res.code} ${res.msg ?? ''}`);
+    } catch (error) {
+      this.sink('warn', `card update failed: ${describe(error)}`);
+    }
+  }
+
+  /** Deliverer: posts one outbox row as a card, in the thread of the question when there is one. */
+  async send(reply: OutgoingReply): Promise<void> {
+    const content: CardContent = { text: reply.text, citations: reply.citations, answerer: reply.answerer, consultationId: reply.consultationId };
+    const card = JSON.stringify(buildAnswerCard(content));
+    const uuid = replyUuid(reply);
+    await this.perApp.acquire('app');
+    await this.perChat.acquire(reply.chatId);
+    let res: ApiResult;
+    try {
+      res = reply.replyTo
+        ? await this.client.im.message.reply({ path: { message_id: reply.replyTo }, data: { msg_type: 'interactive', content: card, uuid } })
+        : await this.client.im.message.create({ params: { receive_id_type: 'chat_id' }, data: { receive_id: reply.chatId, msg_type: 'interactive', content: card, uuid } });
+    } catch (error) {
+      throw toDeliveryError(error);
+    }
+    if (res.code !== 0) throw toDeliveryError(undefined, res.code, res.msg);
+  }
+}
+
+function toast(type: Toast['toast']['type'], content: string): Toast {
+  return { toast: { type, content } };
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

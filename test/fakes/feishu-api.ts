@@ -1,0 +1,134 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/** One request the fake received. */
+export interface FeishuCall {
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  headers: IncomingMessage['headers'];
+  body: any;
+}
+
+/** A message the fake "posted" (a reply, a new message); a uuid seen before posts nothing new. */
+export interface PostedMessage {
+  messageId: string;
+  /** The message replied to, or undefined for a new message in a chat. */
+  replyTo?: string;
+  chatId?: string;
+  msgType: string;
+  content: any;
+  uuid?: string;
+}
+
+/** What the fake does with the next send (reply/create) instead of posting it. */
+export type SendBehaviour =
+  | { status: 429; resetSeconds: number }
+  | { status: number; code: number; msg?: string }
+  | { code: number; msg?: string }
+  | { hang: true };
+
+/**
+ * A fake Feishu open API on 127.0.0.1 for the real Lark SDK client: tenant token, bot info, message reply
+ * and create (deduplicated on `uuid`, as Feishu does within an hour), card PATCH. Every request is recorded;
+ * `sendScript` makes the next sends fail (429 with `x-ogw-ratelimit-reset`, a business code, a hang).
+ */
+export class FakeFeishuApi {
+  readonly calls: FeishuCall[] = [];
+  readonly posted: PostedMessage[] = [];
+  readonly patches: { messageId: string; content: any }[] = [];
+  /** Behaviours for the next sends, used up in order. */
+  sendScript: SendBehaviour[] = [];
+  readonly token = 't-fake-tenant-token-0123456789';
+  botOpenId = 'ou_bot_0001';
+  private server?: Server;
+  private readonly byUuid = new Map<string, string>();
+  private readonly hanging = new Set<ServerResponse>();
+  private nextMessage = 0;
+
+  get baseUrl(): string {
+    return `http://127.0.0.1:${(this.server!.address() as AddressInfo).port}`;
+  }
+
+  /** Calls to one endpoint kind. */
+  callsTo(kind: 'token' | 'bot' | 'reply' | 'create' | 'patch'): FeishuCall[] {
+    return this.calls.filter((c) => kindOf(c) === kind);
+  }
+
+  async start(): Promise<this> {
+    this.server = createServer((req, res) => void this.handle(req, res));
+    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    for (const res of this.hanging) res.destroy();
+    this.server?.closeAllConnections();
+    await new Promise<void>((resolve) => this.server?.close(() => resolve()) ?? resolve());
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    const url = new URL(req.url ?? '/', 'http://fake');
+    let body: any;
+    try {
+      body = chunks.length ? JSON.parse(Buffer.concat(chunks).toString('utf8')) : undefined;
+    } catch {
+      return send(res, 400, { code: 9499, msg: 'bad json' });
+    }
+    const call: FeishuCall = { method: req.method ?? '', path: url.pathname, query: Object.fromEntries(url.searchParams), headers: req.headers, body };
+    this.calls.push(call);
+    const kind = kindOf(call);
+    if (kind === 'token') {
+      return send(res, 200, { code: 0, msg: 'ok', tenant_access_token: this.token, expire: 7200 });
+    }
+    if (req.headers.authorization !== `Bearer ${this.token}`) return send(res, 401, { code: 99991663, msg: 'Invalid access token for authorization.' });
+    if (kind === 'bot') return send(res, 200, { code: 0, msg: 'ok', bot: { activate_status: 2, app_name: 'IP 咨询', open_id: this.botOpenId } });
+    if (kind === 'patch') {
+      const messageId = url.pathname.split('/')[5]!;
+      this.patches.push({ messageId, content: JSON.parse(body?.content ?? 'null') });
+      return send(res, 200, { code: 0, msg: 'success', data: {} });
+    }
+    if (kind === 'reply' || kind === 'create') {
+      const behaviour = this.sendScript.shift();
+      if (behaviour && 'hang' in behaviour) {
+        this.hanging.add(res);
+        return;
+      }
+      if (behaviour && 'resetSeconds' in behaviour) {
+        return send(res, 429, { code: 99991400, msg: 'request trigger frequency limit' }, { 'x-ogw-ratelimit-limit': '5', 'x-ogw-ratelimit-reset': String(behaviour.resetSeconds) });
+      }
+      if (behaviour) return send(res, 'status' in behaviour ? behaviour.status : 200, { code: behaviour.code, msg: behaviour.msg ?? 'error' });
+      const uuid: string | undefined = body?.uuid;
+      const known = uuid ? this.byUuid.get(uuid) : undefined;
+      if (known) return send(res, 200, { code: 0, msg: 'success', data: { message_id: known } });
+      const messageId = `om_fake_${++this.nextMessage}`;
+      if (uuid) this.byUuid.set(uuid, messageId);
+      this.posted.push({
+        messageId,
+        replyTo: kind === 'reply' ? url.pathname.split('/')[5] : undefined,
+        chatId: kind === 'create' ? body?.receive_id : undefined,
+        msgType: body?.msg_type,
+        content: JSON.parse(body?.content ?? 'null'),
+        uuid,
+      });
+      return send(res, 200, { code: 0, msg: 'success', data: { message_id: messageId } });
+    }
+    return send(res, 404, { code: 404, msg: `fake has no ${call.method} ${call.path}` });
+  }
+}
+
+function kindOf(call: FeishuCall): 'token' | 'bot' | 'reply' | 'create' | 'patch' | 'other' {
+  if (call.method === 'POST' && call.path === '/open-apis/auth/v3/tenant_access_token/internal') return 'token';
+  if (call.method === 'GET' && call.path === '/open-apis/bot/v3/info') return 'bot';
+  if (call.method === 'POST' && /^\/open-apis\/im\/v1\/messages\/[^/]+\/reply$/.test(call.path)) return 'reply';
+  if (call.method === 'POST' && call.path === '/open-apis/im/v1/messages') return 'create';
+  if (call.method === 'PATCH' && /^\/open-apis\/im\/v1\/messages\/[^/]+$/.test(call.path)) return 'patch';
+  return 'other';
+}
+
+function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
+  res.end(JSON.stringify(body));
+}
