@@ -49,6 +49,6 @@ export function leaseOldestPerChat(db: Database, t: LeaseTable, filter: SQL, lim
  * lock): leases found at start-up then belong to a process that died, and waiting them out only delays.
  */
 export async function expireAllLeases(db: Database, t: LeaseTable): Promise<number> {
-  const rows = await queryRows(db, sql`update ${sql.identifier(t.table)} set locked_until = now() where status = ${t.leased} returning id`);
+  const rows = await queryRows(db, sql`update ${sql.identifier(t.table)} set locked_until = '-infinity' where status = ${t.leased} returning id`);
   return rows.length;
 }

@@ -6,6 +6,7 @@ import { validateQuestion, type Consult, type ConsultResult, type Turn } from '.
 import { toRecord, type Asker } from '../record.js';
 import type { ConsultationStore } from '../store/consultations.js';
 import type { Database } from '../store/db.js';
+import { recentTurns } from '../store/history.js';
 import type { Answer, Consultation } from '../types.js';
 
 /** Turns of earlier history a follow-up is read with. */
@@ -40,9 +41,7 @@ export type Responder = (
 export function createResponder(deps: ResponderDeps): Responder {
   return async (question, options = {}) => {
     const text = validateQuestion(question.text);
-    const history: Turn[] = options.freshConversation
-      ? []
-      : (await deps.store.history(question.conversationId, question.userId, HISTORY_TURNS)).map((c) => ({ question: c.question, citations: c.citations }));
+    const history: Turn[] = options.freshConversation ? [] : await recentTurns(deps.db, question.conversationId, question.userId, HISTORY_TURNS);
     const result = await deps.consult(text, { history });
     deps.onAnswer?.(question, result);
     const asker: Asker = {
