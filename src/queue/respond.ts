@@ -51,10 +51,14 @@ export function createResponder(deps: ResponderDeps): Responder {
       chatId: question.chatId,
       messageId: question.messageId,
     };
+    const record = toRecord(asker, text, result);
+    const answered = (consultation: Consultation): Responded => ({ consultation, answer: { ...result.answer, id: consultation.id } });
+    const { within } = options;
+    // Recording alone is one statement, atomic by itself: no BEGIN/COMMIT round trips on the HTTP path.
+    if (!within) return answered(await deps.store.recordIn(deps.db, record));
     return deps.db.transaction(async (tx) => {
-      const consultation = await deps.store.recordIn(tx, toRecord(asker, text, result));
-      const recorded = { consultation, answer: { ...result.answer, id: consultation.id } };
-      await options.within?.(tx, recorded);
+      const recorded = answered(await deps.store.recordIn(tx, record));
+      await within(tx, recorded);
       return recorded;
     });
   };

@@ -87,25 +87,30 @@ export class ConsultationStore {
 
   /**
    * `record()` inside a transaction the caller owns, so that other rows (the reply's outbox row) commit or
-   * roll back with the consultation.
+   * roll back with the consultation. Given the database itself it is still atomic: the write is one statement.
    */
   async recordIn(tx: Database, input: NewConsultation): Promise<Consultation> {
     const question = this.mask(input.question);
     const answer = this.mask(input.answer);
     const piiFound = mergeFindings(question.found, answer.found);
-    await tx
-      .insert(conversations)
-      .values({
-        id: input.conversationId,
-        channel: input.channel,
-        chatId: input.chatId ?? null,
-        ...(input.createdAt ? { createdAt: input.createdAt, lastActiveAt: input.createdAt } : {}),
-      })
-      .onConflictDoUpdate({
-        target: conversations.id,
-        set: { lastActiveAt: sql`greatest(${conversations.lastActiveAt}, excluded.last_active_at)` },
-      });
+    // The conversation upsert rides along as a CTE: one statement, one round trip, atomic on its own.
+    const conversation = tx.$with('conversation_upsert', {}).as(
+      tx
+        .insert(conversations)
+        .values({
+          id: input.conversationId,
+          channel: input.channel,
+          chatId: input.chatId ?? null,
+          ...(input.createdAt ? { createdAt: input.createdAt, lastActiveAt: input.createdAt } : {}),
+        })
+        .onConflictDoUpdate({
+          target: conversations.id,
+          set: { lastActiveAt: sql`greatest(${conversations.lastActiveAt}, excluded.last_active_at)` },
+        })
+        .getSQL(),
+    );
     const inserted = await tx
+      .with(conversation)
       .insert(consultations)
       .values({
         conversationId: input.conversationId,
