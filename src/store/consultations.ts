@@ -210,14 +210,30 @@ export class ConsultationStore {
     }
   }
 
-  /** True the first time a platform event is seen, false on every redelivery. */
-  async markEventProcessed(channel: ChannelName, botId: string, eventId: string): Promise<boolean> {
-    const inserted = await this.db
+  /**
+   * True the first time a platform event is seen, false on every redelivery. Given `tx`, the key commits
+   * with whatever else the caller writes for the event.
+   */
+  async markEventProcessed(channel: ChannelName, botId: string, eventId: string, tx: Database = this.db): Promise<boolean> {
+    const inserted = await tx
       .insert(processedEvents)
       .values({ channel, botId, eventId })
       .onConflictDoNothing()
       .returning({ eventId: processedEvents.eventId });
     return inserted.length === 1;
+  }
+
+  /**
+   * Forgets one user of a channel ("/forget"): deletes all their consultations there, with feedback and
+   * referral requests (cascade), so later questions are read without history. Audited without the user id.
+   */
+  async forgetUser(channel: ChannelName, userId: string, tx: Database = this.db): Promise<number> {
+    const deleted = await tx
+      .delete(consultations)
+      .where(and(eq(consultations.channel, channel), eq(consultations.userId, userId)))
+      .returning({ id: consultations.id });
+    await tx.insert(auditLog).values({ actor: `${channel}:user`, action: 'user.forget', details: { channel, consultations: deleted.length } });
+    return deleted.length;
   }
 
   /**
