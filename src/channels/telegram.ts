@@ -46,6 +46,9 @@ export interface ChannelLog {
 
 export interface TelegramOptions {
   token: string;
+  /** Long polling (default) or `POST /webhooks/telegram`, which requires `webhookSecret`. */
+  mode?: 'polling' | 'webhook';
+  webhookSecret?: string;
   /** Self-hosted Bot API server or a test fake, without a trailing slash. */
   apiRoot?: string;
   /** Skips getMe (tests); otherwise `init()` reads it. */
@@ -200,6 +203,23 @@ export class TelegramChannel {
   /** Gives the channel the stores it writes to; required before updates arrive. */
   connect(services: TelegramServices): void {
     this.services = services;
+  }
+
+  /** The service's ChannelPlugin: in webhook mode, adds the route (refused without a secret). */
+  register(app: FastifyInstance, inbox: Inbox, stores: Omit<TelegramServices, 'inbox'>): void {
+    this.connect({ inbox, ...stores });
+    if (this.options.mode === 'webhook') registerTelegramWebhook(app, this, this.options.webhookSecret ?? '');
+  }
+
+  /** The service's ChannelPlugin: reads getMe and registers the commands; in polling mode, starts polling. */
+  async start(inbox: Inbox, stores: Omit<TelegramServices, 'inbox'>): Promise<void> {
+    this.connect({ inbox, ...stores });
+    if (this.options.mode === 'webhook') {
+      await this.init();
+      this.log.info({}, 'telegram webhook at POST /webhooks/telegram; register it with setWebhook(url, { secret_token }) from the public address');
+    } else {
+      await this.startPolling();
+    }
   }
 
   /** Reads getMe (once), registers the commands and explains privacy mode when it hides group messages. */

@@ -6,6 +6,7 @@
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { UserFromGetMe } from 'grammy/types';
 
 export interface RecordedCall {
   method: string;
@@ -21,9 +22,9 @@ export interface ApiError {
 }
 
 export const BOT_TOKEN = '123456:TEST-token';
-export const BOT_USER = {
+export const BOT_USER: UserFromGetMe = {
   id: 123456,
-  is_bot: true as const,
+  is_bot: true,
   first_name: 'IP 咨询',
   username: 'ip_consult_bot',
   can_join_groups: true,
@@ -31,6 +32,10 @@ export const BOT_USER = {
   supports_inline_queries: false,
   can_connect_to_business: false,
   has_main_web_app: false,
+  has_topics_enabled: false,
+  allows_users_to_create_topics: false,
+  can_manage_bots: false,
+  supports_join_request_queries: false,
 };
 
 const TAGS = /<\/?(b|strong|i|em|u|ins|s|strike|del|code|pre|blockquote|tg-spoiler)>|<a href="[^"<>]*">|<\/a>/g;
