@@ -7,7 +7,9 @@ import { createConsult } from './consult.js';
 import { createGuard } from './answer/guard.js';
 import { buildApp } from './http/app.js';
 import { createMetrics, observeAnswer } from './http/metrics.js';
+import { LlmAnswerer } from './answer/llm.js';
 import { KnowledgeBase } from './knowledge/knowledge-base.js';
+import { OpenAIEmbedder } from './knowledge/openai-embedder.js';
 import { Inbox } from './queue/inbox.js';
 import { Outbox } from './queue/outbox.js';
 import { purgeFinishedQueueRows } from './queue/purge.js';
@@ -20,11 +22,27 @@ import { ReferralStore } from './store/referrals.js';
 import { cutoffFor } from './store/retention.js';
 import type { Deliverer } from './types.js';
 
-/** Opens the knowledge base (from its cache when unchanged) and wires the consultation pipeline. */
-export async function openConsultation(config: Pick<Config, 'knowledgeDir' | 'dataDir' | 'minConfidence'>) {
-  const kb = await KnowledgeBase.open({ knowledgeDir: config.knowledgeDir, cacheDir: path.join(config.dataDir, 'index') });
-  const consult = createConsult({ kb, guard: createGuard(kb.vocabulary), options: { minConfidence: config.minConfidence } });
-  return { kb, consult };
+/**
+ * Opens the knowledge base (from its cache when unchanged) and wires the consultation pipeline, with a
+ * model and a remote embedder when they are configured. A remote embedder that fails while the index is
+ * built is reported through `warn` and replaced by the offline one: the service starts either way.
+ */
+export async function openConsultation(
+  config: Pick<Config, 'knowledgeDir' | 'dataDir' | 'minConfidence' | 'llm' | 'embedding'>,
+  warn: (message: string) => void = (m) => console.error(m),
+) {
+  const open = (embedder?: OpenAIEmbedder) => KnowledgeBase.open({ knowledgeDir: config.knowledgeDir, cacheDir: path.join(config.dataDir, 'index'), embedder });
+  let kb: KnowledgeBase;
+  try {
+    kb = await open(config.embedding ? new OpenAIEmbedder({ ...config.embedding, timeoutMs: 30_000 }) : undefined);
+  } catch (err) {
+    if (!config.embedding) throw err;
+    warn(`embedding service failed (${(err as Error).message.slice(0, 200)}); using the offline embedder`);
+    kb = await open();
+  }
+  const llm = config.llm ? new LlmAnswerer({ ...config.llm, maxRetries: 2, maxInputChars: 6000 }) : undefined;
+  const consult = createConsult({ kb, guard: createGuard(kb.vocabulary), llm, options: { minConfidence: config.minConfidence } });
+  return { kb, consult, llm };
 }
 
 /** Opens the consultation log: PGlite under DATA_DIR, or Postgres when DATABASE_URL is set. */

@@ -137,3 +137,25 @@ describe('generated answers through an OpenAI-compatible model', () => {
     expect(answer.answerer).toBe('llm');
   });
 });
+
+describe('wiring from configuration', () => {
+  it('openConsultation uses the configured model and embedder', async () => {
+    const { openConsultation } = await import('../../src/bootstrap.js');
+    const { loadConfig } = await import('../../src/config.js');
+    const { mkdtemp, rm } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const dataDir = await mkdtemp(path.join(tmpdir(), 'ipbot-wiring-'));
+    try {
+      const config = loadConfig({ DATA_DIR: dataDir, LLM_BASE_URL: fake.baseUrl, LLM_API_KEY: 'sk-test', LLM_MODEL: 'fake-model', EMBEDDING_BASE_URL: fake.baseUrl, EMBEDDING_API_KEY: 'sk-test' });
+      fake.chat = [{ reply: '有多种知识产权保险。[1]' }];
+      const { consult, llm, kb } = await openConsultation(config, () => {});
+      expect(kb.origin.fingerprint).toBeTruthy();
+      expect(fake.requests.some((r) => r.path.endsWith('/embeddings'))).toBe(true);
+      const { answer } = await consult('知识产权保险有哪些?');
+      expect(answer.answerer).toBe('llm');
+      await llm?.close();
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+});
