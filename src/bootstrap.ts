@@ -51,6 +51,12 @@ export async function openStore(config: Pick<Config, 'databaseUrl' | 'dataDir' |
   return { database, store: new ConsultationStore(database.db, { keepRawText: config.storeRawText }) };
 }
 
+/** The stores a channel writes to besides the inbox (card and button callbacks: feedback, referrals). */
+export interface ChannelStores {
+  store: ConsultationStore;
+  referrals: ReferralStore;
+}
+
 /**
  * How a messaging platform plugs into the service (the Telegram and Feishu issues): its webhook routes
  * or poller hand each message to `inbox.accept()` and acknowledge at once; its deliverer posts replies.
@@ -59,9 +65,9 @@ export interface ChannelPlugin {
   /** Posts this channel's replies from the outbox. */
   deliverer?: Deliverer;
   /** Adds webhook routes before the server listens. */
-  register?(app: FastifyInstance, inbox: Inbox): Promise<void> | void;
+  register?(app: FastifyInstance, inbox: Inbox, stores: ChannelStores): Promise<void> | void;
   /** Starts a poller or long connection after the server listens. */
-  start?(inbox: Inbox): Promise<void>;
+  start?(inbox: Inbox, stores: ChannelStores): Promise<void>;
   /** Stops taking messages (first step of shutdown). */
   stop?(): Promise<void>;
 }
@@ -100,17 +106,18 @@ export async function startService(config: Config, options: ServiceOptions = {})
   }
   let accepting = true;
   const metrics = createMetrics({ queues: async () => ({ inbox: await inbox.stats(), outbox: await outbox.stats() }) }, { processMetrics: true });
+  const referrals = new ReferralStore(db);
   const respond = createResponder({ db, store, consult, onAnswer: (q, r) => observeAnswer(metrics, q.channel, r.answer.outcome, r.latencyMs) });
   const readiness = async () => ({
     database: accepting && (await queryRows(db, sql`select 1 as ok`).then(() => true, () => false)),
     knowledge: kb.chunks.length > 0,
   });
   const app = await buildApp(
-    { respond, store, referrals: new ReferralStore(db), metrics, readiness },
+    { respond, store, referrals, metrics, readiness },
     { rateLimit: config.rateLimit, logLevel: config.logLevel, logStream: options.logStream, trustProxy: config.trustProxy },
   );
   const channels = options.channels ?? [];
-  for (const channel of channels) await channel.register?.(app, inbox);
+  for (const channel of channels) await channel.register?.(app, inbox, { store, referrals });
 
   const onError = (error: unknown) => app.log.error({ err: error }, 'queue error');
   const idleMs = options.idleMs ?? 500;
@@ -130,7 +137,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
   purgeTimer.unref();
 
   const address = await app.listen({ host: config.host, port: config.port });
-  for (const channel of channels) await channel.start?.(inbox);
+  for (const channel of channels) await channel.start?.(inbox, { store, referrals });
   void purge().catch(onError);
 
   return {

@@ -2,7 +2,8 @@
  * `npm start`: the composition root and the only reader of configuration. Starts the HTTP service, the
  * queue worker and sender and the retention purge; SIGTERM/SIGINT drain and exit within 10 s.
  */
-import { startService } from './bootstrap.js';
+import { startService, type ChannelPlugin } from './bootstrap.js';
+import { FeishuChannel } from './channels/feishu.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 
 /** Kubernetes waits 30 s before SIGKILL; leave plenty of that unused. */
@@ -17,7 +18,10 @@ async function main(): Promise<void> {
     console.error(error.message);
     process.exit(1);
   }
-  const service = await startService(config);
+  const channels: ChannelPlugin[] = [];
+  // Long connection by default; webhook mode adds POST /webhooks/feishu (config refuses it without keys).
+  if (config.feishu) channels.push(new FeishuChannel(config.feishu));
+  const service = await startService(config, { channels });
   console.log(`ip-consult-bot listening on ${service.url}`);
 
   let stopping = false;

@@ -252,6 +252,11 @@ export class FeishuChannel implements Deliverer {
     this.perApp = new SendLimiter(options.perAppPerSecond ?? 50);
   }
 
+  /** The channel posts its own replies (the service's ChannelPlugin shape). */
+  get deliverer(): Deliverer {
+    return this;
+  }
+
   /** Where events and card clicks are written; set by `register`/`start` or directly in tests. */
   attach(deps: FeishuDeps, sink?: LogSink): void {
     this.deps = deps;

@@ -9,6 +9,11 @@ export const APP_ID = 'cli_a1b2c3d4e5f60718';
 export const APP_SECRET = 'app-secret-DO-NOT-LOG-0123456789';
 export const KEYS = { encryptKey: 'encrypt-key-DO-NOT-LOG-42', verificationToken: 'verification-token-DO-NOT-LOG' };
 
+/** The environment of a service in webhook mode whose Feishu open API is at `domain`. */
+export function webhookEnv(domain: string): NodeJS.ProcessEnv {
+  return { FEISHU_APP_ID: APP_ID, FEISHU_APP_SECRET: APP_SECRET, FEISHU_MODE: 'webhook', FEISHU_ENCRYPT_KEY: KEYS.encryptKey, FEISHU_VERIFICATION_TOKEN: KEYS.verificationToken, FEISHU_DOMAIN: domain };
+}
+
 let sequence = 0;
 const next = () => `${process.pid}_${++sequence}`;
 
