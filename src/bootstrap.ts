@@ -5,6 +5,7 @@ import type { DestinationStream } from 'pino';
 import type { Config } from './config.js';
 import { createConsult } from './consult.js';
 import { createGuard } from './answer/guard.js';
+import { ChatCommands } from './channels/chat-commands.js';
 import { buildApp } from './http/app.js';
 import { createMetrics, observeAnswer } from './http/metrics.js';
 import { LlmAnswerer } from './answer/llm.js';
@@ -51,10 +52,14 @@ export async function openStore(config: Pick<Config, 'databaseUrl' | 'dataDir' |
   return { database, store: new ConsultationStore(database.db, { keepRawText: config.storeRawText }) };
 }
 
-/** The stores a channel writes to besides the inbox (card and button callbacks: feedback, referrals). */
+/**
+ * What a channel writes to besides the inbox: stores for card and button callbacks (feedback, referrals)
+ * and the chat commands (/help, /forget, /human …), whose replies leave through the outbox.
+ */
 export interface ChannelStores {
   store: ConsultationStore;
   referrals: ReferralStore;
+  commands: ChatCommands;
 }
 
 /**
@@ -117,7 +122,9 @@ export async function startService(config: Config, options: ServiceOptions = {})
     { rateLimit: config.rateLimit, logLevel: config.logLevel, logStream: options.logStream, trustProxy: config.trustProxy },
   );
   const channels = options.channels ?? [];
-  for (const channel of channels) await channel.register?.(app, inbox, { store, referrals });
+  let wakeSender = () => {};
+  const stores: ChannelStores = { store, referrals, commands: new ChatCommands({ db, store, outbox, onQueued: () => wakeSender() }) };
+  for (const channel of channels) await channel.register?.(app, inbox, stores);
 
   const onError = (error: unknown) => app.log.error({ err: error }, 'queue error');
   const idleMs = options.idleMs ?? 500;
@@ -125,6 +132,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
     { outbox, deliverers: channels.flatMap((c) => (c.deliverer ? [c.deliverer] : [])), onError, onDelivery: (reply, result) => metrics.deliveries.inc({ channel: reply.channel, result }) },
     { idleMs },
   );
+  wakeSender = () => sender.wake();
   const worker = startWorker({ db, inbox, outbox, respond, onError, onQueued: () => sender.wake() }, { concurrency: config.workerConcurrency, idleMs });
 
   const purge = async () => {
@@ -137,7 +145,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
   purgeTimer.unref();
 
   const address = await app.listen({ host: config.host, port: config.port });
-  for (const channel of channels) await channel.start?.(inbox, { store, referrals });
+  for (const channel of channels) await channel.start?.(inbox, stores);
   void purge().catch(onError);
 
   return {

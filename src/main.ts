@@ -2,8 +2,10 @@
  * `npm start`: the composition root and the only reader of configuration. Starts the HTTP service, the
  * queue worker and sender and the retention purge; SIGTERM/SIGINT drain and exit within 10 s.
  */
+import { pino } from 'pino';
 import { startService, type ChannelPlugin } from './bootstrap.js';
 import { FeishuChannel } from './channels/feishu.js';
+import { TelegramChannel } from './channels/telegram.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 
 /** Kubernetes waits 30 s before SIGKILL; leave plenty of that unused. */
@@ -21,6 +23,9 @@ async function main(): Promise<void> {
   const channels: ChannelPlugin[] = [];
   // Long connection by default; webhook mode adds POST /webhooks/feishu (config refuses it without keys).
   if (config.feishu) channels.push(new FeishuChannel(config.feishu));
+  // Long polling by default; webhook mode adds POST /webhooks/telegram (config refuses it without the secret).
+  // At start the channel reads getMe, registers its commands and logs what privacy mode hides in groups.
+  if (config.telegram) channels.push(new TelegramChannel({ ...config.telegram, log: pino({ level: config.logLevel, name: 'telegram' }) }));
   const service = await startService(config, { channels });
   console.log(`ip-consult-bot listening on ${service.url}`);
 
