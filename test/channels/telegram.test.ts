@@ -5,7 +5,8 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { queryRows, type DatabaseHandle } from '../../src/store/db.js';
-import { BOT_USER, FakeTelegramApi, updates } from '../fakes/telegram-api.js';
+import { TelegramChannel } from '../../src/channels/telegram.js';
+import { BOT_TOKEN, BOT_USER, FakeTelegramApi, updates } from '../fakes/telegram-api.js';
 import { count, sleep } from '../queue/fixtures.js';
 import { storeTargets, targetTitle } from '../store/targets.js';
 import { SECRET, telegramRig } from './telegram-fixtures.js';
@@ -227,5 +228,20 @@ describe.each(storeTargets())('telegram channel on $name', (target) => {
       await rig.channel.stop();
       expect(await count(handle.db, 'inbox')).toBe(1);
     });
+  });
+});
+
+describe('telegram outbound limits', () => {
+  it('spaces the parts of a long reply to one chat by the throttler (≤ 1 message per second per chat)', async () => {
+    const fake = await new FakeTelegramApi().start();
+    try {
+      const channel = new TelegramChannel({ token: BOT_TOKEN, apiRoot: fake.apiRoot, botInfo: BOT_USER }); // default limits
+      await channel.deliverer.send({ id: 1, channel: 'telegram', botId: '1', chatId: '42', text: `${'甲'.repeat(4000)}\n\n${'乙'.repeat(4000)}`, citations: [], attempt: 1 });
+      const [a, b] = fake.sent('sendMessage', 42);
+      // Bottleneck spaces job starts by 1000 ms; arrival adds a loopback round trip of jitter at most.
+      expect(b!.at - a!.at).toBeGreaterThanOrEqual(950);
+    } finally {
+      await fake.close();
+    }
   });
 });
