@@ -32,6 +32,7 @@ export type SendBehaviour =
  * A fake Feishu open API on 127.0.0.1 for the real Lark SDK client: tenant token, bot info, message reply
  * and create (deduplicated on `uuid`, as Feishu does within an hour), card PATCH. Every request is recorded;
  * `sendScript` makes the next sends fail (429 with `x-ogw-ratelimit-reset`, a business code, a hang).
+ * `GET /_fake/stats` reports the counts, for a fake running in another process (the benchmark).
  */
 export class FakeFeishuApi {
   readonly calls: FeishuCall[] = [];
@@ -80,6 +81,7 @@ export class FakeFeishuApi {
     const call: FeishuCall = { method: req.method ?? '', path: url.pathname, query: Object.fromEntries(url.searchParams), headers: req.headers, body };
     this.calls.push(call);
     const kind = kindOf(call);
+    if (call.path === '/_fake/stats') return send(res, 200, { posted: this.posted.length, sends: this.callsTo('reply').length + this.callsTo('create').length });
     if (kind === 'token') {
       return send(res, 200, { code: 0, msg: 'ok', tenant_access_token: this.token, expire: 7200 });
     }

@@ -1,0 +1,21 @@
+/** Starts the real server (`src/main.ts`) in a child process, so that a load client does not share its event loop. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+/**
+ * Resolves with the URL the server prints once it listens (`listening on http://…`); rejects if it exits
+ * first. `script` defaults to the service; the Feishu benchmark also runs its fake API this way.
+ */
+export function startServer(env: NodeJS.ProcessEnv, script = 'src/main.ts'): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, script)], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    child.stdout!.on('data', (d: Buffer) => {
+      const match = /listening on (http:\/\/\S+)/.exec(d.toString());
+      if (match) resolve({ child, url: match[1]! });
+    });
+    child.on('exit', (code) => reject(new Error(`server exited with ${code}`)));
+  });
+}
