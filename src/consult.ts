@@ -26,8 +26,11 @@ export interface Turn {
  * Words that point back at an earlier exchange: 那/这/该 + 条/个/项, 它, 上面, 刚才, or a bare 呢-question.
  * Such a question is read together with the one before it.
  */
+/** Earlier turns, or a loader for them: the pipeline reads them only when a question may refer back. */
+export type History = Turn[] | (() => Promise<Turn[]>);
+
 const REFERS_BACK = /^(那|那么|这|这个|那个|该|它|其|还有|另外|再|此外|同样|then|and|what about|how about)|这条|那条|该条|这一条|上一条|上面|刚才|前面说的|它的|其中|这项|那项|这个政策|那个政策|呢[？?]?$|\b(it|this|that|its|those)\b/i;
-const SHORT_QUESTION = 14;
+const SHORT_QUESTION = 8;
 
 export const DEFAULT_CONSULT_OPTIONS: ConsultOptions = { minConfidence: 0.3 };
 
@@ -70,10 +73,12 @@ export function createConsult(deps: { kb: KnowledgeBase; guard: Guard; llm?: Llm
    * A follow-up ("那责任单位是谁?") is retrieved together with the question before it, and prefers the
    * articles that answer cited, unless it clearly stands on its own.
    */
-  async function retrieveInContext(question: string, history: Turn[]): Promise<Retrieval> {
+  async function retrieveInContext(question: string, turns: History): Promise<Retrieval> {
+    // Most questions stand on their own: the history is read only for one that may refer back.
+    if (!REFERS_BACK.test(question) && question.length > SHORT_QUESTION) return kb.retrieve(question, 5);
+    const history = typeof turns === 'function' ? await turns() : turns;
     const last = history.at(-1);
-    const refersBack = last !== undefined && (REFERS_BACK.test(question) || question.length <= SHORT_QUESTION);
-    if (!last || !refersBack) return kb.retrieve(question, 5);
+    if (!last) return kb.retrieve(question, 5);
     // A model rewrites the follow-up into a standalone question; without one, the two are read together.
     const standalone = llm ? await llm.rewrite(question, history.slice(-3).map((t) => t.question)) : undefined;
     const combined = await kb.retrieve(standalone ?? `${last.question} ${question}`, 8);
@@ -84,7 +89,7 @@ export function createConsult(deps: { kb: KnowledgeBase; guard: Guard; llm?: Llm
     return { query: combined.query, passages };
   }
 
-  return async function consult(rawQuestion: string, context: { history?: Turn[] } = {}): Promise<ConsultResult> {
+  return async function consult(rawQuestion: string, context: { history?: History } = {}): Promise<ConsultResult> {
     const started = performance.now();
     const question = validateQuestion(rawQuestion);
     const language = detectLanguage(question);

@@ -1,9 +1,15 @@
 import { normalize } from './tokenizer.js';
 
+/** A term and how to find it in a normalised question. */
+interface Term {
+  text: string;
+  occursIn: (question: string) => boolean;
+}
+
 /** One rule: when any of `when` occurs in a question, the question also looks for `add`. */
 interface Rule {
-  when: string[];
-  add: string[];
+  when: Term[];
+  add: Term[];
 }
 
 /**
@@ -24,7 +30,7 @@ export class Thesaurus {
     text.split('\n').forEach((line, i) => {
       const body = line.replace(/#.*/, '').trim();
       if (!body) return;
-      const list = (s: string) => s.split(/[,，、]/).map((w) => normalize(w).trim()).filter(Boolean);
+      const list = (s: string) => s.split(/[,，、]/).map((w) => normalize(w).trim()).filter(Boolean).map(term);
       const sides = body.split('=>');
       const when = list(sides[0]!);
       const add = sides.length === 1 ? when : list(sides[1]!);
@@ -43,16 +49,18 @@ export class Thesaurus {
     const text = normalize(question);
     const out = new Map<string, string>();
     for (const rule of this.rules) {
-      const trigger = rule.when.find((w) => occurs(text, w));
+      const trigger = rule.when.find((w) => w.occursIn(text));
       if (!trigger) continue;
-      for (const term of rule.add) if (!occurs(text, term) && !out.has(term)) out.set(term, trigger);
+      for (const t of rule.add) if (!t.occursIn(text) && !out.has(t.text)) out.set(t.text, trigger.text);
     }
     return [...out].map(([term, trigger]) => ({ term, trigger }));
   }
 }
 
-function occurs(text: string, term: string): boolean {
-  if (!/[a-z0-9]/.test(term)) return text.includes(term);
-  const escaped = term.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  return new RegExp(`(^|[^a-z0-9])${escaped}($|[^a-z0-9])`).test(text);
+/** Chinese terms match as substrings; Latin ones as whole words (so `ip` is not found in `zip`). */
+function term(text: string): Term {
+  if (!/[a-z0-9]/.test(text)) return { text, occursIn: (q) => q.includes(text) };
+  const escaped = text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const re = new RegExp(`(^|[^a-z0-9])${escaped}($|[^a-z0-9])`);
+  return { text, occursIn: (q) => re.test(q) };
 }

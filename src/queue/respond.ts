@@ -2,7 +2,7 @@
  * The one path from a question to a recorded answer, shared by the HTTP API (which returns the answer)
  * and the queue worker (which also writes the reply's outbox row in the same transaction).
  */
-import { validateQuestion, type Consult, type ConsultResult, type Turn } from '../consult.js';
+import { validateQuestion, type Consult, type ConsultResult } from '../consult.js';
 import { toRecord, type Asker } from '../record.js';
 import type { ConsultationStore } from '../store/consultations.js';
 import type { Database } from '../store/db.js';
@@ -41,7 +41,7 @@ export type Responder = (
 export function createResponder(deps: ResponderDeps): Responder {
   return async (question, options = {}) => {
     const text = validateQuestion(question.text);
-    const history: Turn[] = options.freshConversation ? [] : await recentTurns(deps.db, question.conversationId, question.userId, HISTORY_TURNS);
+    const history = options.freshConversation ? [] : () => recentTurns(deps.db, question.conversationId, question.userId, HISTORY_TURNS);
     const result = await deps.consult(text, { history });
     deps.onAnswer?.(question, result);
     const asker: Asker = {
@@ -55,7 +55,7 @@ export function createResponder(deps: ResponderDeps): Responder {
     const answered = (consultation: Consultation): Responded => ({ consultation, answer: { ...result.answer, id: consultation.id } });
     const { within } = options;
     // Recording alone is one statement, atomic by itself: no BEGIN/COMMIT round trips on the HTTP path.
-    if (!within) return answered(await deps.store.recordIn(deps.db, record));
+    if (!within) return answered(await deps.store.recordBatched(record));
     return deps.db.transaction(async (tx) => {
       const recorded = answered(await deps.store.recordIn(tx, record));
       await within(tx, recorded);

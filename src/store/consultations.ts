@@ -3,7 +3,9 @@
  * Question, answer and feedback comments are masked (src/privacy/pii.ts) before they reach the database.
  */
 import { and, count, desc, eq, gte, ilike, inArray, isNull, lt, or, sql, type SQL } from 'drizzle-orm';
+import { randomUUID } from 'node:crypto';
 import { AppError } from '../errors.js';
+import { coalesce } from './coalesce.js';
 import { maskPersonalInfo } from '../privacy/pii.js';
 import type { Answer, ChannelName, Citation, Consultation, Outcome, PassageRef, PiiFinding } from '../types.js';
 import type { Database } from './db.js';
@@ -86,33 +88,27 @@ export class ConsultationStore {
   }
 
   /**
+   * `record()` for the busy path (the HTTP API): records that arrive while earlier ones are being written
+   * share one statement, so under load a round trip and a commit serve many answers. Each caller still
+   * gets its answer only after its row is committed.
+   */
+  readonly recordBatched: (input: NewConsultation) => Promise<Consultation> = coalesce((inputs: NewConsultation[]) => this.recordAllIn(this.db, inputs));
+
+  /**
    * `record()` inside a transaction the caller owns, so that other rows (the reply's outbox row) commit or
    * roll back with the consultation. Given the database itself it is still atomic: the write is one statement.
    */
   async recordIn(tx: Database, input: NewConsultation): Promise<Consultation> {
-    const question = this.mask(input.question);
-    const answer = this.mask(input.answer);
-    const piiFound = mergeFindings(question.found, answer.found);
-    // The conversation upsert rides along as a CTE: one statement, one round trip, atomic on its own.
-    const conversation = tx.$with('conversation_upsert', {}).as(
-      tx
-        .insert(conversations)
-        .values({
-          id: input.conversationId,
-          channel: input.channel,
-          chatId: input.chatId ?? null,
-          ...(input.createdAt ? { createdAt: input.createdAt, lastActiveAt: input.createdAt } : {}),
-        })
-        .onConflictDoUpdate({
-          target: conversations.id,
-          set: { lastActiveAt: sql`greatest(${conversations.lastActiveAt}, excluded.last_active_at)` },
-        })
-        .getSQL(),
-    );
-    const inserted = await tx
-      .with(conversation)
-      .insert(consultations)
-      .values({
+    return (await this.recordAllIn(tx, [input]))[0]!;
+  }
+
+  /** Records several consultations in one statement; each retry of a known (channel, messageId) returns the first row. */
+  async recordAllIn(tx: Database, inputs: NewConsultation[]): Promise<Consultation[]> {
+    const rows = inputs.map((input) => {
+      const question = this.mask(input.question);
+      const answer = this.mask(input.answer);
+      return {
+        id: randomUUID(),
         conversationId: input.conversationId,
         channel: input.channel,
         chatId: input.chatId ?? null,
@@ -127,21 +123,50 @@ export class ConsultationStore {
         answerer: input.answerer,
         latencyMs: Math.round(input.latencyMs),
         topics: input.topics ?? [],
-        piiFound,
+        piiFound: mergeFindings(question.found, answer.found),
         ...(input.createdAt ? { createdAt: input.createdAt } : {}),
-      })
+      };
+    });
+    // One row per conversation (an upsert may not touch a row twice in one statement).
+    const touched = new Map<string, typeof conversations.$inferInsert>();
+    for (const input of inputs) {
+      touched.set(input.conversationId, {
+        id: input.conversationId,
+        channel: input.channel,
+        chatId: input.chatId ?? null,
+        ...(input.createdAt ? { createdAt: input.createdAt, lastActiveAt: input.createdAt } : {}),
+      });
+    }
+    // The conversation upsert rides along as a CTE: one statement, one round trip, atomic on its own.
+    const conversation = tx.$with('conversation_upsert', {}).as(
+      tx
+        .insert(conversations)
+        .values([...touched.values()])
+        .onConflictDoUpdate({
+          target: conversations.id,
+          set: { lastActiveAt: sql`greatest(${conversations.lastActiveAt}, excluded.last_active_at)` },
+        })
+        .getSQL(),
+    );
+    const inserted = await tx
+      .with(conversation)
+      .insert(consultations)
+      .values(rows)
       .onConflictDoNothing({ target: [consultations.channel, consultations.messageId] })
       .returning();
-    const row =
-      inserted[0] ??
-      (
-        await tx
+    const byId = new Map(inserted.map((r) => [r.id, r]));
+    const retried = rows.filter((r) => !byId.has(r.id));
+    const earlier = retried.length
+      ? await tx
           .select()
           .from(consultations)
-          .where(and(eq(consultations.channel, input.channel), eq(consultations.messageId, input.messageId ?? '')))
-      )[0];
-    if (!row) throw new AppError('store_failed', 'Consultation was neither inserted nor found.');
-    return toConsultation(row);
+          .where(or(...retried.map((r) => and(eq(consultations.channel, r.channel), eq(consultations.messageId, r.messageId ?? '')))))
+      : [];
+    return rows.map((r) => {
+      const row = byId.get(r.id) ?? earlier.find((e) => e.channel === r.channel && e.messageId === r.messageId);
+      if (!row) throw new AppError('store_failed', 'Consultation was neither inserted nor found.');
+      return toConsultation(row);
+    });
   }
 
   async get(id: string): Promise<Consultation | undefined> {

@@ -72,6 +72,17 @@ describe.each(storeTargets())('ConsultationStore on $name', (target) => {
       expect((await store.list()).total).toBe(1);
     });
 
+    it('records concurrent calls in shared statements, each once, retries included', async () => {
+      const inputs = Array.from({ length: 30 }, (_, i) => sampleConsultation({ messageId: i % 10 === 0 ? 'same' : null, conversationId: `conv-${i % 4}`, question: `问题 ${i} 手机13800138000` }));
+      const rows = await Promise.all(inputs.map((input) => store.recordBatched(input)));
+      expect(rows).toHaveLength(30);
+      expect(new Set(rows.filter((_, i) => i % 10 === 0).map((r) => r.id)).size).toBe(1);
+      expect(new Set(rows.map((r) => r.id)).size).toBe(28);
+      expect(rows[1]!.question).toBe('问题 1 手机138****8000');
+      expect((await store.list({ limit: 100 })).total).toBe(28);
+      expect(await store.get(rows[29]!.id)).toEqual(rows[29]);
+    });
+
     it('masks personal information in question and answer before storage', async () => {
       const recorded = await store.record(
         sampleConsultation({ question: '我的手机13800138000，邮箱a@b.cn，电话0533-1234567', answer: '已记录 13800138000' }),
