@@ -82,18 +82,16 @@ async function main(): Promise<void> {
   const posted = async () => ((await (await fetch(`${api.url}/_fake/stats`)).json()) as { posted: number; sends: number });
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'ipcb-bench-feishu-'));
   let server: { child: ChildProcess; url: string } | undefined;
+  let answering: { child: ChildProcess; url: string } | undefined;
   try {
     const total = Math.round(SECONDS * RATE);
     const { requests, unique } = prepare(total);
-    server = await startServer({
-      ...process.env,
-      HOST: '127.0.0.1',
-      PORT: '0',
-      LOG_LEVEL: 'warn',
-      DATA_DIR: dataDir,
-      DATABASE_URL: databaseUrl.toString(),
-      ...webhookEnv(api.url),
-    });
+    const env = { ...process.env, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'warn', DATA_DIR: dataDir, DATABASE_URL: databaseUrl.toString(), ...webhookEnv(api.url) };
+    // BENCH_SPLIT=1: the webhook process only acknowledges (WORKER_CONCURRENCY=0) and a second process
+    // answers the queue, as a larger deployment on Postgres would. By default one process does both.
+    const split = Boolean(process.env.BENCH_SPLIT);
+    server = await startServer(split ? { ...env, WORKER_CONCURRENCY: '0' } : env);
+    if (split) answering = await startServer(env);
     const url = new URL(FEISHU_WEBHOOK_PATH, server.url);
     const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
     for (let i = 0; i < 20; i++) await post(agent, url, signed(messageEvent({ chatId: `oc_warmup_${i}` }))); // warm-up
@@ -156,6 +154,8 @@ async function main(): Promise<void> {
     await mkdir(path.join(ROOT, 'bench/results'), { recursive: true });
     await writeFile(path.join(ROOT, 'bench/results/feishu-webhook.json'), `${JSON.stringify(result, null, 2)}\n`);
   } finally {
+    answering?.child.kill('SIGTERM');
+    if (answering) await new Promise((r) => answering!.child.once('exit', r));
     server?.child.kill('SIGTERM');
     if (server) await new Promise((r) => server!.child.once('exit', r));
     api.child.kill('SIGTERM');

@@ -133,7 +133,12 @@ export async function startService(config: Config, options: ServiceOptions = {})
     { idleMs },
   );
   wakeSender = () => sender.wake();
-  const worker = startWorker({ db, inbox, outbox, respond, onError, onQueued: () => sender.wake() }, { concurrency: config.workerConcurrency, idleMs });
+  // WORKER_CONCURRENCY=0 (Postgres only): this process takes webhooks and API calls, other processes answer the
+  // queue, so answering never holds up an acknowledgement.
+  const worker =
+    config.workerConcurrency > 0
+      ? startWorker({ db, inbox, outbox, respond, onError, onQueued: () => sender.wake() }, { concurrency: config.workerConcurrency, idleMs })
+      : { stop: async () => {} };
 
   const purge = async () => {
     const cutoff = cutoffFor(config.retention);

@@ -21,7 +21,7 @@ const schema = z.object({
   RATE_LIMIT_USER_PER_MINUTE: z.coerce.number().int().min(1).default(20),
   RATE_LIMIT_IP_PER_MINUTE: z.coerce.number().int().min(1).default(120),
   TRUST_PROXY: z.enum(['true', 'false', '1', '0', '']).default('false'),
-  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+  WORKER_CONCURRENCY: z.coerce.number().int().min(0).max(64).default(4),
   TELEGRAM_BOT_TOKEN: optionalText,
   TELEGRAM_MODE: z.enum(['polling', 'webhook']).default('polling'),
   TELEGRAM_WEBHOOK_SECRET: optionalText,
@@ -101,6 +101,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (e.FEISHU_APP_ID && e.FEISHU_MODE === 'webhook') {
     if (!e.FEISHU_ENCRYPT_KEY) problems.push('FEISHU_ENCRYPT_KEY: required when FEISHU_MODE=webhook (unverified webhooks are refused)');
     if (!e.FEISHU_VERIFICATION_TOKEN) problems.push('FEISHU_VERIFICATION_TOKEN: required when FEISHU_MODE=webhook');
+  }
+  if (e.WORKER_CONCURRENCY === 0 && !e.DATABASE_URL) {
+    problems.push('WORKER_CONCURRENCY: 0 (leave answering to other processes) needs DATABASE_URL; the embedded database serves one process');
   }
   if (e.TELEGRAM_API_ROOT?.endsWith('/')) problems.push('TELEGRAM_API_ROOT: remove the trailing /');
   if (!['feishu', 'lark'].includes(e.FEISHU_DOMAIN) && !/^https?:\/\/[^/]+.*[^/]$/.test(e.FEISHU_DOMAIN)) {

@@ -5,6 +5,7 @@
  * Why not pg-boss: it needs a real Postgres server (its own schema, LISTEN/NOTIFY, advisory locks, a pool),
  * and the embedded default, PGlite, is single-connection. `SKIP LOCKED` over one table works on both drivers.
  */
+import { coalesce } from '../store/coalesce.js';
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Database } from '../store/db.js';
 import { inbox, type InboxStatus } from '../store/schema.js';
@@ -24,25 +25,35 @@ const LEASE: LeaseTable = { table: 'inbox', waiting: 'queued', leased: 'running'
 export class Inbox {
   constructor(private readonly db: Database) {}
 
-  /** Stores a message unless its (channel, botId, eventId) is known: true when new, false for a redelivery. */
-  async accept(message: IncomingMessage): Promise<boolean> {
+  /**
+   * Stores a message unless its (channel, botId, eventId) is known: true when new, false for a redelivery.
+   * Resolves only once the row is committed. Messages arriving while earlier ones are being written share
+   * one INSERT, so a burst of webhooks costs a few commits, not one each.
+   */
+  readonly accept: (message: IncomingMessage) => Promise<boolean> = coalesce((messages: IncomingMessage[]) => this.acceptAll(messages));
+
+  /** Stores several messages in one statement; per message, whether it was new (a repeat in the batch is not). */
+  async acceptAll(messages: IncomingMessage[]): Promise<boolean[]> {
     const inserted = await this.db
       .insert(inbox)
-      .values({
-        channel: message.channel,
-        botId: message.botId,
-        eventId: message.eventId,
-        chatId: message.chatId,
-        userId: message.userId,
-        conversationId: message.conversationId,
-        messageId: message.messageId ?? null,
-        replyTo: message.replyTo ?? null,
-        text: message.text,
-        raw: message.raw ?? null,
-      })
+      .values(
+        messages.map((message) => ({
+          channel: message.channel,
+          botId: message.botId,
+          eventId: message.eventId,
+          chatId: message.chatId,
+          userId: message.userId,
+          conversationId: message.conversationId,
+          messageId: message.messageId ?? null,
+          replyTo: message.replyTo ?? null,
+          text: message.text,
+          raw: message.raw ?? null,
+        })),
+      )
       .onConflictDoNothing({ target: [inbox.channel, inbox.botId, inbox.eventId] })
-      .returning({ id: inbox.id });
-    return inserted.length === 1;
+      .returning({ channel: inbox.channel, botId: inbox.botId, eventId: inbox.eventId });
+    const fresh = new Set(inserted.map((r) => `${r.channel}\u0000${r.botId}\u0000${r.eventId}`));
+    return messages.map((m) => fresh.delete(`${m.channel}\u0000${m.botId}\u0000${m.eventId}`));
   }
 
   /**

@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../src/config.js';
+
+function problems(env: NodeJS.ProcessEnv): string[] {
+  try {
+    loadConfig(env);
+    return [];
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return (err as ConfigError).problems;
+  }
+}
+
+describe('configuration', () => {
+  it('runs on defaults: embedded database, offline answers, no channels', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({ port: 3000, host: '127.0.0.1', minConfidence: 0.3, retention: '180d', storeRawText: false, workerConcurrency: 4 });
+    expect(config.databaseUrl).toBeUndefined();
+    expect(config.llm).toBeUndefined();
+    expect(config.telegram).toBeUndefined();
+    expect(config.feishu).toBeUndefined();
+  });
+
+  it('names every bad variable, one line each', () => {
+    const lines = problems({ PORT: 'eighty', MIN_CONFIDENCE: '2', DATABASE_URL: 'mysql://x', RETENTION: 'forever' });
+    expect(lines.map((l) => l.split(':')[0]).sort()).toEqual(['DATABASE_URL', 'MIN_CONFIDENCE', 'PORT', 'RETENTION']);
+  });
+
+  it('refuses webhooks without their secrets and half-configured services', () => {
+    expect(problems({ TELEGRAM_BOT_TOKEN: '1:x', TELEGRAM_MODE: 'webhook' })).toEqual([expect.stringMatching(/^TELEGRAM_WEBHOOK_SECRET: required/)]);
+    expect(problems({ FEISHU_APP_ID: 'cli', FEISHU_APP_SECRET: 's', FEISHU_MODE: 'webhook' }).map((l) => l.split(':')[0])).toEqual(['FEISHU_ENCRYPT_KEY', 'FEISHU_VERIFICATION_TOKEN']);
+    expect(problems({ LLM_BASE_URL: 'http://127.0.0.1:1/v1' })).toEqual([expect.stringMatching(/^LLM_API_KEY: required/)]);
+    expect(problems({ FEISHU_DOMAIN: 'http://x/' })).toEqual([expect.stringMatching(/^FEISHU_DOMAIN/)]);
+  });
+
+  it('lets a process leave answering to others only on Postgres', () => {
+    expect(problems({ WORKER_CONCURRENCY: '0' })).toEqual([expect.stringMatching(/^WORKER_CONCURRENCY: 0 .* needs DATABASE_URL/)]);
+    expect(loadConfig({ WORKER_CONCURRENCY: '0', DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/x' }).workerConcurrency).toBe(0);
+  });
+});
