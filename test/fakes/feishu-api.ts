@@ -1,5 +1,5 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { LoopbackServer } from './loopback-server.js';
 
 /** One request the fake received. */
 export interface FeishuCall {
@@ -34,7 +34,7 @@ export type SendBehaviour =
  * `sendScript` makes the next sends fail (429 with `x-ogw-ratelimit-reset`, a business code, a hang).
  * `GET /_fake/stats` reports the counts, for a fake running in another process (the benchmark).
  */
-export class FakeFeishuApi {
+export class FakeFeishuApi extends LoopbackServer {
   readonly calls: FeishuCall[] = [];
   readonly posted: PostedMessage[] = [];
   readonly patches: { messageId: string; content: any }[] = [];
@@ -42,13 +42,11 @@ export class FakeFeishuApi {
   sendScript: SendBehaviour[] = [];
   readonly token = 't-fake-tenant-token-0123456789';
   botOpenId = 'ou_bot_0001';
-  private server?: Server;
   private readonly byUuid = new Map<string, string>();
-  private readonly hanging = new Set<ServerResponse>();
   private nextMessage = 0;
 
   get baseUrl(): string {
-    return `http://127.0.0.1:${(this.server!.address() as AddressInfo).port}`;
+    return `${this.origin}`;
   }
 
   /** Calls to one endpoint kind. */
@@ -56,19 +54,7 @@ export class FakeFeishuApi {
     return this.calls.filter((c) => kindOf(c) === kind);
   }
 
-  async start(): Promise<this> {
-    this.server = createServer((req, res) => void this.handle(req, res));
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    return this;
-  }
-
-  async stop(): Promise<void> {
-    for (const res of this.hanging) res.destroy();
-    this.server?.closeAllConnections();
-    await new Promise<void>((resolve) => this.server?.close(() => resolve()) ?? resolve());
-  }
-
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  protected async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     const url = new URL(req.url ?? '/', 'http://fake');

@@ -1,5 +1,5 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { LoopbackServer } from './loopback-server.js';
 
 /** What the fake answers to one chat request: text, an HTTP error, a hang, or a stream of pieces. */
 export type ChatBehaviour =
@@ -19,37 +19,23 @@ export interface RecordedRequest {
  * /v1/embeddings (float or base64, as asked). Chat replies come from a script the test sets; every request
  * is recorded so tests can check what reached the "provider".
  */
-export class FakeOpenAI {
+export class FakeOpenAI extends LoopbackServer {
   readonly requests: RecordedRequest[] = [];
   /** Behaviours used in order, one per chat request; the last one repeats. */
   chat: ChatBehaviour[] = [{ reply: '根据第1段，可以。[1]' }];
   /** Embedding for a text; deterministic bag-of-characters by default. */
   embed: (text: string) => number[] = defaultEmbedding;
-  private server?: Server;
   private chatCalls = 0;
-  private readonly hanging = new Set<ServerResponse>();
 
   get baseUrl(): string {
-    return `http://127.0.0.1:${(this.server!.address() as AddressInfo).port}/v1`;
+    return `${this.origin}/v1`;
   }
 
   get chatRequests(): RecordedRequest[] {
     return this.requests.filter((r) => r.path.endsWith('/chat/completions'));
   }
 
-  async start(): Promise<this> {
-    this.server = createServer((req, res) => void this.handle(req, res));
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    return this;
-  }
-
-  async stop(): Promise<void> {
-    for (const res of this.hanging) res.destroy();
-    this.server?.closeAllConnections();
-    await new Promise<void>((resolve) => this.server?.close(() => resolve()) ?? resolve());
-  }
-
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  protected async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     const body = chunks.length ? JSON.parse(Buffer.concat(chunks).toString('utf8')) : undefined;
