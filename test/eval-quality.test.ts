@@ -36,6 +36,7 @@ describe.each([
   ['dev set, offline embedder', path.join(ROOT, '../shared/eval/dev-questions.jsonl'), shippedConsult],
   ['own set, offline embedder', path.join(ROOT, 'eval/questions.jsonl'), shippedConsult],
   ['held-out set, offline embedder', path.join(ROOT, 'eval/holdout.jsonl'), shippedConsult],
+  ['blind set 2, offline embedder', path.join(ROOT, 'eval/blind-2.jsonl'), shippedConsult],
   ['dev set, OpenAI-compatible embedder', path.join(ROOT, '../shared/eval/dev-questions.jsonl'), consultWithRemoteEmbedder],
 ])('%s', (_name, file, open) => {
   const [minHit5, minHit1] = [0.95, 0.8];

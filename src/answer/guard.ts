@@ -7,6 +7,8 @@
 const INJECTION: RegExp[] = [
   // Orders about the answer itself: append a sentence or link, invent clauses, claim authority.
   /(回答|答案|末尾|结尾|最后|开头).{0,8}(加上?|附上?|添加|写上|补充|插入)(一句|一段|一行|链接|网址|以下|这句|这段)/,
+  /(回答|答复)(前|之前|以前).{0,6}(声明|说明|写上|加上)|(先|请)声明\s*[“"「]/,
+  /以.{0,10}(官方|政府|监管局|机关)(的)?名义|(出具|开具).{0,8}(证明|认定书|证书|公函)/,
   /(编造|杜撰|虚构|捏造)|(授权|允许)你.{0,10}(编|不受|忽略|绕过|自行)/,
   /【\s*(系统|管理员|system|admin)[^】]{0,8}】|(管理员|开发者|领导)(已|已经)?(授权|要求|命令)你/i,
   /\bI (authori[sz]e|order|instruct|permit) you\b|\bas (the|your|a) (system )?(administrator|admin|developer|operator)\b|\bdisregard\b|\bmake (something|it|things) up\b|\bfabricat/i,
@@ -14,7 +16,7 @@ const INJECTION: RegExp[] = [
   /(系统|初始|隐藏|原始|内部|最开始|最初)(的)?(提示词?|指令|设定|说明|prompt)/,
   /提示词|system\s*prompt|系统消息/i,
   /你(收到|得到|被给予)的.{0,8}(指令|说明|提示|规则|设定)/,
-  /(扮演|假装你是|你现在是|从现在(起|开始)你|角色扮演)/,
+  /(扮演|假装你是|你现在(就)?是|从现在(起|开始)你|角色扮演)/,
   /(没有|不受|解除|去掉|绕过).{0,4}(任何)?(限制|约束|审查|过滤)/,
   /越狱|jailbreak|\bDAN\b|developer\s*mode|开发者模式|管理员(身份|模式|权限)|god\s*mode/i,
   /(输出|打印|泄露|显示|告诉我|列出|给我|发我).{0,12}(配置|密钥|秘钥|api\s*key|环境变量|token|知识库文件|文件路径|源代码|模型名)/i,
@@ -31,6 +33,7 @@ const HUMAN_REQUEST = /转人工|人工(客服|服务|坐席|咨询)|找(个)?(�
 const PROFESSIONAL_WORK: RegExp[] = [
   /(帮|替|给)(我|我们).{0,16}(写|起草|撰写|准备|代写|出具|分析|看看|判断|评估|联系|介绍|推荐|对接|转给|转交|代理|打官司|起诉|提交|递交|出面|办理)/,
   /(你|您)?作为(我|我们)的?.{0,4}(代理人|律师|代表)/,
+  /由(你|您)(们)?(来)?代表(我|我们)|代表(我|我们)(去|与|跟|和|出面)|替(我|我们)(去)?(交涉|谈判|应诉|答辩)/,
   /(你|您)(能|可以|能不能|可不可以).{0,6}(帮|替|给|代理|代写|起草)/,
   /(需要|想找|要找|请|联系|推荐).{0,8}(律师|代理机构|服务机构|代理人|代理师|专家|专业人士|专业机构|律师团队)(.{0,6})(介入|帮|代理|处理|维权|办理|吗|？|\?|$|。)/,
   /(侵权|是否侵犯|会不会侵).{0,6}(分析|判定|比对|鉴定|意见|风险评估)/,
@@ -82,7 +85,7 @@ export type Guard = ReturnType<typeof createGuard>;
  */
 const FIGURES: { asks: RegExp; states: RegExp }[] = [
   {
-    asks: /多少年|(?<!好)几年|多久|多长时间|多长|期限|周期|有效期|保护期|\bhow long\b|\bterm of protection\b|\bhow many (years|months|days)\b|\bduration\b/i,
+    asks: /多少(年|天|个月|个工作日)|(?<!好)几(年|天|个月)|多久|多长时间|多长|期限|周期|有效期|保护期|\bhow long\b|\bterm of protection\b|\bhow many (years|months|days)\b|\bduration\b/i,
     states: /(?<!\d)\d{1,3}\s*(个月|个?工作日|天|周|日内|年(?!\d{1,2}月))|[一二三四五六七八九十百两]+(个月|个?工作日|天|周|年)|\d+\s*(years?|months?|days?)/,
   },
   {

@@ -29,7 +29,7 @@ const EXPECTED_OUTCOME: Record<string, Outcome> = {
   escalate: 'escalation_offered',
   greeting: 'out_of_scope',
 };
-const DEFAULT_FILES = ['eval/questions.jsonl', 'eval/holdout.jsonl', '../shared/eval/dev-questions.jsonl'];
+const DEFAULT_FILES = ['eval/questions.jsonl', 'eval/holdout.jsonl', 'eval/blind-2.jsonl', '../shared/eval/dev-questions.jsonl'];
 
 async function main(): Promise<void> {
   const { values, positionals } = parseArgs({ options: { verbose: { type: 'boolean', short: 'v', default: false } }, allowPositionals: true });
