@@ -88,14 +88,16 @@ async function main(): Promise<void> {
     const { requests, unique } = prepare(total);
     const env = { ...process.env, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'warn', DATA_DIR: dataDir, DATABASE_URL: databaseUrl.toString(), ...webhookEnv(api.url) };
     // BENCH_SPLIT=1: the webhook process only acknowledges (WORKER_CONCURRENCY=0) and a second process
-    // answers the queue, as a larger deployment on Postgres would. By default one process does both.
+    // answers the queue, as a larger deployment on Postgres would. BENCH_SPLIT=ack-only: nobody answers,
+    // which gives the floor of the acknowledgement alone. By default one process does both.
     const split = Boolean(process.env.BENCH_SPLIT);
+    const ackOnly = process.env.BENCH_SPLIT === 'ack-only';
     server = await startServer(split ? { ...env, WORKER_CONCURRENCY: '0' } : env);
-    if (split) answering = await startServer(env);
+    if (split && !ackOnly) answering = await startServer(env);
     const url = new URL(FEISHU_WEBHOOK_PATH, server.url);
     const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
     for (let i = 0; i < 20; i++) await post(agent, url, signed(messageEvent({ chatId: `oc_warmup_${i}` }))); // warm-up
-    while ((await posted()).posted < 20) await new Promise((r) => setTimeout(r, 50));
+    while (!ackOnly && (await posted()).posted < 20) await new Promise((r) => setTimeout(r, 50));
     const warmupReplies = (await posted()).posted;
 
     console.log(`Posting ${total} signed, encrypted events at ${RATE}/s for ${SECONDS} s to ${url.href}, node ${process.version}, ${os.cpus().length} CPUs`);
@@ -122,7 +124,7 @@ async function main(): Promise<void> {
     const deliveredDuringLoad = (await posted()).posted - warmupReplies;
     const serverSide = await handlingTimes(server.url);
 
-    const drainDeadline = Date.now() + 180_000;
+    const drainDeadline = Date.now() + (ackOnly ? 0 : 180_000);
     while ((await posted()).posted - warmupReplies < unique && Date.now() < drainDeadline) await new Promise((r) => setTimeout(r, 200));
     const drainSeconds = (performance.now() - started) / 1000;
     await new Promise((r) => setTimeout(r, 1_000)); // a duplicate would show up now

@@ -8,6 +8,7 @@ import type { PGlite } from '@electric-sql/pglite';
 import type { SQL } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { acquireDirectoryLock, type DirectoryLock } from './lock.js';
+import { preparing } from './prepared-statements.js';
 import * as schema from './schema.js';
 
 /** The drizzle database over either driver; query builders and transactions behave the same on both. */
@@ -107,7 +108,7 @@ async function openPostgres(url: string, migrationsFolder: string, poolSize: num
   }
   const client = postgres(url, { max: poolSize, onnotice: () => {} });
   return {
-    db: drizzle({ client, schema }),
+    db: drizzle({ client: preparing(client), schema }),
     driver: 'postgres',
     close: () => client.end({ timeout: 5 }),
   };
