@@ -14,7 +14,7 @@ import { OpenAIEmbedder } from './knowledge/openai-embedder.js';
 import { Inbox } from './queue/inbox.js';
 import { Outbox } from './queue/outbox.js';
 import { purgeFinishedQueueRows } from './queue/purge.js';
-import { createResponder } from './queue/respond.js';
+import { createDrafter, createResponder, type ResponderDeps } from './queue/respond.js';
 import { startSender } from './queue/sender.js';
 import { startWorker } from './queue/worker.js';
 import { ConsultationStore } from './store/consultations.js';
@@ -112,7 +112,8 @@ export async function startService(config: Config, options: ServiceOptions = {})
   let accepting = true;
   const metrics = createMetrics({ queues: async () => ({ inbox: await inbox.stats(), outbox: await outbox.stats() }) }, { processMetrics: true });
   const referrals = new ReferralStore(db);
-  const respond = createResponder({ db, store, consult, onAnswer: (q, r) => observeAnswer(metrics, q.channel, r.answer.outcome, r.latencyMs) });
+  const onAnswer: ResponderDeps['onAnswer'] = (q, r) => observeAnswer(metrics, q.channel, r.answer.outcome, r.latencyMs);
+  const respond = createResponder({ db, store, consult, onAnswer });
   const readiness = async () => ({
     database: accepting && (await queryRows(db, sql`select 1 as ok`).then(() => true, () => false)),
     knowledge: kb.chunks.length > 0,
@@ -137,7 +138,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
   // queue, so answering never holds up an acknowledgement.
   const worker =
     config.workerConcurrency > 0
-      ? startWorker({ db, inbox, outbox, respond, onError, onQueued: () => sender.wake() }, { concurrency: config.workerConcurrency, idleMs })
+      ? startWorker({ db, inbox, outbox, store, draft: createDrafter({ db, consult, onAnswer }), onError, onQueued: () => sender.wake() }, { concurrency: config.workerConcurrency, idleMs })
       : { stop: async () => {} };
 
   const purge = async () => {

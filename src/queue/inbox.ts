@@ -5,8 +5,8 @@
  * Why not pg-boss: it needs a real Postgres server (its own schema, LISTEN/NOTIFY, advisory locks, a pool),
  * and the embedded default, PGlite, is single-connection. `SKIP LOCKED` over one table works on both drivers.
  */
-import { coalesce } from '../store/coalesce.js';
 import { and, eq, inArray, sql } from 'drizzle-orm';
+import { coalesce } from '../store/coalesce.js';
 import type { Database } from '../store/db.js';
 import { inbox, type InboxStatus } from '../store/schema.js';
 import type { ChannelName, IncomingMessage } from '../types.js';
@@ -66,12 +66,14 @@ export class Inbox {
     return rows.map(toJob).sort((a, b) => a.id - b.id);
   }
 
-  /** Marks a row done inside the transaction that recorded its answer; drops the question text it held. */
-  async completeIn(tx: Database, id: number, note?: string): Promise<void> {
+  /** Marks rows done inside the transaction that recorded their answers; drops the question text they held. */
+  async completeIn(tx: Database, ids: number | number[], note?: string): Promise<void> {
+    const list = typeof ids === 'number' ? [ids] : ids;
+    if (!list.length) return;
     await tx
       .update(inbox)
       .set({ status: 'done', text: '', raw: null, lockedUntil: null, finishedAt: sql`now()`, lastError: note ?? null })
-      .where(eq(inbox.id, id));
+      .where(list.length === 1 ? eq(inbox.id, list[0]!) : inArray(inbox.id, list));
   }
 
   /** Gives up on a row after its last attempt (the caller queues an apology in the same transaction). */

@@ -18,6 +18,11 @@ export interface LeaseTable {
  * and leased rows whose lease ran out (their holder died). Only the oldest open row of a chat
  * (channel, bot, chat) is eligible, which keeps each chat in order. `FOR UPDATE … SKIP LOCKED` lets several
  * workers claim at once without taking the same row; it works on PGlite and on Postgres alike.
+ *
+ * "Oldest open row of its chat" is a scalar subquery, not NOT EXISTS: Postgres may turn NOT EXISTS into a
+ * join of its own choosing, and on a young table without statistics it chose one that compared every open
+ * row with every other (0.4 s per claim at 1,200 open rows). The subquery is one descent of the
+ * `*_open_chat_idx` index per candidate, whatever the statistics say.
  */
 export function leaseOldestPerChat(db: Database, t: LeaseTable, filter: SQL, limit: number, leaseMs: number): Promise<Record<string, unknown>[]> {
   const table = sql.identifier(t.table);
@@ -31,10 +36,9 @@ export function leaseOldestPerChat(db: Database, t: LeaseTable, filter: SQL, lim
           select r.id from ${table} r
           where ${filter}
             and ((r.status = ${waiting} and r.${due} <= now()) or (r.status = ${leased} and r.locked_until < now()))
-            and not exists (
-              select 1 from ${table} e
-              where e.channel = r.channel and e.bot_id = r.bot_id and e.chat_id = r.chat_id
-                and e.id < r.id and e.status in (${waiting}, ${leased}))
+            and r.id = (
+              select min(e.id) from ${table} e
+              where e.channel = r.channel and e.bot_id = r.bot_id and e.chat_id = r.chat_id and e.status in (${waiting}, ${leased}))
           order by r.id
           limit ${limit}
           for update of r skip locked)

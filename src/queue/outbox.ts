@@ -3,7 +3,8 @@
  * leased by the sender like inbox rows; only the oldest open row of a chat can be leased, so a chat's
  * replies leave in order and a retrying row holds back the ones after it.
  */
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, inArray, sql } from 'drizzle-orm';
+import { coalesce } from '../store/coalesce.js';
 import type { Database } from '../store/db.js';
 import { outbox, type OutboxPayload, type OutboxStatus } from '../store/schema.js';
 import type { ChannelName, OutgoingReply } from '../types.js';
@@ -32,20 +33,28 @@ export class Outbox {
    * is dropped: a message is answered once however often it was worked.
    */
   async enqueueIn(tx: Database, row: NewOutboxRow): Promise<boolean> {
+    return (await this.enqueueAllIn(tx, [row])) === 1;
+  }
+
+  /** `enqueueIn()` for several replies in one statement; returns how many were new. */
+  async enqueueAllIn(tx: Database, rows: NewOutboxRow[]): Promise<number> {
+    if (!rows.length) return 0;
     const inserted = await tx
       .insert(outbox)
-      .values({
-        inboxId: row.inboxId ?? null,
-        consultationId: row.consultationId ?? null,
-        channel: row.channel,
-        botId: row.botId,
-        chatId: row.chatId,
-        replyTo: row.replyTo ?? null,
-        payload: row.payload,
-      })
+      .values(
+        rows.map((row) => ({
+          inboxId: row.inboxId ?? null,
+          consultationId: row.consultationId ?? null,
+          channel: row.channel,
+          botId: row.botId,
+          chatId: row.chatId,
+          replyTo: row.replyTo ?? null,
+          payload: row.payload,
+        })),
+      )
       .onConflictDoNothing()
       .returning({ id: outbox.id });
-    return inserted.length === 1;
+    return inserted.length;
   }
 
   /** Leases up to `limit` due rows of the given channels for `leaseMs`, at most one per chat. */
@@ -55,9 +64,14 @@ export class Outbox {
     return rows.map(toReply).sort((a, b) => a.id - b.id);
   }
 
-  async markSent(id: number): Promise<void> {
-    await this.db.update(outbox).set({ status: 'sent', sentAt: sql`now()`, lockedUntil: null, lastError: null }).where(eq(outbox.id, id));
-  }
+  /**
+   * Marks a delivered row sent. Deliveries finishing while an earlier mark is being written share one
+   * UPDATE: under load a round trip serves many replies, and the mark is never held back for a batch.
+   */
+  readonly markSent: (id: number) => Promise<void> = coalesce(async (ids: number[]) => {
+    await this.db.update(outbox).set({ status: 'sent', sentAt: sql`now()`, lockedUntil: null, lastError: null }).where(inArray(outbox.id, ids));
+    return ids.map(() => undefined);
+  });
 
   async retryLater(id: number, delayMs: number, error: string): Promise<void> {
     await this.db

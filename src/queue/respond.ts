@@ -1,10 +1,10 @@
 /**
  * The one path from a question to a recorded answer, shared by the HTTP API (which returns the answer)
- * and the queue worker (which also writes the reply's outbox row in the same transaction).
+ * and the queue worker (which drafts several, then records them with their outbox rows in one transaction).
  */
 import { validateQuestion, type Consult, type ConsultResult } from '../consult.js';
 import { toRecord, type Asker } from '../record.js';
-import type { ConsultationStore } from '../store/consultations.js';
+import type { ConsultationStore, NewConsultation } from '../store/consultations.js';
 import type { Database } from '../store/db.js';
 import { recentTurns } from '../store/history.js';
 import type { Answer, Consultation } from '../types.js';
@@ -28,17 +28,22 @@ export interface ResponderDeps {
   onAnswer?: (question: Question, result: ConsultResult) => void;
 }
 
-/**
- * Answers a question with the history of the same conversation and user (never another user's), and
- * records it; `within` runs in the recording transaction, so what it writes commits with the record.
- * Throws AppError('input_invalid') with a message fit for the user when the text is no question.
- */
-export type Responder = (
-  question: Question,
-  options?: { freshConversation?: boolean; within?: (tx: Database, recorded: Responded) => Promise<void> },
-) => Promise<Responded>;
+/** An answer and its log entry, not yet written: the worker commits several of these in one transaction. */
+export interface Draft {
+  record: NewConsultation;
+  answer: Answer;
+}
 
-export function createResponder(deps: ResponderDeps): Responder {
+/**
+ * Answers a question with the history of the same conversation and user (never another user's), without
+ * writing anything. Throws AppError('input_invalid') with a message fit for the user when the text is no question.
+ */
+export type Drafter = (question: Question, options?: { freshConversation?: boolean }) => Promise<Draft>;
+
+/** A drafted answer, recorded: what the HTTP API returns. */
+export type Responder = (question: Question, options?: { freshConversation?: boolean }) => Promise<Responded>;
+
+export function createDrafter(deps: Omit<ResponderDeps, 'store'>): Drafter {
   return async (question, options = {}) => {
     const text = validateQuestion(question.text);
     const history = options.freshConversation ? [] : () => recentTurns(deps.db, question.conversationId, question.userId, HISTORY_TURNS);
@@ -51,15 +56,18 @@ export function createResponder(deps: ResponderDeps): Responder {
       chatId: question.chatId,
       messageId: question.messageId,
     };
-    const record = toRecord(asker, text, result);
-    const answered = (consultation: Consultation): Responded => ({ consultation, answer: { ...result.answer, id: consultation.id } });
-    const { within } = options;
-    // Recording alone is one statement, atomic by itself: no BEGIN/COMMIT round trips on the HTTP path.
-    if (!within) return answered(await deps.store.recordBatched(record));
-    return deps.db.transaction(async (tx) => {
-      const recorded = answered(await deps.store.recordIn(tx, record));
-      await within(tx, recorded);
-      return recorded;
-    });
+    return { record: toRecord(asker, text, result), answer: result.answer };
+  };
+}
+
+/** The recorded form of a draft: the answer carries its consultation's id. */
+export const recorded = (draft: Draft, consultation: Consultation): Responded => ({ consultation, answer: { ...draft.answer, id: consultation.id } });
+
+export function createResponder(deps: ResponderDeps): Responder {
+  const draft = createDrafter(deps);
+  // Recording alone is one statement, atomic by itself; concurrent answers share it (no BEGIN/COMMIT round trips).
+  return async (question, options) => {
+    const drafted = await draft(question, options);
+    return recorded(drafted, await deps.store.recordBatched(drafted.record));
   };
 }

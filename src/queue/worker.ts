@@ -1,15 +1,17 @@
 /**
- * Works the inbox: each claimed message is answered through the shared responder, and its consultation,
- * its outbox row and the inbox row's `done` are committed together. A crash before that commit leaves the
- * row leased; once the lease runs out another worker takes it, and the unique keys (consultation per
- * channel + message id, outbox row per inbox row and per consultation) keep the answer single.
+ * Works the inbox: each claimed message is answered through the shared drafter, and its consultation,
+ * its outbox row and the inbox row's `done` are committed together (with those of the other messages
+ * claimed alongside). A crash before that commit leaves the row leased; once the lease runs out another
+ * worker takes it, and the unique keys (consultation per channel + message id, outbox row per inbox row
+ * and per consultation) keep the answer single.
  */
 import { AppError } from '../errors.js';
+import type { ConsultationStore } from '../store/consultations.js';
 import type { Database } from '../store/db.js';
-import type { Outbox } from './outbox.js';
 import type { Inbox, InboxJob } from './inbox.js';
+import type { Outbox } from './outbox.js';
 import { startPollLoop, type PollLoop } from './poll-loop.js';
-import type { Responder } from './respond.js';
+import { recorded, type Draft, type Drafter } from './respond.js';
 import { canRetry, DEFAULT_INBOX_POLICY, retryDelayMs, type RetryPolicy } from './retry-policy.js';
 
 /** Sent when a message could not be answered after the last attempt (R1: answered, or an apology). */
@@ -30,46 +32,85 @@ export interface WorkerDeps {
   db: Database;
   inbox: Inbox;
   outbox: Outbox;
-  respond: Responder;
+  store: ConsultationStore;
+  draft: Drafter;
   onError: (error: unknown, job?: InboxJob) => void;
   /** Told when a reply was queued, so the sender can run at once. */
   onQueued?: () => void;
 }
 
+/** Where a job's reply goes. */
+const replyTo = (job: InboxJob) => ({ inboxId: job.id, channel: job.channel, botId: job.botId, chatId: job.chatId, replyTo: job.replyTo });
+
 /** Handles one claimed job; exported for tests that drive the queue step by step. */
-export async function workJob(deps: WorkerDeps, job: InboxJob, policy: RetryPolicy = DEFAULT_INBOX_POLICY): Promise<void> {
-  const reply = { inboxId: job.id, channel: job.channel, botId: job.botId, chatId: job.chatId, replyTo: job.replyTo };
-  // A row that keeps killing its worker is reclaimed past its last attempt: give up instead of looping.
-  if (job.attempts > policy.maxAttempts) return bury(deps, job, 'attempts exhausted (worker lost its lease)');
+export function workJob(deps: WorkerDeps, job: InboxJob, policy: RetryPolicy = DEFAULT_INBOX_POLICY): Promise<void> {
+  return workJobs(deps, [job], policy);
+}
+
+/**
+ * Handles claimed jobs (of different chats): drafts their answers side by side, then records all answers,
+ * their outbox rows and the inbox rows' `done` in one transaction, so a busy worker pays one commit per
+ * batch rather than per message. If that transaction fails, each job is committed alone, so one bad row
+ * costs only itself a retry.
+ */
+export async function workJobs(deps: WorkerDeps, jobs: InboxJob[], policy: RetryPolicy = DEFAULT_INBOX_POLICY): Promise<void> {
+  const drafted: { job: InboxJob; draft: Draft }[] = [];
+  await Promise.all(
+    jobs.map(async (job) => {
+      // A row that keeps killing its worker is reclaimed past its last attempt: give up instead of looping.
+      if (job.attempts > policy.maxAttempts) return bury(deps, job, 'attempts exhausted (worker lost its lease)');
+      try {
+        drafted.push({ job, draft: await deps.draft(job) });
+      } catch (error) {
+        await fail(deps, job, error, policy);
+      }
+    }),
+  );
+  if (!drafted.length) return;
+  drafted.sort((a, b) => a.job.id - b.job.id);
   try {
-    await deps.respond(job, {
-      within: async (tx, { consultation, answer }) => {
-        await deps.outbox.enqueueIn(tx, { ...reply, consultationId: consultation.id, payload: { text: answer.answer, outcome: answer.outcome, citations: answer.citations, answerer: answer.answerer } });
-        await deps.inbox.completeIn(tx, job.id);
-      },
-    });
+    await commitAnswers(deps, drafted);
   } catch (error) {
-    if (error instanceof AppError && error.code === 'input_invalid') {
-      // Not a question (empty, a sticker, binary): tell the user why; nothing to record.
-      await deps.db.transaction(async (tx) => {
-        await deps.outbox.enqueueIn(tx, { ...reply, payload: { text: error.message, citations: [] } });
-        await deps.inbox.completeIn(tx, job.id, 'input_invalid');
-      });
-    } else if (canRetry(job.attempts, policy)) {
-      deps.onError(error, job);
-      await deps.inbox.retryLater(job.id, retryDelayMs(job.attempts, policy), describe(error));
-      return;
-    } else {
-      deps.onError(error, job);
-      return bury(deps, job, describe(error));
-    }
+    if (drafted.length === 1) return fail(deps, drafted[0]!.job, error, policy);
+    await Promise.all(drafted.map((d) => commitAnswers(deps, [d]).catch((e: unknown) => fail(deps, d.job, e, policy))));
+    return;
   }
   deps.onQueued?.();
 }
 
+async function commitAnswers(deps: WorkerDeps, drafted: { job: InboxJob; draft: Draft }[]): Promise<void> {
+  await deps.db.transaction(async (tx) => {
+    const consultations = await deps.store.recordAllIn(tx, drafted.map((d) => d.draft.record));
+    await deps.outbox.enqueueAllIn(
+      tx,
+      drafted.map(({ job, draft }, i) => {
+        const { answer } = recorded(draft, consultations[i]!);
+        return { ...replyTo(job), consultationId: answer.id, payload: { text: answer.answer, outcome: answer.outcome, citations: answer.citations, answerer: answer.answerer } };
+      }),
+    );
+    await deps.inbox.completeIn(tx, drafted.map((d) => d.job.id));
+  });
+}
+
+/** A job that could not be answered: an input error is told to the user; anything else retries or gives up. */
+async function fail(deps: WorkerDeps, job: InboxJob, error: unknown, policy: RetryPolicy): Promise<void> {
+  if (error instanceof AppError && error.code === 'input_invalid') {
+    // Not a question (empty, a sticker, binary): tell the user why; nothing to record.
+    await deps.db.transaction(async (tx) => {
+      await deps.outbox.enqueueIn(tx, { ...replyTo(job), payload: { text: error.message, citations: [] } });
+      await deps.inbox.completeIn(tx, job.id, 'input_invalid');
+    });
+    deps.onQueued?.();
+    return;
+  }
+  deps.onError(error, job);
+  if (canRetry(job.attempts, policy)) return deps.inbox.retryLater(job.id, retryDelayMs(job.attempts, policy), describe(error));
+  return bury(deps, job, describe(error));
+}
+
 async function bury(deps: WorkerDeps, job: InboxJob, reason: string): Promise<void> {
   await deps.db.transaction(async (tx) => {
-    await deps.outbox.enqueueIn(tx, { inboxId: job.id, channel: job.channel, botId: job.botId, chatId: job.chatId, replyTo: job.replyTo, payload: { text: APOLOGY, citations: [] } });
+    await deps.outbox.enqueueIn(tx, { ...replyTo(job), payload: { text: APOLOGY, citations: [] } });
     await deps.inbox.buryIn(tx, job.id, reason);
   });
   deps.onQueued?.();
@@ -89,7 +130,7 @@ export function startWorker(deps: WorkerDeps, options: Partial<WorkerOptions> = 
         return 0;
       }
       // Claimed jobs belong to different chats (one open row per chat is eligible), so they may run together.
-      await Promise.all(jobs.map((job) => workJob(deps, job, o.policy).catch((error: unknown) => deps.onError(error, job))));
+      await workJobs(deps, jobs, o.policy).catch((error: unknown) => deps.onError(error));
       return jobs.length;
     },
     { idleMs: o.idleMs, onError: (error) => deps.onError(error) },

@@ -211,6 +211,8 @@ export const inbox = pgTable(
   (t) => [
     uniqueIndex('inbox_event_uq').on(t.channel, t.botId, t.eventId),
     index('inbox_open_idx').on(t.runAfter).where(sql`${t.status} in ('queued', 'running')`),
+    // Claims walk open rows in id order; without this the planner may walk the primary key past every done row.
+    index('inbox_open_id_idx').on(t.id).where(sql`${t.status} in ('queued', 'running')`),
     index('inbox_open_chat_idx').on(t.channel, t.botId, t.chatId, t.id).where(sql`${t.status} in ('queued', 'running')`),
     index('inbox_created_at_idx').on(t.createdAt),
   ],
@@ -255,6 +257,7 @@ export const outbox = pgTable(
     uniqueIndex('outbox_inbox_uq').on(t.inboxId),
     uniqueIndex('outbox_consultation_uq').on(t.consultationId),
     index('outbox_open_idx').on(t.nextAttemptAt).where(sql`${t.status} in ('pending', 'sending')`),
+    index('outbox_open_id_idx').on(t.id).where(sql`${t.status} in ('pending', 'sending')`),
     index('outbox_open_chat_idx').on(t.channel, t.botId, t.chatId, t.id).where(sql`${t.status} in ('pending', 'sending')`),
     index('outbox_created_at_idx').on(t.createdAt),
   ],

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { Consult } from '../../src/consult.js';
-import { createResponder } from '../../src/queue/respond.js';
+import { createDrafter, createResponder } from '../../src/queue/respond.js';
 import { Inbox } from '../../src/queue/inbox.js';
 import { Outbox } from '../../src/queue/outbox.js';
 import type { WorkerDeps } from '../../src/queue/worker.js';
@@ -32,9 +32,10 @@ export async function queueParts(db: Database, consult?: Consult) {
   const store = new ConsultationStore(db);
   const inbox = new Inbox(db);
   const outbox = new Outbox(db);
-  const respond = createResponder({ db, store, consult: consult ?? (await shippedConsult()) });
+  const answering = { db, store, consult: consult ?? (await shippedConsult()) };
+  const respond = createResponder(answering);
   const errors: unknown[] = [];
-  const deps: WorkerDeps = { db, inbox, outbox, respond, onError: (e) => errors.push(e) };
+  const deps: WorkerDeps = { db, inbox, outbox, store, draft: createDrafter(answering), onError: (e) => errors.push(e) };
   return { store, inbox, outbox, respond, deps, errors };
 }
 

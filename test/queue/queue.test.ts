@@ -2,10 +2,11 @@ import { sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DeliveryError } from '../../src/queue/delivery-error.js';
 import { deliverOne, startSender } from '../../src/queue/sender.js';
-import { APOLOGY, startWorker, workJob } from '../../src/queue/worker.js';
+import { APOLOGY, startWorker, workJob, workJobs } from '../../src/queue/worker.js';
 import { queryRows, type DatabaseHandle } from '../../src/store/db.js';
 import type { Deliverer, OutgoingReply } from '../../src/types.js';
 import { storeTargets, targetTitle } from '../store/targets.js';
+import { shippedConsult } from '../helpers.js';
 import { count, message, queueParts, sleep } from './fixtures.js';
 
 const FAST = { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 5 };
@@ -79,6 +80,24 @@ describe.each(storeTargets())('queue on $name', (target) => {
       const [out] = await parts.outbox.claim(['telegram'], 10, 60_000);
       expect(out!.text).toMatch(/问题是空的/);
       expect(await count(handle.db, 'consultations')).toBe(0);
+    });
+
+    it('commits the answers of a claimed batch together, and a row the batch cannot store alone', async () => {
+      const shipped = await shippedConsult();
+      // Postgres refuses a NUL character in text: this answer cannot be recorded, the others can.
+      const parts2 = await queueParts(handle.db, async (question, options) => {
+        const result = await shipped(question, options);
+        return question.includes('质押') ? { ...result, answer: { ...result.answer, answer: `${result.answer.answer}\u0000` } } : result;
+      });
+      for (const [chat, text] of [['c1', '知识产权保险有哪些?'], ['c2', '知识产权质押融资有补贴吗'], ['c3', '商标被抢注了怎么办？']] as const) await parts2.inbox.accept(message(chat, text));
+      const jobs = await parts2.inbox.claim(10, 60_000);
+      expect(jobs).toHaveLength(3);
+      await workJobs(parts2.deps, jobs, FAST);
+      const rows = await queryRows<{ chat_id: string; status: string }>(handle.db, sql`select chat_id, status from inbox order by chat_id`);
+      expect(rows).toEqual([{ chat_id: 'c1', status: 'done' }, { chat_id: 'c2', status: 'queued' }, { chat_id: 'c3', status: 'done' }]);
+      expect(await count(handle.db, 'consultations')).toBe(2);
+      expect((await parts2.outbox.claim(['telegram'], 10, 60_000)).map((r) => r.chatId).sort()).toEqual(['c1', 'c3']);
+      expect(parts2.errors).toHaveLength(1);
     });
 
     it('retries a failing message with back-off, then buries it with an apology', async () => {
