@@ -55,17 +55,24 @@ export function workJob(deps: WorkerDeps, job: InboxJob, policy: RetryPolicy = D
  */
 export async function workJobs(deps: WorkerDeps, jobs: InboxJob[], policy: RetryPolicy = DEFAULT_INBOX_POLICY): Promise<void> {
   const drafted: { job: InboxJob; draft: Draft }[] = [];
-  await Promise.all(
-    jobs.map(async (job) => {
-      // A row that keeps killing its worker is reclaimed past its last attempt: give up instead of looping.
-      if (job.attempts > policy.maxAttempts) return bury(deps, job, 'attempts exhausted (worker lost its lease)');
-      try {
-        drafted.push({ job, draft: await deps.draft(job) });
-      } catch (error) {
-        await fail(deps, job, error, policy);
-      }
-    }),
-  );
+  const working: Promise<void>[] = [];
+  for (const job of jobs) {
+    // Drafts run side by side (a model call takes seconds), but each starts a turn of the event loop after
+    // the one before, so that webhooks waiting for their acknowledgement get in between.
+    if (working.length) await nextTurn();
+    working.push(
+      (async () => {
+        // A row that keeps killing its worker is reclaimed past its last attempt: give up instead of looping.
+        if (job.attempts > policy.maxAttempts) return bury(deps, job, 'attempts exhausted (worker lost its lease)');
+        try {
+          drafted.push({ job, draft: await deps.draft(job) });
+        } catch (error) {
+          await fail(deps, job, error, policy);
+        }
+      })(),
+    );
+  }
+  await Promise.all(working);
   if (!drafted.length) return;
   drafted.sort((a, b) => a.job.id - b.job.id);
   try {
@@ -77,6 +84,9 @@ export async function workJobs(deps: WorkerDeps, jobs: InboxJob[], policy: Retry
   }
   deps.onQueued?.();
 }
+
+/** Resolves on the next turn of the event loop, after pending I/O has been handled. */
+export const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 async function commitAnswers(deps: WorkerDeps, drafted: { job: InboxJob; draft: Draft }[]): Promise<void> {
   await deps.db.transaction(async (tx) => {

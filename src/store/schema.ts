@@ -257,7 +257,8 @@ export const outbox = pgTable(
     uniqueIndex('outbox_inbox_uq').on(t.inboxId),
     uniqueIndex('outbox_consultation_uq').on(t.consultationId),
     index('outbox_open_idx').on(t.nextAttemptAt).where(sql`${t.status} in ('pending', 'sending')`),
-    index('outbox_open_id_idx').on(t.id).where(sql`${t.status} in ('pending', 'sending')`),
+    // Claims filter on channel (a process claims only what it can deliver) and walk open rows in id order.
+    index('outbox_open_channel_id_idx').on(t.channel, t.id).where(sql`${t.status} in ('pending', 'sending')`),
     index('outbox_open_chat_idx').on(t.channel, t.botId, t.chatId, t.id).where(sql`${t.status} in ('pending', 'sending')`),
     index('outbox_created_at_idx').on(t.createdAt),
   ],
