@@ -129,17 +129,20 @@ export async function startService(config: Config, options: ServiceOptions = {})
 
   const onError = (error: unknown) => app.log.error({ err: error }, 'queue error');
   const idleMs = options.idleMs ?? 500;
-  const sender = startSender(
-    { outbox, deliverers: channels.flatMap((c) => (c.deliverer ? [c.deliverer] : [])), onError, onDelivery: (reply, result) => metrics.deliveries.inc({ channel: reply.channel, result }) },
-    { idleMs },
-  );
+  // WORKER_CONCURRENCY=0 (Postgres only): this process takes webhooks and API calls; other processes answer the
+  // queue and send the replies, so neither holds up an acknowledgement (and the send rate limits, which are
+  // counted per process, are not multiplied by the webhook processes).
+  const answering = config.workerConcurrency > 0;
+  const sender = answering
+    ? startSender(
+        { outbox, deliverers: channels.flatMap((c) => (c.deliverer ? [c.deliverer] : [])), onError, onDelivery: (reply, result) => metrics.deliveries.inc({ channel: reply.channel, result }) },
+        { idleMs },
+      )
+    : { wake: () => {}, stop: async () => {} };
   wakeSender = () => sender.wake();
-  // WORKER_CONCURRENCY=0 (Postgres only): this process takes webhooks and API calls, other processes answer the
-  // queue, so answering never holds up an acknowledgement.
-  const worker =
-    config.workerConcurrency > 0
-      ? startWorker({ db, inbox, outbox, store, draft: createDrafter({ db, consult, onAnswer }), onError, onQueued: () => sender.wake() }, { concurrency: config.workerConcurrency, idleMs })
-      : { stop: async () => {} };
+  const worker = answering
+    ? startWorker({ db, inbox, outbox, store, draft: createDrafter({ db, consult, onAnswer }), onError, onQueued: () => sender.wake() }, { concurrency: config.workerConcurrency, idleMs })
+    : { stop: async () => {} };
 
   const purge = async () => {
     const cutoff = cutoffFor(config.retention);
