@@ -7,7 +7,8 @@
  * neither the server nor the load client shares an event loop with it). Every event is encrypted and signed
  * like a real push (prepared before the run); 2 % are re-pushes of an earlier event. Reported: the latency
  * the client sees, and the server's own handling time from its /metrics histogram. Goal: p99 ≤ 20 ms.
- * BENCH_SECONDS (default 15) and BENCH_RATE (default 200) tune the run.
+ * BENCH_SECONDS (default 15) and BENCH_RATE (default 200) tune the run; BENCH_SPLIT=1 puts answering in a
+ * second process, BENCH_SPLIT=ack-only leaves it out (the floor); BENCH_PROFILE=<dir> writes CPU profiles.
  */
 import type { ChildProcess } from 'node:child_process';
 import http from 'node:http';
