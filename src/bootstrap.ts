@@ -13,7 +13,7 @@ import { KnowledgeBase } from './knowledge/knowledge-base.js';
 import { OpenAIEmbedder } from './knowledge/openai-embedder.js';
 import { Inbox } from './queue/inbox.js';
 import { Outbox } from './queue/outbox.js';
-import { purgeFinishedQueueRows } from './queue/purge.js';
+import { purgeFinishedQueueRows, vacuumQueues } from './queue/purge.js';
 import { createDrafter, createResponder, type ResponderDeps } from './queue/respond.js';
 import { startSender } from './queue/sender.js';
 import { startWorker } from './queue/worker.js';
@@ -96,6 +96,7 @@ export interface Service {
 }
 
 const SIX_HOURS = 6 * 60 * 60 * 1000;
+const TEN_MINUTES = 10 * 60 * 1000;
 
 /** Opens knowledge, database and queue, builds the HTTP app, listens and starts the background loops. */
 export async function startService(config: Config, options: ServiceOptions = {}): Promise<Service> {
@@ -152,6 +153,9 @@ export async function startService(config: Config, options: ServiceOptions = {})
   };
   const purgeTimer = setInterval(() => void purge().catch(onError), options.purgeEveryMs ?? SIX_HOURS);
   purgeTimer.unref();
+  // PGlite has no autovacuum: the service keeps the queue tables' statistics and dead rows in hand itself.
+  const vacuumTimer = database.driver === 'pglite' ? setInterval(() => void vacuumQueues(db).catch(onError), TEN_MINUTES) : undefined;
+  vacuumTimer?.unref();
 
   const address = await app.listen({ host: config.host, port: config.port });
   for (const channel of channels) await channel.start?.(inbox, stores);
@@ -164,6 +168,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
     async stop() {
       accepting = false;
       clearInterval(purgeTimer);
+      clearInterval(vacuumTimer);
       await Promise.all(channels.map((c) => c.stop?.()));
       await app.close(); // stops accepting; requests in flight get their answers
       await worker.stop();

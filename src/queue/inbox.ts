@@ -20,7 +20,7 @@ export interface InboxJob extends IncomingMessage {
 }
 
 export const OPEN_INBOX: readonly InboxStatus[] = ['queued', 'running'];
-const LEASE: LeaseTable = { table: 'inbox', waiting: 'queued', leased: 'running', dueColumn: 'run_after' };
+export const INBOX_LEASE: LeaseTable = { table: 'inbox', waiting: 'queued', leased: 'running', dueColumn: 'run_after' };
 
 export class Inbox {
   constructor(private readonly db: Database) {}
@@ -62,7 +62,7 @@ export class Inbox {
    * messages are answered in order and each sees the history of the one before.
    */
   async claim(limit: number, leaseMs: number): Promise<InboxJob[]> {
-    const rows = await leaseOldestPerChat(this.db, LEASE, sql`true`, limit, leaseMs);
+    const rows = await leaseOldestPerChat(this.db, INBOX_LEASE, sql`true`, limit, leaseMs);
     return rows.map(toJob).sort((a, b) => a.id - b.id);
   }
 
@@ -103,7 +103,7 @@ export class Inbox {
 
   /** Makes rows leased by a dead process claimable now; see expireAllLeases() for when that is safe. */
   expireLeases(): Promise<number> {
-    return expireAllLeases(this.db, LEASE);
+    return expireAllLeases(this.db, INBOX_LEASE);
   }
 
   stats(): Promise<QueueStats> {

@@ -22,17 +22,22 @@ export interface LeaseTable {
  * "Oldest open row of its chat" is a scalar subquery, not NOT EXISTS: Postgres may turn NOT EXISTS into a
  * join of its own choosing, and on a young table without statistics it chose one that compared every open
  * row with every other (0.4 s per claim at 1,200 open rows). The subquery is one descent of the
- * `*_open_chat_idx` index per candidate, whatever the statistics say.
+ * `*_open_chat_idx` index per candidate, and the candidates come in id order from `inbox_open_id_idx` or
+ * `outbox_open_channel_id_idx`, so a claim reads a few pages however long the queue, with or without
+ * statistics (PGlite never gathers any).
  */
 export function leaseOldestPerChat(db: Database, t: LeaseTable, filter: SQL, limit: number, leaseMs: number): Promise<Record<string, unknown>[]> {
+  return queryRows(db, leaseQuery(t, filter, limit, leaseMs));
+}
+
+/** The statement behind `leaseOldestPerChat()`; exported so that tests can EXPLAIN it. */
+export function leaseQuery(t: LeaseTable, filter: SQL, limit: number, leaseMs: number): SQL {
   const table = sql.identifier(t.table);
   const due = sql.identifier(t.dueColumn);
   // Literals, not parameters, so that the planner can match the partial "open rows" indexes.
   const waiting = sql.raw(`'${t.waiting}'`);
   const leased = sql.raw(`'${t.leased}'`);
-  return queryRows(
-    db,
-    sql`with picked as (
+  return sql`with picked as (
           select r.id from ${table} r
           where ${filter}
             and ((r.status = ${waiting} and r.${due} <= now()) or (r.status = ${leased} and r.locked_until < now()))
@@ -44,8 +49,7 @@ export function leaseOldestPerChat(db: Database, t: LeaseTable, filter: SQL, lim
           for update of r skip locked)
         update ${table} set status = ${leased}, attempts = ${table}.attempts + 1, locked_until = now() + ${millis(leaseMs)}
         from picked where ${table}.id = picked.id
-        returning ${table}.*`,
-  );
+        returning ${table}.*`;
 }
 
 /**

@@ -3,7 +3,7 @@
  * leased by the sender like inbox rows; only the oldest open row of a chat can be leased, so a chat's
  * replies leave in order and a retrying row holds back the ones after it.
  */
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { and, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import { coalesce } from '../store/coalesce.js';
 import type { Database } from '../store/db.js';
 import { outbox, type OutboxPayload, type OutboxStatus } from '../store/schema.js';
@@ -12,7 +12,10 @@ import { expireAllLeases, leaseOldestPerChat, type LeaseTable } from './lease.js
 import { millis, queueStats, type QueueStats } from './queue-stats.js';
 
 export const OPEN_OUTBOX: readonly OutboxStatus[] = ['pending', 'sending'];
-const LEASE: LeaseTable = { table: 'outbox', waiting: 'pending', leased: 'sending', dueColumn: 'next_attempt_at' };
+export const OUTBOX_LEASE: LeaseTable = { table: 'outbox', waiting: 'pending', leased: 'sending', dueColumn: 'next_attempt_at' };
+
+/** Claims take only rows this process can deliver. */
+export const deliverableBy = (channels: readonly ChannelName[]): SQL => sql`r.channel in (${sql.join(channels.map((c) => sql`${c}`), sql`, `)})`;
 
 /** A reply to queue: where it goes, what it says, and which inbox row and consultation it answers. */
 export interface NewOutboxRow {
@@ -60,7 +63,7 @@ export class Outbox {
   /** Leases up to `limit` due rows of the given channels for `leaseMs`, at most one per chat. */
   async claim(channels: readonly ChannelName[], limit: number, leaseMs: number): Promise<OutgoingReply[]> {
     if (!channels.length) return [];
-    const rows = await leaseOldestPerChat(this.db, LEASE, sql`r.channel in (${sql.join(channels.map((c) => sql`${c}`), sql`, `)})`, limit, leaseMs);
+    const rows = await leaseOldestPerChat(this.db, OUTBOX_LEASE, deliverableBy(channels), limit, leaseMs);
     return rows.map(toReply).sort((a, b) => a.id - b.id);
   }
 
@@ -87,7 +90,7 @@ export class Outbox {
 
   /** Makes rows leased by a dead process claimable now; see expireAllLeases() for when that is safe. */
   expireLeases(): Promise<number> {
-    return expireAllLeases(this.db, LEASE);
+    return expireAllLeases(this.db, OUTBOX_LEASE);
   }
 
   stats(): Promise<QueueStats> {

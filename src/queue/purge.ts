@@ -1,4 +1,4 @@
-import { and, inArray, lt } from 'drizzle-orm';
+import { and, inArray, lt, sql } from 'drizzle-orm';
 import { MIN_RETENTION_MS } from '../store/consultations.js';
 import type { Database } from '../store/db.js';
 import { inbox, outbox } from '../store/schema.js';
@@ -21,4 +21,13 @@ export async function purgeFinishedQueueRows(db: Database, cutoff: Date): Promis
       .returning({ id: inbox.id });
     return { inbox: done.length, outbox: sent.length };
   });
+}
+
+/**
+ * Vacuums and analyzes the queue tables. Postgres's autovacuum does this by itself (migration 0002 makes it
+ * eager on these tables); PGlite has no autovacuum, so the service calls this on a timer there: every row is
+ * updated two or three times, and without statistics a claim reads every open row instead of a few pages.
+ */
+export async function vacuumQueues(db: Database): Promise<void> {
+  await db.execute(sql`vacuum (analyze) inbox, outbox`);
 }
