@@ -1,11 +1,12 @@
 /**
  * Works the inbox: each claimed message is answered through the shared drafter, and its consultation,
- * its outbox row and the inbox row's `done` are committed together (with those of the other messages
- * claimed alongside). A crash before that commit leaves the row leased; once the lease runs out another
- * worker takes it, and the unique keys (consultation per channel + message id, outbox row per inbox row
- * and per consultation) keep the answer single.
+ * its outbox row and the inbox row's `done` are committed together (with those of other messages
+ * answered at the same moment). A crash before that commit leaves the row leased; once the lease runs
+ * out another worker takes it, and the unique keys (consultation per channel + message id, outbox row per
+ * inbox row and per consultation) keep the answer single.
  */
 import { AppError } from '../errors.js';
+import { coalesce } from '../store/coalesce.js';
 import type { ConsultationStore } from '../store/consultations.js';
 import type { Database } from '../store/db.js';
 import type { Inbox, InboxJob } from './inbox.js';
@@ -48,47 +49,50 @@ export function workJob(deps: WorkerDeps, job: InboxJob, policy: RetryPolicy = D
 }
 
 /**
- * Handles claimed jobs (of different chats): drafts their answers side by side, then records all answers,
- * their outbox rows and the inbox rows' `done` in one transaction, so a busy worker pays one commit per
- * batch rather than per message. If that transaction fails, each job is committed alone, so one bad row
+ * Handles claimed jobs (of different chats): drafts their answers side by side and commits each answer,
+ * its outbox row and the inbox row's `done` together. Answers drafted while a commit is in flight share the
+ * next transaction, so a busy worker pays a commit per few messages, and a slow draft (a model call) holds
+ * back no other reply. If a shared transaction fails, each job in it is committed alone, so one bad row
  * costs only itself a retry.
  */
 export async function workJobs(deps: WorkerDeps, jobs: InboxJob[], policy: RetryPolicy = DEFAULT_INBOX_POLICY): Promise<void> {
-  const drafted: { job: InboxJob; draft: Draft }[] = [];
+  const commit = coalesce(
+    async (drafted: Drafted[]) => {
+      await commitAnswers(deps, drafted);
+      return drafted.map(() => undefined);
+    },
+    { maxInFlight: 1 },
+  );
+  const work = async (job: InboxJob): Promise<void> => {
+    // A row that keeps killing its worker is reclaimed past its last attempt: give up instead of looping.
+    if (job.attempts > policy.maxAttempts) return bury(deps, job, 'attempts exhausted (worker lost its lease)');
+    try {
+      await commit({ job, draft: await deps.draft(job) });
+    } catch (error) {
+      return fail(deps, job, error, policy);
+    }
+    deps.onQueued?.();
+  };
   const working: Promise<void>[] = [];
   for (const job of jobs) {
     // Drafts run side by side (a model call takes seconds), but each starts a turn of the event loop after
     // the one before, so that webhooks waiting for their acknowledgement get in between.
     if (working.length) await nextTurn();
-    working.push(
-      (async () => {
-        // A row that keeps killing its worker is reclaimed past its last attempt: give up instead of looping.
-        if (job.attempts > policy.maxAttempts) return bury(deps, job, 'attempts exhausted (worker lost its lease)');
-        try {
-          drafted.push({ job, draft: await deps.draft(job) });
-        } catch (error) {
-          await fail(deps, job, error, policy);
-        }
-      })(),
-    );
+    // Handled at once: a rejection must not wait unobserved while the next job starts.
+    working.push(work(job).catch((error: unknown) => deps.onError(error, job)));
   }
   await Promise.all(working);
-  if (!drafted.length) return;
-  drafted.sort((a, b) => a.job.id - b.job.id);
-  try {
-    await commitAnswers(deps, drafted);
-  } catch (error) {
-    if (drafted.length === 1) return fail(deps, drafted[0]!.job, error, policy);
-    await Promise.all(drafted.map((d) => commitAnswers(deps, [d]).catch((e: unknown) => fail(deps, d.job, e, policy))));
-    return;
-  }
-  deps.onQueued?.();
 }
 
 /** Resolves on the next turn of the event loop, after pending I/O has been handled. */
 export const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-async function commitAnswers(deps: WorkerDeps, drafted: { job: InboxJob; draft: Draft }[]): Promise<void> {
+interface Drafted {
+  job: InboxJob;
+  draft: Draft;
+}
+
+async function commitAnswers(deps: WorkerDeps, drafted: Drafted[]): Promise<void> {
   await deps.db.transaction(async (tx) => {
     const consultations = await deps.store.recordAllIn(tx, drafted.map((d) => d.draft.record));
     await deps.outbox.enqueueAllIn(

@@ -100,6 +100,27 @@ describe.each(storeTargets())('queue on $name', (target) => {
       expect(parts2.errors).toHaveLength(1);
     });
 
+    it('commits an answer as soon as it is drafted: a slow draft holds back no other reply in its batch', async () => {
+      const shipped = await shippedConsult();
+      let release!: () => void;
+      const gate = new Promise<void>((r) => (release = r));
+      const slow = await queueParts(handle.db, async (question, options) => {
+        if (question.includes('保险')) await gate; // a model call that takes its time
+        return shipped(question, options);
+      });
+      for (const [chat, text] of [['c1', '知识产权保险有哪些?'], ['c2', '商标被抢注了怎么办？'], ['c3', '专利导航服务有什么支持?']] as const) await slow.inbox.accept(message(chat, text));
+      let queued = 0;
+      const working = workJobs({ ...slow.deps, onQueued: () => queued++ }, await slow.inbox.claim(10, 60_000), FAST);
+      const deadline = Date.now() + 10_000;
+      while ((await count(handle.db, 'outbox')) < 2 && Date.now() < deadline) await sleep(10);
+      expect(await count(handle.db, 'inbox', "status = 'done'")).toBe(2);
+      expect(queued).toBe(2);
+      release();
+      await working;
+      expect(await count(handle.db, 'outbox')).toBe(3);
+      expect(queued).toBe(3);
+    });
+
     it('retries a failing message with back-off, then buries it with an apology', async () => {
       const failing = await queueParts(handle.db, async () => {
         throw new Error('model down');
