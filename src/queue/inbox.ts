@@ -19,6 +19,10 @@ export interface InboxJob extends IncomingMessage {
   attempts: number;
 }
 
+/** The columns a webhook's message fills; the rest take their defaults. */
+const ACCEPT_COLUMNS = ['channel', 'botId', 'eventId', 'chatId', 'userId', 'conversationId', 'messageId', 'replyTo', 'text', 'raw'] as const;
+type AcceptColumn = (typeof ACCEPT_COLUMNS)[number];
+
 export const OPEN_INBOX: readonly InboxStatus[] = ['queued', 'running'];
 export const INBOX_LEASE: LeaseTable = { table: 'inbox', waiting: 'queued', leased: 'running', dueColumn: 'run_after' };
 
@@ -34,27 +38,48 @@ export class Inbox {
 
   /** Stores several messages in one statement; per message, whether it was new (a repeat in the batch is not). */
   async acceptAll(messages: IncomingMessage[]): Promise<boolean[]> {
-    const inserted = await this.db
-      .insert(inbox)
-      .values(
-        messages.map((message) => ({
-          channel: message.channel,
-          botId: message.botId,
-          eventId: message.eventId,
-          chatId: message.chatId,
-          userId: message.userId,
-          conversationId: message.conversationId,
-          messageId: message.messageId ?? null,
-          replyTo: message.replyTo ?? null,
-          text: message.text,
-          raw: message.raw ?? null,
-        })),
-      )
-      .onConflictDoNothing({ target: [inbox.channel, inbox.botId, inbox.eventId] })
-      .returning({ channel: inbox.channel, botId: inbox.botId, eventId: inbox.eventId });
+    const values: Record<string, unknown> = {};
+    messages.forEach((m, i) => {
+      const row: Record<AcceptColumn, unknown> = {
+        channel: m.channel,
+        botId: m.botId,
+        eventId: m.eventId,
+        chatId: m.chatId,
+        userId: m.userId,
+        conversationId: m.conversationId,
+        messageId: m.messageId ?? null,
+        replyTo: m.replyTo ?? null,
+        text: m.text,
+        raw: m.raw ?? null,
+      };
+      for (const column of ACCEPT_COLUMNS) values[`${column}${i}`] = row[column];
+    });
+    const inserted = await this.acceptStatement(messages.length).execute(values);
     const fresh = new Set(inserted.map((r) => `${r.channel}\u0000${r.botId}\u0000${r.eventId}`));
     return messages.map((m) => fresh.delete(`${m.channel}\u0000${m.botId}\u0000${m.eventId}`));
   }
+
+  /**
+   * The accept INSERT for `rows` rows, built once and kept: building a query costs drizzle more CPU than
+   * sending it, and this one runs for every webhook the service acknowledges.
+   */
+  private acceptStatement(rows: number) {
+    let statement = this.acceptStatements.get(rows);
+    if (!statement) this.acceptStatements.set(rows, (statement = this.buildAccept(rows)));
+    return statement;
+  }
+
+  private buildAccept(rows: number) {
+    const row = (i: number) => Object.fromEntries(ACCEPT_COLUMNS.map((column) => [column, sql.placeholder(`${column}${i}`)])) as unknown as typeof inbox.$inferInsert;
+    return this.db
+      .insert(inbox)
+      .values(Array.from({ length: rows }, (_, i) => row(i)))
+      .onConflictDoNothing({ target: [inbox.channel, inbox.botId, inbox.eventId] })
+      .returning({ channel: inbox.channel, botId: inbox.botId, eventId: inbox.eventId })
+      .prepare(`inbox_accept_${rows}`);
+  }
+
+  private readonly acceptStatements = new Map<number, ReturnType<Inbox['buildAccept']>>();
 
   /**
    * Leases up to `limit` due rows for `leaseMs`: queued rows whose time has come, and running rows whose
