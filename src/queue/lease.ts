@@ -1,6 +1,6 @@
 import { sql, type SQL } from 'drizzle-orm';
 import { queryRows, type Database } from '../store/db.js';
-import { millis } from './queue-stats.js';
+import { millis, openStates, statusLiteral } from './queue-stats.js';
 
 /** The columns and states that make a table (inbox or outbox) a leasable queue. */
 export interface LeaseTable {
@@ -34,16 +34,15 @@ export function leaseOldestPerChat(db: Database, t: LeaseTable, filter: SQL, lim
 export function leaseQuery(t: LeaseTable, filter: SQL, limit: number, leaseMs: number): SQL {
   const table = sql.identifier(t.table);
   const due = sql.identifier(t.dueColumn);
-  // Literals, not parameters, so that the planner can match the partial "open rows" indexes.
-  const waiting = sql.raw(`'${t.waiting}'`);
-  const leased = sql.raw(`'${t.leased}'`);
+  const waiting = statusLiteral(t.waiting);
+  const leased = statusLiteral(t.leased);
   return sql`with picked as (
           select r.id from ${table} r
           where ${filter}
             and ((r.status = ${waiting} and r.${due} <= now()) or (r.status = ${leased} and r.locked_until < now()))
             and r.id = (
               select min(e.id) from ${table} e
-              where e.channel = r.channel and e.bot_id = r.bot_id and e.chat_id = r.chat_id and e.status in (${waiting}, ${leased}))
+              where e.channel = r.channel and e.bot_id = r.bot_id and e.chat_id = r.chat_id and e.status in ${openStates([t.waiting, t.leased])})
           order by r.id
           limit ${limit}
           for update of r skip locked)

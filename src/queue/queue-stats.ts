@@ -25,10 +25,15 @@ export function millis(ms: number) {
 }
 
 /**
- * `(…)` of status literals. Literals, not parameters: only then can the planner match the partial "open
- * rows" indexes, which keeps a look at the open rows from reading every finished row too.
+ * A status as an SQL literal, not a parameter: only then can the planner match the partial "open rows"
+ * indexes, which keeps a look at the open rows from reading every finished row too.
  */
+export function statusLiteral(state: string): SQL {
+  if (!/^[a-z_]+$/.test(state)) throw new Error(`not a status: ${state}`);
+  return sql.raw(`'${state}'`);
+}
+
+/** `(…)` of status literals, for `status in …`. */
 export function openStates(states: readonly string[]): SQL {
-  if (!states.every((s) => /^[a-z_]+$/.test(s))) throw new Error(`not a status: ${states.join(', ')}`);
-  return sql.raw(`(${states.map((s) => `'${s}'`).join(', ')})`);
+  return sql`(${sql.join(states.map(statusLiteral), sql`, `)})`;
 }

@@ -85,7 +85,7 @@ export async function workJobs(deps: WorkerDeps, jobs: InboxJob[], policy: Retry
 }
 
 /** Resolves on the next turn of the event loop, after pending I/O has been handled. */
-export const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 interface Drafted {
   job: InboxJob;
