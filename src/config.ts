@@ -13,6 +13,7 @@ const schema = z.object({
   HOST: z.string().default('127.0.0.1'),
   DATA_DIR: z.string().default('./data'),
   KNOWLEDGE_DIR: z.string().default('./knowledge'),
+  HOME_REGION: z.string().trim().min(2, 'expected a region such as 山东省淄博市').default('山东省淄博市'),
   DATABASE_URL: optionalText.pipe(z.string().regex(/^postgres(ql)?:\/\//, 'expected postgres://user@host:port/db').optional()),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   MIN_CONFIDENCE: z.coerce.number().min(0).max(1).default(0.3),
@@ -51,6 +52,8 @@ export interface Config {
   host: string;
   dataDir: string;
   knowledgeDir: string;
+  /** The deployment's region (e.g. 山东省淄博市): its documents answer questions that name no place. */
+  homeRegion: string;
   databaseUrl?: string;
   logLevel: string;
   minConfidence: number;
@@ -116,6 +119,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     host: e.HOST,
     dataDir: path.resolve(e.DATA_DIR),
     knowledgeDir: path.resolve(e.KNOWLEDGE_DIR),
+    homeRegion: e.HOME_REGION,
     databaseUrl: e.DATABASE_URL,
     logLevel: e.LOG_LEVEL,
     minConfidence: e.MIN_CONFIDENCE,

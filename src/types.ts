@@ -6,6 +6,10 @@ export type ChannelName = 'telegram' | 'feishu' | 'web' | 'api' | 'cli';
 /** What happened to a question. Part of the evaluation contract. */
 export type Outcome = 'answered' | 'not_covered' | 'out_of_scope' | 'declined' | 'escalation_offered';
 
+/** Levels of the document hierarchy, from the State Council down; `guidance` is explanatory text written for companies. */
+export const DOCUMENT_LEVELS = ['national', 'provincial', 'municipal', 'district', 'guidance'] as const;
+export type DocumentLevel = (typeof DOCUMENT_LEVELS)[number];
+
 /** Metadata every knowledge document carries in its front-matter. */
 export interface DocumentMeta {
   id: string;
@@ -16,6 +20,9 @@ export interface DocumentMeta {
   /** ISO date, YYYY-MM-DD. */
   issueDate: string;
   region?: string;
+  level?: DocumentLevel;
+  /** Ids of the documents this one replaces. */
+  supersedes: string[];
   /** e.g. 现行有效, 已废止. */
   status: string;
   validFrom?: string;

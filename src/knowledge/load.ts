@@ -2,7 +2,7 @@ import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import matter from 'gray-matter';
 import { z } from 'zod/v4';
-import type { DocumentMeta, KnowledgeDocument } from '../types.js';
+import { DOCUMENT_LEVELS, type DocumentMeta, type KnowledgeDocument } from '../types.js';
 
 /** Files under the knowledge folder that are not documents. */
 export const DICTIONARY_FILE = 'dictionary.txt';
@@ -24,6 +24,10 @@ const metaSchema = z.object({
   issuers: list,
   issueDate: isoDate,
   region: text.optional(),
+  /** Where the document sits in the hierarchy; `guidance` is explanatory text, never policy. */
+  level: z.enum(DOCUMENT_LEVELS).optional(),
+  /** Ids of documents this one replaces. */
+  supersedes: z.union([text.transform((s) => [s]), z.array(text)]).default([]),
   status: text,
   validFrom: isoDate.optional(),
   validUntil: isoDate.optional(),
