@@ -48,10 +48,10 @@ describe('HTTP API', () => {
       expect(first.citations[0].article).toBe('六');
       const followUp = (await ask({ question: '那责任单位是谁?', userId: 'alice', conversationId: 'conv-1' })).json();
       expect(followUp.citations[0].article).toBe('六');
-      expect(followUp.answer).toMatch(/^第六条「推动知识产权服务业促进版权产业发展」的责任单位是：市文化和旅游局。/);
+      expect(followUp.answer).toMatch(/^「六、推动知识产权服务业促进版权产业发展」的责任单位是：市文化和旅游局。/);
       // Bob in the same conversation has asked nothing: no history of Alice's leaks into his answer.
       const bob = (await ask({ question: '那责任单位是谁?', userId: 'bob', conversationId: 'conv-1' })).json();
-      expect(bob.answer).not.toMatch(/^第六条/);
+      expect(bob.answer).not.toMatch(/^「六、/);
     });
 
     it.each([

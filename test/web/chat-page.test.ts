@@ -68,7 +68,7 @@ describe.skipIf(!hasChromium)(hasChromium ? 'chat page in Chromium' : `chat page
     const answer = page.locator('article.msg.bot').first();
     await answer.locator('.answer').waitFor({ timeout: 30_000 });
     expect(await answer.getAttribute('data-outcome')).toBe('answered');
-    expect(await answer.locator('.answer').textContent()).toContain('第七条');
+    expect(await answer.locator('.answer').textContent()).toContain('七、推动知识产权服务业优化升级');
 
     const citation = answer.locator('.citation').first();
     await citation.locator('summary').click();
