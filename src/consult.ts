@@ -49,7 +49,7 @@ export function createConsult(deps: { kb: KnowledgeBase; guard: Guard; llm?: Llm
     const input: AnswerInput = { query: retrieval.query, language, passages: plan.chosen, document, slots: plan.slots, missing: plan.missing, objects: plan.objects };
     if (plan.verdict === 'not_stated') {
       const { answer, citations } = notStatedAnswer(input);
-      return { ...notCovered(confidence, language), answer: withNote(note, answer), citations };
+      return { ...notCovered(confidence, language), answer: withNote(note, answer), citations, answerer: 'extractive' };
     }
     const { answer, citations } = extractiveAnswer(input);
     return { outcome: 'answered', answer: withNote(note, answer), citations, confidence: round(confidence), answerer: 'extractive' };
@@ -144,8 +144,9 @@ export function validateQuestion(raw: unknown): string {
   return text;
 }
 
+/** The fixed reply when the documents do not cover a question (a reply that quotes them says so with `answerer`). */
 function notCovered(confidence: number, language: Language): Answer {
-  return { outcome: 'not_covered', answer: MESSAGES.notCovered[language], citations: [], confidence: round(confidence), escalation: { reason: 'not_covered' }, answerer: 'extractive' };
+  return { outcome: 'not_covered', answer: MESSAGES.notCovered[language], citations: [], confidence: round(confidence), escalation: { reason: 'not_covered' }, answerer: 'guard' };
 }
 
 /** A passage as the model sees it: where it comes from (document, number, article, departments) and its text. */
