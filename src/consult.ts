@@ -86,6 +86,7 @@ export function createConsult(deps: { kb: KnowledgeBase; guard: Guard; llm?: Llm
     const language = reading.language ?? detectLanguage(question);
     // A follow-up is judged with what it continues: "找谁办？" after a patent question is about patents.
     if (reading.previous) verdict = guard(question, reading.previous);
+    else if (reading.question !== question) verdict = guard(reading.question);
     const top = retrieval.passages[0];
     const confidence = top ? confidenceOf(top, retrieval) : 0;
 

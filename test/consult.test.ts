@@ -235,6 +235,14 @@ describe('follow-up questions', () => {
     expect((await consult('今天天气怎么样?', { history })).answer.outcome).toBe('out_of_scope');
   });
 
+  it('lets a short question with a topic of its own stand alone', async () => {
+    const consult = await shippedConsult();
+    const history = [{ question: '版权示范企业创建有什么要求?', citations: [{ documentId: 'zibo-ip-service-opinions-2023', article: '六' }] }];
+    const { answer } = await consult('知识产权保险有哪些?', { history });
+    expect(answer.citations[0]!.article).toBe('七');
+    expect(answer.answer.split('\n')[0]).toContain('专利执行保险');
+  });
+
   it('leaves a question that stands on its own alone', async () => {
     const consult = await shippedConsult();
     const history = [{ question: '版权示范企业创建有什么要求?', citations: [{ documentId: 'zibo-ip-service-opinions-2023', article: '六' }] }];

@@ -25,6 +25,8 @@ const REFERS_BACK = /^(那|那么|这|这个|那个|该|它|其|还有|另外|�
 /** Questions this short are read with the conversation (characters; words for English). */
 const SHORT_CHARS = 12;
 const SHORT_WORDS = 6;
+/** A word this rare in the documents (IDF) is a topic of its own. */
+const OWN_TOPIC_WEIGHT = 2;
 /** A passage holding this much of the follow-up's own words is what it asks about. */
 const OWN_WORDS_COVERAGE = 0.5;
 /** "那英文呢" / "in English?": the earlier question again, answered in the other language. */
@@ -56,7 +58,10 @@ export async function readInContext(kb: KnowledgeBase, question: string, turns: 
   if (!last) return { question, retrieval: await kb.retrieve(question, 5) };
 
   const switched = LANGUAGE_REQUEST.find((l) => l.re.test(question));
-  if (switched) return { ...(await readInContext(kb, last.question, history.slice(0, -1), llm)), language: switched.language };
+  if (switched) {
+    const earlier = await readInContext(kb, last.question, history.slice(0, -1), llm);
+    return { ...earlier, previous: earlier.previous ?? last.question, language: switched.language };
+  }
   if (!continues(kb, question)) return { question, retrieval: await kb.retrieve(question, 5) };
 
   // A model rewrites the follow-up into a standalone question; without one, the two are read together.
@@ -80,12 +85,15 @@ function isShort(question: string): boolean {
 }
 
 /**
- * A short or pointing question continues the conversation when it asks for something specific (材料, 谁,
- * 多少钱 …) or when every word of it is one the documents know; a word they do not know (天气) starts a
- * new topic.
+ * A short or pointing question continues the conversation unless it names a topic of its own (a short
+ * question that does not point back and names 知识产权保险 stands alone). It continues when it asks for
+ * something specific (材料, 谁, 多少钱 …) or when every word of it is one the documents know; a word they
+ * do not know (天气) starts a new topic.
  */
 function continues(kb: KnowledgeBase, question: string): boolean {
+  const groups = kb.analyze(question).groups;
+  const known = (g: (typeof groups)[number]) => g.synonyms.length > 0 || kb.mentions(g.word);
+  if (!REFERS_BACK.test(question) && groups.some((g) => known(g) && !isAskingWord(g.word) && g.weight >= OWN_TOPIC_WEIGHT)) return false;
   if (askedSlots(question).some((s) => s.kind !== 'general')) return true;
-  const foreign = kb.analyze(question).groups.filter((g) => !g.synonyms.length && !kb.mentions(g.word));
-  return foreign.length === 0;
+  return groups.every(known);
 }

@@ -44,7 +44,8 @@ export interface AnswerPlan {
  * `asked` is the question whose slots count; `context` is the earlier question a follow-up continues
  * (a follow-up without an ask of its own, "那仲裁呢？", keeps the earlier one's).
  */
-export function planAnswer(kb: KnowledgeBase, asked: string, passages: Passage[], context?: string): AnswerPlan {
+export function planAnswer(kb: KnowledgeBase, asked: string, passages: Passage[], previous?: string): AnswerPlan {
+  const context = previous === asked ? undefined : previous;
   const own = askedSlots(asked);
   const slots = context && own.every((s) => s.kind === 'general') ? [...askedSlots(context).filter((s) => s.kind !== 'general'), ...own] : own;
   const topic = kb.analyze(context ? `${asked} ${context}` : asked).groups.filter((g) => !isAskingWord(g.word));
