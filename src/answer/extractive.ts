@@ -140,7 +140,8 @@ export function extractiveAnswer(input: AnswerInput): Built {
 export function notStatedAnswer(input: AnswerInput): Built {
   const related = openingLine({ ...input, slots: [] });
   const quoted = quoteFor(input, related.picks);
-  const head = [missingLine(input.missing, input.language, input.objects), input.language === 'en' ? `What they do say: ${related.text}` : `文件中相关的规定：${related.text}`];
+  const said = input.language === 'en' ? `What they do say, in the original Chinese: ${related.text.replace(/^In the original Chinese: /, '')}` : `文件中相关的规定：${related.text}`;
+  const head = [missingLine(input.missing, input.language, input.objects), said];
   return { answer: fitted(head, quoted, input.language, footer(quoted, input.language, true)), citations: quoted.map((q) => q.citation) };
 }
 
@@ -165,7 +166,10 @@ function quoteFor(input: AnswerInput, picks: OpeningPick[]): Quoted[] {
   });
 }
 
-/** Head lines, then as many excerpts as fit the budget (cut shorter when needed), then the footer. */
+/**
+ * Head lines, then as many excerpts as fit the budget (cut shorter when needed, at last to their labels:
+ * the citation keeps the whole excerpt), then the footer.
+ */
 function fitted(head: string[], quoted: Quoted[], language: Language, foot: string): string {
   const first = quoted[0]!.citation.documentId;
   const opening = head.join('');
@@ -176,10 +180,18 @@ function fitted(head: string[], quoted: Quoted[], language: Language, foot: stri
   // Citations the opening line refers to are always kept; the others only while the answer fits.
   const needed = Math.max(1, ...[...opening.matchAll(/\[(\d)\]/g)].map((m) => Number(m[1])));
   let text = build(quoted.length);
-  for (const cut of BODY_EXCERPT_CHARS) {
+  for (const cut of [...BODY_EXCERPT_CHARS, 0]) {
     for (let count = quoted.length; text.length > ANSWER_BUDGET_CHARS && count >= needed; count--) text = build(count, cut);
   }
   return text;
+}
+
+/** A quote cut to `max` characters at the last clause boundary before it, marked as cut. */
+function cutQuote(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const window = text.slice(0, max);
+  const boundary = Math.max(...['，', ',', '；', '。', '、'].map((p) => window.lastIndexOf(p)));
+  return `${boundary > max / 2 ? window.slice(0, boundary) : window}……`;
 }
 
 /** `[1] 七、推动…：“…”（责任单位：…）`; the quote is left out when the opening line already says all of it. */
@@ -188,16 +200,15 @@ function excerptLine(q: Quoted, i: number, language: Language, firstDocument: st
   const otherDoc = c.documentId !== firstDocument ? `《${c.title}》` : '';
   const label = `[${i + 1}] ${otherDoc}${articleLabel(c, language)}`;
   const departments = chunk.departments.length ? (language === 'en' ? ` (departments in charge: ${chunk.departments.join(', ')})` : `（责任单位：${chunk.departments.join('、')}）`) : '';
-  const quote = maxChars && c.excerpt.length > maxChars ? `${c.excerpt.slice(0, maxChars)}……` : c.excerpt;
-  const said = opening.includes(c.excerpt.replace(/\s+/g, ''));
-  return said ? `${label}${departments}` : `${label}：“${quote}”${departments}`;
+  const said = opening.includes(c.excerpt.replace(/\s+/g, '')) || maxChars === 0;
+  return said ? `${label}${departments}` : `${label}：“${maxChars ? cutQuote(c.excerpt, maxChars) : c.excerpt}”${departments}`;
 }
 
 function footer(quoted: Quoted[], language: Language, referral: boolean): string {
   const { title, docNumber } = quoted[0]!.citation;
   if (language === 'en') {
-    const source = `Quoted from 《${title}》${docNumber ? ` (${docNumber})` : ''}; the official document prevails.`;
-    return `${source} ${referral ? 'For what the documents do not say, reply "human" to be referred, with your consent, to an IP service agency.' : 'For help with a specific matter, reply "human" to be referred to an IP service agency.'}`;
+    const source = `From 《${title}》${docNumber ? ` (${docNumber})` : ''}; the official document prevails.`;
+    return `${source} ${referral ? 'Reply "human" to be referred, with your consent, to an IP service agency.' : 'Reply "human" for help from an IP service agency.'}`;
   }
   const source = `摘自《${title}》${docNumber ? `（${docNumber}）` : ''}，以正式文件为准。`;
   return `${source}${referral ? '具体以主管部门的通知为准；需要帮助可回复“转人工”，经您同意后转介服务机构。' : '办理具体事务可回复“转人工”。'}`;
