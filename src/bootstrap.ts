@@ -29,7 +29,7 @@ import type { Deliverer } from './types.js';
  * built is reported through `warn` and replaced by the offline one: the service starts either way.
  */
 export async function openConsultation(
-  config: Pick<Config, 'knowledgeDir' | 'dataDir' | 'minConfidence' | 'llm' | 'embedding'>,
+  config: Pick<Config, 'knowledgeDir' | 'dataDir' | 'minConfidence' | 'llm' | 'embedding' | 'homeRegion'>,
   warn: (message: string) => void = (m) => console.error(m),
 ) {
   const open = (embedder?: OpenAIEmbedder) => KnowledgeBase.open({ knowledgeDir: config.knowledgeDir, cacheDir: path.join(config.dataDir, 'index'), embedder });
@@ -42,7 +42,7 @@ export async function openConsultation(
     kb = await open();
   }
   const llm = config.llm ? new LlmAnswerer({ ...config.llm, maxRetries: 2, maxInputChars: 6000 }) : undefined;
-  const consult = createConsult({ kb, guard: createGuard(kb.vocabulary), llm, options: { minConfidence: config.minConfidence } });
+  const consult = createConsult({ kb, guard: createGuard(kb.vocabulary), llm, options: { minConfidence: config.minConfidence, homeRegion: config.homeRegion } });
   return { kb, consult, llm };
 }
 

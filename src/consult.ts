@@ -1,11 +1,14 @@
-import { lacksAskedFigure, placesIn, type Guard } from './answer/guard.js';
+import { lacksAskedFigure, type Guard } from './answer/guard.js';
 import { cite, extractiveAnswer, selectPassages, type Language } from './answer/extractive.js';
 import type { PromptPassage } from './answer/grounding.js';
 import type { LlmAnswerer } from './answer/llm.js';
 import { MESSAGES, detectLanguage } from './answer/messages.js';
+import { GUIDANCE_NOTE, elsewhereNote, isGuidance, lapseNotice, noDocumentsFor } from './answer/validity.js';
 import { AppError } from './errors.js';
-import type { KnowledgeBase, Retrieval } from './knowledge/knowledge-base.js';
-import { evidence } from './knowledge/query.js';
+import { Applicability, asksAboutLocalProvision, asksAboutPolicy, chinaDate, lapseOf, replacements, type QuestionScope } from './knowledge/applicability.js';
+import type { KnowledgeBase, Retrieval, RetrieveOptions } from './knowledge/knowledge-base.js';
+import { evidence, groupMatch } from './knowledge/query.js';
+import { normalize } from './knowledge/tokenizer.js';
 import { searchableText } from './knowledge/knowledge-base.js';
 import type { Answer, Citation, DocumentMeta, Passage } from './types.js';
 
@@ -14,6 +17,10 @@ export const MAX_QUESTION_CHARS = 2000;
 export interface ConsultOptions {
   /** Below this confidence the documents are taken not to cover the question. */
   minConfidence: number;
+  /** HOME_REGION: the region whose documents answer a question that names no place. */
+  homeRegion: string;
+  /** For a question about what the policy says, guidance passages count this much against policy text: the policy wins a near-tie. */
+  guidanceWeight: number;
 }
 
 /** An earlier exchange of the same user in the same conversation, oldest first. */
@@ -32,7 +39,9 @@ export type History = Turn[] | (() => Promise<Turn[]>);
 const REFERS_BACK = /^(那|那么|这|这个|那个|该|它|其|还有|另外|再|此外|同样|then|and|what about|how about)|这条|那条|该条|这一条|上一条|上面|刚才|前面说的|它的|其中|这项|那项|这个政策|那个政策|呢[？?]?$|\b(it|this|that|its|those)\b/i;
 const SHORT_QUESTION = 8;
 
-export const DEFAULT_CONSULT_OPTIONS: ConsultOptions = { minConfidence: 0.3 };
+export const DEFAULT_CONSULT_OPTIONS: ConsultOptions = { minConfidence: 0.3, homeRegion: '山东省淄博市', guidanceWeight: 0.8 };
+/** Policy text goes ahead of guidance when it covers at least this share of what the guidance covers. */
+const POLICY_COVERAGE_RATIO = 0.9;
 
 /** What consult() produced, with what it looked at, for logging and evaluation. */
 export interface ConsultResult {
@@ -45,9 +54,11 @@ export interface ConsultResult {
  * The platform-free pipeline: validate → guard → retrieve → answer or decline/refer.
  * Channels, the HTTP API and the CLI all call this and only render what it returns.
  */
-export function createConsult(deps: { kb: KnowledgeBase; guard: Guard; llm?: LlmAnswerer; options?: Partial<ConsultOptions> }) {
+export function createConsult(deps: { kb: KnowledgeBase; guard: Guard; llm?: LlmAnswerer; options?: Partial<ConsultOptions>; now?: () => Date }) {
   const options = { ...DEFAULT_CONSULT_OPTIONS, ...deps.options };
   const { kb, guard, llm } = deps;
+  const now = deps.now ?? (() => new Date());
+  const applicability = new Applicability(options.homeRegion);
   // Only the documents' own web sources may appear as links in a generated answer.
   const allowedLinks = kb.documents.map((d) => d.source).filter((s) => /^https?:\/\//.test(s));
 
@@ -66,27 +77,76 @@ export function createConsult(deps: { kb: KnowledgeBase; guard: Guard; llm?: Llm
     if (generation.kind === 'unavailable') return extractive(question, retrieval, confidence, language, MESSAGES.generationUnavailable[language]);
     if (generation.kind === 'not_covered') return notCovered(confidence, language);
     const citations = generation.used.map((i) => cite(passages[i]!, retrieval.query, kb.document(passages[i]!.chunk.documentId)));
-    return { outcome: 'answered', answer: `${generation.text}\n\n${MESSAGES.aiLabel[language]}`, citations, confidence: round(confidence), answerer: 'llm' };
+    const labels = [...(citations.some(isGuidance) ? [GUIDANCE_NOTE[language]] : []), MESSAGES.aiLabel[language]].join('\n');
+    return { outcome: 'answered', answer: `${generation.text}\n\n${labels}`, citations, confidence: round(confidence), answerer: 'llm' };
   }
 
   /**
    * A follow-up ("那责任单位是谁?") is retrieved together with the question before it, and prefers the
    * articles that answer cited, unless it clearly stands on its own.
    */
-  async function retrieveInContext(question: string, turns: History): Promise<Retrieval> {
+  async function retrieveInContext(question: string, turns: History, scopeOf: (text: string) => Scoped): Promise<Scoped & { retrieval: Retrieval }> {
     // Most questions stand on their own: the history is read only for one that may refer back.
-    if (!REFERS_BACK.test(question) && question.length > SHORT_QUESTION) return kb.retrieve(question, 5);
+    const alone = async () => {
+      const scoped = scopeOf(question);
+      return { ...scoped, retrieval: await kb.retrieve(question, 5, scoped.retrieve) };
+    };
+    if (!REFERS_BACK.test(question) && question.length > SHORT_QUESTION) return alone();
     const history = typeof turns === 'function' ? await turns() : turns;
     const last = history.at(-1);
-    if (!last) return kb.retrieve(question, 5);
+    if (!last) return alone();
     // A model rewrites the follow-up into a standalone question; without one, the two are read together.
     const standalone = llm ? await llm.rewrite(question, history.slice(-3).map((t) => t.question)) : undefined;
-    const combined = await kb.retrieve(standalone ?? `${last.question} ${question}`, 8);
+    const text = standalone ?? `${last.question} ${question}`;
+    // A place the follow-up names replaces the one before ("那北京呢？"); otherwise the earlier one holds.
+    const scoped = scopeOf(applicability.scope(question).elsewhere.length || standalone ? question : text);
+    const combined = await kb.retrieve(text, 8, scoped.retrieve);
     const earlier = new Set(last.citations.map((c) => `${c.documentId}#${c.article}`));
     const bonus = (p: Passage) => (earlier.has(`${p.chunk.documentId}#${p.chunk.article}`) ? 1 : 0);
     const passages = [...combined.passages].sort((a, b) => bonus(b) - bonus(a) || b.score - a.score).slice(0, 5);
     // Coverage is judged on the question as asked plus what it refers to.
-    return { query: combined.query, passages };
+    return { ...scoped, retrieval: { query: combined.query, passages } };
+  }
+
+  /**
+   * The documents a question may be answered from: those of the places it is read against (the home region
+   * when it names none), in force today; guidance a little below policy text. `lapsed` asks for the same
+   * places' documents that are no longer (or not yet) in force instead.
+   */
+  function scopeFor(text: string, today: string, replaced: ReturnType<typeof replacements>): Scoped {
+    const scope = applicability.scope(text);
+    const guidanceWeight = asksAboutPolicy(text, scope) ? options.guidanceWeight : 1;
+    const weight = (d: DocumentMeta) => (d.level === 'guidance' ? guidanceWeight : 1);
+    const prefer = { doc: (d: DocumentMeta) => d.level !== 'guidance', ratio: POLICY_COVERAGE_RATIO };
+    const current = (d: DocumentMeta) => !lapseOf(d, today, replaced);
+    return {
+      scope,
+      retrieve: { accept: (d) => applicability.applies(d, scope.targets) && current(d), weight, prefer },
+      lapsed: { accept: (d) => applicability.applies(d, scope.targets) && !current(d), weight },
+    };
+  }
+
+  /**
+   * When nothing in force answers, a repealed, expired, replaced or not yet effective document of the same
+   * places that does is named plainly with its dates and quoted for reference; the outcome stays not_covered.
+   */
+  async function outOfForce(question: string, lapsed: RetrieveOptions, language: Language, today: string, replaced: ReturnType<typeof replacements>) {
+    const retrieval = await kb.retrieve(question, 5, lapsed);
+    const top = retrieval.passages[0];
+    if (!top) return undefined;
+    const confidence = confidenceOf(top, retrieval);
+    const doc = kb.document(top.chunk.documentId);
+    const lapse = doc && lapseOf(doc, today, replaced);
+    if (!doc || !lapse || confidence < options.minConfidence || lacksAskedFigure(question, top.chunk.text)) return undefined;
+    const chosen = selectPassages(retrieval.passages).filter((p) => p.chunk.documentId === doc.id);
+    const citations = chosen.map((p) => cite(p, retrieval.query, doc));
+    const quoted = extractiveAnswer(citations, chosen.map((p) => p.chunk), language, question).answer;
+    const answer: Answer = {
+      ...notCovered(confidence, language),
+      answer: `${lapseNotice(doc, lapse, language)}\n\n${quoted}`,
+      citations,
+    };
+    return { answer, retrieval };
   }
 
   return async function consult(rawQuestion: string, context: { history?: History } = {}): Promise<ConsultResult> {
@@ -99,7 +159,9 @@ export function createConsult(deps: { kb: KnowledgeBase; guard: Guard; llm?: Llm
     if (verdict.verdict === 'injection') return done(fixed('declined', MESSAGES.declined[language]));
     if (verdict.verdict === 'greeting') return done(fixed('out_of_scope', MESSAGES.greeting[language]));
 
-    const retrieval = await retrieveInContext(question, context.history ?? []);
+    const today = chinaDate(now());
+    const replaced = replacements(kb.documents, today);
+    const { scope, lapsed, retrieval } = await retrieveInContext(question, context.history ?? [], (text) => scopeFor(text, today, replaced));
     const top = retrieval.passages[0];
     const confidence = top ? confidenceOf(top, retrieval) : 0;
 
@@ -116,21 +178,38 @@ export function createConsult(deps: { kb: KnowledgeBase; guard: Guard; llm?: Llm
       );
     }
 
-    // Without IP vocabulary a question needs a clearly better match to count as one about the documents.
-    if (!verdict.inDomain && confidence < options.minConfidence * 1.5) {
+    // Without IP vocabulary a question needs a clearly better match: more than one shared everyday word (买, 填)
+    // or a good share of the question.
+    const weakMatch = !top || (wordsShared(top, retrieval) < 2 && top.coverage < options.minConfidence);
+    if (!verdict.inDomain && (confidence < options.minConfidence * 1.5 || weakMatch)) {
       return done({ ...fixed('out_of_scope', MESSAGES.outOfScope[language]), confidence: round(confidence) }, retrieval);
     }
-    // A question about a place no document mentions (青岛市 when the documents are Zibo's) is not covered.
-    const elsewhere = placesIn(question).some((place) => !kb.mentions(place));
-    if (!top || elsewhere || confidence < options.minConfidence || lacksAskedFigure(question, top.chunk.text)) {
+    // Places asked about that have no documents of their own: only national documents can answer for them.
+    const unlisted = scope.elsewhere.filter((p) => !applicability.hasOwnDocuments(kb.documents, p));
+    const onlyElsewhere = scope.elsewhere.length > 0 && scope.targets.every((t) => scope.elsewhere.includes(t));
+    // What another place provides (its subsidies, platforms) cannot be read from national guidance.
+    const localOnly = onlyElsewhere && unlisted.length > 0 && asksAboutLocalProvision(question);
+    if (localOnly) return done({ ...notCovered(confidence, language), answer: noDocumentsFor(unlisted, language) }, retrieval);
+    if (!top || confidence < options.minConfidence || lacksAskedFigure(question, top.chunk.text)) {
+      const old = await outOfForce(question, lapsed, language, today, replaced);
+      if (old) return done(old.answer, old.retrieval);
+      if (unlisted.length && onlyElsewhere) return done({ ...notCovered(confidence, language), answer: noDocumentsFor(unlisted, language) }, retrieval);
       return done(notCovered(confidence, language), retrieval);
     }
-    const answer = llm ? await generated(llm, question, retrieval, confidence, language) : extractive(question, retrieval, confidence, language);
-    return done(answer, retrieval);
+    const note = unlisted.length ? elsewhereNote(unlisted, onlyElsewhere, language) : undefined;
+    const answer = llm ? await generated(llm, question, retrieval, confidence, language) : extractive(question, retrieval, confidence, language, note);
+    return done(note && answer.answerer === 'llm' ? { ...answer, answer: `${note}\n\n${answer.answer}` } : answer, retrieval);
   };
 }
 
 export type Consult = ReturnType<typeof createConsult>;
+
+/** The places a question is read against, and the retrieval options that follow from them. */
+interface Scoped {
+  scope: QuestionScope;
+  retrieve: RetrieveOptions;
+  lapsed: RetrieveOptions;
+}
 
 /**
  * Confidence that the documents answer the question: half the share of the question's words the best
@@ -140,6 +219,12 @@ export type Consult = ReturnType<typeof createConsult>;
 function confidenceOf(top: Passage, retrieval: Retrieval): number {
   const { found } = evidence(retrieval.query.groups, searchableText(top.chunk));
   return 0.5 * Math.min(1, found / 4) + 0.5 * top.coverage;
+}
+
+/** How many of the question's words the passage contains (whole, as a synonym or by its parts). */
+function wordsShared(top: Passage, retrieval: Retrieval): number {
+  const text = normalize(searchableText(top.chunk));
+  return retrieval.query.groups.filter((g) => groupMatch(g, text) > 0).length;
 }
 
 /** Cleans a question and rejects what cannot be one, with a message fit to show the user. */

@@ -43,7 +43,7 @@ describe('consult(): the offline pipeline', () => {
     ['我们公司的商业秘密被前员工带走了,需要专业律师介入,请帮我转给服务机构', 'escalation_offered'],
     ['转人工', 'escalation_offered'],
     ['你好', 'out_of_scope'],
-    ['发明专利的保护期是多少年?', 'not_covered'],
+    ['PCT国际专利申请的官费是多少钱?', 'not_covered'],
   ] as const)('%s → %s', async (question, outcome) => {
     const consult = await shippedConsult();
     const { answer } = await consult(question);

@@ -1,6 +1,7 @@
 import type { Answer, Chunk, Citation, DocumentMeta, Passage } from '../types.js';
 import { evidence, type AnalyzedQuery } from '../knowledge/query.js';
 import { chineseNumeral } from './numerals.js';
+import { GUIDANCE_NOTE, citationMeta, guidanceTag, isGuidance, sourceDetails } from './validity.js';
 
 /** Short chunks are quoted whole; longer ones by their best sentences. */
 const QUOTE_WHOLE_CHARS = 260;
@@ -36,6 +37,7 @@ export function cite(passage: Passage, query: AnalyzedQuery, doc: DocumentMeta |
     article: passage.chunk.article,
     excerpt: excerpt(passage.chunk, query),
     score: Math.round(passage.score * 1e4) / 1e4,
+    ...citationMeta(doc),
   };
 }
 
@@ -94,22 +96,27 @@ export function extractiveAnswer(citations: Citation[], chunks: Chunk[], languag
     else lines.push(departments.length ? `${label}的责任单位是：${departments.join('、')}。[1]` : `${label}没有列明责任单位。[1]`);
     lines.push('');
   }
+  const details = sourceDetails(first, language);
+  const tag = (c: Citation) => (isGuidance(c) ? guidanceTag(language) : '');
   if (language === 'en') {
-    lines.push(`According to 《${first.title}》${first.docNumber ? ` (${first.docNumber})` : ''}, quoted in the original Chinese:`, '');
+    lines.push(`${tag(first)}According to 《${first.title}》${details ? ` (${details})` : ''}, quoted in the original Chinese:`, '');
   } else {
-    lines.push(`根据《${first.title}》${first.docNumber ? `（${first.docNumber}）` : ''}：`, '');
+    lines.push(`${tag(first)}根据《${first.title}》${details ? `（${details}）` : ''}：`, '');
   }
   citations.forEach((c, i) => {
-    const otherDoc = c.documentId !== first.documentId ? `《${c.title}》` : '';
+    const otherDoc = c.documentId !== first.documentId ? `${tag(c)}《${c.title}》` : '';
     lines.push(`[${i + 1}] ${otherDoc}${articleLabel(c, language)}：“${c.excerpt}”`);
     const departments = chunks[i]?.departments ?? [];
     if (departments.length) lines.push(language === 'en' ? `    Departments in charge: ${departments.join(', ')}` : `    责任单位：${departments.join('、')}`);
   });
   lines.push('');
+  const guidance = citations.some(isGuidance);
+  const policy = citations.some((c) => !isGuidance(c));
+  if (guidance) lines.push(GUIDANCE_NOTE[language]);
   lines.push(
     language === 'en'
-      ? 'This is an excerpt of the policy text; the official document prevails. For help with a specific matter, ask to be referred to an IP service agency.'
-      : '以上为政策原文摘录，以正式文件为准。如需办理具体事务，可回复“转人工”申请转介知识产权服务机构。',
+      ? `${policy ? 'The policy text is quoted; the official document prevails. ' : ''}For help with a specific matter, ask to be referred to an IP service agency.`
+      : `${policy ? '以上政策内容为原文摘录，以正式文件为准。' : ''}如需办理具体事务，可回复“转人工”申请转介知识产权服务机构。`,
   );
   return { answer: lines.join('\n'), citations };
 }

@@ -1,6 +1,6 @@
 /**
  * npm run eval -- [file.jsonl …] [--verbose]
- * Scores the pipeline on question sets ({"id","q","expect":[numerals|"header"],"kind"} per line):
+ * Scores the pipeline on question sets ({"id","q","expect":[numerals|"header"|"docId#article"],"kind"} per line):
  * hit@1, hit@5 and MRR of retrieval for answer questions, and outcome accuracy per kind.
  * Defaults to the project's own set and, when present, ../shared/eval/dev-questions.jsonl.
  * Never writes to the consultation log.
@@ -11,6 +11,7 @@ import { parseArgs } from 'node:util';
 import { openConsultation } from '../bootstrap.js';
 import { ConfigError, loadConfig } from '../config.js';
 import type { Outcome } from '../types.js';
+import { SEED_DOCUMENT, isExpected, rankOfExpected, rankedArticles } from './eval-expect.js';
 
 interface Question {
   id: string;
@@ -29,7 +30,10 @@ const EXPECTED_OUTCOME: Record<string, Outcome> = {
   escalate: 'escalation_offered',
   greeting: 'out_of_scope',
 };
-const DEFAULT_FILES = ['eval/questions.jsonl', 'eval/holdout.jsonl', 'eval/blind-2.jsonl', '../shared/eval/dev-questions.jsonl'];
+const DEFAULT_FILES = [
+  'eval/questions.jsonl', 'eval/holdout.jsonl', 'eval/blind-2.jsonl', 'eval/guidance.jsonl', 'eval/other-cities.jsonl', 'eval/places.jsonl',
+  '../shared/eval/dev-questions.jsonl',
+];
 
 async function main(): Promise<void> {
   const { values, positionals } = parseArgs({ options: { verbose: { type: 'boolean', short: 'v', default: false } }, allowPositionals: true });
@@ -53,14 +57,15 @@ async function main(): Promise<void> {
       const expected = EXPECTED_OUTCOME[q.kind];
       let right = answer.outcome === expected;
       if (q.kind.startsWith('answer')) {
-        const articles = [...new Set((retrieval?.passages ?? []).map((p) => p.chunk.article))];
-        const rank = articles.findIndex((a) => q.expect.includes(a)) + 1;
+        const refs = (retrieval?.passages ?? []).map((p) => p.chunk);
+        const articles = rankedArticles(refs).map((a) => a.replace(`${SEED_DOCUMENT}#`, ''));
+        const rank = rankOfExpected(q.expect, refs);
         ranked++;
         if (rank === 1) hit1++;
         if (rank >= 1 && rank <= 5) hit5++;
         if (rank >= 1) rr += 1 / rank;
         // An answer counts as right only when it also cites an expected article.
-        right &&= answer.citations.some((c) => q.expect.includes(c.article));
+        right &&= answer.citations.some((c) => isExpected(q.expect, c));
         if (rank !== 1) misses.push(`${q.id} rank ${rank || '-'} want ${q.expect.join('/')} got ${articles.slice(0, 5).join(',')}  ${q.q}`);
       }
       const k = kinds.get(q.kind) ?? { right: 0, total: 0 };
