@@ -9,6 +9,7 @@ import { ChatCommands } from './channels/chat-commands.js';
 import { buildApp } from './http/app.js';
 import { createMetrics, observeAnswer } from './http/metrics.js';
 import { LlmAnswerer } from './answer/llm.js';
+import { Applicability } from './knowledge/applicability.js';
 import { KnowledgeBase } from './knowledge/knowledge-base.js';
 import { OpenAIEmbedder } from './knowledge/openai-embedder.js';
 import { Inbox } from './queue/inbox.js';
@@ -41,6 +42,9 @@ export async function openConsultation(
     warn(`embedding service failed (${(err as Error).message.slice(0, 200)}); using the offline embedder`);
     kb = await open();
   }
+  // A region that names no known place would make its document apply nowhere: say so at start.
+  const applicability = new Applicability(config.homeRegion);
+  for (const d of kb.documents) if (!applicability.regionOf(d)) warn(`document ${d.id}: region "${d.region}" names no known place; it answers no question`);
   const llm = config.llm ? new LlmAnswerer({ ...config.llm, maxRetries: 2, maxInputChars: 6000 }) : undefined;
   const consult = createConsult({ kb, guard: createGuard(kb.vocabulary), llm, options: { minConfidence: config.minConfidence, homeRegion: config.homeRegion } });
   return { kb, consult, llm };

@@ -7,6 +7,7 @@ import { GUIDANCE_NOTE, elsewhereNote, isGuidance, lapseNotice, noDocumentsFor }
 import { AppError } from './errors.js';
 import { Applicability, asksAboutLocalProvision, asksAboutPolicy, chinaDate, lapseOf, replacements, type QuestionScope } from './knowledge/applicability.js';
 import type { KnowledgeBase, Retrieval, RetrieveOptions } from './knowledge/knowledge-base.js';
+import { within, withoutPlaces } from './knowledge/places.js';
 import { evidence, groupMatch } from './knowledge/query.js';
 import { normalize } from './knowledge/tokenizer.js';
 import { searchableText } from './knowledge/knowledge-base.js';
@@ -59,6 +60,11 @@ export function createConsult(deps: { kb: KnowledgeBase; guard: Guard; llm?: Llm
   const { kb, guard, llm } = deps;
   const now = deps.now ?? (() => new Date());
   const applicability = new Applicability(options.homeRegion);
+  /**
+   * What is searched for: the question without the names of other places, which retrieval already limits
+   * to their documents (the home region's names stay: they favour its own documents over national ones).
+   */
+  const query = (text: string) => withoutPlaces(text, (p) => within(p, applicability.home) || within(applicability.home, p));
   // Only the documents' own web sources may appear as links in a generated answer.
   const allowedLinks = kb.documents.map((d) => d.source).filter((s) => /^https?:\/\//.test(s));
 
@@ -89,7 +95,7 @@ export function createConsult(deps: { kb: KnowledgeBase; guard: Guard; llm?: Llm
     // Most questions stand on their own: the history is read only for one that may refer back.
     const alone = async () => {
       const scoped = scopeOf(question);
-      return { ...scoped, retrieval: await kb.retrieve(question, 5, scoped.retrieve) };
+      return { ...scoped, retrieval: await kb.retrieve(query(question), 5, scoped.retrieve) };
     };
     if (!REFERS_BACK.test(question) && question.length > SHORT_QUESTION) return alone();
     const history = typeof turns === 'function' ? await turns() : turns;
@@ -100,7 +106,7 @@ export function createConsult(deps: { kb: KnowledgeBase; guard: Guard; llm?: Llm
     const text = standalone ?? `${last.question} ${question}`;
     // A place the follow-up names replaces the one before ("那北京呢？"); otherwise the earlier one holds.
     const scoped = scopeOf(applicability.scope(question).elsewhere.length || standalone ? question : text);
-    const combined = await kb.retrieve(text, 8, scoped.retrieve);
+    const combined = await kb.retrieve(query(text), 8, scoped.retrieve);
     const earlier = new Set(last.citations.map((c) => `${c.documentId}#${c.article}`));
     const bonus = (p: Passage) => (earlier.has(`${p.chunk.documentId}#${p.chunk.article}`) ? 1 : 0);
     const passages = [...combined.passages].sort((a, b) => bonus(b) - bonus(a) || b.score - a.score).slice(0, 5);
@@ -120,6 +126,7 @@ export function createConsult(deps: { kb: KnowledgeBase; guard: Guard; llm?: Llm
     const prefer = { doc: (d: DocumentMeta) => d.level !== 'guidance', ratio: POLICY_COVERAGE_RATIO };
     const current = (d: DocumentMeta) => !lapseOf(d, today, replaced);
     return {
+      text,
       scope,
       retrieve: { accept: (d) => applicability.applies(d, scope.targets) && current(d), weight, prefer },
       lapsed: { accept: (d) => applicability.applies(d, scope.targets) && !current(d), weight },
@@ -131,7 +138,7 @@ export function createConsult(deps: { kb: KnowledgeBase; guard: Guard; llm?: Llm
    * places that does is named plainly with its dates and quoted for reference; the outcome stays not_covered.
    */
   async function outOfForce(question: string, lapsed: RetrieveOptions, language: Language, today: string, replaced: ReturnType<typeof replacements>) {
-    const retrieval = await kb.retrieve(question, 5, lapsed);
+    const retrieval = await kb.retrieve(query(question), 5, lapsed);
     const top = retrieval.passages[0];
     if (!top) return undefined;
     const confidence = confidenceOf(top, retrieval);
@@ -161,7 +168,7 @@ export function createConsult(deps: { kb: KnowledgeBase; guard: Guard; llm?: Llm
 
     const today = chinaDate(now());
     const replaced = replacements(kb.documents, today);
-    const { scope, lapsed, retrieval } = await retrieveInContext(question, context.history ?? [], (text) => scopeFor(text, today, replaced));
+    const { text, scope, lapsed, retrieval } = await retrieveInContext(question, context.history ?? [], (text) => scopeFor(text, today, replaced));
     const top = retrieval.passages[0];
     const confidence = top ? confidenceOf(top, retrieval) : 0;
 
@@ -188,7 +195,7 @@ export function createConsult(deps: { kb: KnowledgeBase; guard: Guard; llm?: Llm
     const unlisted = scope.elsewhere.filter((p) => !applicability.hasOwnDocuments(kb.documents, p));
     const onlyElsewhere = scope.elsewhere.length > 0 && scope.targets.every((t) => scope.elsewhere.includes(t));
     // What another place provides (its subsidies, platforms) cannot be read from national guidance.
-    const localOnly = onlyElsewhere && unlisted.length > 0 && asksAboutLocalProvision(question);
+    const localOnly = onlyElsewhere && unlisted.length > 0 && asksAboutLocalProvision(text);
     if (localOnly) return done({ ...notCovered(confidence, language), answer: noDocumentsFor(unlisted, language) }, retrieval);
     if (!top || confidence < options.minConfidence || lacksAskedFigure(question, top.chunk.text)) {
       const old = await outOfForce(question, lapsed, language, today, replaced);
@@ -206,6 +213,8 @@ export type Consult = ReturnType<typeof createConsult>;
 
 /** The places a question is read against, and the retrieval options that follow from them. */
 interface Scoped {
+  /** The text the places were read from: the question, or with a follow-up the exchange before it too. */
+  text: string;
   scope: QuestionScope;
   retrieve: RetrieveOptions;
   lapsed: RetrieveOptions;

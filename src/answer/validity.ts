@@ -52,6 +52,18 @@ export function guidanceTag(language: Language): string {
   return language === 'en' ? '[Guidance] ' : '【企业指引】';
 }
 
+/**
+ * A channel's compact citation line: `1. 《title》 section（文号，issuer，date，level）`, guidance tagged.
+ * `sectionFirst` puts the document details right after the title (Feishu's layout).
+ */
+export function citationLine(c: Citation, index: number, sectionFirst = true): string {
+  const tag = isGuidance(c) ? guidanceTag('zh') : '';
+  const details = sourceDetails(c, 'zh') || c.docNumber;
+  const where = c.article === 'header' ? '' : c.section;
+  const source = details ? `（${details}）` : '';
+  return sectionFirst ? `${index + 1}. ${tag}《${c.title}》${where}${source}` : `${index + 1}. ${tag}《${c.title}》${source}${where ? ` ${where}` : ''}`;
+}
+
 export const GUIDANCE_NOTE: Record<Language, string> = {
   zh: '标注“企业指引”的内容是本服务为企业编写的说明，不是政策原文；以法律法规和正式文件为准。',
   en: 'Items marked "Guidance" are explanations written by this service for companies, not policy text; the laws and official documents prevail.',

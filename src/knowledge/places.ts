@@ -203,6 +203,20 @@ export function findPlaces(text: string): Place[] {
 }
 
 /**
+ * The text with the places it names blanked out, except those `keep` accepts. Once retrieval is limited to
+ * a place's documents, its name is no evidence of relevance: every one of them repeats it in its issuing block.
+ */
+export function withoutPlaces(text: string, keep: (place: Place) => boolean = () => false): string {
+  const normalized = text.normalize('NFKC');
+  let out = normalized;
+  for (const m of mentions(normalized, true)) {
+    if (m.candidates.some(keep)) continue;
+    out = out.slice(0, m.start) + ' '.repeat(m.end - m.start) + out.slice(m.end);
+  }
+  return out;
+}
+
+/**
  * The region a document's metadata names (山东省淄博市, 北京市海淀区, 全国), as its most specific place;
  * undefined when it names none or names places that do not nest (山东省广州市).
  */
