@@ -66,7 +66,7 @@ describe.each([
 /**
  * The guidance documents, other cities and places (written before the guidance and the region rules were
  * tuned): retrieval floors for the guidance questions, and outcome accuracy for each set. Floors sit a little
- * below the measured figures (guidance hit@1 0.68, hit@5 0.93, outcomes 0.77; places hit@1 0.94, outcomes 0.93;
+ * below the measured figures (guidance hit@1 0.68, hit@5 0.94, outcomes 0.77; places hit@1 0.94, outcomes 0.93;
  * other cities 1.0).
  */
 describe.each([
