@@ -10,6 +10,7 @@ import { ChatCommands } from './channels/chat-commands.js';
 import { buildApp } from './http/app.js';
 import { createMetrics, observeAnswer } from './http/metrics.js';
 import { LlmAnswerer } from './answer/llm.js';
+import { Applicability } from './knowledge/applicability.js';
 import { KnowledgeBase } from './knowledge/knowledge-base.js';
 import { OpenAIEmbedder } from './knowledge/openai-embedder.js';
 import { Inbox } from './queue/inbox.js';
@@ -30,7 +31,7 @@ import type { Deliverer } from './types.js';
  * built is reported through `warn` and replaced by the offline one: the service starts either way.
  */
 export async function openConsultation(
-  config: Pick<Config, 'knowledgeDir' | 'dataDir' | 'minConfidence' | 'llm' | 'embedding'>,
+  config: Pick<Config, 'knowledgeDir' | 'dataDir' | 'minConfidence' | 'llm' | 'embedding' | 'homeRegion'>,
   warn: (message: string) => void = (m) => console.error(m),
 ) {
   const open = (embedder?: OpenAIEmbedder) => KnowledgeBase.open({ knowledgeDir: config.knowledgeDir, cacheDir: path.join(config.dataDir, 'index'), embedder });
@@ -42,8 +43,11 @@ export async function openConsultation(
     warn(`embedding service failed (${(err as Error).message.slice(0, 200)}); using the offline embedder`);
     kb = await open();
   }
+  // A region that names no known place would make its document apply nowhere: say so at start.
+  const applicability = new Applicability(config.homeRegion);
+  for (const d of kb.documents) if (!applicability.regionOf(d)) warn(`document ${d.id}: region "${d.region}" names no known place; it answers no question`);
   const llm = config.llm ? new LlmAnswerer({ ...config.llm, maxRetries: 2, maxInputChars: 6000 }) : undefined;
-  const consult = createConsult({ kb, guard: createGuard(kb.vocabulary), llm, options: { minConfidence: config.minConfidence } });
+  const consult = createConsult({ kb, guard: createGuard(kb.vocabulary), llm, options: { minConfidence: config.minConfidence, homeRegion: config.homeRegion } });
   return { kb, consult, llm };
 }
 

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod/v4';
+import { CHINA, parseRegion } from './knowledge/places.js';
 
 const optionalText = z
   .string()
@@ -13,7 +14,11 @@ const schema = z.object({
   HOST: z.string().default('127.0.0.1'),
   DATA_DIR: z.string().default('./data'),
   KNOWLEDGE_DIR: z.string().default('./knowledge'),
-  HOME_REGION: z.string().trim().min(2, 'expected a region such as 山东省淄博市').default('山东省淄博市'),
+  HOME_REGION: z
+    .string()
+    .trim()
+    .refine((v) => parseRegion(v) !== undefined && parseRegion(v) !== CHINA, 'expected a province, city or district such as 山东省淄博市')
+    .default('山东省淄博市'),
   DATABASE_URL: optionalText.pipe(z.string().regex(/^postgres(ql)?:\/\//, 'expected postgres://user@host:port/db').optional()),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   MIN_CONFIDENCE: z.coerce.number().min(0).max(1).default(0.3),

@@ -1,15 +1,19 @@
 import { policyBasis } from './answer/basis.js';
-import { cite, excerptLines, extractiveAnswer, notStatedAnswer, quotePassages, type AnswerInput, type Language } from './answer/extractive.js';
-import { readInContext, type History } from './answer/follow-up.js';
+import { cite, excerptLines, extractiveAnswer, lapsedAnswer, notStatedAnswer, quotePassages, type AnswerInput, type Language } from './answer/extractive.js';
+import { readInContext, type History, type Reading } from './answer/follow-up.js';
 import type { PromptPassage } from './answer/grounding.js';
-import { placesIn, type Guard } from './answer/guard.js';
+import type { Guard } from './answer/guard.js';
 import type { LlmAnswerer } from './answer/llm.js';
 import { MESSAGES, detectLanguage } from './answer/messages.js';
 import { planAnswer, type AnswerPlan } from './answer/plan.js';
-import { missingLine } from './answer/slots.js';
+import { asksWhatToDo, missingLine } from './answer/slots.js';
+import { GUIDANCE_NOTE, elsewhereNote, isGuidance, lapseNotice, noDocumentsFor } from './answer/validity.js';
 import { AppError } from './errors.js';
+import { Applicability, DocumentScope, asksAboutLocalProvision, chinaDate, type Scoped } from './knowledge/applicability.js';
 import type { KnowledgeBase, Retrieval } from './knowledge/knowledge-base.js';
-import { evidence } from './knowledge/query.js';
+import { within, withoutPlaces } from './knowledge/places.js';
+import { evidence, groupMatch } from './knowledge/query.js';
+import { normalize } from './knowledge/tokenizer.js';
 import { searchableText } from './knowledge/knowledge-base.js';
 import type { Answer, DocumentMeta, Passage } from './types.js';
 
@@ -20,9 +24,13 @@ export const MAX_QUESTION_CHARS = 2000;
 export interface ConsultOptions {
   /** Below this confidence the documents are taken not to cover the question. */
   minConfidence: number;
+  /** HOME_REGION: the region whose documents answer a question that names no place. */
+  homeRegion: string;
+  /** For a question about what the policy says, guidance passages count this much against policy text: the policy wins a near-tie. */
+  guidanceWeight: number;
 }
 
-export const DEFAULT_CONSULT_OPTIONS: ConsultOptions = { minConfidence: 0.3 };
+export const DEFAULT_CONSULT_OPTIONS: ConsultOptions = { minConfidence: 0.3, homeRegion: '山东省淄博市', guidanceWeight: 0.8 };
 
 /** What consult() produced, with what it looked at, for logging and evaluation. */
 export interface ConsultResult {
@@ -32,21 +40,47 @@ export interface ConsultResult {
 }
 
 /**
- * The platform-free pipeline: validate → guard → read in context → retrieve → plan (what is asked, what
- * is stated) → answer, say what is missing, or decline/refer.
+ * What one question is answered from: the knowledge base as it is when the question arrives, and which of
+ * its documents apply that day. Everything consult() reads of the knowledge goes through this.
+ */
+interface Sources {
+  kb: KnowledgeBase;
+  documents: DocumentScope;
+  document: (id: string) => DocumentMeta | undefined;
+}
+
+/**
+ * The platform-free pipeline: validate → guard → read in context (the places asked about, the documents in
+ * force) → retrieve → plan (what is asked, what is stated) → answer, say what is missing or what is no longer
+ * in force, or decline/refer.
  * Channels, the HTTP API and the CLI all call this and only render what it returns.
  */
-export function createConsult(deps: { kb: KnowledgeBase; guard: Guard; llm?: LlmAnswerer; options?: Partial<ConsultOptions> }) {
+export function createConsult(deps: { kb: KnowledgeBase; guard: Guard; llm?: LlmAnswerer; options?: Partial<ConsultOptions>; now?: () => Date }) {
   const options = { ...DEFAULT_CONSULT_OPTIONS, ...deps.options };
-  const { kb, guard, llm } = deps;
-  // Only the documents' own web sources may appear as links in a generated answer.
-  const allowedLinks = kb.documents.map((d) => d.source).filter((s) => /^https?:\/\//.test(s));
+  const { guard, llm } = deps;
+  const now = deps.now ?? (() => new Date());
+  const applicability = new Applicability(options.homeRegion);
+  /**
+   * What is searched for: the text without the names of other places, which retrieval already limits to
+   * their documents (the home region's names stay: they favour its own documents over national ones).
+   */
+  const query = (text: string) => withoutPlaces(text, (p) => within(p, applicability.home) || within(applicability.home, p));
 
-  const document = (id: string) => kb.document(id);
+  function sourcesFor(kb: KnowledgeBase): Sources {
+    return { kb, documents: new DocumentScope(applicability, kb.documents, chinaDate(now()), options.guidanceWeight), document: (id) => kb.document(id) };
+  }
+
+  /** Searches the documents that apply to the places `places` names, in force today. */
+  const searchIn = (src: Sources) => (text: string, limit: number, places: string) =>
+    src.kb.retrieve(query(text), limit, src.documents.of(places, asksWhatToDo(text)).retrieve);
+
+  function answerInput(src: Sources, plan: AnswerPlan, retrieval: Retrieval, language: Language, lead?: string): AnswerInput {
+    return { query: retrieval.query, language, passages: plan.chosen, document: src.document, slots: plan.slots, missing: plan.missing, objects: plan.objects, lead };
+  }
 
   /** Quotes, with a note when they stand in for a generated answer that failed. */
-  function extractive(plan: AnswerPlan, retrieval: Retrieval, confidence: number, language: Language, note?: string): Answer {
-    const input: AnswerInput = { query: retrieval.query, language, passages: plan.chosen, document, slots: plan.slots, missing: plan.missing, objects: plan.objects };
+  function extractive(src: Sources, plan: AnswerPlan, retrieval: Retrieval, confidence: number, language: Language, lead?: string, note?: string): Answer {
+    const input = answerInput(src, plan, retrieval, language, lead);
     if (plan.verdict === 'not_stated') {
       const { answer, citations } = notStatedAnswer(input);
       return { ...notCovered(confidence, language), answer: withNote(note, answer), citations, answerer: 'extractive' };
@@ -59,17 +93,48 @@ export function createConsult(deps: { kb: KnowledgeBase; guard: Guard; llm?: Llm
    * The model's answer over the retrieved passages, checked; quotes when it fails; not covered when it
    * says so. What the passages do not state is given to the model, which must say so first.
    */
-  async function generated(model: LlmAnswerer, question: string, plan: AnswerPlan, retrieval: Retrieval, confidence: number, language: Language): Promise<Answer> {
+  async function generated(src: Sources, model: LlmAnswerer, question: string, plan: AnswerPlan, retrieval: Retrieval, confidence: number, language: Language, lead?: string): Promise<Answer> {
     const passages = plan.chosen.concat(retrieval.passages.filter((p) => !plan.chosen.includes(p)));
     const missing = plan.missing.length ? missingLine(plan.missing, language, plan.objects) : undefined;
-    const prompts = passages.map((p) => promptPassage(p, kb.document(p.chunk.documentId)));
+    const prompts = passages.map((p) => promptPassage(p, src.document(p.chunk.documentId)));
+    // Only the documents' own web sources may appear as links in a generated answer.
+    const allowedLinks = src.kb.documents.map((d) => d.source).filter((s) => /^https?:\/\//.test(s));
     const generation = await model.answer(question, prompts, language, allowedLinks, missing);
-    if (generation.kind === 'unavailable') return extractive(plan, retrieval, confidence, language, MESSAGES.generationUnavailable[language]);
+    if (generation.kind === 'unavailable') return extractive(src, plan, retrieval, confidence, language, lead, MESSAGES.generationUnavailable[language]);
     if (generation.kind === 'not_covered') return notCovered(confidence, language);
-    const citations = generation.used.map((i) => cite(passages[i]!, retrieval.query, kb.document(passages[i]!.chunk.documentId)));
-    const text = `${generation.text}\n\n${MESSAGES.aiLabel[language]}`;
+    const citations = generation.used.map((i) => cite(passages[i]!, retrieval.query, src.document(passages[i]!.chunk.documentId)));
+    const labels = [...(citations.some(isGuidance) ? [GUIDANCE_NOTE[language]] : []), MESSAGES.aiLabel[language]].join('\n');
+    const text = `${lead ?? ''}${generation.text}\n\n${labels}`;
     if (plan.verdict === 'not_stated') return { ...notCovered(confidence, language), answer: text, citations, answerer: 'llm' };
     return { outcome: 'answered', answer: text, citations, confidence: round(confidence), answerer: 'llm' };
+  }
+
+  /** The referral, citing the policy basis when the policy text speaks to the matter (guidance is none). */
+  function referral(src: Sources, reading: Reading, humanRequested: boolean, confidence: number, language: Language): Answer {
+    const { retrieval } = reading;
+    const policy = retrieval.passages.filter((p) => src.document(p.chunk.documentId)?.level !== 'guidance');
+    const basis = policy.length && confidence >= options.minConfidence ? policyBasis(reading.question, retrieval.query, policy) : [];
+    const quoted = quotePassages(basis, retrieval.query, src.document);
+    const citations = quoted.map((q) => q.citation);
+    const text = citations.length ? `${MESSAGES.escalation[language]}\n\n${MESSAGES.escalationBasis[language]}\n${excerptLines(quoted, language)}` : MESSAGES.escalation[language];
+    return { outcome: 'escalation_offered', answer: text, citations, confidence: round(confidence), escalation: { reason: humanRequested ? 'requested' : 'professional_service' }, answerer: 'guard' };
+  }
+
+  /**
+   * When nothing in force answers, a repealed, expired, replaced or not yet effective document of the same
+   * places that states what was asked is named plainly with its dates and quoted for reference; the outcome
+   * stays not_covered.
+   */
+  async function outOfForce(src: Sources, reading: Reading, scoped: Scoped, language: Language): Promise<{ answer: Answer; retrieval: Retrieval } | undefined> {
+    const retrieval = await src.kb.retrieve(query(reading.text), 5, scoped.lapsed);
+    const top = retrieval.passages[0];
+    const doc = top && src.document(top.chunk.documentId);
+    const lapse = doc && src.documents.lapse(doc);
+    if (!top || !doc || !lapse || confidenceOf(top, retrieval) < options.minConfidence) return undefined;
+    const plan = planAnswer(src.kb, reading.question, retrieval.passages.filter((p) => p.chunk.documentId === doc.id), reading.previous);
+    if (plan.verdict !== 'answer' || plan.missing.length) return undefined;
+    const { answer, citations } = lapsedAnswer(answerInput(src, plan, retrieval, language), lapseNotice(doc, lapse, language));
+    return { answer: { ...notCovered(confidenceOf(top, retrieval), language), answer, citations, answerer: 'extractive' }, retrieval };
   }
 
   return async function consult(rawQuestion: string, context: { history?: History } = {}): Promise<ConsultResult> {
@@ -81,7 +146,9 @@ export function createConsult(deps: { kb: KnowledgeBase; guard: Guard; llm?: Llm
     if (verdict.verdict === 'injection') return done(fixed('declined', MESSAGES.declined[detectLanguage(question)]));
     if (verdict.verdict === 'greeting') return done(fixed('out_of_scope', MESSAGES.greeting[detectLanguage(question)]));
 
-    const reading = await readInContext(kb, question, context.history ?? [], llm);
+    // The knowledge base is read once per question: every later step uses these sources.
+    const src = sourcesFor(deps.kb);
+    const reading = await readInContext(src.kb, question, context.history ?? [], searchIn(src), llm);
     const { retrieval } = reading;
     const language = reading.language ?? detectLanguage(question);
     // A follow-up is judged with what it continues: "找谁办？" after a patent question is about patents.
@@ -90,30 +157,36 @@ export function createConsult(deps: { kb: KnowledgeBase; guard: Guard; llm?: Llm
     const top = retrieval.passages[0];
     const confidence = top ? confidenceOf(top, retrieval) : 0;
 
-    if (verdict.verdict === 'escalate') {
-      // Cite the policy basis when the documents speak to the matter; the referral is offered either way.
-      const basis = top && confidence >= options.minConfidence ? policyBasis(reading.question, retrieval.query, retrieval.passages) : [];
-      const quoted = quotePassages(basis, retrieval.query, document);
-      const citations = quoted.map((q) => q.citation);
-      const text = citations.length ? `${MESSAGES.escalation[language]}\n\n${MESSAGES.escalationBasis[language]}\n${excerptLines(quoted, language)}` : MESSAGES.escalation[language];
-      return done(
-        { outcome: 'escalation_offered', answer: text, citations, confidence: round(confidence), escalation: { reason: verdict.humanRequested ? 'requested' : 'professional_service' }, answerer: 'guard' },
-        retrieval,
-      );
-    }
+    if (verdict.verdict === 'escalate') return done(referral(src, reading, verdict.humanRequested, confidence, language), retrieval);
 
-    // Without IP vocabulary a question needs a clearly better match to count as one about the documents.
-    if (!verdict.inDomain && confidence < options.minConfidence * 1.5) {
+    // Without IP vocabulary a question needs a clearly better match: more than one shared everyday word (买, 填)
+    // or a good share of the question.
+    const weakMatch = !top || (wordsShared(top, retrieval) < 2 && top.coverage < options.minConfidence);
+    if (!verdict.inDomain && (confidence < options.minConfidence * 1.5 || weakMatch)) {
       return done({ ...fixed('out_of_scope', MESSAGES.outOfScope[language]), confidence: round(confidence) }, retrieval);
     }
-    // A question about a place no document mentions (青岛市 when the documents are Zibo's) is not covered.
-    const elsewhere = placesIn(question).some((place) => !kb.mentions(place));
-    if (!top || elsewhere || confidence < options.minConfidence) return done(notCovered(confidence, language), retrieval);
 
-    const plan = planAnswer(kb, reading.question, retrieval.passages, reading.previous);
-    if (plan.verdict === 'not_covered') return done(notCovered(confidence, language), retrieval);
-    const answer = llm ? await generated(llm, reading.question, plan, retrieval, confidence, language) : extractive(plan, retrieval, confidence, language);
-    return done(answer, retrieval);
+    const scoped = src.documents.of(reading.places, asksWhatToDo(reading.text));
+    const { scope } = scoped;
+    const unlisted = src.documents.unlisted(scope);
+    const onlyElsewhere = scope.elsewhere.length > 0 && scope.targets.every((t) => scope.elsewhere.includes(t));
+    const noDocuments = () => done({ ...notCovered(confidence, language), answer: noDocumentsFor(unlisted, language) }, retrieval);
+    // What another place provides (its subsidies, platforms) cannot be read from national guidance.
+    if (onlyElsewhere && unlisted.length > 0 && asksAboutLocalProvision(reading.text)) return noDocuments();
+    const notCoveredHere = () => (unlisted.length && onlyElsewhere ? noDocuments() : done(notCovered(confidence, language), retrieval));
+    /** Nothing in force states it: a document no longer in force that does is named plainly, else `otherwise`. */
+    const lapsedOr = async (otherwise: () => ConsultResult | Promise<ConsultResult>) => {
+      const old = await outOfForce(src, reading, scoped, language);
+      return old ? done(old.answer, old.retrieval) : otherwise();
+    };
+    if (!top || confidence < options.minConfidence) return lapsedOr(notCoveredHere);
+
+    const plan = planAnswer(src.kb, reading.question, retrieval.passages, reading.previous);
+    if (plan.verdict === 'not_covered') return lapsedOr(notCoveredHere);
+    const lead = unlisted.length ? elsewhereNote(unlisted, onlyElsewhere, language) : undefined;
+    const answer = async () =>
+      done(llm ? await generated(src, llm, reading.question, plan, retrieval, confidence, language, lead) : extractive(src, plan, retrieval, confidence, language, lead), retrieval);
+    return plan.verdict === 'not_stated' ? lapsedOr(answer) : answer();
   };
 }
 
@@ -127,6 +200,12 @@ export type Consult = ReturnType<typeof createConsult>;
 function confidenceOf(top: Passage, retrieval: Retrieval): number {
   const { found } = evidence(retrieval.query.groups, searchableText(top.chunk));
   return 0.5 * Math.min(1, found / 4) + 0.5 * top.coverage;
+}
+
+/** How many of the question's words the passage contains (whole, as a synonym or by its parts). */
+function wordsShared(top: Passage, retrieval: Retrieval): number {
+  const text = normalize(searchableText(top.chunk));
+  return retrieval.query.groups.filter((g) => groupMatch(g, text) > 0).length;
 }
 
 /** Cleans a question and rejects what cannot be one, with a message fit to show the user. */

@@ -30,6 +30,10 @@ export interface DocumentMeta {
   source: string;
   language: string;
   tags: string[];
+  /** Guidance documents: when their facts were last checked against `sources` (YYYY-MM-DD). */
+  checked?: string;
+  /** Guidance documents: the public sources their facts were checked against. */
+  sources?: string[];
 }
 
 export interface KnowledgeDocument {
@@ -77,6 +81,15 @@ export interface Citation {
   /** Verbatim excerpt from the document. */
   excerpt: string;
   score: number;
+  /** Who issued it (the lead issuer and how many more), when, its level and whether it is in force. */
+  issuer?: string;
+  issueDate?: string;
+  /** `guidance`: explanatory text written for companies, never to be presented as policy. */
+  level?: DocumentLevel;
+  status?: string;
+  validFrom?: string;
+  validUntil?: string;
+  region?: string;
 }
 
 /** Why a case is offered to a human / an agency. */

@@ -26,6 +26,12 @@ describe('configuration', () => {
     expect(lines.map((l) => l.split(':')[0]).sort()).toEqual(['DATABASE_URL', 'MIN_CONFIDENCE', 'PORT', 'RETENTION']);
   });
 
+  it('takes HOME_REGION only when it names a province, city or district', () => {
+    expect(loadConfig({ HOME_REGION: '山东省青岛市' }).homeRegion).toBe('山东省青岛市');
+    expect(problems({ HOME_REGION: '火星' })).toEqual([expect.stringMatching(/^HOME_REGION: expected a province, city or district/)]);
+    expect(problems({ HOME_REGION: '全国' })).toHaveLength(1);
+  });
+
   it('refuses webhooks without their secrets and half-configured services', () => {
     expect(problems({ TELEGRAM_BOT_TOKEN: '1:x', TELEGRAM_MODE: 'webhook' })).toEqual([expect.stringMatching(/^TELEGRAM_WEBHOOK_SECRET: required/)]);
     expect(problems({ FEISHU_APP_ID: 'cli', FEISHU_APP_SECRET: 's', FEISHU_MODE: 'webhook' }).map((l) => l.split(':')[0])).toEqual(['FEISHU_ENCRYPT_KEY', 'FEISHU_VERIFICATION_TOKEN']);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../src/errors.js';
 import { MAX_QUESTION_CHARS, validateQuestion } from '../src/consult.js';
-import { shippedConsult } from './helpers.js';
+import { SEED_ID, shippedConsult } from './helpers.js';
 
 describe('consult(): the offline pipeline', () => {
   it('answers with a verbatim quote of article 七, its document number and departments', async () => {
@@ -43,7 +43,7 @@ describe('consult(): the offline pipeline', () => {
     ['我们公司的商业秘密被前员工带走了,需要专业律师介入,请帮我转给服务机构', 'escalation_offered'],
     ['转人工', 'escalation_offered'],
     ['你好', 'out_of_scope'],
-    ['发明专利的保护期是多少年?', 'not_covered'],
+    ['PCT国际专利申请的官费是多少钱?', 'not_covered'],
   ] as const)('%s → %s', async (question, outcome) => {
     const consult = await shippedConsult();
     const { answer } = await consult(question);
@@ -90,7 +90,7 @@ describe('what was asked, answered first', () => {
     expect(opening!.length).toBeLessThanOrEqual(160);
     expect(blank).toBe('');
     expect(rest.join('\n')).toMatch(/^\[1\] 五、推动知识产权服务业助力对外开放/);
-    expect(answer.answer).toContain('摘自《关于加快推动知识产权服务业高质量发展的实施意见》（淄市监知促字〔2023〕130号）');
+    expect(answer.answer).toContain('摘自《关于加快推动知识产权服务业高质量发展的实施意见》（淄市监知促字〔2023〕130号，淄博市市场监督管理局等15个部门，2023-11-09印发，市级文件），以正式文件为准。');
     // The citation keeps the document's words exactly.
     expect(answer.citations[0]!.excerpt).toContain('支持外国专利代理机构在淄设立常驻代表机构');
   });
@@ -123,8 +123,30 @@ describe('what was asked, answered first', () => {
 
   it('is plainly not covered when nothing relevant remains', async () => {
     const consult = await shippedConsult();
-    const { answer } = await consult('发明专利保护期是多少年?');
-    expect(answer).toMatchObject({ outcome: 'not_covered', citations: [] });
+    const { answer } = await consult('PCT国际专利申请的官费是多少钱?');
+    expect(answer).toMatchObject({ outcome: 'not_covered', citations: [], answerer: 'guard' });
+  });
+
+  it('answers a period from the guidance when it states it, and not from a sentence on another period', async () => {
+    const consult = await shippedConsult();
+    const term = (await consult('发明专利保护期是多少年?')).answer;
+    expect(term.outcome).toBe('answered');
+    expect(term.citations[0]).toMatchObject({ documentId: 'guide-patent-types', level: 'guidance' });
+    expect(term.answer.split('\n')[0]).toContain('二十年');
+    // The guidance gives the terms (十年, 二十年) and conditions counted in years, but no examination period.
+    const review = (await consult('实用新型和发明专利的审查周期分别多长?')).answer;
+    expect(review.outcome).toBe('not_covered');
+    expect(review.answer.split('\n')[0]).toBe('现有政策文件没有写明期限或所需时间。');
+  });
+
+  it.each([
+    ['怎么申请PCT国际专利?要准备哪些材料?'], // the guidance tells how to license an agency, not how to file abroad
+    ['马德里商标国际注册怎么办理?'], // nor how to register abroad
+    ['商标注册申请被驳回了,申请复审的期限是多少天?'], // no document speaks of 复审 (and 同一天 is no period)
+  ])('does not take a procedure or a figure of something else for the one asked: %s', async (question) => {
+    const consult = await shippedConsult();
+    const { answer } = await consult(question);
+    expect(answer.outcome).toBe('not_covered');
   });
 
   it('answers what it can and says what it cannot in one reply', async () => {
@@ -134,6 +156,24 @@ describe('what was asked, answered first', () => {
     const [opening, missing] = answer.answer.split('\n');
     expect(opening).toContain('专利执行保险');
     expect(missing).toBe('现有政策文件没有写明具体金额、费用或比例。');
+  });
+
+  it('cites policy text as the basis of a referral, never guidance', async () => {
+    const consult = await shippedConsult();
+    // A guidance document itself tells the reader to reply 转人工: that is no basis for a referral.
+    expect((await consult('转人工')).answer.citations).toEqual([]);
+    const arbitration = (await consult('和供应商签的技术许可合同起了纠纷,想申请仲裁,你能帮我代理吗?')).answer;
+    expect(arbitration.outcome).toBe('escalation_offered');
+    expect(arbitration.citations.map((c) => `${c.documentId}#${c.article}`)).toEqual([`${SEED_ID}#十`]);
+  });
+
+  it('answers “what can be done” from what the policy offers before guidance on the law', async () => {
+    const consult = await shippedConsult();
+    const { retrieval } = await consult('产品出口到国外,被当地公司说侵犯了他们的专利,如何是好?');
+    expect(retrieval!.passages[0]!.chunk).toMatchObject({ documentId: SEED_ID, article: '五' });
+    // Guidance still answers what the law says when nothing is asked of the policy.
+    const { answer } = await consult('我们的牌子用了好几年没注册,被人抢先注了,咋办');
+    expect(answer.citations.some((c) => c.documentId === 'guide-trademark')).toBe(true);
   });
 
   it('cites a policy basis for a referral only when an article is about the matter', async () => {
@@ -208,14 +248,16 @@ describe('follow-up questions', () => {
   it.each([
     ['外国专利代理机构能在淄博设立常驻代表机构吗?', '需要什么材料?', 'not_covered', '五', 'not_covered'],
     ['版权示范企业创建有什么要求?', '找谁办?', 'answered', '六', 'out_of_scope'],
-    ['知识产权质押融资有配套的保险吗?', '多少钱?', 'not_covered', '七', 'out_of_scope'],
+    // The guidance on pledge financing says the bank sets the amounts.
+    ['知识产权质押融资有配套的保险吗?', '多少钱?', 'not_covered', 'guide-zibo-ip-finance#一', 'out_of_scope'],
     ['专利被侵权了怎么办?', '那仲裁呢?', 'answered', '十', 'answered'],
   ])('reads “%s” → “%s” as a question about the same matter', async (earlier, followUp, outcome, article, alone) => {
     const consult = await shippedConsult();
     const first = await consult(earlier);
     const { answer } = await consult(followUp, { history: [{ question: earlier, citations: first.answer.citations }] });
     expect(answer.outcome).toBe(outcome);
-    expect(answer.citations[0]!.article).toBe(article);
+    const [top] = answer.citations;
+    expect(top!.documentId === SEED_ID ? top!.article : `${top!.documentId}#${top!.article}`).toBe(article);
     // Asked without the conversation, the short ones are off topic.
     expect((await consult(followUp)).answer.outcome).toBe(alone);
   });

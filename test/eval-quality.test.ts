@@ -69,3 +69,24 @@ describe.each([
     expect(refusalsWrong(s, refusals)).toEqual([]);
   });
 });
+
+/**
+ * The guidance documents, other cities and places (written before the guidance and the region rules were
+ * tuned): retrieval floors where a set has answer questions, outcome accuracy for each set, and answers
+ * that fit a phone. Floors sit a little below the measured figures (README, "Evaluation").
+ */
+describe.each([
+  ['guidance set', 'eval/guidance.jsonl', { hit1: 0.6, hit5: 0.85, outcomes: 0.7 }],
+  ['other-city set', 'eval/other-cities.jsonl', { hit1: 0, hit5: 0, outcomes: 0.9 }],
+  ['place set', 'eval/places.jsonl', { hit1: 0.85, hit5: 0.9, outcomes: 0.85 }],
+])('%s, offline embedder', (_name, file, floors) => {
+  it('meets its retrieval and outcome floors and fits answers to a phone', async () => {
+    const s = await score(file, shippedConsult);
+    if (s.ranked) {
+      expect(s.hit1 / s.ranked).toBeGreaterThanOrEqual(floors.hit1);
+      expect(s.hit5 / s.ranked).toBeGreaterThanOrEqual(floors.hit5);
+    }
+    expect(outcomesRight(s) / s.questions).toBeGreaterThanOrEqual(floors.outcomes);
+    expect(quantile(s.answerLengths, 0.95)).toBeLessThanOrEqual(ANSWER_BUDGET_CHARS);
+  });
+});

@@ -8,6 +8,7 @@ import type { Chunk, Citation, DocumentMeta, Passage } from '../types.js';
 import { evidence, type AnalyzedQuery } from '../knowledge/query.js';
 import { chineseNumeral } from './numerals.js';
 import { REMEDIES, missingLine, sentenceStates, sentencesOf, type Slot } from './slots.js';
+import { GUIDANCE_NOTE, citationMeta, guidanceTag, isGuidance, sourceDetails } from './validity.js';
 
 /** Short chunks are quoted whole (without their heading); longer ones by their best sentences. */
 const QUOTE_WHOLE_CHARS = 160;
@@ -44,6 +45,8 @@ export interface AnswerInput {
   missing: Slot[];
   /** The question's rarest words, naming what a subsidy would be for. */
   objects?: string[];
+  /** Where the answer applies, opening its first line (知识库中没有北京市的地方政策文件，以下是全国适用的内容：). */
+  lead?: string;
 }
 
 export interface Built {
@@ -75,6 +78,7 @@ export function cite(passage: Passage, query: AnalyzedQuery, doc: DocumentMeta |
     article: passage.chunk.article,
     excerpt: excerpt(passage.chunk, query, prefer),
     score: Math.round(passage.score * 1e4) / 1e4,
+    ...citationMeta(doc),
   };
 }
 
@@ -128,9 +132,9 @@ export function articleLabel(c: Pick<Citation, 'article' | 'section'>, language:
 export function extractiveAnswer(input: AnswerInput): Built {
   const opening = openingLine(input);
   const quoted = quoteFor(input, opening.picks);
-  const head = [opening.text];
+  const head = [`${input.lead ?? ''}${opening.text}`];
   if (input.missing.length) head.push(missingLine(input.missing, input.language, input.objects));
-  return { answer: fitted(head, quoted, input.language, footer(quoted, input.language, false)), citations: quoted.map((q) => q.citation) };
+  return { answer: fitted(head, quoted, input.language, false), citations: quoted.map((q) => q.citation) };
 }
 
 /**
@@ -141,8 +145,18 @@ export function notStatedAnswer(input: AnswerInput): Built {
   const related = openingLine({ ...input, slots: [] });
   const quoted = quoteFor(input, related.picks);
   const said = input.language === 'en' ? `What they do say, in the original Chinese: ${related.text.replace(/^In the original Chinese: /, '')}` : `文件中相关的规定：${related.text}`;
-  const head = [missingLine(input.missing, input.language, input.objects), said];
-  return { answer: fitted(head, quoted, input.language, footer(quoted, input.language, true)), citations: quoted.map((q) => q.citation) };
+  const head = [`${input.lead ?? ''}${missingLine(input.missing, input.language, input.objects)}`, said];
+  return { answer: fitted(head, quoted, input.language, true), citations: quoted.map((q) => q.citation) };
+}
+
+/**
+ * The reply when only a document no longer (or not yet) in force answers: `notice` says so with its dates,
+ * then what that document said, for reference, and the referral.
+ */
+export function lapsedAnswer(input: AnswerInput, notice: string): Built {
+  const opening = openingLine(input);
+  const quoted = quoteFor(input, opening.picks);
+  return { answer: fitted([notice, opening.text], quoted, input.language, true), citations: quoted.map((q) => q.citation) };
 }
 
 /** The excerpt lines alone (the policy basis of a referral). */
@@ -168,14 +182,14 @@ function quoteFor(input: AnswerInput, picks: OpeningPick[]): Quoted[] {
 
 /**
  * Head lines, then as many excerpts as fit the budget (cut shorter when needed, at last to their labels:
- * the citation keeps the whole excerpt), then the footer.
+ * the citation keeps the whole excerpt), then the footer for the excerpts shown.
  */
-function fitted(head: string[], quoted: Quoted[], language: Language, foot: string): string {
+function fitted(head: string[], quoted: Quoted[], language: Language, referral: boolean): string {
   const first = quoted[0]!.citation.documentId;
   const opening = head.join('');
   const build = (count: number, cut?: number) => {
     const lines = quoted.slice(0, count).map((q, i) => excerptLine(q, i, language, first, cut, opening));
-    return [...head, '', ...lines, '', foot].join('\n');
+    return [...head, '', ...lines, '', footer(quoted.slice(0, count), language, referral)].join('\n');
   };
   // Citations the opening line refers to are always kept; the others only while the answer fits.
   const needed = Math.max(1, ...[...opening.matchAll(/\[(\d)\]/g)].map((m) => Number(m[1])));
@@ -197,21 +211,31 @@ function cutQuote(text: string, max: number): string {
 /** `[1] 七、推动…：“…”（责任单位：…）`; the quote is left out when the opening line already says all of it. */
 function excerptLine(q: Quoted, i: number, language: Language, firstDocument: string, maxChars?: number, opening = ''): string {
   const { citation: c, chunk } = q;
-  const otherDoc = c.documentId !== firstDocument ? `《${c.title}》` : '';
+  const otherDoc = c.documentId !== firstDocument ? `${isGuidance(c) ? guidanceTag(language) : ''}《${c.title}》` : '';
   const label = `[${i + 1}] ${otherDoc}${articleLabel(c, language)}`;
   const departments = chunk.departments.length ? (language === 'en' ? ` (departments in charge: ${chunk.departments.join(', ')})` : `（责任单位：${chunk.departments.join('、')}）`) : '';
   const said = opening.includes(c.excerpt.replace(/\s+/g, '')) || maxChars === 0;
   return said ? `${label}${departments}` : `${label}：“${maxChars ? cutQuote(c.excerpt, maxChars) : c.excerpt}”${departments}`;
 }
 
+/**
+ * Where the quotes come from (文号, issuer, date, level), that guidance is not policy text when any is
+ * quoted, and the referral.
+ */
 function footer(quoted: Quoted[], language: Language, referral: boolean): string {
-  const { title, docNumber } = quoted[0]!.citation;
+  const first = quoted[0]!.citation;
+  const guided = isGuidance(first);
+  // Guidance says what it is in the note; its details are when it was written.
+  const written = first.issueDate ? (language === 'en' ? `written ${first.issueDate}` : `${first.issueDate}编写`) : '';
+  const details = guided ? written : sourceDetails(first, language);
+  const guidance = quoted.some((q) => isGuidance(q.citation)) ? GUIDANCE_NOTE[language] : '';
+  const tag = guided ? guidanceTag(language) : '';
   if (language === 'en') {
-    const source = `From 《${title}》${docNumber ? ` (${docNumber})` : ''}; the official document prevails.`;
-    return `${source} ${referral ? 'Reply "human" to be referred, with your consent, to an IP service agency.' : 'Reply "human" for help from an IP service agency.'}`;
+    const source = `From ${tag}《${first.title}》${details ? ` (${details})` : ''}${guided ? '.' : '; the official document prevails.'}`;
+    return [source, guidance, referral ? 'Reply "human" to be referred, with your consent, to an IP service agency.' : 'Reply "human" for help from an IP service agency.'].filter(Boolean).join(' ');
   }
-  const source = `摘自《${title}》${docNumber ? `（${docNumber}）` : ''}，以正式文件为准。`;
-  return `${source}${referral ? '具体以主管部门的通知为准；需要帮助可回复“转人工”，经您同意后转介服务机构。' : '办理具体事务可回复“转人工”。'}`;
+  const source = `摘自${tag}《${first.title}》${details ? `（${details}）` : ''}${guided ? '。' : '，以正式文件为准。'}`;
+  return `${source}${guidance}${referral ? '具体以主管部门的通知为准；需要帮助可回复“转人工”，经您同意后转介服务机构。' : '办理具体事务可回复“转人工”。'}`;
 }
 
 /**

@@ -2,9 +2,12 @@
  * Reading a question with the conversation before it. A short question ("需要什么材料？", "找谁办？",
  * "多少钱？") or one that points back ("那仲裁呢？") continues the earlier topic: it is retrieved together
  * with the earlier question and prefers the articles that answer cited. A question that brings its own,
- * unrelated words ("今天天气怎么样？") stands alone, and so does any longer question.
+ * unrelated words ("今天天气怎么样？") stands alone, and so does any longer question. A place is no topic
+ * of its own: "那北京呢？" asks the earlier question of Beijing, and the places a question is read against
+ * are the follow-up's when it names one, else those of the exchange it continues.
  */
 import { searchableText, type KnowledgeBase, type Retrieval } from '../knowledge/knowledge-base.js';
+import { findPlaces, withoutPlaces } from '../knowledge/places.js';
 import { coverage } from '../knowledge/query.js';
 import type { Citation, Passage } from '../types.js';
 import type { Language } from './extractive.js';
@@ -38,6 +41,10 @@ const LANGUAGE_REQUEST: { re: RegExp; language: Language }[] = [
 export interface Reading {
   /** The question as answered: itself, or the earlier one when only the language changes. */
   question: string;
+  /** What was searched: the question, or with a follow-up the exchange it continues (or the model's rewrite). */
+  text: string;
+  /** The text whose places the question is read against. */
+  places: string;
   retrieval: Retrieval;
   /** The earlier question this one continues. */
   previous?: string;
@@ -50,33 +57,43 @@ export function mayReferBack(question: string): boolean {
   return REFERS_BACK.test(question) || isShort(question) || LANGUAGE_REQUEST.some((l) => l.re.test(question));
 }
 
-export async function readInContext(kb: KnowledgeBase, question: string, turns: History, llm?: LlmAnswerer): Promise<Reading> {
+/**
+ * How a reading searches: `text` for the best `limit` passages, among the documents that apply to the
+ * places `places` names (the caller's region and validity rules).
+ */
+export type Search = (text: string, limit: number, places: string) => Promise<Retrieval>;
+
+export async function readInContext(kb: KnowledgeBase, question: string, turns: History, search: Search, llm?: LlmAnswerer): Promise<Reading> {
+  const alone = async (): Promise<Reading> => ({ question, text: question, places: question, retrieval: await search(question, 5, question) });
   // Most questions stand on their own: the history is read only for one that may refer back.
-  if (!mayReferBack(question)) return { question, retrieval: await kb.retrieve(question, 5) };
+  if (!mayReferBack(question)) return alone();
   const history = typeof turns === 'function' ? await turns() : turns;
   const last = history.at(-1);
-  if (!last) return { question, retrieval: await kb.retrieve(question, 5) };
+  if (!last) return alone();
 
   const switched = LANGUAGE_REQUEST.find((l) => l.re.test(question));
   if (switched) {
-    const earlier = await readInContext(kb, last.question, history.slice(0, -1), llm);
+    const earlier = await readInContext(kb, last.question, history.slice(0, -1), search, llm);
     return { ...earlier, previous: earlier.previous ?? last.question, language: switched.language };
   }
-  if (!continues(kb, question)) return { question, retrieval: await kb.retrieve(question, 5) };
+  if (!continues(kb, question)) return alone();
 
   // A model rewrites the follow-up into a standalone question; without one, the two are read together.
   const standalone = llm ? await llm.rewrite(question, history.slice(-3).map((t) => t.question)) : undefined;
-  const combined = await kb.retrieve(standalone ?? `${last.question} ${question}`, 8);
+  const text = standalone ?? `${last.question} ${question}`;
+  // A place the follow-up names replaces the earlier one ("那北京呢？"); otherwise the earlier one holds.
+  const places = findPlaces(question).length ? question : text;
+  const combined = await search(text, 8, places);
   // What the follow-up names itself (那仲裁呢？) comes first, then the articles the earlier answer cited;
   // a follow-up that asks for something specific (申请流程是什么？) asks it of the earlier topic.
   const specific = askedSlots(question).some((s) => s.kind !== 'general');
-  const own = specific ? [] : kb.analyze(question).groups.filter((g) => !isAskingWord(g.word) && (g.synonyms.length > 0 || kb.mentions(g.word)));
+  const own = specific ? [] : kb.analyze(withoutPlaces(question)).groups.filter((g) => !isAskingWord(g.word) && (g.synonyms.length > 0 || kb.mentions(g.word)));
   const named = (p: Passage) => (own.length && coverage(own, searchableText(p.chunk)) >= OWN_WORDS_COVERAGE ? 1 : 0);
   const earlier = new Set(last.citations.map((c) => `${c.documentId}#${c.article}`));
   const cited = (p: Passage) => (earlier.has(`${p.chunk.documentId}#${p.chunk.article}`) ? 1 : 0);
   const passages = [...combined.passages].sort((a, b) => named(b) - named(a) || cited(b) - cited(a) || b.score - a.score).slice(0, 5);
   // Coverage is judged on the question as asked plus what it refers to.
-  return { question, retrieval: { query: combined.query, passages }, previous: last.question };
+  return { question, text, places, retrieval: { query: combined.query, passages }, previous: last.question };
 }
 
 function isShort(question: string): boolean {
@@ -91,7 +108,7 @@ function isShort(question: string): boolean {
  * do not know (天气) starts a new topic.
  */
 function continues(kb: KnowledgeBase, question: string): boolean {
-  const groups = kb.analyze(question).groups;
+  const groups = kb.analyze(withoutPlaces(question)).groups;
   const known = (g: (typeof groups)[number]) => g.synonyms.length > 0 || kb.mentions(g.word);
   if (!REFERS_BACK.test(question) && groups.some((g) => known(g) && !isAskingWord(g.word) && g.weight >= OWN_TOPIC_WEIGHT)) return false;
   if (askedSlots(question).some((s) => s.kind !== 'general')) return true;

@@ -78,17 +78,3 @@ export function createGuard(domainWords: Iterable<string> = []) {
 }
 
 export type Guard = ReturnType<typeof createGuard>;
-
-/**
- * Provinces and cities a question asks about (青岛市 → 青岛). Districts and counties are left out: a city's
- * policy covers its own. 本市, 全市 and the like are not names.
- */
-const PLACE = /([\u4e00-\u9fa5]{2,4}?)(省|市|自治区)(?![场里面民值级委政])/g;
-const NOT_A_PLACE = /^(本|全|我|我们|各|该|这个|那个|哪个|城|超|上|门|开|地|小|新|老|大|外地|外)$|[的了在和与对是有个]|(城|上|内|评|到|在|出)$/;
-
-/** Places a question names, e.g. 青岛市 → 青岛. */
-export function placesIn(question: string): string[] {
-  return [...question.matchAll(PLACE)]
-    .map((m) => m[1]!.replace(/^[和与及对在是从到向给去跟同或]+/, ''))
-    .filter((p) => p.length >= 2 && !NOT_A_PLACE.test(p));
-}

@@ -27,6 +27,8 @@ export interface Slot {
   kind: SlotKind;
   /** The clause of the question that asks for it. */
   clause: string;
+  /** The words of the clause that ask (审查周期 → 周期, 怎么申请, 多少钱); absent for `general`. */
+  phrase?: string;
 }
 
 /** How many, how much: the quantity question words. 哪几 asks "which", not "how many". */
@@ -49,6 +51,8 @@ const ASKS: { kind: SlotKind; asks: RegExp; over?: SlotKind[] }[] = [
   {
     kind: 'period',
     asks: /多少(年|天|周|个月|个工作日)|(?<![好哪])几(年|天|周|个月|个工作日)|多久|多长时间|多长|多快|期限|周期|有效期|保护期|时长|\bhow long\b|\bterm of protection\b|\bhow many (years|months|days|weeks)\b|\bduration\b/i,
+    // 多久能下证 asks how long, not how to apply.
+    over: ['procedure'],
   },
   {
     kind: 'amount',
@@ -73,7 +77,8 @@ const ASKS: { kind: SlotKind; asks: RegExp; over?: SlotKind[] }[] = [
   },
   {
     kind: 'procedure',
-    asks: /流程|步骤|程序|手续|(怎么|如何|怎样|咋)(去)?(申请|办理|注册|登记|申报|报名|备案|操作|走|办手续)|(去|到|在)哪(里|儿)?(申请|办理|申报|报名|登记|注册)|多久能(下证|拿到|批)|\bhow (do|can|should|to) (i|we)? ?(apply|register|file|sign up)\b|\b(procedure|process|steps)\b/i,
+    // Whether a lapsed right or a missed step can be restored (还能恢复权利吗) asks for a procedure too.
+    asks: /流程|步骤|程序|手续|(怎么|如何|怎样|咋)(去)?(申请|办理|注册|登记|申报|报名|备案|操作|走|办手续)|(去|到|在)哪(里|儿)?(申请|办理|申报|报名|登记|注册)|多久能(下证|拿到|批)|(还能|能否|可否|能不能|可不可以|能|可以)(申请|请求)?(恢复|补办|补缴|补交)|\bhow (do|can|should|to) (i|we)? ?(apply|register|file|sign up)\b|\b(procedure|process|steps)\b/i,
   },
   {
     kind: 'subsidy',
@@ -88,6 +93,14 @@ const ASKS: { kind: SlotKind; asks: RegExp; over?: SlotKind[] }[] = [
   },
 ];
 
+/**
+ * Whether a question asks what can be done (怎么办, 咋整, 如何是好 …). What the policy offers (rights-protection
+ * aid, mediation, arbitration, services) answers it before guidance on the law does.
+ */
+export function asksWhatToDo(question: string): boolean {
+  return askedSlots(question).some((s) => s.kind === 'advice');
+}
+
 /** A clause is a question at all when it holds a question word or ends like one. */
 const INTERROGATIVE = /[?？]|吗|么|呢|什么|啥|哪|谁|几|多少|怎|如何|何|是否|能否|可否|有没有|是不是|能不能|可不可以|会不会|要不要|(.)不\1|\b(what|which|who|when|where|how|can|could|does|do|is|are|will|may|should)\b/i;
 
@@ -100,7 +113,10 @@ export function askedSlots(question: string): Slot[] {
   const slots: Slot[] = [];
   for (const clause of clauses) {
     const found: Slot[] = [];
-    for (const { kind, asks } of ASKS) if (asks.test(clause)) found.push({ kind, clause });
+    for (const { kind, asks } of ASKS) {
+      const phrase = asks.exec(clause)?.[0];
+      if (phrase) found.push({ kind, clause, phrase });
+    }
     const dropped = new Set(found.flatMap((s) => ASKS.find((a) => a.kind === s.kind)!.over ?? []));
     const kept = found.filter((s) => !dropped.has(s.kind));
     if (kept.length) slots.push(...kept);
@@ -120,7 +136,7 @@ const ASKING_WORDS = new RegExp(
     MONEY.slice(3, -1),
     BENEFIT.slice(3, -1),
     '截止|截至|最晚|最迟|日期|时间|期限|周期|有效期|时长|网址|网站|官网|网页|链接|材料|资料|证件|准备|提交|提供|流程|步骤|程序|手续|条件|要件|门槛|责任单位|部门|单位|牵头|负责|主管|管|办|找|批|审|办法|对策|途径|处理|解决|应对',
-    '\\d+|[一二三四五六七八九十百千万两]+(?=年|月|日|号|个月|天)|年|月|日|号|填',
+    '\\d+|[一二三四五六七八九十百千万两]+(?=年|月|日|号|个月|天)|年|月|日|号|天|周|个月|工作日|填',
     '\\b(how much|how long|how many|costs?|fees?|price|deadlines?|when|websites?|url|links?|documents|paperwork|procedure|process|steps|who|which|what|subsid(y|ies)|grants?|funding)\\b',
   ].join('|'),
   'giy',
@@ -138,9 +154,10 @@ export function isAskingWord(word: string): boolean {
 const STATES: Partial<Record<SlotKind, RegExp>> = {
   amount: /\d\s*(元|万元|亿元|%|％)|百分之|[一二三四五六七八九十百千万]+(元|万元)|免费|不收费|收费标准/,
   count: /\d|[一二三四五六七八九十百千万两]+(个|件|项|家|名|次|种)/,
-  period: /(?<!\d)\d{1,3}\s*(个月|个?工作日|天|周|日内|年(?!\d{1,2}月))|[一二三四五六七八九十百两]+(个月|个?工作日|天|周|年)(?!级)|\d+\s*(years?|months?|days?)/,
+  // 同一天 names a day, not a period; 满三年 a condition met (自申请日起满四年…的), not how long something lasts.
+  period: /(?<![\d满])\d{1,3}\s*(个月|个?工作日|天|周|日内|年(?!\d{1,2}月))|(?<![同当满])[一二三四五六七八九十百两]+(个月|个?工作日|天|周|年)(?!级)|\d+\s*(years?|months?|days?)/,
   deadline: /截止|截至|\d{1,2}\s*月\s*\d{1,2}\s*日\s*(前|之前|以前|截止)|(月底|年底)(前|之前)/,
-  date: /\d{4}\s*年|\d{1,2}\s*月|[一二三四五六七八九十]+月|每年|每季度|定期|年底|年初|月底|季度|期间|高发期|时期|届时|即日起/,
+  date: /\d{4}\s*年|\d{1,2}\s*月|[一二三四五六七八九十]+月|每年|当年|次年|每季度|定期|年底|年初|月底|季度|期间|高发期|时期|届时|即日起/,
   url: /https?:\/\/|www\.|\.(gov\.)?cn\b|\.com\b|网址/,
   materials: /(申请|申报|证明|相关|下列)材料|提交.{0,10}(证明|资料|文件|复印件)|提供.{0,10}(证明|资料|复印件)/,
   procedure: /申请材料|提交|流程|程序|手续|步骤|办理|受理/,

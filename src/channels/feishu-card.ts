@@ -4,6 +4,7 @@
  * callbacks (`card.action.trigger`) carry the consultation id. User-derived text goes into `plain_text`
  * elements, never markdown, so an answer cannot inject links or formatting; personal numbers are masked.
  */
+import { citationLine as sourceLine } from '../answer/validity.js';
 import { maskPersonalInfo } from '../privacy/pii.js';
 import type { Answer, Citation } from '../types.js';
 
@@ -42,11 +43,9 @@ export function masked(text: string): string {
   return maskPersonalInfo(text).text;
 }
 
-/** One citation line: `1. 《标题》（文号）七、推动…`. */
+/** One citation line: `1. 《标题》（文号，发文机关，日期，级别） 七、推动…`, guidance tagged. */
 export function citationLine(citation: Citation, index: number): string {
-  const number = citation.docNumber ? `（${citation.docNumber}）` : '';
-  const where = citation.article === 'header' ? '' : ` ${citation.section}`;
-  return `${index + 1}. 《${citation.title}》${number}${where}`;
+  return sourceLine(citation, index, false);
 }
 
 function truncate(text: string, max: number): string {

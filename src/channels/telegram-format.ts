@@ -3,6 +3,7 @@
  * measured and split as plain text first and escaped afterwards; tags are only ever added around whole,
  * already escaped pieces, never split.
  */
+import { citationLine } from '../answer/validity.js';
 import type { Citation } from '../types.js';
 
 /** sendMessage `text`: 1–4096 characters after entities parsing. */
@@ -49,9 +50,9 @@ interface Block {
 
 const CITATIONS_HEADING = '依据';
 
-/** Compact numbered citation lines: `1. 《title》 section（docNumber）`. */
+/** Compact numbered citation lines: `1. 《title》 section（文号，issuer，date，level）`, guidance tagged. */
 export function citationLines(citations: Citation[]): string[] {
-  return citations.map((c, i) => `${i + 1}. 《${c.title}》${c.section}${c.docNumber ? `（${c.docNumber}）` : ''}`);
+  return citations.map((c, i) => citationLine(c, i));
 }
 
 /**

@@ -1,13 +1,15 @@
 /**
  * Scoring of evaluation sets, shared by `npm run eval` and the quality-floor tests. One line per question:
- * {"id","q","expect":[numerals|"header"],"kind", "key"?: [phrases], "history"?: [earlier questions]}.
- * - `expect`: articles an answer must cite (for `escalate`: the policy basis it may cite; [] = none).
+ * {"id","q","expect":[numerals|"header"|"docId#article"],"kind", "key"?: [phrases], "history"?: [earlier questions]}.
+ * - `expect`: articles an answer must cite (for `escalate`: the policy basis it may cite; [] = none); a bare
+ *   numeral is an article of the seed document (src/cli/eval-expect.ts).
  * - `key`: phrases of the expected article; an answered reply's first line must contain one.
  * - `history`: questions asked before in the same conversation; each is answered in turn and the last
  *   question is read with those turns.
  */
 import type { Consult, Turn } from '../consult.js';
 import type { Outcome } from '../types.js';
+import { SEED_DOCUMENT, isExpected, rankOfExpected, rankedArticles, type ArticleRef } from './eval-expect.js';
 
 export interface EvalQuestion {
   id: string;
@@ -86,11 +88,13 @@ export async function scoreSet(questions: EvalQuestion[], consult: Consult): Pro
     }
     const { answer, retrieval, latencyMs } = await consult(q.q, { history });
     score.latencies.push(latencyMs);
-    const cites = (articles: string[]) => answer.citations.some((c) => articles.includes(c.article));
+    const cites = (expect: string[]) => answer.citations.some((c) => isExpected(expect, c));
+    const cited = shortKeys(answer.citations).join(',') || '-';
     let right = answer.outcome === EXPECTED_OUTCOME[q.kind];
     if (q.kind.startsWith('answer')) {
-      const articles = [...new Set((retrieval?.passages ?? []).map((p) => p.chunk.article))];
-      const rank = articles.findIndex((a) => q.expect.includes(a)) + 1;
+      const refs = (retrieval?.passages ?? []).map((p) => p.chunk);
+      const articles = shortKeys(refs);
+      const rank = rankOfExpected(q.expect, refs);
       score.ranked++;
       if (rank === 1) score.hit1++;
       if (rank >= 1 && rank <= 5) score.hit5++;
@@ -104,7 +108,7 @@ export async function scoreSet(questions: EvalQuestion[], consult: Consult): Pro
       score.basis.total++;
       const basisRight = q.expect.length ? answer.citations.length === 0 || cites(q.expect) : answer.citations.length === 0;
       if (basisRight) score.basis.right++;
-      else score.misses.push(`${q.id} basis cites ${answer.citations.map((c) => c.article).join(',')} want ${q.expect.join('/') || 'none'}  ${q.q}`);
+      else score.misses.push(`${q.id} basis cites ${cited} want ${q.expect.join('/') || 'none'}  ${q.q}`);
     }
     if (q.key?.length) {
       score.keyed.judged++;
@@ -118,12 +122,17 @@ export async function scoreSet(questions: EvalQuestion[], consult: Consult): Pro
     const k = score.kinds.get(q.kind) ?? { right: 0, total: 0 };
     k.total++;
     if (right) k.right++;
-    else score.misses.push(`${q.id} ${q.kind} → ${answer.outcome} (conf ${answer.confidence}; cites ${answer.citations.map((c) => c.article).join(',') || '-'})  ${q.q}`);
+    else score.misses.push(`${q.id} ${q.kind} → ${answer.outcome} (conf ${answer.confidence}; cites ${cited})  ${q.q}`);
     score.kinds.set(q.kind, k);
   }
   score.answerLengths.sort((a, b) => a - b);
   score.latencies.sort((a, b) => a - b);
   return score;
+}
+
+/** Distinct articles, best first: the seed's by their numeral alone, other documents' as docId#article. */
+function shortKeys(refs: ArticleRef[]): string[] {
+  return rankedArticles(refs).map((a) => a.replace(`${SEED_DOCUMENT}#`, ''));
 }
 
 /** The value at quantile `x` (0…1) of sorted numbers; 0 for none. */

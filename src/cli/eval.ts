@@ -22,6 +22,9 @@ const DEFAULT_FILES = [
   'eval/first-line.jsonl',
   'eval/not-stated.jsonl',
   'eval/follow-ups.jsonl',
+  'eval/guidance.jsonl',
+  'eval/other-cities.jsonl',
+  'eval/places.jsonl',
   '../shared/eval/dev-questions.jsonl',
 ];
 

@@ -73,8 +73,8 @@ export class Bm25Index {
     return v;
   }
 
-  /** Top `k` documents for the weighted terms, best first. */
-  search(terms: Map<string, number>, k: number): { index: number; score: number }[] {
+  /** Top `k` documents for the weighted terms, best first; `accept` leaves documents out before the cut. */
+  search(terms: Map<string, number>, k: number, accept?: (index: number) => boolean): { index: number; score: number }[] {
     const { k1, b, docLengths, postings } = this.data;
     const scores = this.scores;
     const touched: number[] = [];
@@ -90,7 +90,7 @@ export class Bm25Index {
         scores[doc]! += (w * tf * (k1 + 1)) / norm;
       }
     }
-    const hits = touched.map((index) => ({ index, score: scores[index]! }));
+    const hits = (accept ? touched.filter(accept) : touched).map((index) => ({ index, score: scores[index]! }));
     for (const i of touched) scores[i] = 0;
     return topK(hits, k);
   }

@@ -35,6 +35,19 @@ export interface Retrieval {
   passages: Passage[];
 }
 
+/** Which documents a retrieval may return, and how much each counts (src/knowledge/applicability.ts builds these). */
+export interface RetrieveOptions {
+  /** Documents that may answer; the others are left out inside both retrievers, before the cut to `limit`. */
+  accept?: (doc: DocumentMeta) => boolean;
+  /** Multiplies the fused score of a document's passages (1 = unchanged). */
+  weight?: (doc: DocumentMeta) => number;
+  /**
+   * A passage of a preferred document moves ahead of another document's passage when it covers at least
+   * `ratio` as much of the question (policy text ahead of guidance that says the same).
+   */
+  prefer?: { doc: (doc: DocumentMeta) => boolean; ratio: number };
+}
+
 interface CacheFile {
   format: number;
   fingerprint: string;
@@ -74,6 +87,8 @@ export class KnowledgeBase {
   /** Words of the user dictionary: the domain's own vocabulary. */
   readonly vocabulary: string[];
   private readonly documentsById: Map<string, DocumentMeta>;
+  /** Position in `documents` of each chunk's document, for per-query document filters. */
+  private readonly chunkDocument: Uint32Array;
 
   private constructor(
     private readonly index: Index,
@@ -87,6 +102,8 @@ export class KnowledgeBase {
     this.problems = [...index.problems, ...tools.thesaurus.problems.map((message) => ({ file: THESAURUS_FILE, message }))];
     this.vocabulary = vocabularyOf(dictionary);
     this.documentsById = new Map(index.documents.map((d) => [d.id, d]));
+    const position = new Map(index.documents.map((d, i) => [d.id, i]));
+    this.chunkDocument = Uint32Array.from(index.chunks, (c) => position.get(c.documentId) ?? 0);
   }
 
   static async open(options: KnowledgeBaseOptions): Promise<KnowledgeBase> {
@@ -124,27 +141,65 @@ export class KnowledgeBase {
     return analyzeQuery(question, this.tools.tokenizer, this.tools.thesaurus, (t) => this.index.bm25.idf(t));
   }
 
-  /** The best `limit` passages for a question, fused from BM25 and vector search (weighted reciprocal rank), best first. */
-  async retrieve(question: string, limit = 5): Promise<Retrieval> {
+  /**
+   * The best `limit` passages for a question, fused from BM25 and vector search (weighted reciprocal rank),
+   * best first. `options.accept` filters inside both searches, so a corpus of near-identical documents of
+   * other cities cannot crowd the accepted ones out of the candidates. The first candidates are then re-ranked
+   * by how much of the question they cover: within a near-tie of fused scores the passage that covers
+   * clearly more goes first (adding documents shifts IDF, and with it near-ties, arbitrarily).
+   */
+  async retrieve(question: string, limit = 5, options: RetrieveOptions = {}): Promise<Retrieval> {
     const query = this.analyze(question);
     // A remote embedder that fails at query time costs the dense ranking, not the answer.
     const vector = await this.tools.embedder.embedQuery(query.expanded).catch(() => undefined);
-    const lexical = this.index.bm25.search(query.terms, CANDIDATES);
-    const dense = vector ? this.index.vectors.search(vector, CANDIDATES) : [];
+    const accepted = options.accept && this.documents.map((d) => options.accept!(d));
+    const filter = accepted ? (chunk: number) => accepted[this.chunkDocument[chunk]!]! : undefined;
+    const lexical = this.index.bm25.search(query.terms, CANDIDATES, filter);
+    const dense = vector ? this.index.vectors.search(vector, CANDIDATES, filter) : [];
     const fused = new Map<number, number>();
     lexical.forEach((h, rank) => fused.set(h.index, (fused.get(h.index) ?? 0) + LEXICAL_WEIGHT / (RRF_K + rank + 1)));
     dense.forEach((h, rank) => {
       if (h.similarity > 0) fused.set(h.index, (fused.get(h.index) ?? 0) + this.tools.embedder.fusionWeight / (RRF_K + rank + 1));
     });
-    const passages = [...fused]
+    if (options.weight) {
+      const weights = this.documents.map((d) => options.weight!(d));
+      for (const [chunk, score] of fused) fused.set(chunk, score * weights[this.chunkDocument[chunk]!]!);
+    }
+    const ranked = [...fused]
       .sort((a, b) => b[1] - a[1])
-      .slice(0, limit)
+      .slice(0, limit * 2)
       .map(([index, score]) => {
         const chunk = this.chunks[index]!;
         return { chunk, score, coverage: coverage(query.groups, searchableText(chunk)) };
       });
+    const passages = rerank(ranked, options.prefer, (p) => this.documentsById.get(p.chunk.documentId)!).slice(0, limit);
     return { query, passages };
   }
+}
+
+/** Fused scores within this share of each other are a tie for re-ranking. */
+const NEAR_TIE = 0.05;
+/** In a tie, a passage must cover this much more of the question to go first. */
+const COVERAGE_MARGIN = 0.1;
+
+/** Coverage re-ranking by adjacent swaps until stable (the lists are short). */
+function rerank(passages: Passage[], prefer: RetrieveOptions['prefer'], docOf: (p: Passage) => DocumentMeta): Passage[] {
+  const out = [...passages];
+  const preferred = out.map((p) => prefer?.doc(docOf(p)) ?? false);
+  for (let moved = true; moved; ) {
+    moved = false;
+    for (let i = 0; i + 1 < out.length; i++) {
+      const [a, b] = [out[i]!, out[i + 1]!];
+      // Coverage never moves a passage of a document that is not preferred (guidance) past one that is.
+      const covers = b.score >= a.score * (1 - NEAR_TIE) && b.coverage > a.coverage + COVERAGE_MARGIN && !(preferred[i] && !preferred[i + 1]);
+      const ranks = prefer !== undefined && !preferred[i] && preferred[i + 1] && b.coverage >= prefer.ratio * a.coverage;
+      if (!covers && !ranks) continue;
+      [out[i], out[i + 1]] = [out[i + 1]!, out[i]!];
+      [preferred[i], preferred[i + 1]] = [preferred[i + 1]!, preferred[i]!];
+      moved = true;
+    }
+  }
+  return out;
 }
 
 async function build(knowledgeDir: string, { tokenizer, embedder }: QueryTools): Promise<Index> {

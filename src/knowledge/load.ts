@@ -34,6 +34,8 @@ const metaSchema = z.object({
   source: text,
   language: z.string().default('zh'),
   tags: z.array(text).default([]),
+  checked: isoDate.optional(),
+  sources: z.array(text).optional(),
 });
 
 /** A file that could not be loaded, and why; the caller decides whether that is fatal. */

@@ -34,11 +34,11 @@ export class VectorIndex {
     await this.index.writeIndex(file);
   }
 
-  /** Nearest chunks, best first, with cosine similarity. */
-  search(vector: Float32Array, k: number): { index: number; similarity: number }[] {
+  /** Nearest chunks, best first, with cosine similarity; `accept` filters inside the graph search. */
+  search(vector: Float32Array, k: number, accept?: (index: number) => boolean): { index: number; similarity: number }[] {
     const n = Math.min(k, this.size);
     if (n === 0 || vector.length !== this.dimensions) return [];
-    const { neighbors, distances } = this.index.searchKnn(Array.from(vector), n);
+    const { neighbors, distances } = this.index.searchKnn(Array.from(vector), n, accept);
     return neighbors.map((index, i) => ({ index, similarity: 1 - distances[i]! }));
   }
 }

@@ -120,15 +120,31 @@ function fullTextButton(c, details) {
   return button;
 }
 
+const LEVELS = { national: '国家级文件', provincial: '省级文件', municipal: '市级文件', district: '区县级文件', guidance: '企业指引（非政策原文）' };
+
+/** 文号, issuer, date and level of a cited document; a guidance document is labelled as not policy text. */
+function sourceText(c) {
+  const parts = [
+    `《${c.title}》`,
+    c.docNumber ? `文号：${c.docNumber}` : '',
+    c.issuer && c.level !== 'guidance' ? `发文：${c.issuer}` : '',
+    c.issueDate ? `日期：${c.issueDate}` : '',
+    c.level ? `层级：${LEVELS[c.level] ?? c.level}` : '',
+    c.status && c.status !== '现行有效' ? `状态：${c.status}` : '',
+    c.validUntil ? `有效期至：${c.validUntil}` : '',
+    `条款：${articleLabel(c)}`,
+  ];
+  return parts.filter(Boolean).join('　');
+}
+
 function renderCitations(citations) {
   const list = el('ol', 'citations');
   citations.forEach((c, i) => {
     const item = el('li', 'citation');
     const details = el('details');
-    details.append(el('summary', '', `[${i + 1}] ${c.section}（出处与全文）`));
+    details.append(el('summary', '', `[${i + 1}] ${c.level === 'guidance' ? '【企业指引】' : ''}${c.section}（出处与全文）`));
     details.append(el('p', 'excerpt', chinesePunctuation(c.excerpt)));
-    const source = [`《${c.title}》`, c.docNumber ? `文号：${c.docNumber}` : '', `条款：${articleLabel(c)}`].filter(Boolean).join('　');
-    details.append(el('p', 'source', source));
+    details.append(el('p', 'source', sourceText(c)));
     if (c.documentId && c.article) details.append(fullTextButton(c, details));
     item.append(details);
     list.append(item);

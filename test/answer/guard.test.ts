@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createGuard, placesIn } from '../../src/answer/guard.js';
+import { createGuard } from '../../src/answer/guard.js';
 
 const guard = createGuard(['专利导航', '地理标志']);
 
@@ -59,13 +59,5 @@ describe('guard', () => {
 
   it('offers a referral for drafting a filing', () => {
     expect(guard('帮我写权利要求书').verdict).toBe('escalate');
-  });
-});
-
-describe('places', () => {
-  it('names provinces and cities, not districts or words that end in 市', () => {
-    expect(placesIn('青岛市对知识产权服务机构有什么奖励政策?')).toEqual(['青岛']);
-    expect(placesIn('山东省和淄博市的政策')).toEqual(['山东', '淄博']);
-    expect(placesIn('公司计划三年内上市,全市规模以上企业,省级专精特新,张店区')).toEqual([]);
   });
 });

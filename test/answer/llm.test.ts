@@ -3,6 +3,7 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createGuard } from '../../src/answer/guard.js';
 import { LlmAnswerer, type LlmSettings } from '../../src/answer/llm.js';
+import { GUIDANCE_NOTE } from '../../src/answer/validity.js';
 import { createConsult } from '../../src/consult.js';
 import { KnowledgeBase } from '../../src/knowledge/knowledge-base.js';
 import { FakeOpenAI } from '../fakes/openai-server.js';
@@ -167,6 +168,20 @@ describe('the first line and what the passages leave out, with a model', () => {
     const { answer } = await consult('2024年专利资助的申报截止日期是哪天?');
     expect(answer.answer).not.toContain('6月30日');
     expect(answer.outcome).toBe('not_covered');
+  });
+});
+
+describe('place and guidance in a generated answer', () => {
+  it('opens with the line that the place has no documents of its own, and labels guidance as not policy text', async () => {
+    fake.chat = [{ reply: '注册商标的有效期为十年。[1]' }];
+    const consult = await consultWith(new LlmAnswerer(settings()));
+    const { answer } = await consult('北京的公司注册商标有效期几年');
+    expect(answer).toMatchObject({ outcome: 'answered', answerer: 'llm' });
+    expect(answer.answer.split('\n')[0]).toBe('知识库中没有北京市的地方政策文件，以下是全国适用的内容：注册商标的有效期为十年。[1]');
+    expect(answer.citations[0]).toMatchObject({ documentId: 'guide-trademark', level: 'guidance' });
+    expect(answer.answer).toContain(GUIDANCE_NOTE.zh);
+    // The model saw only national documents: no passage of Zibo's is passed off as Beijing's.
+    expect(fake.chatRequests[0]!.body.messages[1].content).not.toContain('淄市监知促字');
   });
 });
 

@@ -33,8 +33,9 @@ describe('the slot a question asks for', () => {
     expect(kinds(question)).toEqual([kind]);
   });
 
-  it('reads each clause on its own, and a deadline is not also asked as a date', () => {
-    expect(kinds('软件著作权登记需要什么材料?多久能下证?')).toEqual(['materials', 'period', 'procedure']);
+  it('reads each clause on its own; a deadline is not also asked as a date, nor a period as a procedure', () => {
+    expect(kinds('软件著作权登记需要什么材料?多久能下证?')).toEqual(['materials', 'period']);
+    expect(askedSlots('实用新型的审查周期多长?')[0]).toMatchObject({ kind: 'period', phrase: '周期' });
     expect(kinds('知识产权保险有哪些?保费多少?')).toEqual(['general', 'amount']);
     expect(kinds('被认定为品牌机构,能拿到多少奖励资金?')).toEqual(['amount']);
     expect(kinds('截止日期是哪天?')).toEqual(['deadline']);
@@ -54,6 +55,10 @@ describe('what a passage states', () => {
     expect(statesSlot(slot('amount'), '每件给予5000元资助。', [])).toBe(true);
     expect(statesSlot(slot('amount'), '鼓励发展知识产权保险业务。', [])).toBe(false);
     expect(statesSlot(slot('period'), '文件发布于2023年11月9日。', [])).toBe(false); // a date is not a period
+    expect(statesSlot(slot('period'), '同一天申请的，初步审定并公告使用在先的商标。', [])).toBe(false); // nor the same day
+    expect(statesSlot(slot('period'), '自申请日起满四年后才授予的，可以请求补偿。', [])).toBe(false); // nor a condition met
+    expect(statesSlot(slot('period'), '注册商标的有效期为十年。', [])).toBe(true);
+    expect(statesSlot(slot('date'), '专利权人应当自被授予专利权的当年开始缴纳年费。', [])).toBe(true);
     expect(statesSlot(slot('deadline'), '2023年11月9日', [])).toBe(false); // nor a deadline
     expect(statesSlot(slot('deadline'), '请于6月30日前提交。', [])).toBe(true);
     expect(statesSlot(slot('url'), '淄博市知识产权公共服务平台', [])).toBe(false);
@@ -69,7 +74,7 @@ describe('what a passage states', () => {
   });
 
   it('knows the words that only ask', () => {
-    for (const w of ['多少', '截止日期', '补不补', '2024', '一年', '哪天', '材料']) expect(isAskingWord(w)).toBe(true);
+    for (const w of ['多少', '截止日期', '补不补', '2024', '一年', '哪天', '材料', '天']) expect(isAskingWord(w)).toBe(true);
     for (const w of ['保费', '专利执行保险', '新材料', '仲裁']) expect(isAskingWord(w)).toBe(false);
   });
 });

@@ -86,7 +86,7 @@ describe.each(storeTargets())('feishu channel on $name', (target) => {
       expect(reply!.uuid).toMatch(/^ipcb-\d+-[0-9a-f]{16}$/);
       const card = JSON.stringify(reply!.content);
       expect(card).toContain('淄市监知促字〔2023〕130号');
-      expect(card).toMatch(/1\. 《[^》]+》（淄市监知促字〔2023〕130号） 七、/);
+      expect(card).toMatch(/1\. 《[^》]+》（淄市监知促字〔2023〕130号，[^）]*市级文件） 七、/);
       expect(card).toContain('原文摘录'); // extractive answer: labelled as such, not as AI
       expect(card).toContain('"action":"down"');
       expect(card).toContain('转人工');

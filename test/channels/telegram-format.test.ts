@@ -17,6 +17,14 @@ describe('telegram rendering', () => {
     expect(parseHtml(m!.html)).toEqual({ text: m!.plain });
   });
 
+  it('shows issuer, date and level, and tags guidance as not policy text', () => {
+    const policy = { ...citation('意见'), issuer: '淄博市市场监督管理局等15个部门', issueDate: '2023-11-09', level: 'municipal' as const };
+    const guide = { ...citation('企业指引：商标'), docNumber: undefined, issueDate: '2026-12-02', level: 'guidance' as const };
+    const [m] = renderReply('答', [policy, guide]);
+    expect(m!.plain).toContain('1. 《意见》七、<推动>（淄市〔2023〕130号，淄博市市场监督管理局等15个部门，2023-11-09印发，市级文件）');
+    expect(m!.plain).toContain('2. 【企业指引】《企业指引：商标》七、<推动>（企业指引（非政策原文），2026-12-02编写）');
+  });
+
   it('splits on paragraph boundaries, never inside a surrogate pair, and loses nothing', () => {
     const text = `${'字'.repeat(4095)}😀${'字'.repeat(10)}`;
     const parts = splitPlainText(text);

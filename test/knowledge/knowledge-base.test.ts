@@ -21,8 +21,9 @@ describe('knowledge base', () => {
       ['这份文件的文号是多少', 'header'],
       ['Can foreign patent agencies open representative offices in Zibo?', '五'],
     ];
+    // Within the seed: guidance documents answer some of these too (抢注), and are tested with the region rules.
     for (const [q, article] of cases) {
-      const { passages } = await kb.retrieve(q, 5);
+      const { passages } = await kb.retrieve(q, 5, { accept: (d) => d.id === SEED_ID });
       expect(passages[0]?.chunk.article, q).toBe(article);
       expect(passages[0]!.chunk.documentId).toBe(SEED_ID);
     }
@@ -54,11 +55,11 @@ describe('knowledge base', () => {
     const { dir, cleanup } = await tempKnowledgeCopy();
     const cacheDir = await mkdtemp(path.join(tmpdir(), 'ipbot-cache-'));
     cleanups.push(cleanup, () => rm(cacheDir, { recursive: true, force: true }));
-    await KnowledgeBase.open({ knowledgeDir: dir, cacheDir });
+    const built = await KnowledgeBase.open({ knowledgeDir: dir, cacheDir });
     const [entry] = await readdir(cacheDir);
     await appendFile(path.join(cacheDir, entry!, 'index.json'), 'garbage');
     const reopened = await KnowledgeBase.open({ knowledgeDir: dir, cacheDir });
     expect(reopened.origin.source).toBe('built');
-    expect(reopened.chunks.length).toBe(21);
+    expect(reopened.chunks.length).toBe(built.chunks.length);
   });
 });

@@ -70,8 +70,9 @@ describe.skipIf(!hasChromium)(hasChromium ? 'chat page on a phone' : `chat page 
     console.log(`[web] phone screenshots in ${SCREENSHOTS}`);
 
     const last = page.locator('article.msg.bot').last();
-    // The follow-up was read with the question before it: who handles the article on bad-faith filings.
-    expect(await last.locator('.answer').textContent()).toMatch(/^「十、优化知识产权代理、法律服务」的责任单位是：市市场监管局、市司法局、市仲裁办。/);
+    // The follow-up was read with the question before it: who handles the article its answer cited first
+    // (the crackdown on bad-faith trademark agencies).
+    expect(await last.locator('.answer').textContent()).toMatch(/^「十四、深入开展专项整治行动」的责任单位是：市市场监管局、市文化和旅游局。/);
 
     // Labels follow the answerer the API reports; extractive answers are quotes, not AI.
     expect(bodies.map((b) => b.answerer)).toEqual(['extractive', 'extractive', 'extractive']);
