@@ -45,7 +45,19 @@ export interface ConsultResult {
  * The platform-free pipeline: validate → guard → retrieve → answer or decline/refer.
  * Channels, the HTTP API and the CLI all call this and only render what it returns.
  */
-export function createConsult(deps: { kb: KnowledgeBase; guard: Guard; llm?: LlmAnswerer; options?: Partial<ConsultOptions> }) {
+export function createConsult(deps: { kb: { current(): KnowledgeBase }; guard: Guard; llm?: LlmAnswerer; options?: Partial<ConsultOptions> }) {
+  // One question sees one snapshot of the knowledge, read once at its start; a reload swaps it between questions.
+  const bySnapshot = new WeakMap<KnowledgeBase, ReturnType<typeof consultOver>>();
+  return function consult(rawQuestion: string, context: { history?: History } = {}): Promise<ConsultResult> {
+    const kb = deps.kb.current();
+    let over = bySnapshot.get(kb);
+    if (!over) bySnapshot.set(kb, (over = consultOver({ ...deps, kb })));
+    return over(rawQuestion, context);
+  };
+}
+
+/** The pipeline over one snapshot of the knowledge. */
+function consultOver(deps: { kb: KnowledgeBase; guard: Guard; llm?: LlmAnswerer; options?: Partial<ConsultOptions> }) {
   const options = { ...DEFAULT_CONSULT_OPTIONS, ...deps.options };
   const { kb, guard, llm } = deps;
   // Only the documents' own web sources may appear as links in a generated answer.

@@ -15,12 +15,16 @@ export class VectorIndex {
   }
 
   /** Vectors must share one length; the embedder decides it (512 offline, whatever a model returns). */
-  static build(vectors: Float32Array[]): VectorIndex {
+  static build(vectors: Float32Array[], onProgress: (done: number) => void = () => {}): VectorIndex {
     const dimensions = vectors[0]?.length ?? 1;
     if (vectors.some((v) => v.length !== dimensions)) throw new Error('embedder returned vectors of different lengths');
     const index = new HierarchicalNSW('ip', dimensions);
     index.initIndex({ maxElements: Math.max(vectors.length, 1), m: 16, efConstruction: 200, randomSeed: 100 });
-    vectors.forEach((v, i) => index.addPoint(Array.from(v), i));
+    vectors.forEach((v, i) => {
+      index.addPoint(Array.from(v), i);
+      if ((i + 1) % 1000 === 0) onProgress(i + 1);
+    });
+    onProgress(vectors.length);
     return new VectorIndex(index, vectors.length, dimensions);
   }
 
