@@ -12,7 +12,7 @@ import { blockText, htmlToLines } from './blocks.js';
 /** Less article text than this (characters) is taken as no article at all. */
 const MIN_ARTICLE_CHARS = 20;
 const CHROME = 'nav, header, footer, aside, form, script, style, noscript, [role=navigation], [role=banner], [role=contentinfo], [aria-hidden=true]';
-const PAGE_TOOL = /^(【\s*)?(打印(本页|此页)?|关闭(窗口|本页)?|收藏|分享到?[:：]?|返回顶部|字体|字号)(\s*】)?([:：\s]*[大中小]\s*)*$/;
+const PAGE_TOOL = /^((打印(本页|此页)?|关闭(窗口|本页)?|收藏(本页)?|分享到?|返回顶部|(字体|字号)[:：\s]*([大中小]\s*)+)\s*)+$/;
 
 /** The article text of a saved page, read in the encoding the page declares (many government sites still use GBK). */
 export function htmlToText(bytes: Buffer): string {
@@ -28,7 +28,7 @@ export function htmlToText(bytes: Buffer): string {
   }
   text = text
     .split('\n')
-    .filter((l) => !PAGE_TOOL.test(l.trim()))
+    .filter((l) => !PAGE_TOOL.test(l.replace(/[【】[\]|｜]/g, ' ').trim()))
     .join('\n');
   if (visible(text) < MIN_ARTICLE_CHARS) throw DocumentError.of('no article text found in the page (is it the saved page itself, not a frame or a redirect?)');
   return text;
