@@ -1,16 +1,16 @@
-import path from 'node:path';
 import { sql } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import type { DestinationStream } from 'pino';
 import type { Config } from './config.js';
 import { createConsult } from './consult.js';
-import { createGuard } from './answer/guard.js';
+import { createGuard, type Guard } from './answer/guard.js';
 import { ChatCommands } from './channels/chat-commands.js';
 import { buildApp } from './http/app.js';
 import { createMetrics, observeAnswer } from './http/metrics.js';
 import { LlmAnswerer } from './answer/llm.js';
-import { KnowledgeBase } from './knowledge/knowledge-base.js';
-import { OpenAIEmbedder } from './knowledge/openai-embedder.js';
+import type { KnowledgeBase } from './knowledge/knowledge-base.js';
+import { LiveKnowledge, type ReloadEvent } from './knowledge/live-knowledge.js';
+import { openKnowledge } from './knowledge/open-knowledge.js';
 import { Inbox } from './queue/inbox.js';
 import { Outbox } from './queue/outbox.js';
 import { purgeFinishedQueueRows, vacuumQueues } from './queue/purge.js';
@@ -24,26 +24,33 @@ import { cutoffFor } from './store/retention.js';
 import type { Deliverer } from './types.js';
 
 /**
- * Opens the knowledge base (from its cache when unchanged) and wires the consultation pipeline, with a
- * model and a remote embedder when they are configured. A remote embedder that fails while the index is
- * built is reported through `warn` and replaced by the offline one: the service starts either way.
+ * Opens the knowledge (from its cache when unchanged) and wires the consultation pipeline, with a model and
+ * a remote embedder when they are configured. For the command line: one snapshot, no reloading.
  */
 export async function openConsultation(
   config: Pick<Config, 'knowledgeDir' | 'dataDir' | 'minConfidence' | 'llm' | 'embedding'>,
   warn: (message: string) => void = (m) => console.error(m),
 ) {
-  const open = (embedder?: OpenAIEmbedder) => KnowledgeBase.open({ knowledgeDir: config.knowledgeDir, cacheDir: path.join(config.dataDir, 'index'), embedder });
-  let kb: KnowledgeBase;
-  try {
-    kb = await open(config.embedding ? new OpenAIEmbedder({ ...config.embedding, timeoutMs: 30_000 }) : undefined);
-  } catch (err) {
-    if (!config.embedding) throw err;
-    warn(`embedding service failed (${(err as Error).message.slice(0, 200)}); using the offline embedder`);
-    kb = await open();
-  }
+  const kb = await openKnowledge(config, { warn });
+  return { kb, ...consultationOver(kb, config) };
+}
+
+/** The pipeline over a knowledge source: a snapshot, or the service's LiveKnowledge that changes under it. */
+function consultationOver(knowledge: { current(): KnowledgeBase }, config: Pick<Config, 'minConfidence' | 'llm'>) {
   const llm = config.llm ? new LlmAnswerer({ ...config.llm, maxRetries: 2, maxInputChars: 6000 }) : undefined;
-  const consult = createConsult({ kb, guard: createGuard(kb.vocabulary), llm, options: { minConfidence: config.minConfidence } });
-  return { kb, consult, llm };
+  const consult = createConsult({ kb: knowledge, guard: guardFollowing(knowledge), llm, options: { minConfidence: config.minConfidence } });
+  return { consult, llm };
+}
+
+/** A guard whose domain vocabulary (the user dictionary) is the current snapshot's. */
+function guardFollowing(knowledge: { current(): KnowledgeBase }): Guard {
+  const guards = new WeakMap<KnowledgeBase, Guard>();
+  return (text) => {
+    const kb = knowledge.current();
+    let guard = guards.get(kb);
+    if (!guard) guards.set(kb, (guard = createGuard(kb.vocabulary)));
+    return guard(text);
+  };
 }
 
 /** Opens the consultation log: PGlite under DATA_DIR, or Postgres when DATABASE_URL is set. */
@@ -100,7 +107,16 @@ const TEN_MINUTES = 10 * 60 * 1000;
 
 /** Opens knowledge, database and queue, builds the HTTP app, listens and starts the background loops. */
 export async function startService(config: Config, options: ServiceOptions = {}): Promise<Service> {
-  const { kb, consult } = await openConsultation(config);
+  // The app's logger exists once the app is built; until then knowledge messages go to stderr.
+  let warn = (message: string) => console.error(message);
+  let onReload: (event: ReloadEvent) => void = () => {};
+  const knowledge = await LiveKnowledge.start({
+    knowledgeDir: config.knowledgeDir,
+    open: () => openKnowledge(config, { warn: (message) => warn(message) }),
+    checkEveryMs: config.knowledgeReloadMs,
+    onReload: (event) => onReload(event),
+  });
+  const { consult } = consultationOver(knowledge, config);
   const { database, store } = await openStore(config);
   const { db } = database;
   const inbox = new Inbox(db);
@@ -111,18 +127,37 @@ export async function startService(config: Config, options: ServiceOptions = {})
     await outbox.expireLeases();
   }
   let accepting = true;
-  const metrics = createMetrics({ queues: async () => ({ inbox: await inbox.stats(), outbox: await outbox.stats() }) }, { processMetrics: true });
+  const metrics = createMetrics(
+    { queues: async () => ({ inbox: await inbox.stats(), outbox: await outbox.stats() }), knowledge: () => knowledge.status() },
+    { processMetrics: true },
+  );
   const referrals = new ReferralStore(db);
   const onAnswer: ResponderDeps['onAnswer'] = (q, r) => observeAnswer(metrics, q.channel, r.answer.outcome, r.latencyMs);
   const respond = createResponder({ db, store, consult, onAnswer });
   const readiness = async () => ({
     database: accepting && (await queryRows(db, sql`select 1 as ok`).then(() => true, () => false)),
-    knowledge: kb.chunks.length > 0,
+    knowledge: knowledge.current().chunks.length > 0,
+    knowledgeStatus: knowledge.status(),
   });
   const app = await buildApp(
     { respond, store, referrals, metrics, readiness },
     { rateLimit: config.rateLimit, logLevel: config.logLevel, logStream: options.logStream, trustProxy: config.trustProxy },
   );
+  warn = (message) => app.log.warn(message);
+  onReload = (event) => {
+    metrics.knowledgeReloads.inc({ result: event.result });
+    if (event.result === 'failed') app.log.error({ error: event.error }, 'knowledge reload failed; still answering from the previous knowledge');
+    else {
+      const { changes } = event;
+      const names = (list: { id: string }[]) => list.map((d) => d.id);
+      app.log.info(
+        { version: event.version.slice(0, 12), ms: Math.round(event.ms), added: names(changes?.added ?? []), changed: names((changes?.changed ?? []).map((c) => c.after)), removed: names(changes?.removed ?? []) },
+        'knowledge reloaded',
+      );
+    }
+    for (const p of event.newProblems ?? []) app.log.warn({ file: p.file, line: p.line, severity: p.severity ?? 'error' }, `knowledge problem: ${p.message}`);
+  };
+  for (const p of knowledge.current().problems) app.log.warn({ file: p.file, line: p.line, severity: p.severity ?? 'error' }, `knowledge problem: ${p.message}`);
   const channels = options.channels ?? [];
   let wakeSender = () => {};
   const stores: ChannelStores = { store, referrals, commands: new ChatCommands({ db, store, outbox, onQueued: () => wakeSender() }) };
@@ -169,6 +204,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
       accepting = false;
       clearInterval(purgeTimer);
       clearInterval(vacuumTimer);
+      await knowledge.stop();
       await Promise.all(channels.map((c) => c.stop?.()));
       await app.close(); // stops accepting; requests in flight get their answers
       await worker.stop();

@@ -13,6 +13,7 @@ const schema = z.object({
   HOST: z.string().default('127.0.0.1'),
   DATA_DIR: z.string().default('./data'),
   KNOWLEDGE_DIR: z.string().default('./knowledge'),
+  KNOWLEDGE_RELOAD_MS: z.coerce.number().int().min(0, 'expected milliseconds ≥ 0 (0 turns live reload off)').max(86_400_000).default(5000),
   HOME_REGION: z.string().trim().min(2, 'expected a region such as 山东省淄博市').default('山东省淄博市'),
   DATABASE_URL: optionalText.pipe(z.string().regex(/^postgres(ql)?:\/\//, 'expected postgres://user@host:port/db').optional()),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -52,6 +53,8 @@ export interface Config {
   host: string;
   dataDir: string;
   knowledgeDir: string;
+  /** How often the running service checks the knowledge folder for changes it was not told of (0: never reload). */
+  knowledgeReloadMs: number;
   /** The deployment's region (e.g. 山东省淄博市): its documents answer questions that name no place. */
   homeRegion: string;
   databaseUrl?: string;
@@ -119,6 +122,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     host: e.HOST,
     dataDir: path.resolve(e.DATA_DIR),
     knowledgeDir: path.resolve(e.KNOWLEDGE_DIR),
+    knowledgeReloadMs: e.KNOWLEDGE_RELOAD_MS,
     homeRegion: e.HOME_REGION,
     databaseUrl: e.DATABASE_URL,
     logLevel: e.LOG_LEVEL,

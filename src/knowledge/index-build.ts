@@ -10,10 +10,12 @@ import type { Embedder } from './embedder.js';
 import { loadKnowledge, type LoadProblem } from './load.js';
 import type { Thesaurus } from './thesaurus.js';
 import type { Tokenizer } from './tokenizer.js';
-import { VectorIndex } from './vector-index.js';
+import { VectorIndex, yieldToEventLoop } from './vector-index.js';
 
 /** Texts handed to the embedder at once: small enough to report progress, large enough to batch well. */
 const EMBED_SLICE = 256;
+/** Chunks tokenized between two turns of the event loop (a reloading service keeps answering meanwhile). */
+const TOKENIZE_SLICE = 250;
 
 /** Where a document came from and what it became: what `npm run ingest` compares between two indexes. */
 export interface DocumentSource {
@@ -62,7 +64,10 @@ export async function buildIndex(knowledgeDir: string, { tokenizer, embedder }: 
   const terms: string[][] = [];
   for (const c of chunks) {
     terms.push(tokenizer.terms(indexText(c, metaById.get(c.documentId)!)));
-    if (terms.length % 1000 === 0) onProgress('tokenize', terms.length, chunks.length);
+    if (terms.length % TOKENIZE_SLICE === 0) {
+      onProgress('tokenize', terms.length, chunks.length);
+      await yieldToEventLoop();
+    }
   }
   onProgress('tokenize', chunks.length, chunks.length);
   const bm25 = Bm25Index.build(terms);
@@ -71,8 +76,9 @@ export async function buildIndex(knowledgeDir: string, { tokenizer, embedder }: 
   for (let i = 0; i < chunks.length; i += EMBED_SLICE) {
     embeddings.push(...(await embedder.embed(chunks.slice(i, i + EMBED_SLICE).map((c) => `${c.heading}\n${c.text}`))));
     onProgress('embed', embeddings.length, chunks.length);
+    await yieldToEventLoop();
   }
-  const vectors = VectorIndex.build(embeddings, (done) => onProgress('vectors', done, chunks.length));
+  const vectors = await VectorIndex.build(embeddings, (done) => onProgress('vectors', done, chunks.length));
   return { documents: documents.map((d) => d.meta), sources, chunks, problems, bm25, vectors };
 }
 

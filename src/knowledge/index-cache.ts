@@ -9,7 +9,7 @@ import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promise
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Bm25Index } from './bm25.js';
-import type { Index } from './index-build.js';
+import type { DocumentSource, Index } from './index-build.js';
 import { DICTIONARY_FILE, listKnowledgeFiles } from './load.js';
 import { VectorIndex } from './vector-index.js';
 
@@ -43,6 +43,27 @@ export function cacheDirFor(root: string, fingerprint: string): string {
   return path.join(root, fingerprint.slice(0, 16));
 }
 
+/** A small summary written beside each cached index: what `npm run ingest` compares the next index with. */
+export interface Manifest {
+  fingerprint: string;
+  builtAt: string;
+  sources: DocumentSource[];
+}
+
+/** The manifest of the newest cached index below `root`, if any (read before opening, which drops older caches). */
+export async function readLatestManifest(root: string): Promise<Manifest | undefined> {
+  const entries = await readdir(root).catch(() => [] as string[]);
+  const manifests: Manifest[] = [];
+  for (const entry of entries.filter((e) => !e.includes('.tmp-'))) {
+    try {
+      manifests.push(JSON.parse(await readFile(path.join(root, entry, 'manifest.json'), 'utf8')) as Manifest);
+    } catch {
+      // not an index folder, or one being replaced
+    }
+  }
+  return manifests.sort((a, b) => b.builtAt.localeCompare(a.builtAt))[0];
+}
+
 /** The cached index for `fingerprint`, or undefined when there is none (or it is damaged, or vanished meanwhile). */
 export async function readCache(root: string, fingerprint: string): Promise<Index | undefined> {
   const dir = cacheDirFor(root, fingerprint);
@@ -66,6 +87,8 @@ export async function writeCache(root: string, fingerprint: string, index: Index
   const file: CacheFile = { format: INDEX_FORMAT, fingerprint, ...rest, bm25: bm25.toJSON(), dimensions: vectors.dimensions };
   await writeFile(path.join(tmp, 'index.json'), JSON.stringify(file));
   await vectors.write(path.join(tmp, 'vectors.hnsw'));
+  const manifest: Manifest = { fingerprint, builtAt: new Date().toISOString(), sources: index.sources };
+  await writeFile(path.join(tmp, 'manifest.json'), JSON.stringify(manifest));
   await rm(dir, { recursive: true, force: true });
   try {
     await rename(tmp, dir);

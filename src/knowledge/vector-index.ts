@@ -2,6 +2,13 @@ import hnswlib from 'hnswlib-node';
 
 // hnswlib-node is CommonJS built with `bindings`: named ESM imports fail, the default export works.
 const { HierarchicalNSW } = hnswlib;
+/** Points inserted between two turns of the event loop. */
+const YIELD_EVERY = 500;
+
+/** Lets pending I/O (HTTP requests, timers) run before long synchronous work goes on. */
+export function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
 
 /** Approximate nearest neighbours (HNSW, inner product on unit vectors = cosine) over chunk vectors. */
 export class VectorIndex {
@@ -14,16 +21,22 @@ export class VectorIndex {
     index.setEf(64);
   }
 
-  /** Vectors must share one length; the embedder decides it (512 offline, whatever a model returns). */
-  static build(vectors: Float32Array[], onProgress: (done: number) => void = () => {}): VectorIndex {
+  /**
+   * Vectors must share one length; the embedder decides it (512 offline, whatever a model returns).
+   * Gives the event loop a turn every few hundred points, so a service rebuilding its index keeps answering.
+   */
+  static async build(vectors: Float32Array[], onProgress: (done: number) => void = () => {}): Promise<VectorIndex> {
     const dimensions = vectors[0]?.length ?? 1;
     if (vectors.some((v) => v.length !== dimensions)) throw new Error('embedder returned vectors of different lengths');
     const index = new HierarchicalNSW('ip', dimensions);
     index.initIndex({ maxElements: Math.max(vectors.length, 1), m: 16, efConstruction: 200, randomSeed: 100 });
-    vectors.forEach((v, i) => {
-      index.addPoint(Array.from(v), i);
-      if ((i + 1) % 1000 === 0) onProgress(i + 1);
-    });
+    for (let i = 0; i < vectors.length; i++) {
+      index.addPoint(Array.from(vectors[i]!), i);
+      if ((i + 1) % YIELD_EVERY === 0) {
+        onProgress(i + 1);
+        await yieldToEventLoop();
+      }
+    }
     onProgress(vectors.length);
     return new VectorIndex(index, vectors.length, dimensions);
   }
