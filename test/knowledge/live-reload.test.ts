@@ -96,8 +96,12 @@ describe('live knowledge', () => {
 
 describe('a running service', () => {
   let service: Service | undefined;
+  let asking = false;
+  let askers: Promise<void>[] = [];
   const cleanups: (() => Promise<void>)[] = [];
   afterEach(async () => {
+    asking = false;
+    await Promise.all(askers);
     await service?.stop();
     service = undefined;
     for (const c of cleanups.splice(0)) await c();
@@ -126,16 +130,21 @@ describe('a running service', () => {
     expect(before.body.citations.some((c) => c.documentId === 'print-measures')).toBe(false);
     const versionBefore = ((await (await fetch(`${url}/readyz`)).json()) as { knowledge: { version: string } }).knowledge.version;
 
-    // Two askers keep asking a question the seed answers, all through the reload.
-    let asking = true;
+    // Two askers keep asking a question the seed answers (one after another, 10 ms apart), all through the reload.
+    asking = true;
     const results: { status: number; outcome: string; cited: string }[] = [];
     const asker = async (userId: string) => {
       while (asking) {
-        const { status, body } = await ask(OLD_QUESTION, userId);
-        results.push({ status, outcome: body.outcome, cited: body.citations[0] ? `${body.citations[0].documentId}#${body.citations[0].article}` : '' });
+        try {
+          const { status, body } = await ask(OLD_QUESTION, userId);
+          results.push({ status, outcome: body.outcome, cited: body.citations[0] ? `${body.citations[0].documentId}#${body.citations[0].article}` : '' });
+        } catch (err) {
+          results.push({ status: 0, outcome: String(err), cited: '' });
+        }
+        await new Promise((r) => setTimeout(r, 10));
       }
     };
-    const askers = [asker('a'), asker('b')];
+    askers = [asker('a'), asker('b')];
     await new Promise((r) => setTimeout(r, 300));
 
     await addFixture(dir);
