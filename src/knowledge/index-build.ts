@@ -4,7 +4,7 @@
  * `knowledge-base.ts` decides when to build and `index-cache.ts` keeps the result.
  */
 import type { Chunk, DocumentMeta } from '../types.js';
-import { Bm25Index } from './bm25.js';
+import { Bm25Builder, type Bm25Index } from './bm25.js';
 import { chunkDocument } from './chunk.js';
 import type { Embedder } from './embedder.js';
 import { loadKnowledge, type LoadProblem } from './load.js';
@@ -61,16 +61,17 @@ export async function buildIndex(knowledgeDir: string, { tokenizer, embedder }: 
   }
   const metaById = new Map(documents.map((d) => [d.meta.id, d.meta]));
 
-  const terms: string[][] = [];
-  for (const c of chunks) {
-    terms.push(tokenizer.terms(indexText(c, metaById.get(c.documentId)!)));
-    if (terms.length % TOKENIZE_SLICE === 0) {
-      onProgress('tokenize', terms.length, chunks.length);
+  // Each chunk's terms go into the index at once: at 100 000 chunks, holding every term list first cost GBs.
+  const builder = new Bm25Builder();
+  for (const [i, c] of chunks.entries()) {
+    builder.add(tokenizer.terms(indexText(c, metaById.get(c.documentId)!)));
+    if ((i + 1) % TOKENIZE_SLICE === 0) {
+      onProgress('tokenize', i + 1, chunks.length);
       await yieldToEventLoop();
     }
   }
   onProgress('tokenize', chunks.length, chunks.length);
-  const bm25 = Bm25Index.build(terms);
+  const bm25 = builder.finish();
 
   const embeddings: Float32Array[] = [];
   for (let i = 0; i < chunks.length; i += EMBED_SLICE) {

@@ -14,7 +14,7 @@ import { DICTIONARY_FILE, listKnowledgeFiles } from './load.js';
 import { VectorIndex } from './vector-index.js';
 
 /** Bump when the cache layout changes. */
-const INDEX_FORMAT = 4;
+const INDEX_FORMAT = 5;
 const CODE_DIR = path.dirname(fileURLToPath(import.meta.url));
 
 type CacheFile = Omit<Index, 'bm25' | 'vectors'> & {
@@ -72,7 +72,7 @@ export async function readCache(root: string, fingerprint: string): Promise<Inde
     if (file.format !== INDEX_FORMAT || file.fingerprint !== fingerprint) return undefined;
     const vectors = await VectorIndex.read(path.join(dir, 'vectors.hnsw'), file.dimensions, file.chunks.length);
     const { format: _format, fingerprint: _fingerprint, dimensions: _dimensions, bm25, ...rest } = file;
-    return { ...rest, bm25: Bm25Index.fromJSON(bm25), vectors };
+    return { ...rest, bm25: Bm25Index.fromJSON(bm25, await readFile(path.join(dir, 'bm25.bin'))), vectors };
   } catch {
     return undefined; // missing, damaged or removed by another process: rebuild
   }
@@ -86,6 +86,7 @@ export async function writeCache(root: string, fingerprint: string, index: Index
   const { bm25, vectors, ...rest } = index;
   const file: CacheFile = { format: INDEX_FORMAT, fingerprint, ...rest, bm25: bm25.toJSON(), dimensions: vectors.dimensions };
   await writeFile(path.join(tmp, 'index.json'), JSON.stringify(file));
+  await writeFile(path.join(tmp, 'bm25.bin'), bm25.toBuffer());
   await vectors.write(path.join(tmp, 'vectors.hnsw'));
   const manifest: Manifest = { fingerprint, builtAt: new Date().toISOString(), sources: index.sources };
   await writeFile(path.join(tmp, 'manifest.json'), JSON.stringify(manifest));
