@@ -68,7 +68,7 @@ export class KnowledgeBase {
     this.documents = index.documents;
     this.chunks = index.chunks;
     this.sources = index.sources;
-    this.problems = [...index.problems, ...tools.thesaurus.problems.map((message) => ({ file: THESAURUS_FILE, message }))];
+    this.problems = [...index.problems, ...tools.thesaurus.problems.map(thesaurusProblem)];
     this.vocabulary = vocabularyOf(dictionary);
     this.documentsById = new Map(index.documents.map((d) => [d.id, d]));
   }
@@ -135,6 +135,12 @@ export class KnowledgeBase {
       });
     return { query, passages };
   }
+}
+
+/** A thesaurus line that could not be read ("line 12: …"), as a problem with its line. */
+function thesaurusProblem(message: string): LoadProblem {
+  const m = /^line (\d+): (.*)$/s.exec(message);
+  return m ? { file: THESAURUS_FILE, line: Number(m[1]), message: m[2]!, severity: 'warning' } : { file: THESAURUS_FILE, message, severity: 'warning' };
 }
 
 /** The text coverage is measured against. */

@@ -81,6 +81,19 @@ describe('live knowledge', () => {
     expect(live.status().problems).toEqual([]);
   });
 
+  it('reloads in each of two instances on one folder and one index cache', async () => {
+    const { dir, cleanup } = await tempKnowledgeCopy();
+    const cacheDir = await mkdtemp(path.join(tmpdir(), 'ipbot-live-cache-'));
+    cleanups.push(cleanup, () => rm(cacheDir, { recursive: true, force: true }));
+    const instance = () => LiveKnowledge.start({ knowledgeDir: dir, open: () => KnowledgeBase.open({ knowledgeDir: dir, cacheDir }), checkEveryMs: 0 });
+    const [one, two] = await Promise.all([instance(), instance()]);
+    cleanups.push(() => one.stop(), () => two.stop());
+    await addFixture(dir);
+    await Promise.all([one.check(), two.check()]);
+    for (const live of [one, two]) expect(live.current().document('print-measures')).toBeDefined();
+    expect(one.current().origin.version).toBe(two.current().origin.version);
+  });
+
   it('notices a thesaurus change by itself', async () => {
     const { dir, cleanup } = await tempKnowledgeCopy();
     cleanups.push(cleanup);
