@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import type { DestinationStream } from 'pino';
 import type { Config } from './config.js';
+import { articleText } from './answer/article.js';
 import { createConsult } from './consult.js';
 import { createGuard, type Guard } from './answer/guard.js';
 import { ChatCommands } from './channels/chat-commands.js';
@@ -140,7 +141,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
     knowledgeStatus: knowledge.status(),
   });
   const app = await buildApp(
-    { respond, store, referrals, metrics, readiness },
+    { respond, store, referrals, metrics, readiness, article: (documentId, article) => articleText(knowledge.current(), documentId, article) },
     { rateLimit: config.rateLimit, logLevel: config.logLevel, logStream: options.logStream, trustProxy: config.trustProxy },
   );
   warn = (message) => app.log.warn(message);
