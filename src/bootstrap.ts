@@ -5,21 +5,26 @@ import type { DestinationStream } from 'pino';
 import type { Config } from './config.js';
 import { createConsult } from './consult.js';
 import { createGuard } from './answer/guard.js';
-import { ChatCommands } from './channels/chat-commands.js';
 import { buildApp } from './http/app.js';
 import { createMetrics, observeAnswer } from './http/metrics.js';
 import { LlmAnswerer } from './answer/llm.js';
 import { KnowledgeBase } from './knowledge/knowledge-base.js';
 import { OpenAIEmbedder } from './knowledge/openai-embedder.js';
+import { syncAgencies } from './escalation/agencies.js';
+import { loadCaseSetup } from './escalation/case-setup.js';
+import { CaseService } from './escalation/case-service.js';
+import { WebhookDeliverer } from './escalation/webhook-deliverer.js';
+import { createInboundHandler } from './interactions/handle.js';
 import { Inbox } from './queue/inbox.js';
 import { Outbox } from './queue/outbox.js';
-import { purgeFinishedQueueRows, vacuumQueues } from './queue/purge.js';
+import { startPollLoop } from './queue/poll-loop.js';
+import { vacuumQueues } from './queue/purge.js';
+import { purgeExpired } from './retention-purge.js';
 import { createDrafter, createResponder, type ResponderDeps } from './queue/respond.js';
 import { startSender } from './queue/sender.js';
 import { startWorker } from './queue/worker.js';
 import { ConsultationStore } from './store/consultations.js';
 import { openDatabase, queryRows } from './store/db.js';
-import { ReferralStore } from './store/referrals.js';
 import { cutoffFor } from './store/retention.js';
 import type { Deliverer } from './types.js';
 
@@ -53,26 +58,16 @@ export async function openStore(config: Pick<Config, 'databaseUrl' | 'dataDir' |
 }
 
 /**
- * What a channel writes to besides the inbox: stores for card and button callbacks (feedback, referrals)
- * and the chat commands (/help, /forget, /human …), whose replies leave through the outbox.
- */
-export interface ChannelStores {
-  store: ConsultationStore;
-  referrals: ReferralStore;
-  commands: ChatCommands;
-}
-
-/**
- * How a messaging platform plugs into the service (the Telegram and Feishu issues): its webhook routes
- * or poller hand each message to `inbox.accept()` and acknowledge at once; its deliverer posts replies.
+ * How a messaging platform plugs into the service: its webhook routes or poller hand each message and
+ * button press to `inbox.accept()` and acknowledge at once; its deliverer posts what the outbox holds.
  */
 export interface ChannelPlugin {
-  /** Posts this channel's replies from the outbox. */
+  /** Posts this channel's messages from the outbox. */
   deliverer?: Deliverer;
   /** Adds webhook routes before the server listens. */
-  register?(app: FastifyInstance, inbox: Inbox, stores: ChannelStores): Promise<void> | void;
+  register?(app: FastifyInstance, inbox: Inbox): Promise<void> | void;
   /** Starts a poller or long connection after the server listens. */
-  start?(inbox: Inbox, stores: ChannelStores): Promise<void>;
+  start?(inbox: Inbox): Promise<void>;
   /** Stops taking messages (first step of shutdown). */
   stop?(): Promise<void>;
 }
@@ -84,6 +79,8 @@ export interface ServiceOptions {
   purgeEveryMs?: number;
   /** Poll interval of the worker and sender when idle. */
   idleMs?: number;
+  /** How often due SLA timers are looked for. */
+  timerPollMs?: number;
 }
 
 /** A running service: listening, working the queue, purging on schedule. */
@@ -91,6 +88,7 @@ export interface Service {
   url: string;
   app: FastifyInstance;
   inbox: Inbox;
+  cases: CaseService;
   /** Stops taking requests and messages, finishes or releases work in hand, closes the database. */
   stop(): Promise<void>;
 }
@@ -100,6 +98,7 @@ const TEN_MINUTES = 10 * 60 * 1000;
 
 /** Opens knowledge, database and queue, builds the HTTP app, listens and starts the background loops. */
 export async function startService(config: Config, options: ServiceOptions = {}): Promise<Service> {
+  const setup = loadCaseSetup(config);
   const { kb, consult } = await openConsultation(config);
   const { database, store } = await openStore(config);
   const { db } = database;
@@ -110,9 +109,11 @@ export async function startService(config: Config, options: ServiceOptions = {})
     await inbox.expireLeases();
     await outbox.expireLeases();
   }
+  await syncAgencies(db, setup.registry);
   let accepting = true;
+  let wakeSender = () => {};
+  const cases = new CaseService({ db, outbox, ...setup, onQueued: () => wakeSender() });
   const metrics = createMetrics({ queues: async () => ({ inbox: await inbox.stats(), outbox: await outbox.stats() }) }, { processMetrics: true });
-  const referrals = new ReferralStore(db);
   const onAnswer: ResponderDeps['onAnswer'] = (q, r) => observeAnswer(metrics, q.channel, r.answer.outcome, r.latencyMs);
   const respond = createResponder({ db, store, consult, onAnswer });
   const readiness = async () => ({
@@ -120,13 +121,12 @@ export async function startService(config: Config, options: ServiceOptions = {})
     knowledge: kb.chunks.length > 0,
   });
   const app = await buildApp(
-    { respond, store, referrals, metrics, readiness },
+    { respond, store, db, cases, registry: setup.registry, metrics, readiness },
     { rateLimit: config.rateLimit, logLevel: config.logLevel, logStream: options.logStream, trustProxy: config.trustProxy },
   );
+  for (const warning of setup.warnings) app.log.warn(warning);
   const channels = options.channels ?? [];
-  let wakeSender = () => {};
-  const stores: ChannelStores = { store, referrals, commands: new ChatCommands({ db, store, outbox, onQueued: () => wakeSender() }) };
-  for (const channel of channels) await channel.register?.(app, inbox, stores);
+  for (const channel of channels) await channel.register?.(app, inbox);
 
   const onError = (error: unknown) => app.log.error({ err: error }, 'queue error');
   const idleMs = options.idleMs ?? 500;
@@ -136,20 +136,26 @@ export async function startService(config: Config, options: ServiceOptions = {})
   const answering = config.workerConcurrency > 0;
   const sender = answering
     ? startSender(
-        { outbox, deliverers: channels.flatMap((c) => (c.deliverer ? [c.deliverer] : [])), onError, onDelivery: (reply, result) => metrics.deliveries.inc({ channel: reply.channel, result }) },
+        {
+          outbox,
+          deliverers: [...channels.flatMap((c) => (c.deliverer ? [c.deliverer] : [])), new WebhookDeliverer(setup.registry)],
+          onError,
+          onDelivery: (reply, result) => metrics.deliveries.inc({ channel: reply.channel, result }),
+        },
         { idleMs },
       )
     : { wake: () => {}, stop: async () => {} };
   wakeSender = () => sender.wake();
+  const handle = createInboundHandler({ db, inbox, outbox, store, cases, registry: setup.registry });
   const worker = answering
-    ? startWorker({ db, inbox, outbox, store, draft: createDrafter({ db, consult, onAnswer }), onError, onQueued: () => sender.wake() }, { concurrency: config.workerConcurrency, idleMs })
+    ? startWorker({ db, inbox, outbox, store, draft: createDrafter({ db, consult, onAnswer }), handle, onError, onQueued: () => sender.wake() }, { concurrency: config.workerConcurrency, idleMs })
     : { stop: async () => {} };
+  // SLA timers fire once across instances (claimed with SKIP LOCKED); a webhook-only process leaves them to the others.
+  const timers = answering ? startPollLoop(() => cases.fireDueTimers(), { idleMs: options.timerPollMs ?? 1_000, onError }) : { stop: async () => {} };
 
   const purge = async () => {
-    const cutoff = cutoffFor(config.retention);
-    const counts = await store.purgeOlderThan(cutoff, 'service:retention');
-    const queues = await purgeFinishedQueueRows(db, cutoff);
-    app.log.info({ consultations: counts.consultations, inbox: queues.inbox, outbox: queues.outbox }, 'retention purge');
+    const { cases: retired, log, queues } = await purgeExpired({ db, store, cases }, cutoffFor(config.retention), 'service:retention');
+    app.log.info({ consultations: log.consultations, casesWithdrawn: retired.withdrawn, casesErased: retired.erased, inbox: queues.inbox, outbox: queues.outbox }, 'retention purge');
   };
   const purgeTimer = setInterval(() => void purge().catch(onError), options.purgeEveryMs ?? SIX_HOURS);
   purgeTimer.unref();
@@ -158,13 +164,14 @@ export async function startService(config: Config, options: ServiceOptions = {})
   vacuumTimer?.unref();
 
   const address = await app.listen({ host: config.host, port: config.port });
-  for (const channel of channels) await channel.start?.(inbox, stores);
+  for (const channel of channels) await channel.start?.(inbox);
   void purge().catch(onError);
 
   return {
     url: address.replace('[::1]', 'localhost'),
     app,
     inbox,
+    cases,
     async stop() {
       accepting = false;
       clearInterval(purgeTimer);
@@ -172,6 +179,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
       await Promise.all(channels.map((c) => c.stop?.()));
       await app.close(); // stops accepting; requests in flight get their answers
       await worker.stop();
+      await timers.stop();
       await sender.stop();
       await database.close();
     },

@@ -1,18 +1,16 @@
-/** The public JSON API: ask, feedback, referral. Channels 'web' (the chat page) and 'api' (everything else). */
+/** The public JSON API: ask and feedback. Channels 'web' (the chat page) and 'api' (everything else). Referrals: case-routes.ts. */
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { toContractJson } from '../cli/format.js';
 import type { Responder } from '../queue/respond.js';
 import type { ConsultationStore } from '../store/consultations.js';
-import type { ReferralStore } from '../store/referrals.js';
 import type { ChannelName } from '../types.js';
 import { HttpError, notFound } from './http-error.js';
-import { askBody, askResponse, errorResponses, feedbackBody, okResponse, referralBody, type AskBody, type FeedbackBody, type ReferralBody } from './schemas.js';
+import { askBody, askResponse, errorResponses, feedbackBody, okResponse, type AskBody, type FeedbackBody } from './schemas.js';
 
 export interface ApiDeps {
   respond: Responder;
   store: ConsultationStore;
-  referrals: ReferralStore;
 }
 
 export interface RateLimits {
@@ -63,20 +61,9 @@ export async function apiRoutes(app: FastifyInstance, deps: ApiDeps, limits: Rat
       return { ok: true, message: '感谢您的反馈！' };
     },
   );
-
-  app.post<{ Body: ReferralBody }>(
-    '/api/v1/referral',
-    { config: perIp, schema: { summary: 'Ask for an IP service agency (转人工)', body: referralBody, response: { 200: okResponse, ...errorResponses } } },
-    async (request) => {
-      const { consultationId, userId, topic } = request.body;
-      await ownConsultation(deps.store, consultationId, userId);
-      const referral = await deps.referrals.request(consultationId, topic);
-      return { ok: true, id: referral.id, status: referral.status, message: '已记录您的请求。在征得您同意后，我们会请知识产权服务机构与您联系。' };
-    },
-  );
 }
 
-/** Feedback and referrals only on one's own consultations; another user's id looks like an unknown one. */
+/** Feedback only on one's own consultations; another user's id looks like an unknown one. */
 async function ownConsultation(store: ConsultationStore, consultationId: string, userId: string) {
   const consultation = await store.get(consultationId);
   if (!consultation || consultation.userId !== userId) throw notFound();
