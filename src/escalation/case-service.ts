@@ -66,6 +66,10 @@ export class CaseNotFound extends Error {
 export class CaseService {
   constructor(private readonly deps: CaseServiceDeps) {}
 
+  get registry(): AgencyRegistry {
+    return this.deps.registry;
+  }
+
   /** Wakes the sender (after a caller's own transaction that used `inTx` has committed). */
   wake(): void {
     this.deps.onQueued?.();
@@ -193,7 +197,7 @@ export class CaseService {
    * Withdraws an open case (the user's button, /privacy, /forget, the retention purge): consent ends, the
    * contact is erased, an agency that had received the case is told to delete what it got. Events are kept.
    */
-  async withdraw(caseId: string, userId: string | undefined, actor: Actor = 'user', via?: string): Promise<CaseView> {
+  async withdraw(caseId: string, userId: string | undefined, actor: Actor = 'user', via?: string, options: { tellUser?: boolean } = {}): Promise<CaseView> {
     return this.run(async (tx, effects) => {
       const c = userId === undefined ? await this.lock(tx, caseId) : await this.lockOwn(tx, caseId, userId);
       if (c.status === 'cancelled') return c;
@@ -208,7 +212,7 @@ export class CaseService {
       const updated = await this.update(tx, c, { status: 'cancelled', contactCipher: null, closedAt: this.now, pending: null });
       const event = await this.event(tx, updated, refused ? 'consent_refused' : 'withdrawn', actor, c.status, 'cancelled', { via: via ?? null });
       if (hadData && c.agencyId) await this.tellAgency(tx, effects, updated, event, this.agency(c.agencyId), 'withdrawn');
-      if (actor === 'user') await this.tellUser(tx, effects, updated, event, refused ? TEXT.refused : TEXT.withdrawn(hadData));
+      if (options.tellUser ?? actor === 'user') await this.tellUser(tx, effects, updated, event, refused ? TEXT.refused : TEXT.withdrawn(hadData));
       return updated;
     });
   }

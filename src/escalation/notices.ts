@@ -63,6 +63,7 @@ export const TEXT = {
   noOpenCases: '您没有进行中的转介案件。',
   openCases: '您进行中的转介案件如下，点“撤回”即撤回同意并通知机构删除您的信息：',
   notYours: '只有提问人本人可以操作这个案件。',
+  notAsker: '只有提问人本人可以为这个问题申请转人工。',
   stale: '这个按钮已失效，请使用最新的消息。',
 } as const;
 

@@ -103,7 +103,7 @@ async function interact(deps: InboundDeps, tx: Database, job: InboxJob, action: 
     case 'refer': {
       const consultation = action.consultationId ? await deps.store.get(action.consultationId, tx) : (await deps.store.history(job.conversationId, job.userId, 1, tx))[0];
       if (!consultation || consultation.channel !== job.channel) return reply(action.consultationId ? CONSULTATION_GONE : ASK_FIRST);
-      if (consultation.userId !== job.userId) return reply(TEXT.notYours);
+      if (consultation.userId !== job.userId) return reply(TEXT.notAsker);
       await caseService.refer({ consultation, envelope: job, reason: reasonOf(consultation) });
       if (job.messageId && action.consultationId) {
         await deps.outbox.enqueueIn(tx, { source: `inbox:${job.id}`, channel: job.channel, botId: job.botId, chatId: job.chatId, payload: { kind: 'card_update', target: job.messageId, text: REFERRAL_NOTED, consultationId: consultation.id, card: { text: consultation.answer, citations: consultation.citations, answerer: consultation.answerer } } });
@@ -145,7 +145,7 @@ async function interact(deps: InboundDeps, tx: Database, job: InboxJob, action: 
           return listOpenCases(tx, job, reply, PRIVACY_TEXT, PRIVACY_TEXT);
         case 'forget': {
           const open = await openCases(tx, job);
-          for (const c of open) await caseService.withdraw(c.id, job.userId, 'user', `${via(job)}:forget`);
+          for (const c of open) await caseService.withdraw(c.id, job.userId, 'user', `${via(job)}:forget`, { tellUser: false });
           const n = await deps.store.forgetUser(job.channel, job.userId, tx);
           return reply(forgotten(n, open.length));
         }

@@ -6,7 +6,10 @@ import { Outbox } from '../../src/queue/outbox.js';
 import type { WorkerDeps } from '../../src/queue/worker.js';
 import { ConsultationStore } from '../../src/store/consultations.js';
 import { queryRows, type Database } from '../../src/store/db.js';
+import type { CaseServiceDeps } from '../../src/escalation/case-service.js';
+import { createInboundHandler } from '../../src/interactions/handle.js';
 import type { IncomingMessage } from '../../src/types.js';
+import { testCases } from '../escalation/fixtures.js';
 import { shippedConsult } from '../helpers.js';
 
 let nextEvent = 0;
@@ -27,16 +30,18 @@ export function message(chat: string, text: string, overrides: Partial<IncomingM
   };
 }
 
-/** The queue's parts over one database, with the shipped knowledge. */
-export async function queueParts(db: Database, consult?: Consult) {
+/** The queue's parts over one database, with the shipped knowledge and the test agencies (escalation/fixtures.ts). */
+export async function queueParts(db: Database, consult?: Consult, caseOptions: Partial<CaseServiceDeps> = {}) {
   const store = new ConsultationStore(db);
   const inbox = new Inbox(db);
   const outbox = new Outbox(db);
   const answering = { db, store, consult: consult ?? (await shippedConsult()) };
   const respond = createResponder(answering);
   const errors: unknown[] = [];
-  const deps: WorkerDeps = { db, inbox, outbox, store, draft: createDrafter(answering), onError: (e) => errors.push(e) };
-  return { store, inbox, outbox, respond, deps, errors };
+  const cases = await testCases(db, outbox, caseOptions);
+  const handle = createInboundHandler({ db, inbox, outbox, store, cases, registry: cases.registry });
+  const deps: WorkerDeps = { db, inbox, outbox, store, draft: createDrafter(answering), handle, onError: (e) => errors.push(e) };
+  return { store, inbox, outbox, respond, deps, errors, cases };
 }
 
 export async function count(db: Database, table: string, where = 'true'): Promise<number> {
