@@ -78,11 +78,32 @@ const entrySchema = z.object({
   example: z.boolean().default(false),
   fields: z.array(z.enum(IP_FIELDS)).min(1),
   services: z.array(z.enum(SERVICES)).min(1),
-  districts: z.union([z.literal('all'), z.array(z.string().trim().min(1)).min(1)]).transform((d) => (Array.isArray(d) && d.includes('all') ? 'all' : d)),
+  districts: z
+    .union([z.literal('all'), z.array(z.string().trim().min(1)).min(1)], { error: 'expected all or a list of district names' })
+    .transform((d) => (Array.isArray(d) && d.includes('all') ? 'all' : d)),
   capacity: z.number().int().min(1).max(10_000),
   contact: z.string().trim().default(''),
-  channel: z.union([chatChannel('telegram'), chatChannel('feishu'), webhookChannel]).optional(),
+  channel: z.unknown().optional(),
 });
+
+const CHANNEL_SCHEMAS = { telegram: chatChannel('telegram'), feishu: chatChannel('feishu'), webhook: webhookChannel } as const;
+
+/** The channel of an entry, checked by its type so that a problem names the field that is wrong. */
+function parseChannel(raw: unknown, problems: string[], label: string) {
+  if (raw === undefined || raw === null) return undefined;
+  const type = (raw as { type?: unknown }).type;
+  const schema = typeof type === 'string' ? CHANNEL_SCHEMAS[type as keyof typeof CHANNEL_SCHEMAS] : undefined;
+  if (!schema) {
+    problems.push(`${label}: channel.type: expected telegram, feishu or webhook`);
+    return undefined;
+  }
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) problems.push(`${label}: channel${issue.path.length ? `.${issue.path.join('.')}` : ''}: ${issue.message}`);
+    return undefined;
+  }
+  return parsed.data;
+}
 
 /** Raised with one line per bad entry or field, each naming the file and the entry. */
 export class AgencyRegistryError extends Error {
@@ -151,14 +172,15 @@ export function parseAgencies(raw: unknown, file: string, env: NodeJS.ProcessEnv
     const a = parsed.data;
     if (seen.has(a.id)) problems.push(`${label}: id is used by an earlier entry`);
     seen.add(a.id);
+    const given = parseChannel(a.channel, problems, label);
     let channel: AgencyChannel | undefined;
-    if (a.channel?.type === 'webhook') {
-      const secret = a.channel.secret ?? env[a.channel.secretEnv!];
-      if (!secret) problems.push(`${label}: channel.secretEnv: ${a.channel.secretEnv} is not set`);
-      else if (!/^whsec_[A-Za-z0-9+/=]{16,}$/.test(secret)) problems.push(`${label}: channel.secretEnv: ${a.channel.secretEnv} must hold whsec_ followed by the base64 secret`);
-      else channel = { type: 'webhook', url: a.channel.url, secret };
+    if (given?.type === 'webhook') {
+      const secret = given.secret ?? env[given.secretEnv!];
+      if (!secret) problems.push(`${label}: channel.secretEnv: ${given.secretEnv} is not set`);
+      else if (!/^whsec_[A-Za-z0-9+/=]{16,}$/.test(secret)) problems.push(`${label}: channel.secretEnv: ${given.secretEnv} must hold whsec_ followed by the base64 secret`);
+      else channel = { type: 'webhook', url: given.url, secret };
     } else {
-      channel = a.channel;
+      channel = given;
     }
     agencies.push({ id: a.id, name: a.name, example: a.example, fields: a.fields, services: a.services, districts: a.districts, capacity: a.capacity, contact: a.contact, channel });
   });

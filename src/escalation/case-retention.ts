@@ -22,7 +22,7 @@ export async function retireCases(db: Database, service: CaseService, cutoff: Da
     .where(
       and(
         inArray(cases.status, [...OPEN_STATUSES]),
-        or(lt(cases.createdAt, cutoff), sql`${cases.consultationId} in (select ${consultations.id} from ${consultations} where ${consultations.createdAt} < ${cutoff})`),
+        or(lt(cases.createdAt, cutoff), inArray(cases.consultationId, db.select({ id: consultations.id }).from(consultations).where(lt(consultations.createdAt, cutoff)))),
       ),
     );
   for (const c of stale) await service.withdraw(c.id, undefined, 'system', 'retention');

@@ -6,7 +6,7 @@
  * sends each row once (unique per source and kind). Repeated requests find the state already moved and change
  * nothing; two instances serialise on the row lock.
  */
-import { and, desc, eq, inArray, isNull, sql } from 'drizzle-orm';
+import { and, desc, eq, inArray, isNull, lte, sql } from 'drizzle-orm';
 import { maskPersonalInfo } from '../privacy/pii.js';
 import type { Outbox } from '../queue/outbox.js';
 import type { Database } from '../store/db.js';
@@ -100,7 +100,7 @@ export class CaseService {
       const history = await tx
         .select({ question: consultations.question, answer: consultations.answer, seq: consultations.seq })
         .from(consultations)
-        .where(and(eq(consultations.conversationId, consultation.conversationId), eq(consultations.userId, consultation.userId), sql`${consultations.createdAt} <= ${consultation.createdAt}`))
+        .where(and(eq(consultations.conversationId, consultation.conversationId), eq(consultations.userId, consultation.userId), lte(consultations.createdAt, consultation.createdAt)))
         .orderBy(desc(consultations.createdAt), desc(consultations.seq))
         .limit(CONVERSATION_TURNS + 1);
       const earlier = history.filter((t) => t.question !== consultation.question || t.answer !== consultation.answer).slice(0, CONVERSATION_TURNS).reverse();

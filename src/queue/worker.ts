@@ -102,7 +102,8 @@ async function commitAnswers(deps: WorkerDeps, drafted: Drafted[]): Promise<void
       tx,
       drafted.map(({ job, draft }, i) => {
         const { answer } = recorded(draft, consultations[i]!);
-        return { ...replyTo(job), consultationId: answer.id, payload: { text: answer.answer, outcome: answer.outcome, citations: answer.citations, answerer: answer.answerer } };
+        // Keyed by the consultation: the same platform message redelivered under another event id is answered once.
+        return { ...replyTo(job), source: `consultation:${answer.id}`, consultationId: answer.id, payload: { text: answer.answer, outcome: answer.outcome, citations: answer.citations, answerer: answer.answerer } };
       }),
     );
     await deps.inbox.completeIn(tx, drafted.map((d) => d.job.id));
