@@ -376,7 +376,7 @@ export class FeishuChannel implements Deliverer {
     await this.perChat.acquire(reply.chatId);
     if (reply.kind === 'card_update') return this.updateCard(reply);
     const card = JSON.stringify(
-      reply.consultationId || reply.citations.length || !reply.buttons
+      reply.consultationId || reply.outcome
         ? buildAnswerCard({ text: reply.text, citations: reply.citations, answerer: reply.answerer, consultationId: reply.consultationId } satisfies CardContent)
         : buildNoticeCard(reply.text, reply.buttons, reply.contacts),
     );

@@ -39,6 +39,11 @@ export function looksLikeContact(text: string): boolean {
   return CONTACT_PREFIX.test(text) || BARE_CONTACT.test(text);
 }
 
+/** The contact itself, without a leading "联系方式：". */
+export function contactOf(text: string): string {
+  return text.replace(/^\s*(联系方式|联系电话|电话|手机|手机号|邮箱|电子邮箱|微信|contact|phone|e-?mail)\s*[:：是为]?\s*/i, '').trim();
+}
+
 export function createInboundHandler(deps: InboundDeps): InboundHandler {
   return async (job) => {
     if (job.action) {
@@ -48,7 +53,7 @@ export function createInboundHandler(deps: InboundDeps): InboundHandler {
     const agency = deps.registry.forChat(job.channel, job.chatId);
     if (agency) {
       await once(deps, job, async (tx, reply) => {
-        const caseId = job.quoted ? await deps.outbox.caseOfMessage(job.channel, job.chatId, job.quoted) : undefined;
+        const caseId = job.quoted ? await deps.outbox.caseOfMessage(job.channel, job.chatId, job.quoted, tx) : undefined;
         if (!caseId) return reply(AGENCY_TEXT.replyHint);
         await guarded(() => deps.cases.inTx(tx).agencyAction(caseId, agency.id, { type: 'answer', text: job.text }), reply);
       });
@@ -57,7 +62,7 @@ export function createInboundHandler(deps: InboundDeps): InboundHandler {
     if (looksLikeContact(job.text)) {
       const waiting = await waitingCase(deps.db, job);
       if (waiting) {
-        await once(deps, job, (tx) => guarded(() => deps.cases.inTx(tx).addContact(waiting.id, job.userId, job.text, via(job)), async () => {}));
+        await once(deps, job, (tx) => guarded(() => deps.cases.inTx(tx).addContact(waiting.id, job.userId, contactOf(job.text), via(job)), async () => {}));
         return true;
       }
     }

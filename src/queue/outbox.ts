@@ -88,8 +88,8 @@ export class Outbox {
   });
 
   /** The case a platform message of the bot belongs to (a reply to it answers that case). */
-  async caseOfMessage(channel: ChannelName, chatId: string, platformMessageId: string): Promise<string | undefined> {
-    const [row] = await this.db
+  async caseOfMessage(channel: ChannelName, chatId: string, platformMessageId: string, tx: Database = this.db): Promise<string | undefined> {
+    const [row] = await tx
       .select({ payload: outbox.payload })
       .from(outbox)
       .where(and(eq(outbox.channel, channel), eq(outbox.chatId, chatId), eq(outbox.platformMessageId, platformMessageId)))

@@ -26,6 +26,8 @@ export interface MessageEventOptions {
   text?: string;
   mentions?: { key: string; openId: string; name: string }[];
   token?: string;
+  /** The message this one replies to. */
+  parentId?: string;
 }
 
 /** An `im.message.receive_v1` event (schema 2.0); each call gets new event and message ids unless given. */
@@ -51,13 +53,14 @@ export function messageEvent(o: MessageEventOptions = {}) {
         message_type: 'text',
         content: JSON.stringify({ text: o.text ?? '知识产权保险有哪些?' }),
         mentions: (o.mentions ?? []).map((m) => ({ key: m.key, id: { open_id: m.openId, user_id: '', union_id: '' }, name: m.name, tenant_key: 'tenant_1' })),
+        ...(o.parentId ? { parent_id: o.parentId, root_id: o.parentId } : {}),
       },
     },
   };
 }
 
 /** A `card.action.trigger` callback (schema 2.0) for a button of ours. */
-export function cardActionEvent(value: unknown, o: { openId?: string; messageId?: string; token?: string } = {}) {
+export function cardActionEvent(value: unknown, o: { openId?: string; messageId?: string; token?: string; chatId?: string } = {}) {
   return {
     schema: '2.0',
     header: { event_id: `ev_card_${next()}`, token: o.token ?? KEYS.verificationToken, create_time: String(Date.now()), event_type: 'card.action.trigger', tenant_key: 'tenant_1', app_id: APP_ID },
@@ -66,7 +69,7 @@ export function cardActionEvent(value: unknown, o: { openId?: string; messageId?
       token: 'c-update-token',
       action: { value, tag: 'button' },
       host: 'im_message',
-      context: { open_message_id: o.messageId ?? 'om_fake_1', open_chat_id: 'oc_chat_p2p_alice' },
+      context: { open_message_id: o.messageId ?? 'om_fake_1', open_chat_id: o.chatId ?? 'oc_chat_p2p_alice' },
     },
   };
 }
