@@ -138,7 +138,8 @@ export async function startService(config: Config, options: ServiceOptions = {})
     ? startSender(
         {
           outbox,
-          deliverers: [...channels.flatMap((c) => (c.deliverer ? [c.deliverer] : [])), new WebhookDeliverer(setup.registry)],
+          // Agencies on webhooks are delivered by the service itself, unless a channel plugin takes that over.
+          deliverers: [new WebhookDeliverer(setup.registry), ...channels.flatMap((c) => (c.deliverer ? [c.deliverer] : []))],
           onError,
           onDelivery: (reply, result) => metrics.deliveries.inc({ channel: reply.channel, result }),
         },

@@ -2,8 +2,9 @@
  * Picks the agency for a case: those that serve its field, service and district and have not had it before,
  * agencies of the case's own district before city-wide ones; among them the one with the fewest open cases
  * under its capacity (Chatwoot's "balanced" rule), ties by id.
- * The agency rows are locked FOR UPDATE SKIP LOCKED, so two instances routing at once never count the same
- * free slot twice: the second skips the locked agency and takes the next one.
+ * The candidate agency rows are locked for the routing transaction, so two instances routing at once never
+ * count the same free slot twice. (SKIP LOCKED would make a busy moment look like "no agency free" and send
+ * cases to the staff queue; the cases themselves are claimed with SKIP LOCKED where work is picked up: timers.)
  */
 import { sql } from 'drizzle-orm';
 import { queryRows, type Database } from '../store/db.js';
@@ -20,15 +21,18 @@ export async function pickAgency(tx: Database, registry: AgencyRegistry, needs: 
 async function leastBusy(tx: Database, registry: AgencyRegistry, candidates: Agency[]): Promise<Agency | undefined> {
   if (!candidates.length) return undefined;
   const ids = sql.join(candidates.map((a) => sql`${a.id}`), sql`, `);
+  // Locked in id order (no deadlock between two routers), then counted: a concurrent router waits for this
+  // transaction and then sees its new case, so a free slot is never handed out twice.
+  await queryRows(tx, sql`select id from agencies where active and id in (${ids}) order by id for update`);
   const open = sql.join(WITH_AGENCY.map((s) => sql`${s}`), sql`, `);
-  const rows = await queryRows<{ id: string; open: number; capacity: number }>(
+  const rows = await queryRows<{ id: string; open: number | string; capacity: number }>(
     tx,
-    sql`select a.id, a.capacity, (select count(*)::int from cases c where c.agency_id = a.id and c.status in (${open})) as open
-        from agencies a
-        where a.active and a.id in (${ids})
-        order by open, a.id
-        for update of a skip locked`,
+    sql`select a.id, a.capacity, (select count(*) from cases c where c.agency_id = a.id and c.status in (${open})) as open
+        from agencies a where a.active and a.id in (${ids})`,
   );
-  const free = rows.find((r) => Number(r.open) < Number(r.capacity));
+  const free = rows
+    .map((r) => ({ id: r.id, open: Number(r.open), capacity: Number(r.capacity) }))
+    .filter((r) => r.open < r.capacity)
+    .sort((a, b) => a.open - b.open || a.id.localeCompare(b.id))[0];
   return free ? registry.get(free.id) : undefined;
 }
