@@ -3,6 +3,7 @@ import { sql } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import type { DestinationStream } from 'pino';
 import type { Config } from './config.js';
+import { articleText } from './answer/article.js';
 import { createConsult } from './consult.js';
 import { createGuard } from './answer/guard.js';
 import { buildApp } from './http/app.js';
@@ -121,7 +122,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
     knowledge: kb.chunks.length > 0,
   });
   const app = await buildApp(
-    { respond, store, db, cases, registry: setup.registry, metrics, readiness },
+    { respond, store, db, cases, registry: setup.registry, metrics, readiness, article: (documentId, article) => articleText(kb, documentId, article) },
     { rateLimit: config.rateLimit, logLevel: config.logLevel, logStream: options.logStream, trustProxy: config.trustProxy },
   );
   for (const warning of setup.warnings) app.log.warn(warning);
