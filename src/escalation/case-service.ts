@@ -26,9 +26,8 @@ export type CaseRow = typeof cases.$inferSelect;
 export type Actor = 'user' | `agency:${string}` | `staff:${string}` | 'system';
 export type AgencyOp = { type: 'accept' } | { type: 'decline'; reason?: string } | { type: 'answer'; text: string } | { type: 'close'; text?: string };
 
-export interface CaseServiceDeps {
-  db: Database;
-  outbox: Outbox;
+/** What the workflow is configured with (src/escalation/case-setup.ts reads it). */
+export interface CaseSettings {
   registry: AgencyRegistry;
   calendar: WorkCalendar;
   acceptSlaMs: number;
@@ -37,6 +36,11 @@ export interface CaseServiceDeps {
   dataKey?: DataKey;
   /** The bot of each platform, for messages to agency chats. */
   bots: Partial<Record<'telegram' | 'feishu', string>>;
+}
+
+export interface CaseServiceDeps extends CaseSettings {
+  db: Database;
+  outbox: Outbox;
   /** Told after outbox rows were committed, so the sender runs at once. */
   onQueued?: () => void;
   now?: () => Date;

@@ -7,16 +7,10 @@ import path from 'node:path';
 import type { Config } from '../config.js';
 import { AgencyRegistryError, loadAgencies, registryWarnings, type AgencyRegistry } from './agencies.js';
 import { holidaysIn, loadCalendar, parseSla, type WorkCalendar } from './calendar.js';
+import type { CaseSettings } from './case-service.js';
 import { DataKey } from './data-key.js';
 
-export interface CaseSetup {
-  registry: AgencyRegistry;
-  calendar: WorkCalendar;
-  acceptSlaMs: number;
-  answerSlaMs: number;
-  dataKey?: DataKey;
-  /** Bot ids of the configured platforms, for messages to agency chats. */
-  bots: Partial<Record<'telegram' | 'feishu', string>>;
+export interface CaseSetup extends CaseSettings {
   warnings: string[];
 }
 

@@ -3,6 +3,11 @@ import { randomBytes } from 'node:crypto';
 import * as lark from '@larksuiteoapi/node-sdk';
 import { encryptFeishu, feishuSignature } from '../../src/channels/feishu-verify.js';
 import { FeishuChannel, type FeishuOptions } from '../../src/channels/feishu.js';
+import type { Inbox } from '../../src/queue/inbox.js';
+import type { Outbox } from '../../src/queue/outbox.js';
+import { deliverOne, type SenderDeps } from '../../src/queue/sender.js';
+import { workJob, type WorkerDeps } from '../../src/queue/worker.js';
+import type { Deliverer } from '../../src/types.js';
 import type { FakeFeishuApi } from '../fakes/feishu-api.js';
 
 export const APP_ID = 'cli_a1b2c3d4e5f60718';
@@ -111,4 +116,16 @@ export function channelFor(api: FakeFeishuApi, options: Partial<FeishuOptions> =
     cache: new lark.DefaultCache(),
     ...options,
   });
+}
+
+/** Works the queue until nothing is left: every inbox job handled, every outbox row delivered through `channel`. */
+export async function drainQueue(parts: { inbox: Inbox; outbox: Outbox; deps: WorkerDeps; errors: unknown[] }, channel: Deliverer): Promise<void> {
+  const senderDeps: SenderDeps = { outbox: parts.outbox, deliverers: [channel], onError: (e) => parts.errors.push(e) };
+  for (;;) {
+    const jobs = await parts.inbox.claim(10, 60_000);
+    for (const job of jobs) await workJob(parts.deps, job);
+    const replies = await parts.outbox.claim(['feishu'], 10, 60_000);
+    for (const reply of replies) await deliverOne(senderDeps, new Map([['feishu', channel]]), reply);
+    if (!jobs.length && !replies.length) return;
+  }
 }

@@ -8,14 +8,12 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { FEISHU_WEBHOOK_PATH, type FeishuChannel } from '../../src/channels/feishu.js';
 import { decryptFeishu, encryptFeishu } from '../../src/channels/feishu-verify.js';
-import { deliverOne, type SenderDeps } from '../../src/queue/sender.js';
-import { workJob } from '../../src/queue/worker.js';
 import { queryRows, type DatabaseHandle } from '../../src/store/db.js';
 import type { Deliverer } from '../../src/types.js';
 import { FakeFeishuApi } from '../fakes/feishu-api.js';
 import { count, queueParts } from '../queue/fixtures.js';
 import { storeTargets, targetTitle } from '../store/targets.js';
-import { cardActionEvent, channelFor, KEYS, messageEvent, signBody, signed, type SignedRequest } from './feishu-fixtures.js';
+import { cardActionEvent, channelFor, drainQueue, KEYS, messageEvent, signBody, signed, type SignedRequest } from './feishu-fixtures.js';
 
 describe.each(storeTargets())('feishu channel on $name', (target) => {
   describe.skipIf(Boolean(target.skipReason))(targetTitle(target), { timeout: 60_000 }, () => {
@@ -59,16 +57,7 @@ describe.each(storeTargets())('feishu channel on $name', (target) => {
     const post = (request: SignedRequest, on = app) => on.inject({ method: 'POST', url: FEISHU_WEBHOOK_PATH, headers: request.headers, payload: request.body });
 
     /** Works the inbox and sends the outbox until both are empty, as the worker and sender would. */
-    async function drain(p = parts, deliverer: Deliverer = channel) {
-      const senderDeps: SenderDeps = { outbox: p.outbox, deliverers: [deliverer], onError: (e) => p.errors.push(e) };
-      for (;;) {
-        const jobs = await p.inbox.claim(10, 60_000);
-        for (const job of jobs) await workJob(p.deps, job);
-        const replies = await p.outbox.claim(['feishu'], 10, 60_000);
-        for (const reply of replies) await deliverOne(senderDeps, new Map([['feishu', deliverer]]), reply);
-        if (!jobs.length && !replies.length) return;
-      }
-    }
+    const drain = (p = parts, deliverer: Deliverer = channel) => drainQueue(p, deliverer);
 
     it('answers an encrypted, signed p2p question with one cited card in the thread of the question', async () => {
       const event = messageEvent({ text: '知识产权保险有哪些?' });

@@ -7,7 +7,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { queryRows, type DatabaseHandle } from '../../src/store/db.js';
 import { TelegramChannel } from '../../src/channels/telegram.js';
 import { BOT_TOKEN, BOT_USER, FakeTelegramApi, updates } from '../fakes/telegram-api.js';
-import { count, sleep } from '../queue/fixtures.js';
+import { count, settled as waitSettled, sleep } from '../queue/fixtures.js';
 import { storeTargets, targetTitle } from '../store/targets.js';
 import { SECRET, telegramRig } from './telegram-fixtures.js';
 
@@ -34,15 +34,7 @@ describe.each(storeTargets())('telegram channel on $name', (target) => {
       await handle.close();
     }, 60_000);
 
-    /** Waits until the queue is idle: no open inbox or outbox rows. */
-    async function settled() {
-      for (let i = 0; i < 1500; i++) {
-        const open = (await count(handle.db, 'inbox', "status in ('queued','running')")) + (await count(handle.db, 'outbox', "status in ('pending','sending')"));
-        if (!open) return;
-        await sleep(10);
-      }
-      throw new Error('queue did not settle');
-    }
+    const settled = () => waitSettled(handle.db);
 
     it('answers a private question with citations, buttons and a consultation-log entry', async () => {
       rig.run();

@@ -3,15 +3,14 @@
  * - kill -9 between a case transition and its notification: after a restart the agency gets it exactly once;
  * - two processes on one Postgres: every SLA timer fires once, and no case is routed twice.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { sql } from 'drizzle-orm';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openDatabase, queryRows } from '../../src/store/db.js';
-import { ROOT } from '../helpers.js';
-import { sleep } from '../queue/fixtures.js';
+import { sleep, startCrashService } from '../queue/fixtures.js';
 import { storeTargets } from '../store/targets.js';
 import { WEBHOOK_SECRET } from './fixtures.js';
 
@@ -39,19 +38,6 @@ interface Delivery {
   event?: string;
   caseId?: string;
   pid?: number;
-}
-
-function startChild(env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'test/queue/fixtures/crash-service.ts')], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stderr = '';
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  return new Promise((resolve, reject) => {
-    child.stdout!.on('data', (d: Buffer) => {
-      const match = /listening on (http:\/\/\S+)/.exec(d.toString());
-      if (match) resolve({ child, url: match[1]! });
-    });
-    child.on('exit', (code) => reject(new Error(`child exited with ${code}: ${stderr}`)));
-  });
 }
 
 const stop = async (child: ChildProcess, signal: NodeJS.Signals) => {
@@ -104,14 +90,14 @@ describe('cases across crashes and instances', () => {
   it('kill -9 between a transition and its notification: the agency is notified exactly once after the restart', { timeout: 120_000 }, async () => {
     const { dir, env } = await baseEnv();
     const gated = { ...env, DELIVERY_GATE: path.join(dir, 'go') };
-    const first = await startChild(gated);
+    const first = await startCrashService(gated);
     const requested = await openCase(first.url, 'crash-user');
     expect(requested.status).toBe('requested'); // committed with its outbox row; the delivery waits at the gate
     await stop(first.child, 'SIGKILL');
     expect(await readDeliveries(env.DELIVERY_LOG!)).toHaveLength(0);
 
     await writeFile(path.join(dir, 'go'), '');
-    const second = await startChild(gated);
+    const second = await startCrashService(gated);
     for (let waited = 0; !(await readDeliveries(env.DELIVERY_LOG!)).length && waited < 60_000; waited += 50) await sleep(50);
     await sleep(1_000); // time for a second delivery, if there were one
     await stop(second.child, 'SIGTERM');
@@ -135,8 +121,8 @@ describe('cases across crashes and instances', () => {
     try {
       const { env } = await baseEnv();
       const shared = { ...env, DATABASE_URL: location.url, CASE_ACCEPT_SLA: '2s', CASE_DATA_KEY: Buffer.alloc(32, 3).toString('base64') };
-      const a = await startChild(shared);
-      const b = await startChild(shared);
+      const a = await startCrashService(shared);
+      const b = await startCrashService(shared);
       const CASES = 24;
       const opened = await Promise.all(Array.from({ length: CASES }, (_, i) => openCase(i % 2 ? a.url : b.url, `two-${i}`)));
       expect(opened.every((c) => c.status === 'requested')).toBe(true);

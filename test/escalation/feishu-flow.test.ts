@@ -8,11 +8,9 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { FEISHU_WEBHOOK_PATH, type FeishuChannel } from '../../src/channels/feishu.js';
-import { deliverOne, type SenderDeps } from '../../src/queue/sender.js';
-import { workJob } from '../../src/queue/worker.js';
 import { queryRows, type DatabaseHandle } from '../../src/store/db.js';
 import { FakeFeishuApi, type PostedMessage } from '../fakes/feishu-api.js';
-import { cardActionEvent, channelFor, messageEvent, signed, type SignedRequest } from '../channels/feishu-fixtures.js';
+import { cardActionEvent, channelFor, drainQueue, messageEvent, signed, type SignedRequest } from '../channels/feishu-fixtures.js';
 import { count, queueParts } from '../queue/fixtures.js';
 import { storeTargets, targetTitle } from '../store/targets.js';
 import { FEISHU_AGENCY_CHAT, registryOf } from './fixtures.js';
@@ -60,16 +58,7 @@ describe.each(storeTargets())('referral in Feishu on $name', (target) => {
       await drain();
       return res;
     };
-    async function drain() {
-      const senderDeps: SenderDeps = { outbox: parts.outbox, deliverers: [channel], onError: (e) => parts.errors.push(e) };
-      for (;;) {
-        const jobs = await parts.inbox.claim(10, 60_000);
-        for (const job of jobs) await workJob(parts.deps, job);
-        const replies = await parts.outbox.claim(['feishu'], 10, 60_000);
-        for (const reply of replies) await deliverOne(senderDeps, new Map([['feishu', channel]]), reply);
-        if (!jobs.length && !replies.length) return;
-      }
-    }
+    const drain = () => drainQueue(parts, channel);
     const postedTo = (chat: string) => api.posted.filter((m) => m.chatId === chat || (m.replyTo && api.posted.some((q) => q.messageId === m.replyTo && q.chatId === chat)) || (chat === USER_CHAT && m.replyTo?.startsWith('om_q_')));
     /** The value of the button labelled `label` on a posted card. */
     const buttonValue = (message: PostedMessage, label: string): unknown => {

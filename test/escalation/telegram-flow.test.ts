@@ -8,7 +8,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { queryRows, type DatabaseHandle } from '../../src/store/db.js';
 import { FakeTelegramApi, updates, type RecordedCall } from '../fakes/telegram-api.js';
-import { count, sleep } from '../queue/fixtures.js';
+import { count, settled as waitSettled, sleep } from '../queue/fixtures.js';
 import { storeTargets, targetTitle } from '../store/targets.js';
 import { telegramRig } from '../channels/telegram-fixtures.js';
 import { registryOf } from './fixtures.js';
@@ -43,14 +43,7 @@ describe.each(storeTargets())('referral in Telegram on $name', (target) => {
       await handle.close();
     }, 60_000);
 
-    async function settled() {
-      for (let i = 0; i < 1500; i++) {
-        const open = (await count(handle.db, 'inbox', "status in ('queued','running')")) + (await count(handle.db, 'outbox', "status in ('pending','sending')"));
-        if (!open) return;
-        await sleep(10);
-      }
-      throw new Error('queue did not settle');
-    }
+    const settled = () => waitSettled(handle.db);
     const sentTo = (chat: number) => fake.sent('sendMessage', chat);
     const buttonsOf = (call: RecordedCall) => (call.payload.reply_markup?.inline_keyboard ?? []).flat() as { text: string; callback_data: string }[];
     const press = async (chat: number, from: number, call: RecordedCall, label: string) => {
