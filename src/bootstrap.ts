@@ -5,22 +5,27 @@ import type { Config } from './config.js';
 import { articleText } from './answer/article.js';
 import { createConsult } from './consult.js';
 import { createGuard, type Guard } from './answer/guard.js';
-import { ChatCommands } from './channels/chat-commands.js';
 import { buildApp } from './http/app.js';
 import { createMetrics, observeAnswer } from './http/metrics.js';
 import { LlmAnswerer } from './answer/llm.js';
 import type { KnowledgeBase } from './knowledge/knowledge-base.js';
 import { LiveKnowledge, type ReloadEvent } from './knowledge/live-knowledge.js';
 import { openKnowledge } from './knowledge/open-knowledge.js';
+import { syncAgencies } from './escalation/agencies.js';
+import { loadCaseSetup } from './escalation/case-setup.js';
+import { CaseService } from './escalation/case-service.js';
+import { WebhookDeliverer } from './escalation/webhook-deliverer.js';
+import { createInboundHandler } from './interactions/handle.js';
 import { Inbox } from './queue/inbox.js';
 import { Outbox } from './queue/outbox.js';
-import { purgeFinishedQueueRows, vacuumQueues } from './queue/purge.js';
+import { startPollLoop } from './queue/poll-loop.js';
+import { vacuumQueues } from './queue/purge.js';
+import { purgeExpired } from './retention-purge.js';
 import { createDrafter, createResponder, type ResponderDeps } from './queue/respond.js';
 import { startSender } from './queue/sender.js';
 import { startWorker } from './queue/worker.js';
 import { ConsultationStore } from './store/consultations.js';
 import { openDatabase, queryRows } from './store/db.js';
-import { ReferralStore } from './store/referrals.js';
 import { cutoffFor } from './store/retention.js';
 import type { Deliverer } from './types.js';
 
@@ -61,26 +66,16 @@ export async function openStore(config: Pick<Config, 'databaseUrl' | 'dataDir' |
 }
 
 /**
- * What a channel writes to besides the inbox: stores for card and button callbacks (feedback, referrals)
- * and the chat commands (/help, /forget, /human …), whose replies leave through the outbox.
- */
-export interface ChannelStores {
-  store: ConsultationStore;
-  referrals: ReferralStore;
-  commands: ChatCommands;
-}
-
-/**
- * How a messaging platform plugs into the service (the Telegram and Feishu issues): its webhook routes
- * or poller hand each message to `inbox.accept()` and acknowledge at once; its deliverer posts replies.
+ * How a messaging platform plugs into the service: its webhook routes or poller hand each message and
+ * button press to `inbox.accept()` and acknowledge at once; its deliverer posts what the outbox holds.
  */
 export interface ChannelPlugin {
-  /** Posts this channel's replies from the outbox. */
+  /** Posts this channel's messages from the outbox. */
   deliverer?: Deliverer;
   /** Adds webhook routes before the server listens. */
-  register?(app: FastifyInstance, inbox: Inbox, stores: ChannelStores): Promise<void> | void;
+  register?(app: FastifyInstance, inbox: Inbox): Promise<void> | void;
   /** Starts a poller or long connection after the server listens. */
-  start?(inbox: Inbox, stores: ChannelStores): Promise<void>;
+  start?(inbox: Inbox): Promise<void>;
   /** Stops taking messages (first step of shutdown). */
   stop?(): Promise<void>;
 }
@@ -92,6 +87,8 @@ export interface ServiceOptions {
   purgeEveryMs?: number;
   /** Poll interval of the worker and sender when idle. */
   idleMs?: number;
+  /** How often due SLA timers are looked for. */
+  timerPollMs?: number;
 }
 
 /** A running service: listening, working the queue, purging on schedule. */
@@ -99,6 +96,7 @@ export interface Service {
   url: string;
   app: FastifyInstance;
   inbox: Inbox;
+  cases: CaseService;
   /** Stops taking requests and messages, finishes or releases work in hand, closes the database. */
   stop(): Promise<void>;
 }
@@ -108,6 +106,7 @@ const TEN_MINUTES = 10 * 60 * 1000;
 
 /** Opens knowledge, database and queue, builds the HTTP app, listens and starts the background loops. */
 export async function startService(config: Config, options: ServiceOptions = {}): Promise<Service> {
+  const setup = loadCaseSetup(config);
   // The app's logger exists once the app is built; until then knowledge messages go to stderr.
   let warn = (message: string) => console.error(message);
   let onReload: (event: ReloadEvent) => void = () => {};
@@ -127,12 +126,14 @@ export async function startService(config: Config, options: ServiceOptions = {})
     await inbox.expireLeases();
     await outbox.expireLeases();
   }
+  await syncAgencies(db, setup.registry);
   let accepting = true;
+  let wakeSender = () => {};
+  const cases = new CaseService({ db, outbox, ...setup, onQueued: () => wakeSender() });
   const metrics = createMetrics(
     { queues: async () => ({ inbox: await inbox.stats(), outbox: await outbox.stats() }), knowledge: () => knowledge.status() },
     { processMetrics: true },
   );
-  const referrals = new ReferralStore(db);
   const onAnswer: ResponderDeps['onAnswer'] = (q, r) => observeAnswer(metrics, q.channel, r.answer.outcome, r.latencyMs);
   const respond = createResponder({ db, store, consult, onAnswer });
   const readiness = async () => ({
@@ -141,7 +142,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
     knowledgeStatus: knowledge.status(),
   });
   const app = await buildApp(
-    { respond, store, referrals, metrics, readiness, article: (documentId, article) => articleText(knowledge.current(), documentId, article) },
+    { respond, store, db, cases, registry: setup.registry, metrics, readiness, article: (documentId, article) => articleText(knowledge.current(), documentId, article) },
     { rateLimit: config.rateLimit, logLevel: config.logLevel, logStream: options.logStream, trustProxy: config.trustProxy },
   );
   warn = (message) => app.log.warn(message);
@@ -159,10 +160,9 @@ export async function startService(config: Config, options: ServiceOptions = {})
     for (const p of event.newProblems ?? []) app.log.warn({ file: p.file, line: p.line, severity: p.severity ?? 'error' }, `knowledge problem: ${p.message}`);
   };
   for (const p of knowledge.current().problems) app.log.warn({ file: p.file, line: p.line, severity: p.severity ?? 'error' }, `knowledge problem: ${p.message}`);
+  for (const warning of setup.warnings) app.log.warn(warning);
   const channels = options.channels ?? [];
-  let wakeSender = () => {};
-  const stores: ChannelStores = { store, referrals, commands: new ChatCommands({ db, store, outbox, onQueued: () => wakeSender() }) };
-  for (const channel of channels) await channel.register?.(app, inbox, stores);
+  for (const channel of channels) await channel.register?.(app, inbox);
 
   const onError = (error: unknown) => app.log.error({ err: error }, 'queue error');
   const idleMs = options.idleMs ?? 500;
@@ -172,20 +172,27 @@ export async function startService(config: Config, options: ServiceOptions = {})
   const answering = config.workerConcurrency > 0;
   const sender = answering
     ? startSender(
-        { outbox, deliverers: channels.flatMap((c) => (c.deliverer ? [c.deliverer] : [])), onError, onDelivery: (reply, result) => metrics.deliveries.inc({ channel: reply.channel, result }) },
+        {
+          outbox,
+          // Agencies on webhooks are delivered by the service itself, unless a channel plugin takes that over.
+          deliverers: [new WebhookDeliverer(setup.registry), ...channels.flatMap((c) => (c.deliverer ? [c.deliverer] : []))],
+          onError,
+          onDelivery: (reply, result) => metrics.deliveries.inc({ channel: reply.channel, result }),
+        },
         { idleMs },
       )
     : { wake: () => {}, stop: async () => {} };
   wakeSender = () => sender.wake();
+  const handle = createInboundHandler({ db, inbox, outbox, store, cases, registry: setup.registry });
   const worker = answering
-    ? startWorker({ db, inbox, outbox, store, draft: createDrafter({ db, consult, onAnswer }), onError, onQueued: () => sender.wake() }, { concurrency: config.workerConcurrency, idleMs })
+    ? startWorker({ db, inbox, outbox, store, draft: createDrafter({ db, consult, onAnswer }), handle, onError, onQueued: () => sender.wake() }, { concurrency: config.workerConcurrency, idleMs })
     : { stop: async () => {} };
+  // SLA timers fire once across instances (claimed with SKIP LOCKED); a webhook-only process leaves them to the others.
+  const timers = answering ? startPollLoop(() => cases.fireDueTimers(), { idleMs: options.timerPollMs ?? 1_000, onError }) : { stop: async () => {} };
 
   const purge = async () => {
-    const cutoff = cutoffFor(config.retention);
-    const counts = await store.purgeOlderThan(cutoff, 'service:retention');
-    const queues = await purgeFinishedQueueRows(db, cutoff);
-    app.log.info({ consultations: counts.consultations, inbox: queues.inbox, outbox: queues.outbox }, 'retention purge');
+    const { cases: retired, log, queues } = await purgeExpired({ db, store, cases }, cutoffFor(config.retention), 'service:retention');
+    app.log.info({ consultations: log.consultations, casesWithdrawn: retired.withdrawn, casesErased: retired.erased, inbox: queues.inbox, outbox: queues.outbox }, 'retention purge');
   };
   const purgeTimer = setInterval(() => void purge().catch(onError), options.purgeEveryMs ?? SIX_HOURS);
   purgeTimer.unref();
@@ -194,13 +201,14 @@ export async function startService(config: Config, options: ServiceOptions = {})
   vacuumTimer?.unref();
 
   const address = await app.listen({ host: config.host, port: config.port });
-  for (const channel of channels) await channel.start?.(inbox, stores);
+  for (const channel of channels) await channel.start?.(inbox);
   void purge().catch(onError);
 
   return {
     url: address.replace('[::1]', 'localhost'),
     app,
     inbox,
+    cases,
     async stop() {
       accepting = false;
       clearInterval(purgeTimer);
@@ -209,6 +217,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
       await Promise.all(channels.map((c) => c.stop?.()));
       await app.close(); // stops accepting; requests in flight get their answers
       await worker.stop();
+      await timers.stop();
       await sender.stop();
       await database.close();
     },
