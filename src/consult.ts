@@ -55,7 +55,14 @@ interface Sources {
  * in force, or decline/refer.
  * Channels, the HTTP API and the CLI all call this and only render what it returns.
  */
-export function createConsult(deps: { kb: KnowledgeBase; guard: Guard; llm?: LlmAnswerer; options?: Partial<ConsultOptions>; now?: () => Date }) {
+export function createConsult(deps: {
+  /** A knowledge base or a live one: read once at each question's start, so a reload swaps it between questions. */
+  kb: { current(): KnowledgeBase };
+  guard: Guard;
+  llm?: LlmAnswerer;
+  options?: Partial<ConsultOptions>;
+  now?: () => Date;
+}) {
   const options = { ...DEFAULT_CONSULT_OPTIONS, ...deps.options };
   const { guard, llm } = deps;
   const now = deps.now ?? (() => new Date());
@@ -147,7 +154,7 @@ export function createConsult(deps: { kb: KnowledgeBase; guard: Guard; llm?: Llm
     if (verdict.verdict === 'greeting') return done(fixed('out_of_scope', MESSAGES.greeting[detectLanguage(question)]));
 
     // The knowledge base is read once per question: every later step uses these sources.
-    const src = sourcesFor(deps.kb);
+    const src = sourcesFor(deps.kb.current());
     const reading = await readInContext(src.kb, question, context.history ?? [], searchIn(src), llm);
     const { retrieval } = reading;
     const language = reading.language ?? detectLanguage(question);

@@ -2,6 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadKnowledge, parseDocument } from '../../src/knowledge/load.js';
+import type { DocumentError } from '../../src/knowledge/metadata.js';
 import { KNOWLEDGE_DIR, SEED_ID, tempKnowledgeCopy } from '../helpers.js';
 
 const VALID = `---
@@ -42,6 +43,47 @@ describe('loading knowledge documents', () => {
     expect(() => parseDocument('a.md', broken)).toThrow(/issueDate: expected a date as YYYY-MM-DD.*status/);
   });
 
+  it('gives the line of a bad field, and checks dates and supersedes against each other', () => {
+    const issues = (raw: string) => {
+      try {
+        parseDocument('a.md', raw);
+        return [];
+      } catch (err) {
+        return (err as DocumentError).issues.map((i) => `${i.line ?? '-'} ${i.message}`);
+      }
+    };
+    expect(issues(VALID.replace('issueDate: 2024-01-02', 'issueDate: 2024/01/02'))).toEqual(['5 issueDate: expected a date as YYYY-MM-DD']);
+    expect(issues(VALID.replace('status: 现行有效', 'status: 现行有效\nvalidFrom: 2024-03-01\nvalidUntil: 2023-12-31'))).toEqual(['8 validUntil: 2023-12-31 is before validFrom 2024-03-01']);
+    expect(issues(VALID.replace('status: 现行有效', 'status: 现行有效\nsupersedes: test-doc'))).toEqual(['7 supersedes: a document cannot supersede itself']);
+    expect(issues(VALID.replace('status: 现行有效', 'status: 现行有效\nlevel: city'))).toEqual([expect.stringMatching(/^7 level: /)]);
+    expect(issues(VALID.replace('title: 测试文件\n', ''))).toEqual(['- title: missing (required: id, title, issuers, issueDate, status, source)']);
+  });
+
+  it('warns of unknown fields and of superseded ids no document has, and still indexes the document', async () => {
+    const { dir, cleanup } = await tempKnowledgeCopy();
+    cleanups.push(cleanup);
+    await writeFile(path.join(dir, 'documents', 'new.md'), VALID.replace('status: 现行有效', `status: 现行有效\nsupersedes: [${SEED_ID}, old-measures-2019]\nissuedate: 2024-01-03`));
+    const { documents, problems } = await loadKnowledge(dir);
+    expect(documents.map((d) => d.meta.id)).toEqual(expect.arrayContaining(['test-doc', SEED_ID]));
+    expect(problems).toEqual([
+      { file: 'documents/new.md', line: 8, severity: 'warning', message: 'unknown field "issuedate" is ignored (did you mean issueDate?)' },
+      { file: 'documents/new.md', severity: 'warning', message: 'supersedes "old-measures-2019", which no document has as its id' },
+    ]);
+  });
+
+  it('takes checked and sources of guidance, and warns of a region that names no known place', async () => {
+    const { dir, cleanup } = await tempKnowledgeCopy();
+    cleanups.push(cleanup);
+    const guidance = VALID.replace('status: 现行有效', 'status: 现行有效\nlevel: guidance\nchecked: 2026-12-02\nsources:\n  - 《中华人民共和国商标法》第三十九条');
+    await writeFile(path.join(dir, 'documents', 'guide.md'), guidance);
+    await writeFile(path.join(dir, 'documents', 'nowhere.md'), VALID.replace('test-doc', 'nowhere-doc').replace('status: 现行有效', 'status: 现行有效\nregion: 示例省示例市'));
+    const { documents, problems } = await loadKnowledge(dir);
+    const guide = documents.find((d) => d.meta.id === 'test-doc')!.meta;
+    expect(guide).toMatchObject({ checked: '2026-12-02', sources: ['《中华人民共和国商标法》第三十九条'] });
+    expect(documents.map((d) => d.meta.id)).toContain('nowhere-doc'); // indexed, and said to answer nothing
+    expect(problems).toEqual([{ file: 'documents/nowhere.md', line: 7, severity: 'warning', message: 'region: "示例省示例市" names no known place; the document answers no question' }]);
+  });
+
   it('rejects a file without front-matter and one with broken YAML', () => {
     expect(() => parseDocument('a.md', '一、没有元数据。')).toThrow(/missing front-matter/);
     expect(() => parseDocument('a.md', '---\nid: [unclosed\n---\n正文')).toThrow(/front-matter is not valid YAML/);
@@ -57,8 +99,9 @@ describe('loading knowledge documents', () => {
     const ids = documents.map((d) => d.meta.id);
     expect(ids).toContain('test-doc');
     expect(ids).not.toContain(SEED_ID);
-    expect(problems.map((p) => p.file).sort()).toEqual(['documents/broken.md', 'documents/dup.md', `documents/${SEED_ID}.md`]);
-    expect(problems.find((p) => p.file === 'documents/broken.md')!.message).toMatch(/id: .*issuers/s);
+    expect([...new Set(problems.map((p) => p.file))].sort()).toEqual(['documents/broken.md', 'documents/dup.md', `documents/${SEED_ID}.md`]);
+    // One problem per missing field, each naming it.
+    expect(problems.filter((p) => p.file === 'documents/broken.md').map((p) => p.message.split(':')[0])).toEqual(['id', 'issuers', 'issueDate', 'status', 'source']);
     expect(problems.find((p) => p.file === 'documents/dup.md')!.message).toMatch(/also used by documents\/zibo/);
   });
 });
