@@ -1,6 +1,6 @@
 import { policyBasis } from './answer/basis.js';
 import { cite, excerptLines, extractiveAnswer, lapsedAnswer, notStatedAnswer, quotePassages, type AnswerInput, type Language } from './answer/extractive.js';
-import { readInContext, type History, type Reading } from './answer/follow-up.js';
+import { readInContext, type History, type Reading, type Search } from './answer/follow-up.js';
 import type { PromptPassage } from './answer/grounding.js';
 import type { Guard } from './answer/guard.js';
 import type { LlmAnswerer } from './answer/llm.js';
@@ -11,7 +11,7 @@ import { GUIDANCE_NOTE, elsewhereNote, isGuidance, lapseNotice, noDocumentsFor }
 import { AppError } from './errors.js';
 import { Applicability, DocumentScope, asksAboutLocalProvision, chinaDate, type Scoped } from './knowledge/applicability.js';
 import type { KnowledgeBase, Retrieval } from './knowledge/knowledge-base.js';
-import { within, withoutPlaces } from './knowledge/places.js';
+import { within, withoutPlaces, type Place } from './knowledge/places.js';
 import { evidence, groupMatch } from './knowledge/query.js';
 import { normalize } from './knowledge/tokenizer.js';
 import { searchableText } from './knowledge/knowledge-base.js';
@@ -67,19 +67,13 @@ export function createConsult(deps: {
   const { guard, llm } = deps;
   const now = deps.now ?? (() => new Date());
   const applicability = new Applicability(options.homeRegion);
-  /**
-   * What is searched for: the text without the names of other places, which retrieval already limits to
-   * their documents (the home region's names stay: they favour its own documents over national ones).
-   */
-  const query = (text: string) => withoutPlaces(text, (p) => within(p, applicability.home) || within(applicability.home, p));
+  const query = (text: string) => searchText(text, applicability.home);
 
   function sourcesFor(kb: KnowledgeBase): Sources {
     return { kb, documents: new DocumentScope(applicability, kb.documents, chinaDate(now()), options.guidanceWeight), document: (id) => kb.document(id) };
   }
 
-  /** Searches the documents that apply to the places `places` names, in force today. */
-  const searchIn = (src: Sources) => (text: string, limit: number, places: string) =>
-    src.kb.retrieve(query(text), limit, src.documents.of(places, asksWhatToDo(text)).retrieve);
+  const searchIn = (src: Sources) => scopedSearch(src.kb, src.documents);
 
   function answerInput(src: Sources, plan: AnswerPlan, retrieval: Retrieval, language: Language, lead?: string): AnswerInput {
     return { query: retrieval.query, language, passages: plan.chosen, document: src.document, slots: plan.slots, missing: plan.missing, objects: plan.objects, lead };
@@ -198,6 +192,23 @@ export function createConsult(deps: {
 }
 
 export type Consult = ReturnType<typeof createConsult>;
+
+/**
+ * What is searched for: the text without the names of other places, which retrieval already limits to
+ * their documents (the home region's names stay: they favour its own documents over national ones).
+ */
+function searchText(text: string, home: Place): string {
+  return withoutPlaces(text, (p) => within(p, home) || within(home, p));
+}
+
+/**
+ * Retrieval under the region and validity rules, as every question is searched: `text` among the documents
+ * of `documents` that apply to the places `places` names and are in force on its day. The retrieval
+ * benchmark searches the same way.
+ */
+export function scopedSearch(kb: KnowledgeBase, documents: DocumentScope): Search {
+  return (text, limit, places) => kb.retrieve(searchText(text, documents.home), limit, documents.of(places, asksWhatToDo(text)).retrieve);
+}
 
 /**
  * Confidence that the documents answer the question: half the share of the question's words the best

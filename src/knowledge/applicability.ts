@@ -173,6 +173,11 @@ export class DocumentScope {
     this.replaced = replacements(documents, today);
   }
 
+  /** The region a question that names no place is read against. */
+  get home(): Place {
+    return this.applicability.home;
+  }
+
   /** Why a document is not current today, or undefined when it is. */
   lapse(doc: DocumentMeta): Lapse | undefined {
     return lapseOf(doc, this.today, this.replaced);
