@@ -172,14 +172,18 @@ export function createConsult(deps: {
     const unlisted = src.documents.unlisted(scope);
     const onlyElsewhere = scope.elsewhere.length > 0 && scope.targets.every((t) => scope.elsewhere.includes(t));
     const noDocuments = () => done({ ...notCovered(confidence, language), answer: noDocumentsFor(unlisted, language) }, retrieval);
-    // What another place provides (its subsidies, platforms) cannot be read from national guidance.
-    if (onlyElsewhere && unlisted.length > 0 && asksAboutLocalProvision(reading.text)) return noDocuments();
     const notCoveredHere = () => (unlisted.length && onlyElsewhere ? noDocuments() : done(notCovered(confidence, language), retrieval));
     /** Nothing in force states it: a document no longer in force that does is named plainly, else `otherwise`. */
     const lapsedOr = async (otherwise: () => ConsultResult | Promise<ConsultResult>) => {
       const old = await outOfForce(src, reading, scoped, language);
       return old ? done(old.answer, old.retrieval) : otherwise();
     };
+    // What another place provides (its subsidies, platforms) cannot be read from national guidance: not when
+    // the place has no documents, nor when none of them is in force any more (those are quoted as such).
+    if (onlyElsewhere && asksAboutLocalProvision(reading.text)) {
+      if (unlisted.length > 0) return noDocuments();
+      if (src.documents.withoutCurrent(scope).length > 0) return lapsedOr(notCoveredHere);
+    }
     if (!top || confidence < options.minConfidence) return lapsedOr(notCoveredHere);
 
     const plan = planAnswer(src.kb, reading.question, retrieval.passages, reading.previous);

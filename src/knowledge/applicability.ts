@@ -204,4 +204,10 @@ export class DocumentScope {
   unlisted(scope: QuestionScope): Place[] {
     return scope.elsewhere.filter((p) => !this.applicability.hasOwnDocuments(this.documents, p));
   }
+
+  /** Places asked about that have no documents of their own in force today (whether or not they had some). */
+  withoutCurrent(scope: QuestionScope): Place[] {
+    const current = this.documents.filter((d) => !this.lapse(d));
+    return scope.elsewhere.filter((p) => !this.applicability.hasOwnDocuments(current, p));
+  }
 }
