@@ -20,6 +20,10 @@ import { startWorker } from './queue/worker.js';
 import { ConsultationStore } from './store/consultations.js';
 import { openDatabase, queryRows } from './store/db.js';
 import { ReferralStore } from './store/referrals.js';
+import { ApprovedAnswers, type ApprovedAnswerSource } from './approved/approved-answers.js';
+import type { ConsoleDeps } from './console/context.js';
+import { ApprovedAnswerStore } from './store/approved-answers.js';
+import { ConsoleAccounts } from './store/console-accounts.js';
 import { cutoffFor } from './store/retention.js';
 import type { Deliverer } from './types.js';
 
@@ -31,6 +35,8 @@ import type { Deliverer } from './types.js';
 export async function openConsultation(
   config: Pick<Config, 'knowledgeDir' | 'dataDir' | 'minConfidence' | 'llm' | 'embedding'>,
   warn: (message: string) => void = (m) => console.error(m),
+  /** Staff-approved answers for the service (the CLIs leave them out, so evaluation stays reproducible). */
+  approved?: (kb: KnowledgeBase) => ApprovedAnswerSource,
 ) {
   const open = (embedder?: OpenAIEmbedder) => KnowledgeBase.open({ knowledgeDir: config.knowledgeDir, cacheDir: path.join(config.dataDir, 'index'), embedder });
   let kb: KnowledgeBase;
@@ -42,7 +48,7 @@ export async function openConsultation(
     kb = await open();
   }
   const llm = config.llm ? new LlmAnswerer({ ...config.llm, maxRetries: 2, maxInputChars: 6000 }) : undefined;
-  const consult = createConsult({ kb, guard: createGuard(kb.vocabulary), llm, options: { minConfidence: config.minConfidence } });
+  const consult = createConsult({ kb, guard: createGuard(kb.vocabulary), llm, options: { minConfidence: config.minConfidence }, approved: approved?.(kb) });
   return { kb, consult, llm };
 }
 
@@ -100,9 +106,15 @@ const TEN_MINUTES = 10 * 60 * 1000;
 
 /** Opens knowledge, database and queue, builds the HTTP app, listens and starts the background loops. */
 export async function startService(config: Config, options: ServiceOptions = {}): Promise<Service> {
-  const { kb, consult } = await openConsultation(config);
+  let app: FastifyInstance | undefined;
   const { database, store } = await openStore(config);
   const { db } = database;
+  let approvedAnswers: ApprovedAnswers | undefined;
+  const { kb, consult } = await openConsultation(config, undefined, (knowledge) => {
+    const analyze = (text: string) => knowledge.analyze(text);
+    approvedAnswers = new ApprovedAnswers(new ApprovedAnswerStore(db), () => analyze, { onError: (error) => app?.log.error({ err: error }, 'approved answers failed') });
+    return approvedAnswers;
+  });
   const inbox = new Inbox(db);
   const outbox = new Outbox(db);
   if (database.driver === 'pglite') {
@@ -119,8 +131,17 @@ export async function startService(config: Config, options: ServiceOptions = {})
     database: accepting && (await queryRows(db, sql`select 1 as ok`).then(() => true, () => false)),
     knowledge: kb.chunks.length > 0,
   });
-  const app = await buildApp(
-    { respond, store, referrals, metrics, readiness },
+  const accounts = new ConsoleAccounts(db);
+  const consoleDeps: ConsoleDeps = {
+    db,
+    store,
+    accounts,
+    knowledge: () => kb,
+    approved: approvedAnswers!,
+    settings: { ...config.console, lowConfidence: config.minConfidence * 1.5 },
+  };
+  app = await buildApp(
+    { respond, store, referrals, metrics, readiness, console: consoleDeps },
     { rateLimit: config.rateLimit, logLevel: config.logLevel, logStream: options.logStream, trustProxy: config.trustProxy },
   );
   const channels = options.channels ?? [];
@@ -146,6 +167,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
     : { stop: async () => {} };
 
   const purge = async () => {
+    await accounts.purgeExpired();
     const cutoff = cutoffFor(config.retention);
     const counts = await store.purgeOlderThan(cutoff, 'service:retention');
     const queues = await purgeFinishedQueueRows(db, cutoff);

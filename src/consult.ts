@@ -1,4 +1,5 @@
 import { lacksAskedFigure, placesIn, type Guard } from './answer/guard.js';
+import type { ApprovedAnswerSource } from './approved/approved-answers.js';
 import { cite, extractiveAnswer, selectPassages, type Language } from './answer/extractive.js';
 import type { PromptPassage } from './answer/grounding.js';
 import type { LlmAnswerer } from './answer/llm.js';
@@ -45,7 +46,14 @@ export interface ConsultResult {
  * The platform-free pipeline: validate → guard → retrieve → answer or decline/refer.
  * Channels, the HTTP API and the CLI all call this and only render what it returns.
  */
-export function createConsult(deps: { kb: KnowledgeBase; guard: Guard; llm?: LlmAnswerer; options?: Partial<ConsultOptions> }) {
+export function createConsult(deps: {
+  kb: KnowledgeBase;
+  guard: Guard;
+  llm?: LlmAnswerer;
+  options?: Partial<ConsultOptions>;
+  /** Staff-approved answers (src/approved/): checked after the guard, before retrieval; the CLIs leave it out. */
+  approved?: ApprovedAnswerSource;
+}) {
   const options = { ...DEFAULT_CONSULT_OPTIONS, ...deps.options };
   const { kb, guard, llm } = deps;
   // Only the documents' own web sources may appear as links in a generated answer.
@@ -98,6 +106,9 @@ export function createConsult(deps: { kb: KnowledgeBase; guard: Guard; llm?: Llm
 
     if (verdict.verdict === 'injection') return done(fixed('declined', MESSAGES.declined[language]));
     if (verdict.verdict === 'greeting') return done(fixed('out_of_scope', MESSAGES.greeting[language]));
+    // A plain question that staff have answered gets their approved answer (a referral request never does).
+    const reviewed = verdict.verdict === 'escalate' ? undefined : await deps.approved?.answer(question);
+    if (reviewed) return done(reviewed);
 
     const retrieval = await retrieveInContext(question, context.history ?? []);
     const top = retrieval.passages[0];

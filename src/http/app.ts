@@ -11,6 +11,8 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { DestinationStream } from 'pino';
+import { consolePlugin } from '../console/plugin.js';
+import type { ConsoleDeps } from '../console/context.js';
 import { apiRoutes, tooMany, type ApiDeps, type RateLimits } from './api-routes.js';
 import { handleError, HttpError } from './http-error.js';
 import type { Metrics } from './metrics.js';
@@ -23,6 +25,8 @@ export const WEB_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)
 export interface AppDeps extends ApiDeps {
   metrics: Metrics;
   readiness: () => Promise<Readiness>;
+  /** The staff and agency console under /console; left out, there is none. */
+  console?: ConsoleDeps;
 }
 
 export interface AppOptions {
@@ -80,5 +84,7 @@ export async function buildApp(deps: AppDeps, options: AppOptions): Promise<Fast
 
   await app.register(async (scope) => apiRoutes(scope, deps, options.rateLimit));
   await app.register(async (scope) => opsRoutes(scope, deps));
+  const consoleDeps = deps.console;
+  if (consoleDeps) await app.register(async (scope) => consolePlugin(scope, consoleDeps));
   return app;
 }
