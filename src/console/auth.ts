@@ -55,7 +55,8 @@ function sameToken(given: unknown, expected: string): boolean {
 /** A request sent by a page of another site; `none` is the user typing the address or a bookmark. */
 function crossSite(request: FastifyRequest): string | undefined {
   const site = request.headers['sec-fetch-site'];
-  if (typeof site === 'string' && site !== 'same-origin' && site !== 'none') return `sec-fetch-site ${site}`;
+  // Fetch metadata when the browser sends it (all current ones); Origin for older browsers.
+  if (typeof site === 'string' && site) return site === 'same-origin' || site === 'none' ? undefined : `sec-fetch-site ${site}`;
   const origin = request.headers.origin;
   if (typeof origin === 'string' && origin !== `${request.protocol}://${request.host}`) return 'origin mismatch';
   return undefined;

@@ -21,7 +21,8 @@ export const CONSOLE_CONTENT_SECURITY_POLICY = CONTENT_SECURITY_POLICY.replace("
 export function addSecurityHeaders(app: FastifyInstance): void {
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-content-type-options', 'nosniff');
-    reply.header('referrer-policy', 'no-referrer');
+    // The console's forms need a real Origin header for its CSRF check; with no-referrer, browsers send `null`.
+    reply.header('referrer-policy', request.url.startsWith('/console') ? 'same-origin' : 'no-referrer');
     reply.header('x-request-id', request.id);
     if (!request.url.startsWith('/docs')) {
       reply.header('content-security-policy', request.url.startsWith('/console') ? CONSOLE_CONTENT_SECURITY_POLICY : CONTENT_SECURITY_POLICY);

@@ -113,6 +113,31 @@ export class ReviewStore {
     return undefined;
   }
 
+  /** The next items of each kind, most urgent first, with who holds a claim on them. */
+  async preview(perKind = 5): Promise<{ id: string; kind: QueueKind; question: string; createdAt: Date; holder: string | null }[]> {
+    const seen = new Set<string>();
+    const out: { id: string; kind: QueueKind; question: string; createdAt: Date; holder: string | null }[] = [];
+    for (const kind of QUEUE_KINDS) {
+      const rows = await this.db
+        .select({
+          id: consultations.id,
+          question: sql<string>`left(${consultations.question}, 120)`,
+          createdAt: consultations.createdAt,
+          holder: sql<string | null>`(select s.display_name from ${reviewClaims} rc join staff_accounts s on s.id = rc.reviewer_id where rc.consultation_id = ${consultationId} and rc.locked_until > now())`,
+        })
+        .from(consultations)
+        .where(and(isNull(consultations.reviewedAt), kindCondition(kind, this.lowConfidence)))
+        .orderBy(desc(consultations.createdAt), desc(consultations.seq))
+        .limit(perKind);
+      for (const row of rows) {
+        if (seen.has(row.id)) continue;
+        seen.add(row.id);
+        out.push({ ...row, kind });
+      }
+    }
+    return out;
+  }
+
   /** Which queue a consultation is in (the first kind that applies), if any. */
   async kindOf(consultationId: string): Promise<QueueKind | undefined> {
     for (const kind of QUEUE_KINDS) {

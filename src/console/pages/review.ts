@@ -11,6 +11,7 @@ import type { ApprovedAnswerStore } from '../../store/approved-answers.js';
 import type { ReviewStore, QueueKind } from '../../store/reviews.js';
 import type { Citation } from '../../types.js';
 import { STAFF, audit, sessionOf, type ConsoleDeps, type Knowledge } from '../context.js';
+import { time } from '../format.js';
 import { html } from '../html.js';
 import { csrfField, page } from '../layout.js';
 
@@ -41,7 +42,7 @@ export async function reviewRoutes(app: FastifyInstance, deps: ConsoleDeps, stor
 
   app.get<{ Querystring: { empty?: string; done?: string } }>('/console/review', { config: { roles: STAFF } }, async (request, reply) => {
     const session = sessionOf(request);
-    const counts = await reviews.counts();
+    const [counts, next] = await Promise.all([reviews.counts(), reviews.preview()]);
     const body = html`<main>
       <h1>审核队列</h1>
       ${request.query.done ? html`<p class="notice" role="status">审核已保存。</p>` : ''}
@@ -51,6 +52,12 @@ export async function reviewRoutes(app: FastifyInstance, deps: ConsoleDeps, stor
         (k) => html`<div class="tile"><div class="count" data-kind="${k}">${counts[k]}</div><div>${KIND_LABEL[k]}</div></div>`,
       )}</div>
       <form method="post" action="/console/review/next">${csrfField(session)}<button type="submit" class="big">领取下一条</button></form>
+      <h2>待审核（每类最近 5 条）</h2>
+      ${next.length
+        ? html`<div class="table-wrap"><table class="list queue"><thead><tr><th>类别</th><th>问题</th><th>时间</th><th>领取人</th></tr></thead><tbody>${next.map(
+            (n) => html`<tr><td class="nowrap">${KIND_LABEL[n.kind]}</td><td><a href="/console/consultations/${n.id}">${n.question}</a></td><td class="nowrap">${time(n.createdAt)}</td><td>${n.holder ?? '—'}</td></tr>`,
+          )}</tbody></table></div>`
+        : html`<p class="empty">没有待审核的记录。</p>`}
     </main>`;
     return reply.type('text/html; charset=utf-8').send(page({ title: '审核队列', session, active: '/console/review', body }));
   });
