@@ -1,9 +1,10 @@
 /**
  * Knowledge gaps: unanswered and low-confidence questions grouped by similarity, biggest groups first.
- * Each question becomes a vector of its informative words weighted by the knowledge base's IDF (the same
- * analysis retrieval uses, so 被抢注/恶意抢注 meet through the thesaurus); a single pass of leader
+ * Each question becomes a vector of its informative words weighted by the knowledge base's IDF, with its
+ * sub-words at 0.8 (the analysis retrieval uses); a single pass of leader
  * clustering joins a question to the closest group whose centroid it resembles at cosine ≥ 0.5, or starts
- * a new group. Linear in questions × groups, which stays fast for the few thousand a range holds.
+ * a new group. Repeated questions are clustered once with their count, and question vectors are cached,
+ * so the cost is distinct questions × groups.
  */
 import type { Analyzer } from '../approved/matcher.js';
 
@@ -26,28 +27,51 @@ function norm(v: Vector): number {
   return Math.sqrt(s);
 }
 
-function cosine(a: Vector, b: Vector, bNorm: number): number {
+function cosine(a: Vector, aNorm: number, b: Vector, bNorm: number): number {
   let dot = 0;
   for (const [k, x] of a) dot += x * (b.get(k) ?? 0);
-  const n = norm(a) * bNorm;
+  const n = aNorm * bNorm;
   return n ? dot / n : 0;
 }
 
-export function clusterGaps(questions: { question: string; outcome: string }[], analyze: Analyzer, top = 15): Gap[] {
-  const groups: { centroid: Vector; norm: number; count: number; examples: string[]; notCovered: number }[] = [];
-  const vectors = new Map<string, Vector>();
-  for (const { question, outcome } of questions) {
-    let v = vectors.get(question);
-    if (!v) {
-      v = new Map();
-      for (const g of analyze(question).groups) v.set(g.word, (v.get(g.word) ?? 0) + g.weight);
-      vectors.set(question, v);
+/** Vectors of questions seen before, per analyser (a knowledge reload brings new weights). */
+const cache = new WeakMap<Analyzer, Map<string, Vector>>();
+const CACHE_LIMIT = 20_000;
+
+function vectorOf(question: string, analyze: Analyzer): Vector {
+  let known = cache.get(analyze);
+  if (!known || known.size > CACHE_LIMIT) cache.set(analyze, (known = new Map()));
+  let v = known.get(question);
+  if (!v) {
+    v = new Map();
+    for (const g of analyze(question).groups) {
+      v.set(g.word, (v.get(g.word) ?? 0) + g.weight);
+      // Sub-words count too (青岛市 → 青岛), a little less, as in the knowledge base's own coverage.
+      for (const part of g.parts) v.set(part, (v.get(part) ?? 0) + 0.8 * g.weight);
     }
+    known.set(question, v);
+  }
+  return v;
+}
+
+export function clusterGaps(questions: { question: string; outcome: string }[], analyze: Analyzer, top = 15): Gap[] {
+  // The same question asked many times is clustered once, with its count (newest first is kept).
+  const distinct = new Map<string, { count: number; notCovered: number }>();
+  for (const { question, outcome } of questions) {
+    const d = distinct.get(question) ?? { count: 0, notCovered: 0 };
+    d.count++;
+    if (outcome === 'not_covered') d.notCovered++;
+    distinct.set(question, d);
+  }
+  const groups: { centroid: Vector; norm: number; count: number; examples: string[]; notCovered: number }[] = [];
+  for (const [question, seen] of distinct) {
+    const v = vectorOf(question, analyze);
     if (!v.size) continue;
+    const vNorm = norm(v);
     let best: (typeof groups)[number] | undefined;
     let bestSim = JOIN_AT;
     for (const group of groups) {
-      const sim = cosine(v, group.centroid, group.norm);
+      const sim = cosine(v, vNorm, group.centroid, group.norm);
       if (sim >= bestSim) {
         bestSim = sim;
         best = group;
@@ -57,11 +81,11 @@ export function clusterGaps(questions: { question: string; outcome: string }[], 
       best = { centroid: new Map(), norm: 0, count: 0, examples: [], notCovered: 0 };
       groups.push(best);
     }
-    for (const [k, x] of v) best.centroid.set(k, (best.centroid.get(k) ?? 0) + x);
+    for (const [k, x] of v) best.centroid.set(k, (best.centroid.get(k) ?? 0) + x * seen.count);
     best.norm = norm(best.centroid);
-    best.count++;
-    if (outcome === 'not_covered') best.notCovered++;
-    if (best.examples.length < 3 && !best.examples.includes(question)) best.examples.push(question);
+    best.count += seen.count;
+    best.notCovered += seen.notCovered;
+    if (best.examples.length < 3) best.examples.push(question);
   }
   return groups
     .sort((a, b) => b.count - a.count)

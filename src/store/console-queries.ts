@@ -62,7 +62,8 @@ export interface ConsultationPage {
   capped: boolean;
 }
 
-export const COUNT_CAP = 10_000;
+/** Counting stops here ("1000+"): an exact count of a broad filter would scan most of the table. */
+export const COUNT_CAP = 1_000;
 export const PAGE_SIZE = 50;
 
 export function encodeCursor(cursor: Cursor): string {

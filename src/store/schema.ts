@@ -8,6 +8,7 @@ import {
   bigint,
   boolean,
   check,
+  date,
   index,
   integer,
   jsonb,
@@ -409,4 +410,27 @@ export const approvedAnswerHits = pgTable(
 export const cacheRevisions = pgTable('cache_revisions', {
   name: text('name').primaryKey(),
   revision: bigint('revision', { mode: 'number' }).default(0).notNull(),
+});
+
+/**
+ * Daily counts for the console's analytics, per (day in China Standard Time, kind, key): kinds `channel`,
+ * `outcome`, `answerer`, `topic`, `cited` (documentId#article) and `latency` (a bucket's lower bound in ms).
+ * A day is rolled up once it has ended (console_rollup_days), so a range of months sums a few thousand
+ * rows instead of scanning every consultation; the current day is always counted live.
+ */
+export const consoleDailyStats = pgTable(
+  'console_daily_stats',
+  {
+    day: date('day', { mode: 'string' }).notNull(),
+    kind: text('kind').notNull(),
+    key: text('key').notNull(),
+    n: integer('n').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.day, t.kind, t.key] })],
+);
+
+/** Days whose rollup is complete. */
+export const consoleRollupDays = pgTable('console_rollup_days', {
+  day: date('day', { mode: 'string' }).primaryKey(),
+  computedAt: timestamp('computed_at', { withTimezone: true }).defaultNow().notNull(),
 });

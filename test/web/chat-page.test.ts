@@ -3,7 +3,7 @@
  * DATA_DIR): ask, see a cited answer, open a citation, press 👎, stop the server with SIGTERM and find
  * the feedback in the database. Leaves a screenshot in test-results/.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -13,27 +13,11 @@ import { chromium, type Browser } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openDatabase, queryRows } from '../../src/store/db.js';
 import { ROOT } from '../helpers.js';
+import { serverEnv, startServer } from '../server-process.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const hasChromium = existsSync(CHROMIUM);
 if (!hasChromium) console.warn(`[web] browser test SKIPPED: ${CHROMIUM} is missing (apt-get install -y chromium)`);
-
-function startServer(dataDir: string): Promise<{ child: ChildProcess; url: string }> {
-  const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn' };
-  delete env.DATABASE_URL;
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/main.ts')], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  return new Promise((resolve, reject) => {
-    const onData = (d: Buffer) => {
-      output += d.toString();
-      const match = /ip-consult-bot listening on (http:\/\/\S+)/.exec(output);
-      if (match) resolve({ child, url: match[1]! });
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.on('exit', (code) => reject(new Error(`server exited with ${code}: ${output}`)));
-  });
-}
 
 describe.skipIf(!hasChromium)(hasChromium ? 'chat page in Chromium' : `chat page in Chromium (SKIPPED: ${CHROMIUM} is missing)`, () => {
   let browser: Browser | undefined;
@@ -48,7 +32,7 @@ describe.skipIf(!hasChromium)(hasChromium ? 'chat page in Chromium' : `chat page
 
   it('asks, shows a cited answer, takes 👎, and the feedback is in the database', { timeout: 120_000 }, async () => {
     dataDir = await mkdtemp(path.join(os.tmpdir(), 'ipcb-web-'));
-    const started = await startServer(dataDir);
+    const started = await startServer(serverEnv(dataDir));
     server = started.child;
 
     browser = await chromium.launch({

@@ -15,7 +15,7 @@ import { page } from '../layout.js';
 const DAY_MS = 86_400_000;
 export const GAP_SAMPLE = 3000;
 
-function rangeOf(query: { from?: string; to?: string }): { from: Date; to: Date; fromText: string; toText: string } {
+function rangeOf(query: { from?: string; to?: string }): { fromDay: string; toDay: string; fromText: string; toText: string } {
   const today = day(new Date());
   const toText = query.to || today;
   const to = dayStart(toText);
@@ -23,7 +23,7 @@ function rangeOf(query: { from?: string; to?: string }): { from: Date; to: Date;
   const from = dayStart(fromText);
   if (!from || !to || from > to) throw new HttpError(400, 'input_invalid', '日期范围不正确（YYYY-MM-DD，开始不晚于结束）。');
   if (to.getTime() - from.getTime() > 366 * DAY_MS) throw new HttpError(400, 'input_invalid', '日期范围最长一年。');
-  return { from, to: new Date(to.getTime() + DAY_MS), fromText, toText };
+  return { fromDay: fromText, toDay: toText, fromText, toText };
 }
 
 export async function analyticsRoutes(app: FastifyInstance, deps: ConsoleDeps) {
@@ -73,6 +73,7 @@ export async function analyticsRoutes(app: FastifyInstance, deps: ConsoleDeps) {
       neverCited: [...articles].filter(([key]) => !citedKeys.has(key)).map(([, section]) => section),
       feedback: stats.feedback,
       latency: stats.latency,
+      days: stats.days,
       gaps: clusterGaps(gaps, (t) => knowledge.analyze(t)),
       gapSample: gaps.length,
     };
