@@ -109,10 +109,11 @@ export async function startService(config: Config, options: ServiceOptions = {})
   let app: FastifyInstance | undefined;
   const { database, store } = await openStore(config);
   const { db } = database;
+  const approvedStore = new ApprovedAnswerStore(db);
   let approvedAnswers: ApprovedAnswers | undefined;
   const { kb, consult } = await openConsultation(config, undefined, (knowledge) => {
     const analyze = (text: string) => knowledge.analyze(text);
-    approvedAnswers = new ApprovedAnswers(new ApprovedAnswerStore(db), () => analyze, { onError: (error) => app?.log.error({ err: error }, 'approved answers failed') });
+    approvedAnswers = new ApprovedAnswers(approvedStore, () => analyze, { onError: (error) => app?.log.error({ err: error }, 'approved answers failed') });
     return approvedAnswers;
   });
   const inbox = new Inbox(db);
@@ -169,6 +170,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
   const purge = async () => {
     await accounts.purgeExpired();
     const cutoff = cutoffFor(config.retention);
+    await approvedStore.purgeHitsBefore(cutoff);
     const counts = await store.purgeOlderThan(cutoff, 'service:retention');
     const queues = await purgeFinishedQueueRows(db, cutoff);
     app.log.info({ consultations: counts.consultations, inbox: queues.inbox, outbox: queues.outbox }, 'retention purge');

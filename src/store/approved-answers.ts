@@ -199,6 +199,11 @@ export class ApprovedAnswerStore {
     });
   }
 
+  /** Deletes hit history older than the cutoff (it holds users' masked questions); the counts stay. */
+  async purgeHitsBefore(cutoff: Date): Promise<number> {
+    return (await this.db.delete(approvedAnswerHits).where(sql`${approvedAnswerHits.createdAt} < ${cutoff.toISOString()}::timestamptz`).returning({ id: approvedAnswerHits.id })).length;
+  }
+
   async list(state?: ApprovedAnswerState): Promise<AnswerSummary[]> {
     const rows = await this.db
       .select({

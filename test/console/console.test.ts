@@ -8,6 +8,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, afterEach, describe, expect, it } from 'vitest';
 import type { DatabaseHandle } from '../../src/store/db.js';
 import { queryRows } from '../../src/store/db.js';
+import { ApprovedAnswerStore } from '../../src/store/approved-answers.js';
 import { storeTargets, targetTitle } from '../store/targets.js';
 import { sampleConsultation } from '../store/sample.js';
 import { Client, PASSWORD, consoleApp, createAccount } from './fixtures.js';
@@ -249,6 +250,34 @@ for (const target of storeTargets()) {
       expect((await ask('商标被别人抢注了怎么办？')).answer).not.toContain(corrected);
       const actions = (await auditActions(handle)).map((a) => a.action);
       expect(actions).toEqual(expect.arrayContaining(['review.submit', 'approved.propose', 'approved.approve_refused', 'approved.approve', 'approved.retire']));
+    });
+
+    it('exports approved answers as CSV and imports them back as proposals for a second admin', async () => {
+      const a1 = await createAccount(env.accounts, 'admin1', 'admin');
+      const a2 = await createAccount(env.accounts, 'admin2', 'admin');
+      const store = new ApprovedAnswerStore(handle.db);
+      const made = await store.propose({ question: '知识产权保险有哪些险种？', answer: '=有专利执行保险等。', citations: [], authorId: a1.id });
+      await store.approve(made.answerId, made.version, a2.id);
+      const client = new Client(env.app);
+      await client.login('admin1');
+      const csv = await client.get('/console/approved/export.csv');
+      expect(csv.statusCode).toBe(200);
+      expect(csv.body.startsWith('\ufeffid,state,version,status,question,answer,articles')).toBe(true);
+      expect(csv.body).toContain("'=有专利执行保险等。");
+      const file = `question,answer,articles\r\n商标被抢注怎么办？,可以提出异议。,zibo-ip-service-opinions-2023#十\r\n`;
+      const boundary = '----ipcb';
+      const multipart = (token: string) =>
+        [`--${boundary}`, 'Content-Disposition: form-data; name="_csrf"', '', token, `--${boundary}`, 'Content-Disposition: form-data; name="file"; filename="a.csv"', 'Content-Type: text/csv', '', file, `--${boundary}--`, ''].join('\r\n');
+      const upload = (token: string) =>
+        env.app.inject({ method: 'POST', url: '/console/approved/import', headers: { cookie: client.cookie, 'sec-fetch-site': 'same-origin', 'content-type': `multipart/form-data; boundary=${boundary}` }, payload: multipart(token) });
+      expect((await upload('wrong')).statusCode).toBe(403);
+      const imported = await upload(client.csrf);
+      expect(imported.statusCode).toBe(303);
+      expect(imported.headers.location).toBe('/console/approved?imported=1');
+      const proposed = await store.proposed();
+      expect(proposed).toHaveLength(1);
+      expect(proposed[0]).toMatchObject({ question: '商标被抢注怎么办？', answer: '可以提出异议。', authorId: a1.id, status: 'proposed' });
+      expect(proposed[0]!.citations.map((c) => c.article)).toEqual(['十']);
     });
 
     it('keeps the audit log append-only', async () => {
