@@ -3,6 +3,7 @@ import { sql } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import type { DestinationStream } from 'pino';
 import type { Config } from './config.js';
+import { articleText } from './answer/article.js';
 import { createConsult } from './consult.js';
 import { createGuard } from './answer/guard.js';
 import { ChatCommands } from './channels/chat-commands.js';
@@ -142,7 +143,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
     settings: { ...config.console, lowConfidence: config.minConfidence * 1.5 },
   };
   app = await buildApp(
-    { respond, store, referrals, metrics, readiness, console: consoleDeps },
+    { respond, store, referrals, metrics, readiness, article: (documentId, article) => articleText(kb, documentId, article), console: consoleDeps },
     { rateLimit: config.rateLimit, logLevel: config.logLevel, logStream: options.logStream, trustProxy: config.trustProxy },
   );
   const channels = options.channels ?? [];

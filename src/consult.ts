@@ -1,14 +1,20 @@
-import { lacksAskedFigure, placesIn, type Guard } from './answer/guard.js';
 import type { ApprovedAnswerSource } from './approved/approved-answers.js';
-import { cite, extractiveAnswer, selectPassages, type Language } from './answer/extractive.js';
+import { policyBasis } from './answer/basis.js';
+import { cite, excerptLines, extractiveAnswer, notStatedAnswer, quotePassages, type AnswerInput, type Language } from './answer/extractive.js';
+import { readInContext, type History } from './answer/follow-up.js';
 import type { PromptPassage } from './answer/grounding.js';
+import { placesIn, type Guard } from './answer/guard.js';
 import type { LlmAnswerer } from './answer/llm.js';
 import { MESSAGES, detectLanguage } from './answer/messages.js';
+import { planAnswer, type AnswerPlan } from './answer/plan.js';
+import { missingLine } from './answer/slots.js';
 import { AppError } from './errors.js';
 import type { KnowledgeBase, Retrieval } from './knowledge/knowledge-base.js';
 import { evidence } from './knowledge/query.js';
 import { searchableText } from './knowledge/knowledge-base.js';
-import type { Answer, Citation, DocumentMeta, Passage } from './types.js';
+import type { Answer, DocumentMeta, Passage } from './types.js';
+
+export type { History, Turn } from './answer/follow-up.js';
 
 export const MAX_QUESTION_CHARS = 2000;
 
@@ -16,22 +22,6 @@ export interface ConsultOptions {
   /** Below this confidence the documents are taken not to cover the question. */
   minConfidence: number;
 }
-
-/** An earlier exchange of the same user in the same conversation, oldest first. */
-export interface Turn {
-  question: string;
-  citations: Pick<Citation, 'documentId' | 'article'>[];
-}
-
-/**
- * Words that point back at an earlier exchange: 那/这/该 + 条/个/项, 它, 上面, 刚才, or a bare 呢-question.
- * Such a question is read together with the one before it.
- */
-/** Earlier turns, or a loader for them: the pipeline reads them only when a question may refer back. */
-export type History = Turn[] | (() => Promise<Turn[]>);
-
-const REFERS_BACK = /^(那|那么|这|这个|那个|该|它|其|还有|另外|再|此外|同样|then|and|what about|how about)|这条|那条|该条|这一条|上一条|上面|刚才|前面说的|它的|其中|这项|那项|这个政策|那个政策|呢[？?]?$|\b(it|this|that|its|those)\b/i;
-const SHORT_QUESTION = 8;
 
 export const DEFAULT_CONSULT_OPTIONS: ConsultOptions = { minConfidence: 0.3 };
 
@@ -43,7 +33,8 @@ export interface ConsultResult {
 }
 
 /**
- * The platform-free pipeline: validate → guard → retrieve → answer or decline/refer.
+ * The platform-free pipeline: validate → guard → read in context → retrieve → plan (what is asked, what
+ * is stated) → answer, say what is missing, or decline/refer.
  * Channels, the HTTP API and the CLI all call this and only render what it returns.
  */
 export function createConsult(deps: {
@@ -59,68 +50,63 @@ export function createConsult(deps: {
   // Only the documents' own web sources may appear as links in a generated answer.
   const allowedLinks = kb.documents.map((d) => d.source).filter((s) => /^https?:\/\//.test(s));
 
-  /** Quotes, with a note when they stand in for a generated answer that failed. */
-  function extractive(question: string, retrieval: Retrieval, confidence: number, language: Language, note?: string): Answer {
-    const chosen = selectPassages(retrieval.passages);
-    const citations = chosen.map((p) => cite(p, retrieval.query, kb.document(p.chunk.documentId)));
-    const { answer } = extractiveAnswer(citations, chosen.map((p) => p.chunk), language, question);
-    return { outcome: 'answered', answer: note ? `${note}\n\n${answer}` : answer, citations, confidence: round(confidence), answerer: 'extractive' };
-  }
+  const document = (id: string) => kb.document(id);
 
-  /** The model's answer over the retrieved passages, checked; quotes when it fails; not covered when it says so. */
-  async function generated(model: LlmAnswerer, question: string, retrieval: Retrieval, confidence: number, language: Language): Promise<Answer> {
-    const passages = retrieval.passages;
-    const generation = await model.answer(question, passages.map((p) => promptPassage(p, kb.document(p.chunk.documentId))), language, allowedLinks);
-    if (generation.kind === 'unavailable') return extractive(question, retrieval, confidence, language, MESSAGES.generationUnavailable[language]);
-    if (generation.kind === 'not_covered') return notCovered(confidence, language);
-    const citations = generation.used.map((i) => cite(passages[i]!, retrieval.query, kb.document(passages[i]!.chunk.documentId)));
-    return { outcome: 'answered', answer: `${generation.text}\n\n${MESSAGES.aiLabel[language]}`, citations, confidence: round(confidence), answerer: 'llm' };
+  /** Quotes, with a note when they stand in for a generated answer that failed. */
+  function extractive(plan: AnswerPlan, retrieval: Retrieval, confidence: number, language: Language, note?: string): Answer {
+    const input: AnswerInput = { query: retrieval.query, language, passages: plan.chosen, document, slots: plan.slots, missing: plan.missing, objects: plan.objects };
+    if (plan.verdict === 'not_stated') {
+      const { answer, citations } = notStatedAnswer(input);
+      return { ...notCovered(confidence, language), answer: withNote(note, answer), citations, answerer: 'extractive' };
+    }
+    const { answer, citations } = extractiveAnswer(input);
+    return { outcome: 'answered', answer: withNote(note, answer), citations, confidence: round(confidence), answerer: 'extractive' };
   }
 
   /**
-   * A follow-up ("那责任单位是谁?") is retrieved together with the question before it, and prefers the
-   * articles that answer cited, unless it clearly stands on its own.
+   * The model's answer over the retrieved passages, checked; quotes when it fails; not covered when it
+   * says so. What the passages do not state is given to the model, which must say so first.
    */
-  async function retrieveInContext(question: string, turns: History): Promise<Retrieval> {
-    // Most questions stand on their own: the history is read only for one that may refer back.
-    if (!REFERS_BACK.test(question) && question.length > SHORT_QUESTION) return kb.retrieve(question, 5);
-    const history = typeof turns === 'function' ? await turns() : turns;
-    const last = history.at(-1);
-    if (!last) return kb.retrieve(question, 5);
-    // A model rewrites the follow-up into a standalone question; without one, the two are read together.
-    const standalone = llm ? await llm.rewrite(question, history.slice(-3).map((t) => t.question)) : undefined;
-    const combined = await kb.retrieve(standalone ?? `${last.question} ${question}`, 8);
-    const earlier = new Set(last.citations.map((c) => `${c.documentId}#${c.article}`));
-    const bonus = (p: Passage) => (earlier.has(`${p.chunk.documentId}#${p.chunk.article}`) ? 1 : 0);
-    const passages = [...combined.passages].sort((a, b) => bonus(b) - bonus(a) || b.score - a.score).slice(0, 5);
-    // Coverage is judged on the question as asked plus what it refers to.
-    return { query: combined.query, passages };
+  async function generated(model: LlmAnswerer, question: string, plan: AnswerPlan, retrieval: Retrieval, confidence: number, language: Language): Promise<Answer> {
+    const passages = plan.chosen.concat(retrieval.passages.filter((p) => !plan.chosen.includes(p)));
+    const missing = plan.missing.length ? missingLine(plan.missing, language, plan.objects) : undefined;
+    const prompts = passages.map((p) => promptPassage(p, kb.document(p.chunk.documentId)));
+    const generation = await model.answer(question, prompts, language, allowedLinks, missing);
+    if (generation.kind === 'unavailable') return extractive(plan, retrieval, confidence, language, MESSAGES.generationUnavailable[language]);
+    if (generation.kind === 'not_covered') return notCovered(confidence, language);
+    const citations = generation.used.map((i) => cite(passages[i]!, retrieval.query, kb.document(passages[i]!.chunk.documentId)));
+    const text = `${generation.text}\n\n${MESSAGES.aiLabel[language]}`;
+    if (plan.verdict === 'not_stated') return { ...notCovered(confidence, language), answer: text, citations, answerer: 'llm' };
+    return { outcome: 'answered', answer: text, citations, confidence: round(confidence), answerer: 'llm' };
   }
 
   return async function consult(rawQuestion: string, context: { history?: History } = {}): Promise<ConsultResult> {
     const started = performance.now();
     const question = validateQuestion(rawQuestion);
-    const language = detectLanguage(question);
-    const verdict = guard(question);
+    let verdict = guard(question);
     const done = (answer: Answer, retrieval?: Retrieval): ConsultResult => ({ answer, retrieval, latencyMs: performance.now() - started });
 
-    if (verdict.verdict === 'injection') return done(fixed('declined', MESSAGES.declined[language]));
-    if (verdict.verdict === 'greeting') return done(fixed('out_of_scope', MESSAGES.greeting[language]));
+    if (verdict.verdict === 'injection') return done(fixed('declined', MESSAGES.declined[detectLanguage(question)]));
+    if (verdict.verdict === 'greeting') return done(fixed('out_of_scope', MESSAGES.greeting[detectLanguage(question)]));
     // A plain question that staff have answered gets their approved answer (a referral request never does).
     const reviewed = verdict.verdict === 'escalate' ? undefined : await deps.approved?.answer(question);
     if (reviewed) return done(reviewed);
 
-    const retrieval = await retrieveInContext(question, context.history ?? []);
+    const reading = await readInContext(kb, question, context.history ?? [], llm);
+    const { retrieval } = reading;
+    const language = reading.language ?? detectLanguage(question);
+    // A follow-up is judged with what it continues: "找谁办？" after a patent question is about patents.
+    if (reading.previous) verdict = guard(question, reading.previous);
+    else if (reading.question !== question) verdict = guard(reading.question);
     const top = retrieval.passages[0];
     const confidence = top ? confidenceOf(top, retrieval) : 0;
 
     if (verdict.verdict === 'escalate') {
       // Cite the policy basis when the documents speak to the matter; the referral is offered either way.
-      const basis = top && confidence >= options.minConfidence ? selectPassages(retrieval.passages).slice(0, 2) : [];
-      const citations = basis.map((p) => cite(p, retrieval.query, kb.document(p.chunk.documentId)));
-      const text = citations.length
-        ? `${MESSAGES.escalation[language]}\n\n${MESSAGES.escalationBasis[language]}\n${extractiveAnswer(citations, basis.map((p) => p.chunk), language).answer}`
-        : MESSAGES.escalation[language];
+      const basis = top && confidence >= options.minConfidence ? policyBasis(reading.question, retrieval.query, retrieval.passages) : [];
+      const quoted = quotePassages(basis, retrieval.query, document);
+      const citations = quoted.map((q) => q.citation);
+      const text = citations.length ? `${MESSAGES.escalation[language]}\n\n${MESSAGES.escalationBasis[language]}\n${excerptLines(quoted, language)}` : MESSAGES.escalation[language];
       return done(
         { outcome: 'escalation_offered', answer: text, citations, confidence: round(confidence), escalation: { reason: verdict.humanRequested ? 'requested' : 'professional_service' }, answerer: 'guard' },
         retrieval,
@@ -133,10 +119,11 @@ export function createConsult(deps: {
     }
     // A question about a place no document mentions (青岛市 when the documents are Zibo's) is not covered.
     const elsewhere = placesIn(question).some((place) => !kb.mentions(place));
-    if (!top || elsewhere || confidence < options.minConfidence || lacksAskedFigure(question, top.chunk.text)) {
-      return done(notCovered(confidence, language), retrieval);
-    }
-    const answer = llm ? await generated(llm, question, retrieval, confidence, language) : extractive(question, retrieval, confidence, language);
+    if (!top || elsewhere || confidence < options.minConfidence) return done(notCovered(confidence, language), retrieval);
+
+    const plan = planAnswer(kb, reading.question, retrieval.passages, reading.previous);
+    if (plan.verdict === 'not_covered') return done(notCovered(confidence, language), retrieval);
+    const answer = llm ? await generated(llm, reading.question, plan, retrieval, confidence, language) : extractive(plan, retrieval, confidence, language);
     return done(answer, retrieval);
   };
 }
@@ -169,8 +156,9 @@ export function validateQuestion(raw: unknown): string {
   return text;
 }
 
+/** The fixed reply when the documents do not cover a question (a reply that quotes them says so with `answerer`). */
 function notCovered(confidence: number, language: Language): Answer {
-  return { outcome: 'not_covered', answer: MESSAGES.notCovered[language], citations: [], confidence: round(confidence), escalation: { reason: 'not_covered' }, answerer: 'extractive' };
+  return { outcome: 'not_covered', answer: MESSAGES.notCovered[language], citations: [], confidence: round(confidence), escalation: { reason: 'not_covered' }, answerer: 'guard' };
 }
 
 /** A passage as the model sees it: where it comes from (document, number, article, departments) and its text. */
@@ -178,6 +166,11 @@ function promptPassage(p: Passage, doc: DocumentMeta | undefined): PromptPassage
   const source = `《${doc?.title ?? p.chunk.documentId}》${doc?.docNumber ? `（${doc.docNumber}）` : ''} ${p.chunk.section}`;
   const departments = p.chunk.departments.length ? `\n（责任单位：${p.chunk.departments.join('、')}）` : '';
   return { source, text: p.chunk.text + departments };
+}
+
+/** A note on how the answer was made goes last: the first line stays the answer. */
+function withNote(note: string | undefined, text: string): string {
+  return note ? `${text}\n\n${note}` : text;
 }
 
 function fixed(outcome: Answer['outcome'], text: string): Answer {

@@ -12,7 +12,7 @@ describe('consult(): the offline pipeline', () => {
     const [first] = answer.citations;
     expect(first).toMatchObject({ article: '七', section: '七、推动知识产权服务业优化升级', docNumber: '淄市监知促字〔2023〕130号' });
     expect(first!.excerpt).toContain('知识产权质押保证保险');
-    expect(answer.answer).toContain('第七条');
+    expect(answer.answer).toContain('七、推动知识产权服务业优化升级');
     expect(answer.answer).toContain('[1]');
     expect(answer.answer).toContain('责任单位：市市场监管局、市财政局、国家金融监督管理总局淄博监管分局');
     expect(answer.answer).toContain(first!.excerpt);
@@ -24,8 +24,8 @@ describe('consult(): the offline pipeline', () => {
     const { answer } = await consult('What does the Zibo policy say about IP pledge financing insurance?');
     expect(answer.outcome).toBe('answered');
     expect(answer.citations[0]!.article).toBe('七');
-    expect(answer.answer).toMatch(/^According to/);
-    expect(answer.answer).toContain('Article 7');
+    expect(answer.answer).toMatch(/^In the original Chinese: “.*专利执行保险/);
+    expect(answer.answer).toContain('Item 7 (七、推动知识产权服务业优化升级)');
   });
 
   it('cites the header for who issued the document', async () => {
@@ -65,6 +65,87 @@ describe('consult(): the offline pipeline', () => {
     expect(answer.outcome).toBe('not_covered');
     expect(answer.escalation).toEqual({ reason: 'not_covered' });
     expect(answer.answer).toContain('转人工');
+  });
+});
+
+describe('what was asked, answered first', () => {
+  it.each([
+    ['商标被别人恶意抢注了怎么办?', '十', /恶意商标/],
+    ['知识产权纠纷怎么办?', '十', /调解|仲裁/],
+    ['我们的商标让人给抢注了,咋办?', '十', /恶意商标/],
+    ['网上到处是盗版我们出的书,咋整?', '十四', /侵权盗版/],
+  ])('answers “%s” from the rights-protection articles', async (question, article, first) => {
+    const consult = await shippedConsult();
+    const { answer } = await consult(question);
+    expect(answer.outcome).toBe('answered');
+    expect(answer.citations.map((c) => c.article)).toContain(article);
+    expect(answer.answer.split('\n')[0]).toMatch(first);
+  });
+
+  it('opens with the sentence that answers, shortened, then quotes it with its article and source', async () => {
+    const consult = await shippedConsult();
+    const { answer } = await consult('外国专利代理机构能在淄博设立常驻代表机构吗?');
+    const [opening, blank, ...rest] = answer.answer.split('\n');
+    expect(opening).toMatch(/支持外国专利代理机构在淄设立常驻代表机构。\[1\]$/);
+    expect(opening!.length).toBeLessThanOrEqual(160);
+    expect(blank).toBe('');
+    expect(rest.join('\n')).toMatch(/^\[1\] 五、推动知识产权服务业助力对外开放/);
+    expect(answer.answer).toContain('摘自《关于加快推动知识产权服务业高质量发展的实施意见》（淄市监知促字〔2023〕130号）');
+    // The citation keeps the document's words exactly.
+    expect(answer.citations[0]!.excerpt).toContain('支持外国专利代理机构在淄设立常驻代表机构');
+  });
+
+  it('answers the date it is asked for from the issuing block', async () => {
+    const consult = await shippedConsult();
+    const { answer } = await consult('这个实施意见是哪天印发的?');
+    expect(answer.answer.split('\n')[0]).toContain('2023年11月9日');
+  });
+
+  it('says in one line that the documents give no deadline, quotes what they say and offers the referral', async () => {
+    const consult = await shippedConsult();
+    const { answer } = await consult('2024年专利资助的申报截止日期是哪天?');
+    expect(answer).toMatchObject({ outcome: 'not_covered', escalation: { reason: 'not_covered' } });
+    const [missing, related] = answer.answer.split('\n');
+    expect(missing).toBe('现有政策文件没有写明截止日期。');
+    expect(related).toMatch(/^文件中相关的规定：.+\[1\]$/);
+    expect(answer.citations[0]!.article).toBe('十七');
+    expect(answer.answer).toContain('转人工');
+  });
+
+  it('says the documents do not mention a premium subsidy after a question on insurance', async () => {
+    const consult = await shippedConsult();
+    const first = await consult('知识产权保险有哪些?');
+    const { answer } = await consult('那保费政府补不补?', { history: [{ question: '知识产权保险有哪些?', citations: first.answer.citations }] });
+    expect(answer.outcome).toBe('not_covered');
+    expect(answer.answer.split('\n')[0]).toBe('现有政策文件没有提到对“保费”的补贴或资助。');
+    expect(answer.citations[0]!.article).toBe('七');
+  });
+
+  it('is plainly not covered when nothing relevant remains', async () => {
+    const consult = await shippedConsult();
+    const { answer } = await consult('发明专利保护期是多少年?');
+    expect(answer).toMatchObject({ outcome: 'not_covered', citations: [] });
+  });
+
+  it('answers what it can and says what it cannot in one reply', async () => {
+    const consult = await shippedConsult();
+    const { answer } = await consult('知识产权保险有哪些?保费多少?');
+    expect(answer.outcome).toBe('answered');
+    const [opening, missing] = answer.answer.split('\n');
+    expect(opening).toContain('专利执行保险');
+    expect(missing).toBe('现有政策文件没有写明具体金额、费用或比例。');
+  });
+
+  it('cites a policy basis for a referral only when an article is about the matter', async () => {
+    const consult = await shippedConsult();
+    const dispute = (await consult('专利被侵权了怎么办?你能替我去起诉吗?')).answer;
+    expect(dispute.outcome).toBe('escalation_offered');
+    expect(dispute.citations.map((c) => c.article)).toContain('十');
+    for (const question of ['帮我写权利要求书', '帮我写一份发明专利申请书,技术方案是一种低温烧结陶瓷釉料配方。', '帮我看看我们这款新型保温杯会不会侵犯别人的专利,给个侵权分析意见。']) {
+      const { answer } = await consult(question);
+      expect(answer.outcome).toBe('escalation_offered');
+      expect(answer.citations).toEqual([]);
+    }
   });
 });
 
@@ -113,7 +194,7 @@ describe('follow-up questions', () => {
     const { answer } = await consult('那责任单位是谁?', { history: [{ question: '版权示范企业创建有什么要求?', citations: first.answer.citations }] });
     expect(answer.outcome).toBe('answered');
     expect(answer.citations[0]!.article).toBe('六');
-    expect(answer.answer.split('\n')[0]).toBe('第六条「推动知识产权服务业促进版权产业发展」的责任单位是：市文化和旅游局。[1]');
+    expect(answer.answer.split('\n')[0]).toBe('「六、推动知识产权服务业促进版权产业发展」的责任单位是：市文化和旅游局。[1]');
   });
 
   it('says when the article names no department', async () => {
@@ -121,7 +202,45 @@ describe('follow-up questions', () => {
     const history = [{ question: '财政资金对知识产权服务业有哪些支持?', citations: [{ documentId: 'zibo-ip-service-opinions-2023', article: '十七' }] }];
     const { answer } = await consult('这一条的责任单位是哪个部门?', { history });
     expect(answer.citations[0]!.article).toBe('十七');
-    expect(answer.answer).toMatch(/^第十七条「强化政策支持」没有列明责任单位。/);
+    expect(answer.answer).toMatch(/^「十七、强化政策支持」没有列明责任单位。/);
+  });
+
+  it.each([
+    ['外国专利代理机构能在淄博设立常驻代表机构吗?', '需要什么材料?', 'not_covered', '五', 'not_covered'],
+    ['版权示范企业创建有什么要求?', '找谁办?', 'answered', '六', 'out_of_scope'],
+    ['知识产权质押融资有配套的保险吗?', '多少钱?', 'not_covered', '七', 'out_of_scope'],
+    ['专利被侵权了怎么办?', '那仲裁呢?', 'answered', '十', 'answered'],
+  ])('reads “%s” → “%s” as a question about the same matter', async (earlier, followUp, outcome, article, alone) => {
+    const consult = await shippedConsult();
+    const first = await consult(earlier);
+    const { answer } = await consult(followUp, { history: [{ question: earlier, citations: first.answer.citations }] });
+    expect(answer.outcome).toBe(outcome);
+    expect(answer.citations[0]!.article).toBe(article);
+    // Asked without the conversation, the short ones are off topic.
+    expect((await consult(followUp)).answer.outcome).toBe(alone);
+  });
+
+  it('answers “那英文呢” with the earlier question in English', async () => {
+    const consult = await shippedConsult();
+    const first = await consult('知识产权保险有哪些?');
+    const { answer } = await consult('那英文呢', { history: [{ question: '知识产权保险有哪些?', citations: first.answer.citations }] });
+    expect(answer.outcome).toBe('answered');
+    expect(answer.answer).toMatch(/^In the original Chinese: /);
+    expect(answer.citations[0]!.article).toBe('七');
+  });
+
+  it('does not read a new, unrelated short question into the conversation', async () => {
+    const consult = await shippedConsult();
+    const history = [{ question: '知识产权保险有哪些?', citations: [{ documentId: 'zibo-ip-service-opinions-2023', article: '七' }] }];
+    expect((await consult('今天天气怎么样?', { history })).answer.outcome).toBe('out_of_scope');
+  });
+
+  it('lets a short question with a topic of its own stand alone', async () => {
+    const consult = await shippedConsult();
+    const history = [{ question: '版权示范企业创建有什么要求?', citations: [{ documentId: 'zibo-ip-service-opinions-2023', article: '六' }] }];
+    const { answer } = await consult('知识产权保险有哪些?', { history });
+    expect(answer.citations[0]!.article).toBe('七');
+    expect(answer.answer.split('\n')[0]).toContain('专利执行保险');
   });
 
   it('leaves a question that stands on its own alone', async () => {

@@ -1,7 +1,13 @@
-import { existsSync, readFileSync } from 'node:fs';
+/**
+ * Quality floors on the project's evaluation sets (format in src/cli/eval-score.ts), scored the way
+ * `npm run eval` scores them; a regression below a floor fails the build.
+ */
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ANSWER_BUDGET_CHARS } from '../src/answer/extractive.js';
 import { createGuard } from '../src/answer/guard.js';
+import { outcomesRight, parseSet, quantile, scoreSet, type SetScore } from '../src/cli/eval-score.js';
 import { createConsult, type Consult } from '../src/consult.js';
 import { KnowledgeBase } from '../src/knowledge/knowledge-base.js';
 import { OpenAIEmbedder } from '../src/knowledge/openai-embedder.js';
@@ -19,44 +25,47 @@ async function consultWithRemoteEmbedder(): Promise<Consult> {
   return createConsult({ kb, guard: createGuard(kb.vocabulary) });
 }
 
-interface Question {
-  id: string;
-  q: string;
-  expect: string[];
-  kind: string;
-}
-const OUTCOME: Record<string, string> = { out_of_scope: 'out_of_scope', injection: 'declined', escalate: 'escalation_offered' };
+const score = async (file: string, open: () => Promise<Consult>) => scoreSet(parseSet(readFileSync(path.join(ROOT, file), 'utf8')), await open());
+const share = (right: number, total: number) => (total ? right / total : 1);
+const REFUSALS = ['out_of_scope', 'injection', 'escalate', 'greeting', 'not_covered'];
 
-function load(file: string): Question[] {
-  return readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Question);
+/** Every refusal kind classified right: a question the documents cannot answer must never be answered. */
+function refusalsWrong(s: SetScore, kinds = REFUSALS): string[] {
+  return [...s.kinds].filter(([kind, k]) => kinds.includes(kind) && k.right < k.total).map(([kind, k]) => `${kind} ${k.right}/${k.total}`);
 }
 
-/** Retrieval quality floors from the foundation issue; a regression below them fails the build. */
+/** Retrieval floors from the foundation issue. */
 describe.each([
-  ['dev set, offline embedder', path.join(ROOT, '../shared/eval/dev-questions.jsonl'), shippedConsult],
-  ['own set, offline embedder', path.join(ROOT, 'eval/questions.jsonl'), shippedConsult],
-  ['held-out set, offline embedder', path.join(ROOT, 'eval/holdout.jsonl'), shippedConsult],
-  ['blind set 2, offline embedder', path.join(ROOT, 'eval/blind-2.jsonl'), shippedConsult],
-  ['dev set, OpenAI-compatible embedder', path.join(ROOT, '../shared/eval/dev-questions.jsonl'), consultWithRemoteEmbedder],
+  ['dev set, offline embedder', 'test/fixtures/dev-questions.jsonl', shippedConsult],
+  ['own set, offline embedder', 'eval/questions.jsonl', shippedConsult],
+  ['held-out set, offline embedder', 'eval/holdout.jsonl', shippedConsult],
+  ['blind set 2, offline embedder', 'eval/blind-2.jsonl', shippedConsult],
+  ['dev set, OpenAI-compatible embedder', 'test/fixtures/dev-questions.jsonl', consultWithRemoteEmbedder],
 ])('%s', (_name, file, open) => {
-  const [minHit5, minHit1] = [0.95, 0.8];
-  it.skipIf(!existsSync(file))('meets hit@5 and hit@1 floors and classifies every refusal kind right', async () => {
-    const consult = await open();
-    let n = 0, hit1 = 0, hit5 = 0;
-    const wrong: string[] = [];
-    for (const q of load(file)) {
-      const { answer, retrieval } = await consult(q.q);
-      if (q.kind.startsWith('answer')) {
-        const articles = [...new Set(retrieval!.passages.map((p) => p.chunk.article))];
-        n++;
-        if (q.expect.includes(articles[0]!)) hit1++;
-        if (articles.slice(0, 5).some((a) => q.expect.includes(a))) hit5++;
-      } else if (OUTCOME[q.kind] && answer.outcome !== OUTCOME[q.kind]) {
-        wrong.push(`${q.id} ${q.kind} → ${answer.outcome}`);
-      }
-    }
-    expect(hit5 / n).toBeGreaterThanOrEqual(minHit5);
-    expect(hit1 / n).toBeGreaterThanOrEqual(minHit1);
-    expect(wrong).toEqual([]);
+  it('meets hit@5 and hit@1 floors, classifies every refusal kind right, and fits answers to a phone', async () => {
+    const s = await score(file, open);
+    expect(s.hit5 / s.ranked).toBeGreaterThanOrEqual(0.95);
+    expect(s.hit1 / s.ranked).toBeGreaterThanOrEqual(0.8);
+    expect(refusalsWrong(s)).toEqual([]);
+    expect(quantile(s.answerLengths, 0.95)).toBeLessThanOrEqual(ANSWER_BUDGET_CHARS);
+    expect(share(s.basis.right, s.basis.total)).toBeGreaterThanOrEqual(0.75);
+  });
+});
+
+/** Floors for the answers themselves, on the sets written for them. */
+describe.each([
+  // [set, outcomes right, first line holds the key fact (share of answered replies with a key), refusal kinds that must all be right]
+  // 商标注册申请被驳回了怎么办 is still answered from the article on bad-faith filings: not_covered is left to the outcome floor there.
+  ['what-to-do questions (怎么办, 咋整, 如何是好 …)', 'eval/what-to-do.jsonl', 0.9, 1, ['out_of_scope', 'escalate']],
+  ['first-line key facts', 'eval/first-line.jsonl', 0.95, 0.9, REFUSALS],
+  ['facts the documents leave out', 'eval/not-stated.jsonl', 0.9, 1, REFUSALS],
+  ['follow-ups in a conversation', 'eval/follow-ups.jsonl', 0.9, 0.9, REFUSALS],
+])('%s', (_name, file, minOutcomes, minKeyed, refusals) => {
+  it('meets its floors and fits answers to a phone', async () => {
+    const s = await score(file, shippedConsult);
+    expect(outcomesRight(s) / s.questions).toBeGreaterThanOrEqual(minOutcomes);
+    expect(share(s.keyed.withKey, s.keyed.answered)).toBeGreaterThanOrEqual(minKeyed);
+    expect(quantile(s.answerLengths, 0.95)).toBeLessThanOrEqual(ANSWER_BUDGET_CHARS);
+    expect(refusalsWrong(s, refusals)).toEqual([]);
   });
 });

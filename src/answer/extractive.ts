@@ -1,16 +1,55 @@
-import type { Answer, Chunk, Citation, DocumentMeta, Passage } from '../types.js';
+/**
+ * The offline answer, built only from the documents' own words: an opening line of the best-matching
+ * sentences (shortened at clause boundaries, never reworded) that answers what was asked, then the
+ * supporting excerpts with their articles (each quoting the sentence the opening used), then where they
+ * come from. Sized to fit a phone screen (ANSWER_BUDGET_CHARS).
+ */
+import type { Chunk, Citation, DocumentMeta, Passage } from '../types.js';
 import { evidence, type AnalyzedQuery } from '../knowledge/query.js';
 import { chineseNumeral } from './numerals.js';
+import { REMEDIES, missingLine, sentenceStates, sentencesOf, type Slot } from './slots.js';
 
-/** Short chunks are quoted whole; longer ones by their best sentences. */
-const QUOTE_WHOLE_CHARS = 260;
-const MAX_EXCERPT_CHARS = 240;
+/** Short chunks are quoted whole (without their heading); longer ones by their best sentences. */
+const QUOTE_WHOLE_CHARS = 160;
+const MAX_EXCERPT_CHARS = 200;
+/** The opening line: one or two sentences, each cut to its best clauses. */
+const OPENING_SENTENCE_CHARS = 70;
+const MIN_OPENING_SENTENCE_CHARS = 40;
+const OPENING_CHARS = 150;
+/** What a phone shows without scrolling, about 22 lines of 22 characters; excerpts are cut to fit. */
+export const ANSWER_BUDGET_CHARS = 480;
+const BODY_EXCERPT_CHARS = [110, 60];
 /** A further passage is cited when it is nearly as good as the best one. */
 const RELATIVE_SCORE = 0.85;
 const RELATIVE_COVERAGE = 0.75;
 const MAX_CITATIONS = 3;
 
 export type Language = 'zh' | 'en';
+
+/** A passage the answer quotes, with its citation. */
+export interface Quoted {
+  citation: Citation;
+  chunk: Chunk;
+}
+
+/** What an extractive answer is built from. */
+export interface AnswerInput {
+  query: AnalyzedQuery;
+  language: Language;
+  /** The passages to quote, best first. */
+  passages: Passage[];
+  document: (id: string) => DocumentMeta | undefined;
+  /** What the question asks for, and which of those the passages do not state. */
+  slots: Slot[];
+  missing: Slot[];
+  /** The question's rarest words, naming what a subsidy would be for. */
+  objects?: string[];
+}
+
+export interface Built {
+  answer: string;
+  citations: Citation[];
+}
 
 /** Picks the passages an answer should quote: the best, plus any nearly as good, from different articles. */
 export function selectPassages(passages: Passage[]): Passage[] {
@@ -26,27 +65,32 @@ export function selectPassages(passages: Passage[]): Passage[] {
   return chosen;
 }
 
-/** A citation quoting the part of the passage that best matches the question, verbatim. */
-export function cite(passage: Passage, query: AnalyzedQuery, doc: DocumentMeta | undefined): Citation {
+/** A citation quoting the part of the passage that best matches the question (a `prefer`red sentence first), verbatim. */
+export function cite(passage: Passage, query: AnalyzedQuery, doc: DocumentMeta | undefined, prefer?: (sentence: string) => boolean): Citation {
   return {
     documentId: passage.chunk.documentId,
     title: doc?.title ?? passage.chunk.documentId,
     ...(doc?.docNumber ? { docNumber: doc.docNumber } : {}),
     section: passage.chunk.section,
     article: passage.chunk.article,
-    excerpt: excerpt(passage.chunk, query),
+    excerpt: excerpt(passage.chunk, query, prefer),
     score: Math.round(passage.score * 1e4) / 1e4,
   };
 }
 
-/** The best sentence, extended by a neighbour when that adds real evidence (the heading only as a last resort). */
-export function excerpt(chunk: Chunk, query: AnalyzedQuery): string {
-  if (chunk.text.length <= QUOTE_WHOLE_CHARS) return chunk.text;
+/**
+ * The best sentence (one that `prefer`s, when there is one), extended by a neighbour when that adds real
+ * evidence; the heading only as a last resort.
+ */
+export function excerpt(chunk: Chunk, query: AnalyzedQuery, prefer?: (sentence: string) => boolean): string {
   const sentences = chunk.text.match(/[^。；！？\n]+[。；！？]?\n?/g) ?? [chunk.text];
   const first = chunk.heading && sentences[0]?.includes(chunk.heading) && sentences.length > 1 ? 1 : 0;
+  if (chunk.text.length <= QUOTE_WHOLE_CHARS) return sentences.slice(first).join('').trim();
   const score = (text: string) => evidence(query.groups, text).found;
-  let best = first;
-  for (let i = first + 1; i < sentences.length; i++) if (score(sentences[i]!) > score(sentences[best]!)) best = i;
+  const indexes = sentences.map((_, i) => i).slice(first);
+  const preferred = prefer ? indexes.filter((i) => prefer(sentences[i]!.trim())) : [];
+  const pool = preferred.length ? preferred : indexes;
+  const best = pool.reduce((a, i) => (score(sentences[i]!) > score(sentences[a]!) ? i : a), pool[0]!);
   let text = sentences[best]!;
   const base = score(text);
   for (const [neighbour, joined] of [
@@ -61,55 +105,196 @@ export function excerpt(chunk: Chunk, query: AnalyzedQuery): string {
   return text.trim();
 }
 
-/** How the answer names an article: 第七条「推动…」 / Article 7 (七、推动…). */
-export function articleLabel(c: Citation, language: Language): string {
-  const n = chineseNumeral(c.article);
-  const heading = c.section.replace(/^[一二三四五六七八九十百]+、|^第[一二三四五六七八九十百]+条\s*/, '');
-  if (language === 'en') {
-    if (c.article === 'header') return `Header (${c.section})`;
-    return n !== undefined ? `Article ${n} (${c.section})` : c.section;
-  }
-  if (c.article === 'header') return c.section;
-  return n !== undefined ? `第${c.article}条「${heading}」` : c.section;
-}
-
-/** "Which department is in charge?" — answered from the articles' （责任单位：…） notes first. */
-const ASKS_DEPARTMENTS = /责任单位|哪个部门|哪些部门|哪几个部门|哪个单位|哪些单位负责|谁负责|谁来负责|谁牵头|牵头|主管部门|负责部门|归哪|\bwhich (department|authority|agency|bureau)|\bwho is (responsible|in charge)\b/i;
-
-export function asksForDepartments(question: string): boolean {
-  return ASKS_DEPARTMENTS.test(question);
+/** Quotes passages with their best sentences (the policy basis of a referral). */
+export function quotePassages(passages: Passage[], query: AnalyzedQuery, document: AnswerInput['document']): Quoted[] {
+  return passages.map((p) => ({ citation: cite(p, query, document(p.chunk.documentId)), chunk: p.chunk }));
 }
 
 /**
- * The offline answer: quotes the best passages with numbered citations and the departments in charge.
- * A question about who is in charge gets the departments first, or is told the article names none.
+ * How the answer names an article, in the document's own numbering: 七、推动… for a document numbered
+ * 一、二、…, 第三条「…」 for one with 第X条 articles; Item 7 / Article 3 in English.
  */
-export function extractiveAnswer(citations: Citation[], chunks: Chunk[], language: Language, question = ''): Pick<Answer, 'answer' | 'citations'> {
-  const first = citations[0]!;
-  const lines: string[] = [];
-  if (asksForDepartments(question) && first.article !== 'header') {
-    const departments = chunks[0]?.departments ?? [];
-    const label = articleLabel(first, language);
-    if (language === 'en') lines.push(departments.length ? `${label} names as departments in charge: ${departments.join(', ')}. [1]` : `${label} names no department in charge. [1]`);
-    else lines.push(departments.length ? `${label}的责任单位是：${departments.join('、')}。[1]` : `${label}没有列明责任单位。[1]`);
-    lines.push('');
-  }
-  if (language === 'en') {
-    lines.push(`According to 《${first.title}》${first.docNumber ? ` (${first.docNumber})` : ''}, quoted in the original Chinese:`, '');
-  } else {
-    lines.push(`根据《${first.title}》${first.docNumber ? `（${first.docNumber}）` : ''}：`, '');
-  }
-  citations.forEach((c, i) => {
-    const otherDoc = c.documentId !== first.documentId ? `《${c.title}》` : '';
-    lines.push(`[${i + 1}] ${otherDoc}${articleLabel(c, language)}：“${c.excerpt}”`);
-    const departments = chunks[i]?.departments ?? [];
-    if (departments.length) lines.push(language === 'en' ? `    Departments in charge: ${departments.join(', ')}` : `    责任单位：${departments.join('、')}`);
+export function articleLabel(c: Pick<Citation, 'article' | 'section'>, language: Language): string {
+  if (c.article === 'header' || chineseNumeral(c.article) === undefined) return c.section;
+  const n = chineseNumeral(c.article)!;
+  const title = c.section.split(' › ').at(-1)!;
+  const tiao = title.startsWith(`第${c.article}条`);
+  const heading = title.replace(/^[一二三四五六七八九十百零〇两]+、|^第[一二三四五六七八九十百零〇两]+条\s*/, '');
+  if (language === 'en') return `${tiao ? 'Article' : 'Item'} ${n} (${title})`;
+  return tiao ? `第${c.article}条${heading ? `「${heading}」` : ''}` : `${c.article}、${heading}`;
+}
+
+/** The answer to a question the passages answer: opening line, a line on what they leave out, excerpts, source. */
+export function extractiveAnswer(input: AnswerInput): Built {
+  const opening = openingLine(input);
+  const quoted = quoteFor(input, opening.picks);
+  const head = [opening.text];
+  if (input.missing.length) head.push(missingLine(input.missing, input.language, input.objects));
+  return { answer: fitted(head, quoted, input.language, footer(quoted, input.language, false)), citations: quoted.map((q) => q.citation) };
+}
+
+/**
+ * The reply when the passages do not state what was asked but speak to the topic: says what is missing,
+ * what the documents do say, and offers the referral.
+ */
+export function notStatedAnswer(input: AnswerInput): Built {
+  const related = openingLine({ ...input, slots: [] });
+  const quoted = quoteFor(input, related.picks);
+  const said = input.language === 'en' ? `What they do say, in the original Chinese: ${related.text.replace(/^In the original Chinese: /, '')}` : `文件中相关的规定：${related.text}`;
+  const head = [missingLine(input.missing, input.language, input.objects), said];
+  return { answer: fitted(head, quoted, input.language, footer(quoted, input.language, true)), citations: quoted.map((q) => q.citation) };
+}
+
+/** The excerpt lines alone (the policy basis of a referral). */
+export function excerptLines(quoted: Quoted[], language: Language): string {
+  return quoted.map((q, i) => excerptLine(q, i, language, quoted[0]!.citation.documentId)).join('\n');
+}
+
+/** A sentence the opening line uses: which passage, and the sentence as written there. */
+interface OpeningPick {
+  index: number;
+  sentence: string;
+}
+
+/** Citations whose excerpts quote the sentences the opening line used (and else what states the asked slot). */
+function quoteFor(input: AnswerInput, picks: OpeningPick[]): Quoted[] {
+  const stated = input.slots.filter((s) => !input.missing.includes(s));
+  return input.passages.map((p, i) => {
+    const used = picks.filter((k) => k.index === i).map((k) => k.sentence);
+    const prefer = (s: string) => (used.length ? used.some((u) => s.includes(u)) : stated.some((slot) => sentenceStates(slot, s, input.objects)));
+    return { citation: cite(p, input.query, input.document(p.chunk.documentId), prefer), chunk: p.chunk };
   });
-  lines.push('');
-  lines.push(
-    language === 'en'
-      ? 'This is an excerpt of the policy text; the official document prevails. For help with a specific matter, ask to be referred to an IP service agency.'
-      : '以上为政策原文摘录，以正式文件为准。如需办理具体事务，可回复“转人工”申请转介知识产权服务机构。',
+}
+
+/**
+ * Head lines, then as many excerpts as fit the budget (cut shorter when needed, at last to their labels:
+ * the citation keeps the whole excerpt), then the footer.
+ */
+function fitted(head: string[], quoted: Quoted[], language: Language, foot: string): string {
+  const first = quoted[0]!.citation.documentId;
+  const opening = head.join('');
+  const build = (count: number, cut?: number) => {
+    const lines = quoted.slice(0, count).map((q, i) => excerptLine(q, i, language, first, cut, opening));
+    return [...head, '', ...lines, '', foot].join('\n');
+  };
+  // Citations the opening line refers to are always kept; the others only while the answer fits.
+  const needed = Math.max(1, ...[...opening.matchAll(/\[(\d)\]/g)].map((m) => Number(m[1])));
+  let text = build(quoted.length);
+  for (const cut of [...BODY_EXCERPT_CHARS, 0]) {
+    for (let count = quoted.length; text.length > ANSWER_BUDGET_CHARS && count >= needed; count--) text = build(count, cut);
+  }
+  return text;
+}
+
+/** A quote cut to `max` characters at the last clause boundary before it, marked as cut. */
+function cutQuote(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const window = text.slice(0, max);
+  const boundary = Math.max(...['，', ',', '；', '。', '、'].map((p) => window.lastIndexOf(p)));
+  return `${boundary > max / 2 ? window.slice(0, boundary) : window}……`;
+}
+
+/** `[1] 七、推动…：“…”（责任单位：…）`; the quote is left out when the opening line already says all of it. */
+function excerptLine(q: Quoted, i: number, language: Language, firstDocument: string, maxChars?: number, opening = ''): string {
+  const { citation: c, chunk } = q;
+  const otherDoc = c.documentId !== firstDocument ? `《${c.title}》` : '';
+  const label = `[${i + 1}] ${otherDoc}${articleLabel(c, language)}`;
+  const departments = chunk.departments.length ? (language === 'en' ? ` (departments in charge: ${chunk.departments.join(', ')})` : `（责任单位：${chunk.departments.join('、')}）`) : '';
+  const said = opening.includes(c.excerpt.replace(/\s+/g, '')) || maxChars === 0;
+  return said ? `${label}${departments}` : `${label}：“${maxChars ? cutQuote(c.excerpt, maxChars) : c.excerpt}”${departments}`;
+}
+
+function footer(quoted: Quoted[], language: Language, referral: boolean): string {
+  const { title, docNumber } = quoted[0]!.citation;
+  if (language === 'en') {
+    const source = `From 《${title}》${docNumber ? ` (${docNumber})` : ''}; the official document prevails.`;
+    return `${source} ${referral ? 'Reply "human" to be referred, with your consent, to an IP service agency.' : 'Reply "human" for help from an IP service agency.'}`;
+  }
+  const source = `摘自《${title}》${docNumber ? `（${docNumber}）` : ''}，以正式文件为准。`;
+  return `${source}${referral ? '具体以主管部门的通知为准；需要帮助可回复“转人工”，经您同意后转介服务机构。' : '办理具体事务可回复“转人工”。'}`;
+}
+
+/**
+ * The line that answers the question. Who is in charge: the departments named in the article's note.
+ * Otherwise the sentence that best matches the question (one that states what was asked, when a passage
+ * has one), shortened to its best clauses, and a second one when it adds nearly as much; for "怎么办",
+ * the best sentence naming a remedy (维权援助, 调解, 仲裁…).
+ */
+export function openingLine(input: AnswerInput): { text: string; picks: OpeningPick[] } {
+  const { query, language, passages, slots } = input;
+  const first = passages[0]!;
+  if (slots.some((s) => s.kind === 'who') && first.chunk.article !== 'header') return departmentsLine(first, input);
+
+  const asked = slots.filter((s) => !input.missing.includes(s));
+  const prefer = (s: string) => asked.some((slot) => sentenceStates(slot, s, input.objects));
+  const candidates = passages.flatMap((p, index) =>
+    sentencesOf(p.chunk.text)
+      .filter((s, position) => !(position === 0 && p.chunk.heading && s.includes(p.chunk.heading) && s.length <= p.chunk.heading.length + 8))
+      .map((sentence, position) => ({ sentence, index, position, score: evidence(query.groups, sentence).found / (index + 1) })),
   );
-  return { answer: lines.join('\n'), citations };
+  const preferred = candidates.filter((c) => prefer(c.sentence));
+  const pool = preferred.length ? preferred : candidates;
+  const label = articleLabel(first.chunk, language);
+  if (!pool.length) return { text: language === 'en' ? `See ${label}. [1]` : `见${label}。[1]`, picks: [] };
+  const ranked = [...pool].sort((a, b) => b.score - a.score);
+  const best = ranked[0]!;
+  const picked = [best];
+  const remedy = slots.some((s) => s.kind === 'advice') && !REMEDIES.test(best.sentence) ? candidates.filter((c) => REMEDIES.test(c.sentence)).sort((a, b) => b.score - a.score)[0] : undefined;
+  const second = remedy ?? ranked.find((c) => c !== best && c.score >= best.score * 0.75 && c.score > 0);
+  if (second && shorten(best.sentence, query).length + shorten(second.sentence, query, OPENING_SENTENCE_CHARS, REMEDIES).length <= OPENING_CHARS) picked.push(second);
+  picked.sort((a, b) => a.index - b.index || a.position - b.position);
+  const parts = picked.map((c) => ({ text: shorten(c.sentence, query, OPENING_SENTENCE_CHARS, c === remedy ? REMEDIES : undefined), marker: `[${c.index + 1}]` }));
+  const text = language === 'en' ? `In the original Chinese: ${parts.map((p) => `“${p.text}” ${p.marker}`).join(' ')}` : parts.map((p) => `${p.text}${p.marker}`).join('');
+  return { text, picks: picked.map((c) => ({ index: c.index, sentence: c.sentence })) };
+}
+
+/** A body named in the text itself: 市市场监管局会同相关部门…, 淄博仲裁委员会…. */
+const NAMES_A_BODY = /[市省区县][\u4e00-\u9fa5]{1,12}(局|委员会|委|办公室|办|中心|院)|有关部门|相关部门/;
+
+/**
+ * `「六、推动…」的责任单位是：市文化和旅游局。[1]`. An article without a （责任单位：…） note says so, and
+ * quotes its sentence that names a body when it has one.
+ */
+function departmentsLine(p: Passage, input: AnswerInput): { text: string; picks: OpeningPick[] } {
+  const { query, language } = input;
+  const departments = p.chunk.departments;
+  const label = articleLabel(p.chunk, language);
+  const named = language === 'zh' && !label.startsWith('第') ? `「${label}」` : label;
+  if (departments.length) {
+    return { text: language === 'en' ? `${label} names as departments in charge: ${departments.join(', ')}. [1]` : `${named}的责任单位是：${departments.join('、')}。[1]`, picks: [] };
+  }
+  const naming = sentencesOf(p.chunk.text)
+    .filter((s) => NAMES_A_BODY.test(s))
+    .sort((a, b) => evidence(query.groups, b).found - evidence(query.groups, a).found)[0];
+  const picks = naming ? [{ index: 0, sentence: naming }] : [];
+  if (language === 'en') return { text: `${label} names no department in charge${naming ? `; it says: “${shorten(naming, query)}”` : '.'} [1]`, picks };
+  return { text: `${named}没有列明责任单位${naming ? `，文中写到：${shorten(naming, query)}` : '。'}[1]`, picks };
+}
+
+/**
+ * A sentence cut to the run of clauses that carries the most of the question (and, when given, the
+ * clause matching `keep`), within the opening budget. Only whole clauses are kept, in their order; the
+ * sentence ends with its own or a full stop.
+ */
+export function shorten(sentence: string, query: AnalyzedQuery, max = OPENING_SENTENCE_CHARS, keep?: RegExp): string {
+  const text = sentence.trim().replace(/^[一二三四五六七八九十百]+、/, '');
+  if (text.length <= max) return /[。！？]$/.test(text) ? text : `${text.replace(/[；;,，]$/, '')}。`;
+  const clauses = text.match(/[^,，；;：:]+[,，；;：:]?/g) ?? [text];
+  const score = (i: number) => evidence(query.groups, clauses[i]!).found + (keep?.test(clauses[i]!) ? 100 : 0);
+  let best = 0;
+  for (let i = 1; i < clauses.length; i++) if (score(i) > score(best)) best = i;
+  let [from, to] = [best, best];
+  const fits = (a: number, b: number) => clauses.slice(a, b + 1).join('').length <= max;
+  // Neighbouring clauses join while the line is short (what is asked often follows the words that match:
+  // 开设…大讲堂,开展专利信息利用…培训), then only when they carry at least half as much of the question.
+  const worth = (i: number) => clauses.slice(from, to + 1).join('').length < MIN_OPENING_SENTENCE_CHARS || score(i) >= score(best) / 2;
+  for (;;) {
+    const left = from > 0 && fits(from - 1, to) && worth(from - 1) ? score(from - 1) : -1;
+    const right = to < clauses.length - 1 && fits(from, to + 1) && worth(to + 1) ? score(to + 1) : -1;
+    if (left < 0 && right < 0) break;
+    // Earlier clauses often hold the verb that governs the rest (鼓励…, 支持…): prefer them on a tie.
+    if (left >= right) from--;
+    else to++;
+  }
+  return `${clauses.slice(from, to + 1).join('').replace(/[,，；;：:]$/, '')}。`.replace(/([。！？])。$/, '$1');
 }

@@ -47,7 +47,7 @@ const PROFESSIONAL_WORK: RegExp[] = [
 const ASKS_ABOUT_POLICY = /(政策|文件|规定)(上|里|中)?.{0,4}(支持|鼓励|允许|提倡|怎么说|有没有|规定)|(支持|鼓励|允许)吗/;
 
 /** Words that place a message in the IP domain; user-dictionary words of the knowledge base count too. */
-const DOMAIN = /知识产权|起诉|诉讼|律师|审查意见|仿冒|仿造|假冒|山寨|套牌|种子|337调查|专利|商标|版权|著作权|侵权|盗版|抢注|地理标志|商业秘密|新品种|集成电路|布图|品牌|代理机构|代理所|代理师|代理人|仲裁|调解|维权|质押|许可|转让|成果转化|技术秘密|剑网|淄市监知促字|\b(patents?|trademarks?|copyrights?|intellectual property|infring\w*|licens\w*|piracy|trade secrets?|ip)\b/i;
+const DOMAIN = /知识产权|起诉|诉讼|律师|审查意见|权利要求|仿冒|仿造|假冒|山寨|套牌|种子|337调查|专利|商标|版权|著作权|侵权|盗版|抢注|地理标志|商业秘密|新品种|集成电路|布图|品牌|代理机构|代理所|代理师|代理人|仲裁|调解|维权|质押|许可|转让|成果转化|技术秘密|剑网|淄市监知促字|\b(patents?|trademarks?|copyrights?|intellectual property|infring\w*|licens\w*|piracy|trade secrets?|ip)\b/i;
 
 const GREETING = /^(你好|您好|嗨|哈喽|hello|hi|hey|在吗|在不在|有人吗|help|帮助|使用说明|怎么用|你能做什么|你会什么|你是谁|你可以做什么|\/start|\/help|谢谢|多谢|感谢|thanks|thank you|好的|ok|收到|再见|拜拜|bye)/i;
 
@@ -65,44 +65,19 @@ export function createGuard(domainWords: Iterable<string> = []) {
   const extra = [...domainWords].filter((w) => w.length >= 2);
   const inDomain = (text: string) => DOMAIN.test(text) || extra.some((w) => text.includes(w));
 
-  return function classify(text: string): GuardResult {
-    const domain = inDomain(text);
+  /** `context`: the earlier question a follow-up continues; it can place the follow-up in the domain. */
+  return function classify(text: string, context?: string): GuardResult {
+    const domain = inDomain(text) || (context !== undefined && inDomain(context));
     const humanRequested = HUMAN_REQUEST.test(text);
     if (INJECTION.some((re) => re.test(text))) return { verdict: 'injection', inDomain: domain, humanRequested };
     if (humanRequested) return { verdict: 'escalate', inDomain: domain, humanRequested };
     if (domain && PROFESSIONAL_WORK.some((re) => re.test(text)) && !ASKS_ABOUT_POLICY.test(text)) return { verdict: 'escalate', inDomain: domain, humanRequested };
-    if (!domain && text.length <= 24 && GREETING.test(text.trim())) return { verdict: 'greeting', inDomain: domain, humanRequested };
+    if (!inDomain(text) && text.length <= 24 && GREETING.test(text.trim())) return { verdict: 'greeting', inDomain: domain, humanRequested };
     return { verdict: 'question', inDomain: domain, humanRequested };
   };
 }
 
 export type Guard = ReturnType<typeof createGuard>;
-
-/**
- * Figures a question may ask for, each with what a passage must state to answer it. Policy opinions seldom
- * state fees, periods or rates; a passage without the asked-for kind of figure cannot answer, however well
- * its words match. A date (2023年11月9日) is not a period.
- */
-const FIGURES: { asks: RegExp; states: RegExp }[] = [
-  {
-    asks: /多少(年|天|个月|个工作日)|(?<!好)几(年|天|个月)|多久|多长时间|多长|期限|周期|有效期|保护期|\bhow long\b|\bterm of protection\b|\bhow many (years|months|days)\b|\bduration\b/i,
-    states: /(?<!\d)\d{1,3}\s*(个月|个?工作日|天|周|日内|年(?!\d{1,2}月))|[一二三四五六七八九十百两]+(个月|个?工作日|天|周|年)|\d+\s*(years?|months?|days?)/,
-  },
-  {
-    asks: /多少钱|费用(是|要|大概)?多少|多少(费用|奖励|补贴|资金|资助|利息)|官费|收费标准|金额|多少元|(奖励|补贴|资助|减缴)(了)?多少|比例|利率|几成|上限|下限|\bhow much\b|\bfees?\b|\bcost\b|\binterest rate\b/i,
-    states: /\d\s*(元|万元|%|％)|百分之|[一二三四五六七八九十百千万]+(元|万元)/,
-  },
-  { asks: /多少(个|件|项|家|名|次)|数量(是|有|要求)|\bhow many\b/i, states: /\d|[一二三四五六七八九十百千万]+(个|件|项|家|名|次)/ },
-];
-
-/**
- * Procedures (how to apply, which materials, what steps, the conditions for recognition) are the same
- * kind of case: an opinion that encourages 专利转化 does not say how to file a PCT application.
- */
-const PROCEDURE = {
-  asks: /怎么(申请|办理|注册|登记|办|认定)|如何(申请|办理|注册|登记|认定)|构成要件|法律上(怎么|如何|的定义)|(需要|要|准备)(哪些|什么)?材料|办理流程|申请流程|流程是|手续|步骤|多久能(下证|拿到|批)|才能(被)?认定|认定(条件|标准)|\bhow (do|can) (i|we) (apply|register|file)\b|\b(procedure|documents required|requirements for)\b/i,
-  states: /申请材料|提交|流程|程序|手续|步骤|具备.{0,12}条件|条件如下|下列条件|办理|受理/,
-};
 
 /**
  * Provinces and cities a question asks about (青岛市 → 青岛). Districts and counties are left out: a city's
@@ -116,10 +91,4 @@ export function placesIn(question: string): string[] {
   return [...question.matchAll(PLACE)]
     .map((m) => m[1]!.replace(/^[和与及对在是从到向给去跟同或]+/, ''))
     .filter((p) => p.length >= 2 && !NOT_A_PLACE.test(p));
-}
-
-/** The question asks for a kind of figure, or a procedure, that the passage does not state. */
-export function lacksAskedFigure(question: string, passage: string): boolean {
-  const figure = [...FIGURES, PROCEDURE].find((f) => f.asks.test(question));
-  return figure !== undefined && !figure.states.test(passage);
 }

@@ -64,12 +64,15 @@ export class LlmAnswerer {
     return this.breaker.opened;
   }
 
-  /** `allowedLinks`: the documents' own source URLs, the only links an answer may keep. */
-  async answer(question: string, passages: PromptPassage[], language: Language, allowedLinks: string[] = []): Promise<Generation> {
+  /**
+   * `allowedLinks`: the documents' own source URLs, the only links an answer may keep. `missing`: what the
+   * passages do not state of what was asked, which the answer must say first.
+   */
+  async answer(question: string, passages: PromptPassage[], language: Language, allowedLinks: string[] = [], missing?: string): Promise<Generation> {
     const bounded = boundPassages(passages, this.settings.maxInputChars);
     const messages: BaseMessageLike[] = [
       ['system', systemPrompt(language)],
-      ['human', userPrompt(maskPersonalInfo(question).text, bounded)],
+      ['human', userPrompt(maskPersonalInfo(question).text, bounded, missing)],
     ];
     const result = await this.call(messages);
     if (typeof result !== 'string') return result;

@@ -1,8 +1,10 @@
 /**
  * npm run eval -- [file.jsonl …] [--verbose]
- * Scores the pipeline on question sets ({"id","q","expect":[numerals|"header"],"kind"} per line):
- * hit@1, hit@5 and MRR of retrieval for answer questions, and outcome accuracy per kind.
- * Defaults to the project's own set and, when present, ../shared/eval/dev-questions.jsonl.
+ * Scores the pipeline on question sets (format in src/cli/eval-score.ts): hit@1, hit@5 and MRR of
+ * retrieval for answer questions, outcome accuracy per kind, the share of answered replies whose first
+ * line holds the key fact (sets with `key`), whether escalations cite a fitting basis, and the median and
+ * 95th-percentile length of answered replies in characters.
+ * Defaults to the project's own sets and, when present, ../shared/eval/dev-questions.jsonl.
  * Never writes to the consultation log.
  */
 import { existsSync, readFileSync } from 'node:fs';
@@ -10,26 +12,18 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { openConsultation } from '../bootstrap.js';
 import { ConfigError, loadConfig } from '../config.js';
-import type { Outcome } from '../types.js';
+import { outcomesRight, parseSet, quantile, scoreSet } from './eval-score.js';
 
-interface Question {
-  id: string;
-  q: string;
-  expect: string[];
-  kind: string;
-}
-
-/** The outcome each kind of question should get. */
-const EXPECTED_OUTCOME: Record<string, Outcome> = {
-  answer: 'answered',
-  answer_en: 'answered',
-  not_covered: 'not_covered',
-  out_of_scope: 'out_of_scope',
-  injection: 'declined',
-  escalate: 'escalation_offered',
-  greeting: 'out_of_scope',
-};
-const DEFAULT_FILES = ['eval/questions.jsonl', 'eval/holdout.jsonl', 'eval/blind-2.jsonl', '../shared/eval/dev-questions.jsonl'];
+const DEFAULT_FILES = [
+  'eval/questions.jsonl',
+  'eval/holdout.jsonl',
+  'eval/blind-2.jsonl',
+  'eval/what-to-do.jsonl',
+  'eval/first-line.jsonl',
+  'eval/not-stated.jsonl',
+  'eval/follow-ups.jsonl',
+  '../shared/eval/dev-questions.jsonl',
+];
 
 async function main(): Promise<void> {
   const { values, positionals } = parseArgs({ options: { verbose: { type: 'boolean', short: 'v', default: false } }, allowPositionals: true });
@@ -38,49 +32,24 @@ async function main(): Promise<void> {
   const summaries: string[] = [];
 
   for (const file of files) {
-    const questions = readFileSync(file, 'utf8')
-      .split('\n')
-      .filter((l) => l.trim())
-      .map((l) => JSON.parse(l) as Question);
-    let ranked = 0, hit1 = 0, hit5 = 0, rr = 0;
-    const kinds = new Map<string, { right: number; total: number }>();
-    const misses: string[] = [];
-    const latencies: number[] = [];
-
-    for (const q of questions) {
-      const { answer, retrieval, latencyMs } = await consult(q.q);
-      latencies.push(latencyMs);
-      const expected = EXPECTED_OUTCOME[q.kind];
-      let right = answer.outcome === expected;
-      if (q.kind.startsWith('answer')) {
-        const articles = [...new Set((retrieval?.passages ?? []).map((p) => p.chunk.article))];
-        const rank = articles.findIndex((a) => q.expect.includes(a)) + 1;
-        ranked++;
-        if (rank === 1) hit1++;
-        if (rank >= 1 && rank <= 5) hit5++;
-        if (rank >= 1) rr += 1 / rank;
-        // An answer counts as right only when it also cites an expected article.
-        right &&= answer.citations.some((c) => q.expect.includes(c.article));
-        if (rank !== 1) misses.push(`${q.id} rank ${rank || '-'} want ${q.expect.join('/')} got ${articles.slice(0, 5).join(',')}  ${q.q}`);
-      }
-      const k = kinds.get(q.kind) ?? { right: 0, total: 0 };
-      k.total++;
-      if (right) k.right++;
-      else misses.push(`${q.id} ${q.kind} → ${answer.outcome} (conf ${answer.confidence}; cites ${answer.citations.map((c) => c.article).join(',') || '-'})  ${q.q}`);
-      kinds.set(q.kind, k);
-    }
-
+    const score = await scoreSet(parseSet(readFileSync(file, 'utf8')), consult);
     const name = path.basename(file);
-    console.log(`\n${name} (${questions.length} questions)`);
-    if (values.verbose) for (const m of misses) console.log(`  miss: ${m}`);
+    console.log(`\n${name} (${score.questions} questions)`);
+    if (values.verbose) for (const m of score.misses) console.log(`  miss: ${m}`);
     console.log('  kind          right/total  accuracy');
-    for (const [kind, k] of kinds) console.log(`  ${kind.padEnd(13)} ${`${k.right}/${k.total}`.padStart(11)}  ${(k.right / k.total).toFixed(3)}`);
-    latencies.sort((a, b) => a - b);
-    const p = (x: number) => latencies[Math.min(latencies.length - 1, Math.floor(x * latencies.length))]!.toFixed(2);
-    console.log(`  consult latency p50 ${p(0.5)} ms, p99 ${p(0.99)} ms`);
-    const allRight = [...kinds.values()].reduce((a, k) => a + k.right, 0);
-    const fmt = (x: number) => (ranked ? x / ranked : 0).toFixed(3);
-    summaries.push(`${name}: hit@1 ${fmt(hit1)}  hit@5 ${fmt(hit5)}  MRR ${fmt(rr)}  (n=${ranked})  outcomes right ${allRight}/${questions.length}`);
+    for (const [kind, k] of score.kinds) console.log(`  ${kind.padEnd(13)} ${`${k.right}/${k.total}`.padStart(11)}  ${(k.right / k.total).toFixed(3)}`);
+    console.log(`  consult latency p50 ${quantile(score.latencies, 0.5).toFixed(2)} ms, p99 ${quantile(score.latencies, 0.99).toFixed(2)} ms`);
+
+    const parts = [`outcomes right ${outcomesRight(score)}/${score.questions}`];
+    if (score.ranked) {
+      const fmt = (x: number) => (x / score.ranked).toFixed(3);
+      parts.unshift(`hit@1 ${fmt(score.hit1)}  hit@5 ${fmt(score.hit5)}  MRR ${fmt(score.rr)}  (n=${score.ranked})`);
+    }
+    const { keyed, basis, answerLengths } = score;
+    if (keyed.judged) parts.push(`first line has key fact ${keyed.withKey}/${keyed.answered} answered (${keyed.judged} judged)`);
+    if (basis.total) parts.push(`escalation basis right ${basis.right}/${basis.total}`);
+    if (answerLengths.length) parts.push(`answer chars median ${quantile(answerLengths, 0.5)} p95 ${quantile(answerLengths, 0.95)}`);
+    summaries.push(`${name}: ${parts.join('  ')}`);
   }
   console.log('\nsummary');
   for (const s of summaries) console.log(`  ${s}`);

@@ -1,4 +1,4 @@
-/** The public JSON API: ask, feedback, referral. Channels 'web' (the chat page) and 'api' (everything else). */
+/** The public JSON API: ask, an article in full, feedback, referral. Channels 'web' (the chat page) and 'api' (everything else). */
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { toContractJson } from '../cli/format.js';
@@ -7,12 +7,28 @@ import type { ConsultationStore } from '../store/consultations.js';
 import type { ReferralStore } from '../store/referrals.js';
 import type { ChannelName } from '../types.js';
 import { HttpError, notFound } from './http-error.js';
-import { askBody, askResponse, errorResponses, feedbackBody, okResponse, referralBody, type AskBody, type FeedbackBody, type ReferralBody } from './schemas.js';
+import type { ArticleText } from '../answer/article.js';
+import {
+  articleParams,
+  articleResponse,
+  askBody,
+  askResponse,
+  errorResponses,
+  feedbackBody,
+  okResponse,
+  referralBody,
+  type ArticleParams,
+  type AskBody,
+  type FeedbackBody,
+  type ReferralBody,
+} from './schemas.js';
 
 export interface ApiDeps {
   respond: Responder;
   store: ConsultationStore;
   referrals: ReferralStore;
+  /** The whole text of a cited article; without it the route answers 404. */
+  article?: (documentId: string, article: string) => ArticleText | undefined;
 }
 
 export interface RateLimits {
@@ -49,7 +65,18 @@ export async function apiRoutes(app: FastifyInstance, deps: ApiDeps, limits: Rat
         { channel, conversationId: `${channel}:${conversationId ?? randomUUID()}`, userId: userId ?? 'anonymous', text: question },
         { freshConversation: !followable },
       );
-      return toContractJson(answer, answer.id);
+      // `answerer` on top of the contract: the chat page labels quotes and generated text differently.
+      return { ...toContractJson(answer, answer.id), answerer: answer.answerer };
+    },
+  );
+
+  app.get<{ Params: ArticleParams }>(
+    '/api/v1/articles/:documentId/:article',
+    { config: perIp, schema: { summary: 'A cited article in full', params: articleParams, response: { 200: articleResponse, ...errorResponses } } },
+    async (request) => {
+      const found = deps.article?.(request.params.documentId, request.params.article);
+      if (!found) throw notFound();
+      return found;
     },
   );
 

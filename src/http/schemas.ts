@@ -55,6 +55,29 @@ export const askResponse = {
       type: 'object',
       properties: { reason: { type: 'string', enum: ['requested', 'professional_service', 'not_covered'] }, topic: { type: 'string' } },
     },
+    answerer: { type: 'string', enum: ['extractive', 'llm', 'guard', 'reviewed'], description: 'extractive: quotes of the documents; llm: generated (AI); guard: a fixed reply; reviewed: an answer written and approved by staff' },
+  },
+} as const;
+
+const articleKey = { type: 'string', minLength: 1, maxLength: 200 } as const;
+
+export const articleParams = {
+  type: 'object',
+  required: ['documentId', 'article'],
+  properties: { documentId: articleKey, article: articleKey },
+} as const;
+
+export const articleResponse = {
+  type: 'object',
+  required: ['documentId', 'title', 'article', 'section', 'text', 'departments'],
+  properties: {
+    documentId: { type: 'string' },
+    title: { type: 'string' },
+    docNumber: { type: 'string', description: '文号' },
+    article: { type: 'string', description: 'Article key: 一 … 十九, or header' },
+    section: { type: 'string' },
+    text: { type: 'string', description: 'The whole article, verbatim' },
+    departments: { type: 'array', items: { type: 'string' }, description: '责任单位' },
   },
 } as const;
 
@@ -88,6 +111,10 @@ export interface AskBody {
   question: string;
   conversationId?: string;
   userId?: string;
+}
+export interface ArticleParams {
+  documentId: string;
+  article: string;
 }
 export interface FeedbackBody {
   consultationId: string;

@@ -2,7 +2,9 @@
 'use strict';
 
 const STORAGE = { user: 'ipcb.userId', conversation: 'ipcb.conversationId' };
-const OUTCOME = { answered: '已回答', not_covered: '文件未涉及', out_of_scope: '超出咨询范围', declined: '无法回答', escalation_offered: '建议咨询服务机构' };
+const OUTCOME = { answered: '已回答', not_covered: '文件未写明', out_of_scope: '超出咨询范围', declined: '无法回答', escalation_offered: '建议咨询服务机构' };
+/** How an answer was made, as the API's `answerer` says; fixed replies carry no label. */
+const ANSWERER = { extractive: '原文摘录', llm: 'AI 生成，仅供参考', reviewed: '工作人员审核' };
 
 /** crypto.randomUUID exists only in secure contexts (https, localhost); plain http on a LAN lacks it. */
 function newId() {
@@ -35,9 +37,44 @@ function el(tag, className, text) {
   return node;
 }
 
-function scrollDown() {
-  messages.scrollTop = messages.scrollHeight;
+/**
+ * Scrolls the conversation to a new answer: the question with it when both fit, else the answer's first
+ * lines at the top, so what the reader sees first is what answers them.
+ */
+function reveal(answer, question) {
+  const room = messages.clientHeight;
+  const both = question ? answer.getBoundingClientRect().bottom - question.getBoundingClientRect().top : Infinity;
+  (both <= room ? question : answer).scrollIntoView({ block: 'start', behavior: 'auto' });
 }
+
+/**
+ * Chinese punctuation for display: the documents write half-width commas and brackets inside Chinese
+ * text (“保险业务,持续提升”). Only what is shown changes; the stored answer and excerpts stay verbatim.
+ */
+const HAN = '\\p{Script=Han}“”‘’（）《》、。';
+const FULL_WIDTH = { ',': '，', ';': '；', ':': '：', '?': '？', '!': '！', '(': '（', ')': '）' };
+const AFTER_HAN = new RegExp(`(?<=[${HAN}])[,;:?!)]|[,;:(](?=[${HAN}])`, 'gu');
+function chinesePunctuation(text) {
+  return text.replace(AFTER_HAN, (mark) => FULL_WIDTH[mark]);
+}
+
+/** Whether this device draws emoji; where it does not, the feedback buttons show their words only. */
+function drawsEmoji() {
+  const canvas = document.createElement('canvas');
+  canvas.width = canvas.height = 24;
+  const g = canvas.getContext('2d', { willReadFrequently: true });
+  if (!g) return false;
+  g.textBaseline = 'top';
+  g.font = '20px sans-serif';
+  const draw = (text) => {
+    g.clearRect(0, 0, 24, 24);
+    g.fillText(text, 0, 0);
+    return Array.from(g.getImageData(0, 0, 24, 24).data).join(',');
+  };
+  // A missing emoji is drawn like a code point no font has (an empty box, or nothing).
+  return draw('\u{1F44D}') !== draw('\u{10FFFD}');
+}
+if (!drawsEmoji()) document.documentElement.classList.add('no-emoji');
 
 async function post(path, body) {
   const response = await fetch(path, {
@@ -55,8 +92,32 @@ async function post(path, body) {
   return data;
 }
 
-function articleLabel(article) {
-  return article && article !== 'header' ? `第${article}条` : '文件开头部分';
+/** The article's number as the document writes it: 七、 in a document numbered 一、二、…, 第七条 in one with 第X条. */
+function articleLabel(citation) {
+  if (!citation.article || citation.article === 'header') return '文件开头部分';
+  const title = citation.section.split(' › ').pop();
+  const numbering = new RegExp(`^(第${citation.article}条|${citation.article}、)`).exec(title);
+  return numbering ? numbering[1] : title;
+}
+
+/** The whole article, fetched when the reader asks for it. */
+function fullTextButton(c, details) {
+  const button = el('button', 'link-button', '查看全文');
+  button.type = 'button';
+  button.addEventListener('click', async () => {
+    button.disabled = true;
+    try {
+      const response = await fetch(`/api/v1/articles/${encodeURIComponent(c.documentId)}/${encodeURIComponent(c.article)}`);
+      if (!response.ok) throw new Error('暂时无法取得全文，请稍后再试。');
+      const article = await response.json();
+      const departments = article.departments.length ? `\n（责任单位：${article.departments.join('、')}）` : '';
+      button.replaceWith(el('p', 'full-text', chinesePunctuation(article.text) + departments));
+    } catch (error) {
+      button.disabled = false;
+      details.append(el('p', 'status', error.message));
+    }
+  });
+  return button;
 }
 
 function renderCitations(citations) {
@@ -64,28 +125,35 @@ function renderCitations(citations) {
   citations.forEach((c, i) => {
     const item = el('li', 'citation');
     const details = el('details');
-    details.append(el('summary', '', `[${i + 1}] ${c.section}`));
-    details.append(el('p', 'excerpt', c.excerpt));
-    const source = [`《${c.title}》`, c.docNumber ? `文号：${c.docNumber}` : '', `条款：${articleLabel(c.article)}`].filter(Boolean).join('　');
+    details.append(el('summary', '', `[${i + 1}] ${c.section}（出处与全文）`));
+    details.append(el('p', 'excerpt', chinesePunctuation(c.excerpt)));
+    const source = [`《${c.title}》`, c.docNumber ? `文号：${c.docNumber}` : '', `条款：${articleLabel(c)}`].filter(Boolean).join('　');
     details.append(el('p', 'source', source));
+    if (c.documentId && c.article) details.append(fullTextButton(c, details));
     item.append(details);
     list.append(item);
   });
   return list;
 }
 
+/** A feedback button: the emoji (hidden where it cannot be drawn) and always its words. */
+function feedbackButton(emoji, words, rating) {
+  const button = el('button');
+  button.type = 'button';
+  button.dataset.rating = rating;
+  button.append(el('span', 'emoji', emoji), el('span', 'words', words));
+  button.querySelector('.emoji').setAttribute('aria-hidden', 'true');
+  return button;
+}
+
 function renderActions(consultationId) {
   const actions = el('div', 'actions');
   const status = el('span', 'status');
-  const up = el('button', '', '👍');
-  const down = el('button', '', '👎');
+  const up = feedbackButton('👍', '有帮助', 'up');
+  const down = feedbackButton('👎', '没帮助', 'down');
   const human = el('button', '', '转人工 / 请服务机构帮助');
-  up.type = down.type = human.type = 'button';
-  up.dataset.rating = 'up';
-  down.dataset.rating = 'down';
+  human.type = 'button';
   human.dataset.action = 'referral';
-  up.setAttribute('aria-label', '有帮助');
-  down.setAttribute('aria-label', '没有帮助');
   for (const button of [up, down]) {
     button.addEventListener('click', async () => {
       try {
@@ -114,9 +182,11 @@ function renderActions(consultationId) {
 function renderAnswer(data) {
   const box = el('article', 'msg bot');
   box.dataset.outcome = data.outcome;
-  box.append(el('div', 'text answer', data.answer));
+  box.dataset.answerer = data.answerer || '';
+  box.append(el('div', 'text answer', chinesePunctuation(data.answer)));
   if (data.citations && data.citations.length) box.append(renderCitations(data.citations));
-  box.append(el('div', 'meta', `${OUTCOME[data.outcome] || data.outcome} · AI 生成，仅供参考`));
+  const made = ANSWERER[data.answerer];
+  box.append(el('div', 'meta', [OUTCOME[data.outcome] || data.outcome, made].filter(Boolean).join(' · ')));
   if (data.id) box.append(renderActions(data.id));
   return box;
 }
@@ -125,21 +195,24 @@ form.addEventListener('submit', async (event) => {
   event.preventDefault();
   const question = input.value.trim();
   if (!question) return;
-  messages.append(el('div', 'msg user text', question));
+  const asked = el('div', 'msg user text', question);
+  messages.append(asked);
   input.value = '';
   send.disabled = true;
   const waiting = el('div', 'msg bot meta', '正在查找相关政策条款…');
   messages.append(waiting);
-  scrollDown();
+  reveal(waiting, asked);
+  let shown = waiting;
   try {
-    const data = await post('/api/v1/ask', { question, conversationId, userId });
-    waiting.replaceWith(renderAnswer(data));
+    shown = renderAnswer(await post('/api/v1/ask', { question, conversationId, userId }));
   } catch (error) {
-    waiting.replaceWith(el('div', 'msg error', error.message));
+    shown = el('div', 'msg error', error.message);
   } finally {
+    waiting.replaceWith(shown);
     send.disabled = false;
-    input.focus();
-    scrollDown();
+    // On a touch screen focusing would raise the keyboard over the answer just shown.
+    if (!matchMedia('(pointer: coarse)').matches) input.focus({ preventScroll: true });
+    reveal(shown, asked);
   }
 });
 

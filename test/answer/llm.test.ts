@@ -68,7 +68,8 @@ describe('generated answers through an OpenAI-compatible model', () => {
     const { answer } = await consult('知识产权保险有哪些?');
     expect(Date.now() - started).toBeLessThan(10_000); // a hang is unbounded; the budget is 0.8 s
     expect(answer).toMatchObject({ outcome: 'answered', answerer: 'extractive' });
-    expect(answer.answer).toMatch(/^（智能生成服务暂时不可用/);
+    expect(answer.answer).toMatch(/专利执行保险.*\[1\]\n/); // the opening line still answers
+    expect(answer.answer).toMatch(/（智能生成服务暂时不可用，本回答为政策原文摘录。）$/);
     expect(answer.citations[0]!.article).toBe('七');
   });
 
@@ -135,6 +136,37 @@ describe('generated answers through an OpenAI-compatible model', () => {
     expect(fake.chatRequests[0]!.body.messages[0].content).toContain('版权示范企业创建有什么要求?');
     expect(answer.citations[0]!.article).toBe('六');
     expect(answer.answerer).toBe('llm');
+  });
+});
+
+describe('the first line and what the passages leave out, with a model', () => {
+  it('asks for a direct first line and to say what the passages do not state', async () => {
+    fake.chat = [{ reply: '加快发展专利执行保险等知识产权保险业务。[1]' }];
+    const consult = await consultWith(new LlmAnswerer(settings()));
+    await consult('知识产权保险有哪些?');
+    const [system, user] = fake.chatRequests[0]!.body.messages;
+    expect(system.content).toContain('第一行用一到两句话直接回答所问');
+    expect(system.content).toContain('现有政策文件没有写明');
+    expect(user.content).not.toContain('<missing>');
+  });
+
+  it('tells the model what is missing; its reply keeps that first line, stays not covered and cites what it used', async () => {
+    fake.chat = [{ reply: '现有政策文件没有写明截止日期。\n文件提到要充分发挥财政资金引导作用。[1]如需帮助可回复“转人工”。' }];
+    const consult = await consultWith(new LlmAnswerer(settings()));
+    const { answer } = await consult('2024年专利资助的申报截止日期是哪天?');
+    expect(fake.chatRequests[0]!.body.messages[1].content).toContain('<missing>现有政策文件没有写明截止日期。</missing>');
+    expect(answer).toMatchObject({ outcome: 'not_covered', answerer: 'llm', escalation: { reason: 'not_covered' } });
+    expect(answer.answer.split('\n')[0]).toBe('现有政策文件没有写明截止日期。');
+    expect(answer.citations.map((c) => c.article)).toEqual(['十七']);
+    expect(answer.answer).toContain('【人工智能生成内容】');
+  });
+
+  it('still drops an invented figure that cites no given passage', async () => {
+    fake.chat = [{ reply: '现有政策文件没有写明截止日期。\n截止日期是6月30日。[9]文件提到财政资金引导作用。[1]' }];
+    const consult = await consultWith(new LlmAnswerer(settings()));
+    const { answer } = await consult('2024年专利资助的申报截止日期是哪天?');
+    expect(answer.answer).not.toContain('6月30日');
+    expect(answer.outcome).toBe('not_covered');
   });
 });
 

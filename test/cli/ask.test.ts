@@ -21,7 +21,7 @@ describe('npm run ask', () => {
   it('prints a cited answer naming article 七', async () => {
     const { code, stdout } = await ask(['知识产权保险有哪些?']);
     expect(code).toBe(0);
-    expect(stdout).toContain('第七条');
+    expect(stdout).toContain('七、推动知识产权服务业优化升级');
     expect(stdout).toContain('淄市监知促字〔2023〕130号');
     expect(stdout).toContain('知识产权质押保证保险');
   });
@@ -96,7 +96,7 @@ describe('npm run ask', () => {
       const { code, stdout, stderr } = await ask(['知识产权保险有哪些?'], '', { KNOWLEDGE_DIR: dir });
       expect(code).toBe(0);
       expect(stderr).toMatch(/knowledge: skipped documents\/broken\.md: front-matter is not valid YAML/);
-      expect(stdout).toContain('第七条');
+      expect(stdout).toContain('七、推动知识产权服务业优化升级');
     } finally {
       await cleanup();
     }

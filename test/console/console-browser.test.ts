@@ -7,19 +7,16 @@
  * approved answers and the analytics page go to test-results/.
  */
 import type { ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ROOT, runTsx } from '../helpers.js';
-import { serverEnv, startServer } from '../server-process.js';
+import { CHROMIUM, SCREENSHOTS, hasChromium, launchChromium, startServer } from '../web/browser.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const hasChromium = existsSync(CHROMIUM);
 const PASSWORD = 'correct horse battery staple';
-const SHOTS = path.join(ROOT, 'test-results');
+const SHOTS = SCREENSHOTS;
 if (!hasChromium) console.warn(`[console] browser test SKIPPED: ${CHROMIUM} is missing (apt-get install -y chromium)`);
 
 async function login(page: Page, url: string, username: string) {
@@ -42,12 +39,14 @@ describe.skipIf(!hasChromium)(hasChromium ? 'console in Chromium' : `console in 
 
   it('reviews, approves, and the bot answers with the approved answer; CSRF refused; export matches the filter', { timeout: 240_000 }, async () => {
     dataDir = await mkdtemp(path.join(os.tmpdir(), 'ipcb-console-'));
-    const env = serverEnv(dataDir);
+    // The admin command runs on the same embedded database before the server takes it.
+    const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: dataDir };
+    delete env.DATABASE_URL;
     for (const [username, role] of [['admin1', 'admin'], ['admin2', 'admin']] as const) {
       const made = await runTsx(path.join(ROOT, 'src/cli/admin.ts'), ['create-user', '--username', username, '--role', role, '--display-name', username === 'admin1' ? '张审核' : '李主任'], { env, input: `${PASSWORD}\n` });
       expect(made.code, made.stderr).toBe(0);
     }
-    const started = await startServer(env);
+    const started = await startServer(dataDir);
     server = started.child;
     const { url } = started;
     const ask = async (question: string) => {
@@ -69,7 +68,7 @@ describe.skipIf(!hasChromium)(hasChromium ? 'console in Chromium' : `console in 
     const wrong = answers[0]!;
     await fetch(`${url}/api/v1/feedback`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ consultationId: wrong.id, userId: 'u1', rating: 'down', comment: '没说怎么异议' }) });
 
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'] });
+    browser = await launchChromium();
     await mkdir(SHOTS, { recursive: true });
     const laptop = await browser.newContext({ viewport: { width: 1280, height: 860 }, locale: 'zh-CN', acceptDownloads: true });
     const page = await laptop.newPage();

@@ -29,7 +29,8 @@ describe('HTTP API', () => {
       const response = await ask({ question: '知识产权保险有哪些?' });
       expect(response.statusCode).toBe(200);
       const body = response.json();
-      expect(Object.keys(body).sort()).toEqual(['answer', 'citations', 'confidence', 'id', 'outcome']);
+      expect(Object.keys(body).sort()).toEqual(['answer', 'answerer', 'citations', 'confidence', 'id', 'outcome']);
+      expect(body.answerer).toBe('extractive');
       expect(body.outcome).toBe('answered');
       expect(body.citations[0]).toMatchObject({ documentId: 'zibo-ip-service-opinions-2023', docNumber: '淄市监知促字〔2023〕130号', article: '七' });
       expect(Object.keys(body.citations[0]).sort()).toEqual(['article', 'docNumber', 'documentId', 'excerpt', 'score', 'section', 'title']);
@@ -48,10 +49,16 @@ describe('HTTP API', () => {
       expect(first.citations[0].article).toBe('六');
       const followUp = (await ask({ question: '那责任单位是谁?', userId: 'alice', conversationId: 'conv-1' })).json();
       expect(followUp.citations[0].article).toBe('六');
-      expect(followUp.answer).toMatch(/^第六条「推动知识产权服务业促进版权产业发展」的责任单位是：市文化和旅游局。/);
+      expect(followUp.answer).toMatch(/^「六、推动知识产权服务业促进版权产业发展」的责任单位是：市文化和旅游局。/);
       // Bob in the same conversation has asked nothing: no history of Alice's leaks into his answer.
       const bob = (await ask({ question: '那责任单位是谁?', userId: 'bob', conversationId: 'conv-1' })).json();
-      expect(bob.answer).not.toMatch(/^第六条/);
+      expect(bob.answer).not.toMatch(/^「六、/);
+    });
+
+    it('says which answerer wrote each reply', async () => {
+      expect((await ask({ question: '转人工' })).json().answerer).toBe('guard');
+      expect((await ask({ question: '推荐一部好看的电影' })).json().answerer).toBe('guard');
+      expect((await ask({ question: '2024年专利资助的申报截止日期是哪天?' })).json()).toMatchObject({ outcome: 'not_covered', answerer: 'extractive' });
     });
 
     it.each([
@@ -81,6 +88,59 @@ describe('HTTP API', () => {
       expect(text).toContain('req-abcdef123');
       expect(text).not.toContain('13812345678');
       expect(text).not.toContain('知识产权保险');
+    });
+  });
+
+  describe('follow-ups in one conversation', () => {
+    // [first question, follow-up, outcome, article the follow-up cites, what its first line says]
+    it.each([
+      ['版权示范企业创建有什么要求?', '那找谁办?', 'answered', '六', /^「六、推动知识产权服务业促进版权产业发展」的责任单位是：市文化和旅游局。/],
+      ['外国专利代理机构能在淄博设立常驻代表机构吗?', '需要什么材料?', 'not_covered', '五', /^现有政策文件没有写明需要准备的材料。$/],
+      ['知识产权保险有哪些?', '那保费政府补不补?', 'not_covered', '七', /^现有政策文件没有提到对“保费”的补贴或资助。$/],
+      ['知识产权质押融资有配套的保险吗?', '多少钱?', 'not_covered', '七', /^现有政策文件没有写明具体金额、费用或比例。$/],
+      ['商标被恶意抢注了怎么办?', '那英文呢', 'answered', '十', /^In the original Chinese: “/],
+      ['专利导航项目是怎么安排的?', '哪个部门负责?', 'answered', '一', /责任单位是：市发展改革委、市工业和信息化局、市市场监管局。/],
+      ['种子侵权假冒一般什么时候查?', '谁负责?', 'answered', '二', /市农业农村局/],
+      ['专利被侵权了怎么办?', '那仲裁呢?', 'answered', '十', /仲裁/],
+      ['专项整治打击哪些代理行为?', '那剑网呢?', 'answered', '十四', /网络侵权盗版/],
+      ['淄博有知识产权公共服务平台吗?', '网址是多少?', 'not_covered', '十一', /^现有政策文件没有写明网址或网上办理入口。$/],
+      ['知识产权纠纷怎么办?', '需要准备什么材料?', 'not_covered', '十', /^现有政策文件没有写明需要准备的材料。$/],
+      ['地理标志产品保护有哪些工程?', '这些工程归哪个部门管?', 'answered', '二', /市农业农村局/],
+    ])('%s → %s', async (first, followUp, outcome, article, firstLine) => {
+      const conversation = { userId: 'owner-1', conversationId: `conv-${first.length}-${followUp.length}` };
+      expect((await ask({ question: first, ...conversation })).statusCode).toBe(200);
+      const body = (await ask({ question: followUp, ...conversation })).json();
+      expect(body.outcome).toBe(outcome);
+      expect(body.citations[0].article).toBe(article);
+      expect(body.answer.split('\n')[0]).toMatch(firstLine);
+      // Out of the conversation the short question does not get this answer.
+      const alone = (await ask({ question: followUp, userId: 'owner-2', conversationId: 'elsewhere' })).json();
+      expect(alone.answer).not.toBe(body.answer);
+    });
+
+    it('does not read an unrelated short question into the conversation', async () => {
+      const conversation = { userId: 'owner-3', conversationId: 'conv-weather' };
+      await ask({ question: '知识产权保险有哪些?', ...conversation });
+      expect((await ask({ question: '今天天气怎么样?', ...conversation })).json().outcome).toBe('out_of_scope');
+    });
+  });
+
+  describe('GET /api/v1/articles/:documentId/:article', () => {
+    it('returns a cited article in full, verbatim, with its departments', async () => {
+      const cited = (await ask({ question: '知识产权保险有哪些?' })).json().citations[0];
+      const response = await app.inject({ method: 'GET', url: `/api/v1/articles/${cited.documentId}/${encodeURIComponent(cited.article)}` });
+      expect(response.statusCode).toBe(200);
+      const article = response.json();
+      expect(article).toMatchObject({ documentId: 'zibo-ip-service-opinions-2023', article: '七', section: '七、推动知识产权服务业优化升级', docNumber: '淄市监知促字〔2023〕130号' });
+      expect(article.text).toContain(cited.excerpt);
+      expect(article.text).toContain('探索拓展知识产权信托');
+      expect(article.departments).toEqual(['市市场监管局', '市财政局', '国家金融监督管理总局淄博监管分局']);
+    });
+
+    it('answers 404 for an article that does not exist', async () => {
+      const response = await app.inject({ method: 'GET', url: `/api/v1/articles/zibo-ip-service-opinions-2023/${encodeURIComponent('九十九')}` });
+      expect(response.statusCode).toBe(404);
+      expect(response.json().error).toBe('not_found');
     });
   });
 

@@ -7,7 +7,8 @@ import { createResponder } from '../../src/queue/respond.js';
 import { ConsultationStore } from '../../src/store/consultations.js';
 import type { DatabaseHandle } from '../../src/store/db.js';
 import { ReferralStore } from '../../src/store/referrals.js';
-import { shippedConsult } from '../helpers.js';
+import { articleText } from '../../src/answer/article.js';
+import { shippedConsult, shippedKnowledge } from '../helpers.js';
 
 /** The app over `handle` with the shipped knowledge; log lines are collected in `logs`. */
 export async function testApp(handle: DatabaseHandle, options: Partial<AppOptions> = {}, overrides: Partial<AppDeps> = {}) {
@@ -17,6 +18,7 @@ export async function testApp(handle: DatabaseHandle, options: Partial<AppOption
   const outbox = new Outbox(db);
   const metrics = createMetrics({ queues: async () => ({ inbox: await inbox.stats(), outbox: await outbox.stats() }) });
   const respond = createResponder({ db, store, consult: await shippedConsult(), onAnswer: (q, r) => observeAnswer(metrics, q.channel, r.answer.outcome, r.latencyMs) });
+  const kb = await shippedKnowledge();
   const logs: string[] = [];
   const logStream = new Writable({
     write(chunk: Buffer, _encoding, done) {
@@ -25,7 +27,7 @@ export async function testApp(handle: DatabaseHandle, options: Partial<AppOption
     },
   });
   const app = await buildApp(
-    { respond, store, referrals: new ReferralStore(db), metrics, readiness: async () => ({ database: true, knowledge: true }), ...overrides },
+    { respond, store, referrals: new ReferralStore(db), metrics, readiness: async () => ({ database: true, knowledge: true }), article: (d, a) => articleText(kb, d, a), ...overrides },
     { rateLimit: { perUserPerMinute: 1000, perIpPerMinute: 1000 }, logLevel: 'info', logStream, ...options },
   );
   return { app, store, logs };

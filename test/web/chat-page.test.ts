@@ -4,19 +4,15 @@
  * the feedback in the database. Leaves a screenshot in test-results/.
  */
 import type { ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { sql } from 'drizzle-orm';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openDatabase, queryRows } from '../../src/store/db.js';
-import { ROOT } from '../helpers.js';
-import { serverEnv, startServer } from '../server-process.js';
+import { CHROMIUM, SCREENSHOTS, hasChromium, launchChromium, startServer } from './browser.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const hasChromium = existsSync(CHROMIUM);
 if (!hasChromium) console.warn(`[web] browser test SKIPPED: ${CHROMIUM} is missing (apt-get install -y chromium)`);
 
 describe.skipIf(!hasChromium)(hasChromium ? 'chat page in Chromium' : `chat page in Chromium (SKIPPED: ${CHROMIUM} is missing)`, () => {
@@ -32,13 +28,10 @@ describe.skipIf(!hasChromium)(hasChromium ? 'chat page in Chromium' : `chat page
 
   it('asks, shows a cited answer, takes 👎, and the feedback is in the database', { timeout: 120_000 }, async () => {
     dataDir = await mkdtemp(path.join(os.tmpdir(), 'ipcb-web-'));
-    const started = await startServer(serverEnv(dataDir));
+    const started = await startServer(dataDir);
     server = started.child;
 
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'],
-    });
+    browser = await launchChromium();
     const page = await browser.newPage({ viewport: { width: 390, height: 844 }, locale: 'zh-CN' }); // a phone
     const cspViolations: string[] = [];
     page.on('console', (message) => {
@@ -52,22 +45,21 @@ describe.skipIf(!hasChromium)(hasChromium ? 'chat page in Chromium' : `chat page
     const answer = page.locator('article.msg.bot').first();
     await answer.locator('.answer').waitFor({ timeout: 30_000 });
     expect(await answer.getAttribute('data-outcome')).toBe('answered');
-    expect(await answer.locator('.answer').textContent()).toContain('第七条');
+    expect(await answer.locator('.answer').textContent()).toContain('七、推动知识产权服务业优化升级');
 
     const citation = answer.locator('.citation').first();
     await citation.locator('summary').click();
     expect(await citation.locator('summary').textContent()).toMatch(/^\[1\] 七、/);
     expect(await citation.locator('.excerpt').isVisible()).toBe(true);
     expect(await citation.locator('.source').textContent()).toContain('文号：淄市监知促字〔2023〕130号');
-    expect(await citation.locator('.source').textContent()).toContain('条款：第七条');
+    expect(await citation.locator('.source').textContent()).toContain('条款：七、');
 
     await answer.locator('button[data-rating="down"]').click();
     await page.locator('.status', { hasText: '感谢您的反馈！' }).waitFor();
     expect(await answer.locator('button[data-rating="down"]').getAttribute('aria-pressed')).toBe('true');
 
-    const shots = path.join(ROOT, 'test-results');
-    await mkdir(shots, { recursive: true });
-    await page.screenshot({ path: path.join(shots, 'chat-page.png'), fullPage: true });
+    await mkdir(SCREENSHOTS, { recursive: true });
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'chat-page.png'), fullPage: true });
     expect(cspViolations).toEqual([]);
     await browser.close();
     browser = undefined;

@@ -1,16 +1,18 @@
-/** Starts the real server (`src/main.ts`) as a child process, as a user would, and resolves with its URL. */
+/** The real server (`src/main.ts`, embedded database in a temp DATA_DIR) and Debian's Chromium, for page tests. */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { ROOT } from './helpers.js';
+import { chromium, type Browser } from 'playwright-core';
+import { ROOT } from '../helpers.js';
 
-/** Environment for a server on an embedded database in `dataDir`, on a free loopback port. */
-export function serverEnv(dataDir: string): NodeJS.ProcessEnv {
+export const CHROMIUM = '/usr/bin/chromium';
+export const hasChromium = existsSync(CHROMIUM);
+/** Where page tests leave their screenshots (ignored by git). */
+export const SCREENSHOTS = path.join(ROOT, 'test-results');
+
+export function startServer(dataDir: string): Promise<{ child: ChildProcess; url: string }> {
   const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn' };
   delete env.DATABASE_URL;
-  return env;
-}
-
-export function startServer(env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; url: string }> {
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/main.ts')], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   return new Promise((resolve, reject) => {
@@ -22,5 +24,12 @@ export function startServer(env: NodeJS.ProcessEnv): Promise<{ child: ChildProce
     child.stdout!.on('data', onData);
     child.stderr!.on('data', onData);
     child.on('exit', (code) => reject(new Error(`server exited with ${code}: ${output}`)));
+  });
+}
+
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'],
   });
 }
