@@ -20,15 +20,18 @@ import { sql } from 'drizzle-orm';
 import { topicsOf } from '../src/answer/topics.js';
 import { ApprovedAnswers } from '../src/approved/approved-answers.js';
 import { hashPassword } from '../src/console/passwords.js';
+import { loadAgencies, syncAgencies } from '../src/escalation/agencies.js';
+import { ALWAYS } from '../src/escalation/calendar.js';
+import { CaseService } from '../src/escalation/case-service.js';
 import { buildApp } from '../src/http/app.js';
 import { createMetrics } from '../src/http/metrics.js';
 import { KnowledgeBase } from '../src/knowledge/knowledge-base.js';
+import { Outbox } from '../src/queue/outbox.js';
 import { ApprovedAnswerStore } from '../src/store/approved-answers.js';
 import { ConsoleAccounts } from '../src/store/console-accounts.js';
 import { ConsultationStore } from '../src/store/consultations.js';
 import { openDatabase } from '../src/store/db.js';
-import { ReferralStore } from '../src/store/referrals.js';
-import { consultations, consultationReviews, conversations, escalations, feedback } from '../src/store/schema.js';
+import { cases, consultations, consultationReviews, conversations, feedback } from '../src/store/schema.js';
 import type { Citation, Outcome, PassageRef } from '../src/types.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -105,8 +108,8 @@ async function generate(db: Awaited<ReturnType<typeof openDatabase>>['db'], kb: 
     const inserted = await db.insert(consultations).values(rows).returning({ id: consultations.id, createdAt: consultations.createdAt });
     const fb = inserted.filter(() => random() < 0.06).map((r) => ({ consultationId: r.id, userId: 'u', rating: random() < 0.35 ? -1 : 1, comment: random() < 0.3 ? '回答不够具体' : null }));
     if (fb.length) await db.insert(feedback).values(fb);
-    const esc = inserted.filter(() => random() < 0.02).map((r) => ({ consultationId: r.id, reason: 'requested', status: 'offered' }));
-    if (esc.length) await db.insert(escalations).values(esc);
+    const referred = inserted.filter(() => random() < 0.02).map((r) => ({ consultationId: r.id, channel: 'web' as const, botId: '', userId: 'u', conversationId: 'c', reason: 'requested', status: 'staff_queue' as const }));
+    if (referred.length) await db.insert(cases).values(referred);
     const reviewed = inserted.filter(() => random() < 0.03);
     if (reviewed.length) {
       await db.insert(consultationReviews).values(reviewed.map((r) => ({ consultationId: r.id, reviewerId: reviewer, verdict: random() < 0.3 ? ('incorrect' as const) : ('correct' as const), note: '抽查' })));
@@ -141,14 +144,19 @@ async function main() {
     const store = new ConsultationStore(db);
     const analyze = (t: string) => kb.analyze(t);
     const approved = new ApprovedAnswers(new ApprovedAnswerStore(db), () => analyze);
+    const registry = loadAgencies(path.join(ROOT, 'knowledge', 'agencies.yaml'));
+    await syncAgencies(db, registry);
+    const caseService = new CaseService({ db, outbox: new Outbox(db), registry, calendar: ALWAYS, acceptSlaMs: 4 * 3_600_000, answerSlaMs: 2 * DAY, bots: {} });
     const app = await buildApp(
       {
         respond: (() => { throw new Error('not used'); }) as never,
         store,
-        referrals: new ReferralStore(db),
+        db,
+        cases: caseService,
+        registry,
         metrics: createMetrics(),
         readiness: async () => ({ database: true, knowledge: true }),
-        console: { db, store, accounts, knowledge: () => kb, approved, settings: { sessionIdleMs: 3_600_000, sessionMaxMs: 3_600_000, cookieSecure: false } },
+        console: { db, store, accounts, cases: caseService, registry, knowledge: () => kb, approved, settings: { sessionIdleMs: 3_600_000, sessionMaxMs: 3_600_000, cookieSecure: false } },
       },
       { rateLimit: { perUserPerMinute: 100_000, perIpPerMinute: 100_000 }, logLevel: 'warn' },
     );

@@ -1,13 +1,20 @@
 /**
  * Deterministic synthetic policy documents for the retrieval benchmark: hard distractors for the shipped
- * document. Each generated document looks like a municipal IP-service opinion (front-matter, issuing block,
- * preamble, numbered articles 一、…). Article headings are the seed's headings (terms swapped) or templates;
+ * document, at any size (10 000 to 100 000 chunks and more). Each generated document looks like an
+ * IP-service opinion (front-matter, issuing block, preamble, numbered articles 一、…) at one of the levels
+ * national, provincial, municipal (16 Shandong cities) or district, with `level` and `region` set.
+ *
+ * The realistic hard case comes first: Shandong's cities publish near-identical implementation opinions,
+ * so the seed document is also written once per other city (`cityCopies`), with the same text except the
+ * city's name, another 文号 and that city's `region` and issuers. A question naming 青岛 must then find
+ * 青岛's copy, not 淄博's or 烟台's.
+ * Article headings are the seed's headings (terms swapped) or templates;
  * article sentences are built from 2–4 clauses, mostly from a clause grammar over an IP vocabulary in the
  * seed's register, partly (seedClauseShare) from the seed's own clauses (split at commas; mostly from one seed
  * article so the distractor stays on topic) with city names and interchangeable IP terms swapped. Whole seed
  * sentences are not copied on purpose. Same seed → same files.
  */
-import { copyFile, mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Chunk } from '../src/types.js';
@@ -35,8 +42,13 @@ const pickSome = <T>(r: Rand, xs: readonly T[], n: number): T[] => {
 
 const NUMERALS = ['一', '二', '三', '四', '五', '六', '七', '八', '九', '十', '十一', '十二', '十三', '十四', '十五', '十六', '十七', '十八', '十九', '二十', '二十一', '二十二', '二十三', '二十四', '二十五'];
 
+export interface City {
+  name: string;
+  pinyin: string;
+}
+
 /** Shandong cities (淄博 included, so some distractors share the seed document's city). */
-const CITIES: readonly { name: string; pinyin: string }[] = [
+export const CITIES: readonly City[] = [
   { name: '淄博', pinyin: 'zibo' },
   { name: '济南', pinyin: 'jinan' },
   { name: '青岛', pinyin: 'qingdao' },
@@ -120,6 +132,83 @@ const SENTENCE_TEMPLATES: readonly ((r: Rand, city: string) => string)[] = [
   (r) => `推动${pick(r, RIGHTS)}与${pick(r, ['标准', '品牌', '产业', '金融', '科技'])}融合发展,促进创新成果向现实生产力转化。`,
 ];
 
+/** Districts used by district-level distractors, with their city. */
+const DISTRICTS: readonly { city: string; name: string; pinyin: string }[] = [
+  { city: '淄博', name: '张店区', pinyin: 'zhangdian' },
+  { city: '淄博', name: '淄川区', pinyin: 'zichuan' },
+  { city: '淄博', name: '临淄区', pinyin: 'linzi' },
+  { city: '青岛', name: '黄岛区', pinyin: 'huangdao' },
+  { city: '青岛', name: '崂山区', pinyin: 'laoshan' },
+  { city: '济南', name: '历下区', pinyin: 'lixia' },
+  { city: '烟台', name: '芝罘区', pinyin: 'zhifu' },
+  { city: '潍坊', name: '奎文区', pinyin: 'kuiwen' },
+];
+
+type Level = 'national' | 'provincial' | 'municipal' | 'district';
+
+/** Who issues a distractor of a level, and where it applies. */
+interface Issuing {
+  level: Level;
+  region: string;
+  /** Name put where the seed says 淄博 / 我市. */
+  place: string;
+  issuers: string[];
+  docNumber: string;
+  idPrefix: string;
+}
+
+function issuingFor(r: Rand, level: Level, year: number): Issuing {
+  const n = 1 + Math.floor(r() * 200);
+  if (level === 'national') {
+    const issuers = ['国家知识产权局', ...pickSome(r, ['国家发展和改革委员会', '教育部', '科学技术部', '工业和信息化部', '司法部', '财政部', '商务部', '国家金融监督管理总局'], 1 + Math.floor(r() * 4))];
+    return { level, region: '全国', place: '全国', issuers, docNumber: `国知发${pick(r, ['运', '保', '服', '促'])}字〔${year}〕${n}号`, idPrefix: 'national' };
+  }
+  if (level === 'provincial') {
+    const issuers = ['山东省市场监督管理局', ...pickSome(r, BUREAUS.slice(1), 2 + Math.floor(r() * 5)).map((b) => `山东省${b.replace(/局$/, '厅')}`)];
+    return { level, region: '山东省', place: '全省', issuers, docNumber: `鲁市监知${pick(r, ['促', '保', '管', '运'])}字〔${year}〕${n}号`, idPrefix: 'shandong' };
+  }
+  if (level === 'district') {
+    const d = pick(r, DISTRICTS);
+    const issuers = [`${d.name}市场监督管理局`, ...pickSome(r, ['财政局', '科技局', '工业和信息化局', '司法局'], 1 + Math.floor(r() * 3)).map((b) => `${d.name}${b}`)];
+    return { level, region: `山东省${d.city}市${d.name}`, place: d.name, issuers, docNumber: `${d.name[0]}市监发〔${year}〕${n}号`, idPrefix: `${d.pinyin}` };
+  }
+  const city = r() < 0.2 ? CITIES[0]! : pick(r, CITIES); // ≈ 1 in 4 municipal distractors is also from 淄博
+  const issuers = [`${city.name}市市场监督管理局`, ...pickSome(r, BUREAUS.slice(1), 2 + Math.floor(r() * 7)).map((b) => `${city.name}市${b}`)];
+  return { level, region: `山东省${city.name}市`, place: city.name, issuers, docNumber: `${city.name[0]}市监知${pick(r, ['促', '保', '管', '运'])}字〔${year}〕${n}号`, idPrefix: city.pinyin };
+}
+
+/** Level of the next distractor: mostly municipal, as in a province's real corpus. */
+function levelFor(r: Rand): Level {
+  const x = r();
+  return x < 0.05 ? 'national' : x < 0.15 ? 'provincial' : x < 0.3 ? 'district' : 'municipal';
+}
+
+/** One city's copy of the seed document: its id, and what tells it apart from the others. */
+export interface CityCopy {
+  city: City;
+  id: string;
+  region: string;
+  docNumber: string;
+}
+
+/** The seed document's id in the corpus and the 文号 it carries. */
+export const SEED_NUMBER = '淄市监知促字〔2023〕130号';
+
+/**
+ * The seed file rewritten for another city: 淄博 → the city everywhere (title, issuers, text), its own 文号
+ * and id. Everything else, article for article, stays the same.
+ */
+export function cityCopyOf(seedFile: string, city: City, index: number): { copy: CityCopy; text: string } {
+  const docNumber = `${city.name[0]}市监知促字〔2023〕${101 + index * 7}号`;
+  const id = `copy-${city.pinyin}-ip-service-opinions-2023`;
+  const text = seedFile
+    .replace(/^id: .*$/m, `id: ${id}`)
+    .replaceAll(SEED_NUMBER, docNumber)
+    .replaceAll('淄博', city.name)
+    .replaceAll('淄市', `${city.name[0]}市`);
+  return { copy: { city, id, region: `山东省${city.name}市`, docNumber }, text };
+}
+
 export interface SyntheticOptions {
   /** Total chunks wanted in the corpus, counting the seed document's. */
   targetChunks: number;
@@ -131,6 +220,8 @@ export interface SyntheticOptions {
    */
   seedClauseShare?: number;
   seed?: number;
+  /** Cities that get a near-identical copy of the seed document (default: none). */
+  cityCopies?: readonly City[];
 }
 
 export interface SyntheticCorpus {
@@ -140,6 +231,10 @@ export interface SyntheticCorpus {
   sentences: number;
   /** Recombined sentences that came out identical to a sentence of the seed document. */
   verbatimSeedSentences: number;
+  /** The seed's city copies written. */
+  copies: CityCopy[];
+  /** Generated distractors by level. */
+  levels: Record<Level, number>;
 }
 
 /** Splits an article text (with its 一、 label) into its sentences; the first is the heading sentence. */
@@ -184,7 +279,8 @@ export async function buildSyntheticCorpus(knowledgeDir: string, seedChunks: Chu
   const seedShare = options.seedClauseShare ?? 0.15;
   const r = prng(options.seed ?? 20231109);
   const perDoc = articlesPerDoc + 2; // header + preamble + articles; articles stay under the 700-char split limit
-  const documents = Math.max(0, Math.round((options.targetChunks - seedChunks.length) / perDoc));
+  const cityCopies = options.cityCopies ?? [];
+  const documents = Math.max(0, Math.round((options.targetChunks - seedChunks.length * (1 + cityCopies.length)) / perDoc));
 
   const dir = await mkdtemp(path.join(os.tmpdir(), 'ip-bench-synthetic-'));
   await mkdir(path.join(dir, 'documents'), { recursive: true });
@@ -193,6 +289,14 @@ export async function buildSyntheticCorpus(knowledgeDir: string, seedChunks: Chu
     await mkdir(path.dirname(path.join(dir, file)), { recursive: true });
     await copyFile(path.join(knowledgeDir, file), path.join(dir, file));
   }
+  const copies: CityCopy[] = [];
+  const seedText = seedFiles.length ? await readFile(path.join(knowledgeDir, seedFiles[0]!), 'utf8') : '';
+  for (const [i, city] of cityCopies.entries()) {
+    const { copy, text } = cityCopyOf(seedText, city, i);
+    copies.push(copy);
+    await writeFile(path.join(dir, 'documents', `${copy.id}.md`), text);
+  }
+  const levels: Record<Level, number> = { national: 0, provincial: 0, municipal: 0, district: 0 };
 
   const articles = seedChunks
     .filter((c) => c.article !== 'header')
@@ -207,24 +311,26 @@ export async function buildSyntheticCorpus(knowledgeDir: string, seedChunks: Chu
   const used = new Set(seedChunks.map((c) => `${c.heading}\n${c.text.replace(/^[一二三四五六七八九十百零〇两]+、/, '')}`));
 
   for (let d = 0; d < documents; d++) {
-    const city = d % 5 === 0 ? CITIES[0]! : pick(r, CITIES); // ≈ 1 in 4 distractors is also from 淄博
     const year = 2018 + Math.floor(r() * 8);
     const month = 1 + Math.floor(r() * 12);
     const day = 1 + Math.floor(r() * 28);
-    const issuers = [`${city.name}市市场监督管理局`, ...pickSome(r, BUREAUS.slice(1), 2 + Math.floor(r() * 7)).map((b) => `${city.name}市${b}`)];
-    const docNumber = `${city.name[0]}市监知${pick(r, ['促', '保', '管', '运'])}字〔${year}〕${1 + Math.floor(r() * 200)}号`;
+    const issuing = issuingFor(r, levelFor(r), year);
+    levels[issuing.level]++;
+    const { issuers, docNumber } = issuing;
+    const city = { name: issuing.place };
     const topic = pick(r, [...RIGHTS.slice(0, 4), '知识产权服务业', '知识产权保护', '知识产权运营', '知识产权强市建设']);
     const title = `关于${pick(r, ['加快推动', '进一步促进', '全面加强', '深入推进', '支持'])}${topic}${pick(r, ['高质量发展', '创新发展', '规范发展', '工作'])}的${pick(r, ['实施意见', '若干措施', '实施方案', '通知'])}`;
-    const id = `synth-${city.pinyin}-${year}-${String(d + 1).padStart(4, '0')}`;
+    const id = `synth-${issuing.idPrefix}-${year}-${String(d + 1).padStart(6, '0')}`;
 
     const lines: string[] = [];
     lines.push('---', `id: ${id}`, `title: ${yamlString(title)}`, `docNumber: ${yamlString(docNumber)}`, 'issuers:');
     for (const i of issuers) lines.push(`  - ${yamlString(i)}`);
     lines.push(
       `issueDate: "${year}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}"`,
-      `region: 山东省${city.name}市`,
+      `region: ${issuing.region}`,
+      `level: ${issuing.level}`,
       `status: ${r() < 0.85 ? '现行有效' : '已废止'}`,
-      `source: ${yamlString(`${city.name}市市场监督管理局等部门联合印发（合成测试文档）`)}`,
+      `source: ${yamlString(`${issuers[0]}等部门联合印发（合成测试文档）`)}`,
       'language: zh',
       `tags: [${pickSome(r, RIGHTS, 3).join(', ')}]`,
       '---',
@@ -278,5 +384,5 @@ export async function buildSyntheticCorpus(knowledgeDir: string, seedChunks: Chu
     }
     await writeFile(path.join(dir, 'documents', `${id}.md`), `${lines.join('\n')}\n`);
   }
-  return { dir, documents, sentences, verbatimSeedSentences: verbatim };
+  return { dir, documents, sentences, verbatimSeedSentences: verbatim, copies, levels };
 }

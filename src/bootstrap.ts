@@ -1,56 +1,81 @@
-import path from 'node:path';
 import { sql } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import type { DestinationStream } from 'pino';
 import type { Config } from './config.js';
 import { articleText } from './answer/article.js';
 import { createConsult } from './consult.js';
-import { createGuard } from './answer/guard.js';
-import { ChatCommands } from './channels/chat-commands.js';
+import { createGuard, type Guard } from './answer/guard.js';
 import { buildApp } from './http/app.js';
 import { createMetrics, observeAnswer } from './http/metrics.js';
 import { LlmAnswerer } from './answer/llm.js';
-import { KnowledgeBase } from './knowledge/knowledge-base.js';
-import { OpenAIEmbedder } from './knowledge/openai-embedder.js';
+import type { KnowledgeBase } from './knowledge/knowledge-base.js';
+import { LiveKnowledge, type ReloadEvent } from './knowledge/live-knowledge.js';
+import { openKnowledge } from './knowledge/open-knowledge.js';
+import { syncAgencies } from './escalation/agencies.js';
+import { loadCaseSetup } from './escalation/case-setup.js';
+import { CaseService } from './escalation/case-service.js';
+import { WebhookDeliverer } from './escalation/webhook-deliverer.js';
+import { createInboundHandler } from './interactions/handle.js';
 import { Inbox } from './queue/inbox.js';
 import { Outbox } from './queue/outbox.js';
-import { purgeFinishedQueueRows, vacuumQueues } from './queue/purge.js';
+import { startPollLoop } from './queue/poll-loop.js';
+import { vacuumQueues } from './queue/purge.js';
+import { purgeExpired } from './retention-purge.js';
 import { createDrafter, createResponder, type ResponderDeps } from './queue/respond.js';
 import { startSender } from './queue/sender.js';
 import { startWorker } from './queue/worker.js';
 import { ConsultationStore } from './store/consultations.js';
 import { openDatabase, queryRows } from './store/db.js';
-import { ReferralStore } from './store/referrals.js';
 import { ApprovedAnswers, type ApprovedAnswerSource } from './approved/approved-answers.js';
 import type { ConsoleDeps } from './console/context.js';
+import type { Analyzer } from './approved/matcher.js';
 import { ApprovedAnswerStore } from './store/approved-answers.js';
 import { ConsoleAccounts } from './store/console-accounts.js';
 import { cutoffFor } from './store/retention.js';
 import type { Deliverer } from './types.js';
 
 /**
- * Opens the knowledge base (from its cache when unchanged) and wires the consultation pipeline, with a
- * model and a remote embedder when they are configured. A remote embedder that fails while the index is
- * built is reported through `warn` and replaced by the offline one: the service starts either way.
+ * Opens the knowledge (from its cache when unchanged) and wires the consultation pipeline, with a model and
+ * a remote embedder when they are configured. For the command line: one snapshot, no reloading.
  */
 export async function openConsultation(
   config: Pick<Config, 'knowledgeDir' | 'dataDir' | 'minConfidence' | 'llm' | 'embedding'>,
   warn: (message: string) => void = (m) => console.error(m),
-  /** Staff-approved answers for the service (the CLIs leave them out, so evaluation stays reproducible). */
-  approved?: (kb: KnowledgeBase) => ApprovedAnswerSource,
 ) {
-  const open = (embedder?: OpenAIEmbedder) => KnowledgeBase.open({ knowledgeDir: config.knowledgeDir, cacheDir: path.join(config.dataDir, 'index'), embedder });
-  let kb: KnowledgeBase;
-  try {
-    kb = await open(config.embedding ? new OpenAIEmbedder({ ...config.embedding, timeoutMs: 30_000 }) : undefined);
-  } catch (err) {
-    if (!config.embedding) throw err;
-    warn(`embedding service failed (${(err as Error).message.slice(0, 200)}); using the offline embedder`);
-    kb = await open();
-  }
+  const kb = await openKnowledge(config, { warn });
+  return { kb, ...consultationOver(kb, config) };
+}
+
+/**
+ * The pipeline over a knowledge source: a snapshot, or the service's LiveKnowledge that changes under it.
+ * Staff-approved answers are the service's alone (the CLIs leave them out, so evaluation stays reproducible).
+ */
+function consultationOver(knowledge: { current(): KnowledgeBase }, config: Pick<Config, 'minConfidence' | 'llm'>, approved?: ApprovedAnswerSource) {
   const llm = config.llm ? new LlmAnswerer({ ...config.llm, maxRetries: 2, maxInputChars: 6000 }) : undefined;
-  const consult = createConsult({ kb, guard: createGuard(kb.vocabulary), llm, options: { minConfidence: config.minConfidence }, approved: approved?.(kb) });
-  return { kb, consult, llm };
+  const consult = createConsult({ kb: knowledge, guard: guardFollowing(knowledge), llm, options: { minConfidence: config.minConfidence }, approved });
+  return { consult, llm };
+}
+
+/** The current snapshot's analyser, the same function while the snapshot stays (a new one tells a reload). */
+function analyzerFollowing(knowledge: { current(): KnowledgeBase }): () => Analyzer {
+  const analyzers = new WeakMap<KnowledgeBase, Analyzer>();
+  return () => {
+    const kb = knowledge.current();
+    let analyze = analyzers.get(kb);
+    if (!analyze) analyzers.set(kb, (analyze = (text) => kb.analyze(text)));
+    return analyze;
+  };
+}
+
+/** A guard whose domain vocabulary (the user dictionary) is the current snapshot's. */
+function guardFollowing(knowledge: { current(): KnowledgeBase }): Guard {
+  const guards = new WeakMap<KnowledgeBase, Guard>();
+  return (text) => {
+    const kb = knowledge.current();
+    let guard = guards.get(kb);
+    if (!guard) guards.set(kb, (guard = createGuard(kb.vocabulary)));
+    return guard(text);
+  };
 }
 
 /** Opens the consultation log: PGlite under DATA_DIR, or Postgres when DATABASE_URL is set. */
@@ -60,26 +85,16 @@ export async function openStore(config: Pick<Config, 'databaseUrl' | 'dataDir' |
 }
 
 /**
- * What a channel writes to besides the inbox: stores for card and button callbacks (feedback, referrals)
- * and the chat commands (/help, /forget, /human …), whose replies leave through the outbox.
- */
-export interface ChannelStores {
-  store: ConsultationStore;
-  referrals: ReferralStore;
-  commands: ChatCommands;
-}
-
-/**
- * How a messaging platform plugs into the service (the Telegram and Feishu issues): its webhook routes
- * or poller hand each message to `inbox.accept()` and acknowledge at once; its deliverer posts replies.
+ * How a messaging platform plugs into the service: its webhook routes or poller hand each message and
+ * button press to `inbox.accept()` and acknowledge at once; its deliverer posts what the outbox holds.
  */
 export interface ChannelPlugin {
-  /** Posts this channel's replies from the outbox. */
+  /** Posts this channel's messages from the outbox. */
   deliverer?: Deliverer;
   /** Adds webhook routes before the server listens. */
-  register?(app: FastifyInstance, inbox: Inbox, stores: ChannelStores): Promise<void> | void;
+  register?(app: FastifyInstance, inbox: Inbox): Promise<void> | void;
   /** Starts a poller or long connection after the server listens. */
-  start?(inbox: Inbox, stores: ChannelStores): Promise<void>;
+  start?(inbox: Inbox): Promise<void>;
   /** Stops taking messages (first step of shutdown). */
   stop?(): Promise<void>;
 }
@@ -91,6 +106,8 @@ export interface ServiceOptions {
   purgeEveryMs?: number;
   /** Poll interval of the worker and sender when idle. */
   idleMs?: number;
+  /** How often due SLA timers are looked for. */
+  timerPollMs?: number;
 }
 
 /** A running service: listening, working the queue, purging on schedule. */
@@ -98,6 +115,7 @@ export interface Service {
   url: string;
   app: FastifyInstance;
   inbox: Inbox;
+  cases: CaseService;
   /** Stops taking requests and messages, finishes or releases work in hand, closes the database. */
   stop(): Promise<void>;
 }
@@ -107,16 +125,23 @@ const TEN_MINUTES = 10 * 60 * 1000;
 
 /** Opens knowledge, database and queue, builds the HTTP app, listens and starts the background loops. */
 export async function startService(config: Config, options: ServiceOptions = {}): Promise<Service> {
-  let app: FastifyInstance | undefined;
+  const setup = loadCaseSetup(config);
+  // The app's logger exists once the app is built; until then knowledge messages go to stderr.
+  let warn = (message: string) => console.error(message);
+  let onReload: (event: ReloadEvent) => void = () => {};
+  const knowledge = await LiveKnowledge.start({
+    knowledgeDir: config.knowledgeDir,
+    open: () => openKnowledge(config, { warn: (message) => warn(message) }),
+    checkEveryMs: config.knowledgeReloadMs,
+    onReload: (event) => onReload(event),
+  });
   const { database, store } = await openStore(config);
   const { db } = database;
-  const approvedStore = new ApprovedAnswerStore(db);
-  let approvedAnswers: ApprovedAnswers | undefined;
-  const { kb, consult } = await openConsultation(config, undefined, (knowledge) => {
-    const analyze = (text: string) => knowledge.analyze(text);
-    approvedAnswers = new ApprovedAnswers(approvedStore, () => analyze, { onError: (error) => app?.log.error({ err: error }, 'approved answers failed') });
-    return approvedAnswers;
+  let logError = (error: unknown, message: string) => console.error(message, error);
+  const approvedAnswers = new ApprovedAnswers(new ApprovedAnswerStore(db), analyzerFollowing(knowledge), {
+    onError: (error) => logError(error, 'approved answers failed'),
   });
+  const { consult } = consultationOver(knowledge, config, approvedAnswers);
   const inbox = new Inbox(db);
   const outbox = new Outbox(db);
   if (database.driver === 'pglite') {
@@ -124,32 +149,65 @@ export async function startService(config: Config, options: ServiceOptions = {})
     await inbox.expireLeases();
     await outbox.expireLeases();
   }
+  await syncAgencies(db, setup.registry);
   let accepting = true;
-  const metrics = createMetrics({ queues: async () => ({ inbox: await inbox.stats(), outbox: await outbox.stats() }) }, { processMetrics: true });
-  const referrals = new ReferralStore(db);
+  let wakeSender = () => {};
+  const cases = new CaseService({ db, outbox, ...setup, onQueued: () => wakeSender() });
+  const metrics = createMetrics(
+    { queues: async () => ({ inbox: await inbox.stats(), outbox: await outbox.stats() }), knowledge: () => knowledge.status() },
+    { processMetrics: true },
+  );
   const onAnswer: ResponderDeps['onAnswer'] = (q, r) => observeAnswer(metrics, q.channel, r.answer.outcome, r.latencyMs);
   const respond = createResponder({ db, store, consult, onAnswer });
   const readiness = async () => ({
     database: accepting && (await queryRows(db, sql`select 1 as ok`).then(() => true, () => false)),
-    knowledge: kb.chunks.length > 0,
+    knowledge: knowledge.current().chunks.length > 0,
+    knowledgeStatus: knowledge.status(),
   });
   const accounts = new ConsoleAccounts(db);
   const consoleDeps: ConsoleDeps = {
     db,
     store,
     accounts,
-    knowledge: () => kb,
-    approved: approvedAnswers!,
+    cases,
+    registry: setup.registry,
+    knowledge: () => knowledge.current(),
+    approved: approvedAnswers,
     settings: { ...config.console, lowConfidence: config.minConfidence * 1.5 },
   };
-  app = await buildApp(
-    { respond, store, referrals, metrics, readiness, article: (documentId, article) => articleText(kb, documentId, article), console: consoleDeps },
+  const app = await buildApp(
+    {
+      respond,
+      store,
+      db,
+      cases,
+      registry: setup.registry,
+      metrics,
+      readiness,
+      article: (documentId, article) => articleText(knowledge.current(), documentId, article),
+      console: consoleDeps,
+    },
     { rateLimit: config.rateLimit, logLevel: config.logLevel, logStream: options.logStream, trustProxy: config.trustProxy },
   );
+  warn = (message) => app.log.warn(message);
+  logError = (error, message) => app.log.error({ err: error }, message);
+  onReload = (event) => {
+    metrics.knowledgeReloads.inc({ result: event.result });
+    if (event.result === 'failed') app.log.error({ error: event.error }, 'knowledge reload failed; still answering from the previous knowledge');
+    else {
+      const { changes } = event;
+      const names = (list: { id: string }[]) => list.map((d) => d.id);
+      app.log.info(
+        { version: event.version.slice(0, 12), ms: Math.round(event.ms), added: names(changes?.added ?? []), changed: names((changes?.changed ?? []).map((c) => c.after)), removed: names(changes?.removed ?? []) },
+        'knowledge reloaded',
+      );
+    }
+    for (const p of event.newProblems ?? []) app.log.warn({ file: p.file, line: p.line, severity: p.severity ?? 'error' }, `knowledge problem: ${p.message}`);
+  };
+  for (const p of knowledge.current().problems) app.log.warn({ file: p.file, line: p.line, severity: p.severity ?? 'error' }, `knowledge problem: ${p.message}`);
+  for (const warning of setup.warnings) app.log.warn(warning);
   const channels = options.channels ?? [];
-  let wakeSender = () => {};
-  const stores: ChannelStores = { store, referrals, commands: new ChatCommands({ db, store, outbox, onQueued: () => wakeSender() }) };
-  for (const channel of channels) await channel.register?.(app, inbox, stores);
+  for (const channel of channels) await channel.register?.(app, inbox);
 
   const onError = (error: unknown) => app.log.error({ err: error }, 'queue error');
   const idleMs = options.idleMs ?? 500;
@@ -159,22 +217,31 @@ export async function startService(config: Config, options: ServiceOptions = {})
   const answering = config.workerConcurrency > 0;
   const sender = answering
     ? startSender(
-        { outbox, deliverers: channels.flatMap((c) => (c.deliverer ? [c.deliverer] : [])), onError, onDelivery: (reply, result) => metrics.deliveries.inc({ channel: reply.channel, result }) },
+        {
+          outbox,
+          // Agencies on webhooks are delivered by the service itself, unless a channel plugin takes that over.
+          deliverers: [new WebhookDeliverer(setup.registry), ...channels.flatMap((c) => (c.deliverer ? [c.deliverer] : []))],
+          onError,
+          onDelivery: (reply, result) => metrics.deliveries.inc({ channel: reply.channel, result }),
+        },
         { idleMs },
       )
     : { wake: () => {}, stop: async () => {} };
   wakeSender = () => sender.wake();
+  const handle = createInboundHandler({ db, inbox, outbox, store, cases, registry: setup.registry });
   const worker = answering
-    ? startWorker({ db, inbox, outbox, store, draft: createDrafter({ db, consult, onAnswer }), onError, onQueued: () => sender.wake() }, { concurrency: config.workerConcurrency, idleMs })
+    ? startWorker({ db, inbox, outbox, store, draft: createDrafter({ db, consult, onAnswer }), handle, onError, onQueued: () => sender.wake() }, { concurrency: config.workerConcurrency, idleMs })
     : { stop: async () => {} };
+  // SLA timers fire once across instances (claimed with SKIP LOCKED); a webhook-only process leaves them to the others.
+  const timers = answering ? startPollLoop(() => cases.fireDueTimers(), { idleMs: options.timerPollMs ?? 1_000, onError }) : { stop: async () => {} };
 
   const purge = async () => {
     await accounts.purgeExpired();
-    const cutoff = cutoffFor(config.retention);
-    await approvedStore.purgeHitsBefore(cutoff);
-    const counts = await store.purgeOlderThan(cutoff, 'service:retention');
-    const queues = await purgeFinishedQueueRows(db, cutoff);
-    app.log.info({ consultations: counts.consultations, inbox: queues.inbox, outbox: queues.outbox }, 'retention purge');
+    const { cases: retired, log, queues, approvedHits } = await purgeExpired({ db, store, cases }, cutoffFor(config.retention), 'service:retention');
+    app.log.info(
+      { consultations: log.consultations, casesWithdrawn: retired.withdrawn, casesErased: retired.erased, approvedHits, inbox: queues.inbox, outbox: queues.outbox },
+      'retention purge',
+    );
   };
   const purgeTimer = setInterval(() => void purge().catch(onError), options.purgeEveryMs ?? SIX_HOURS);
   purgeTimer.unref();
@@ -183,20 +250,23 @@ export async function startService(config: Config, options: ServiceOptions = {})
   vacuumTimer?.unref();
 
   const address = await app.listen({ host: config.host, port: config.port });
-  for (const channel of channels) await channel.start?.(inbox, stores);
+  for (const channel of channels) await channel.start?.(inbox);
   void purge().catch(onError);
 
   return {
     url: address.replace('[::1]', 'localhost'),
     app,
     inbox,
+    cases,
     async stop() {
       accepting = false;
       clearInterval(purgeTimer);
       clearInterval(vacuumTimer);
+      await knowledge.stop();
       await Promise.all(channels.map((c) => c.stop?.()));
       await app.close(); // stops accepting; requests in flight get their answers
       await worker.stop();
+      await timers.stop();
       await sender.stop();
       await database.close();
     },

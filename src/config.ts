@@ -6,6 +6,8 @@ const optionalText = z
   .trim()
   .transform((s) => s || undefined)
   .optional();
+/** A duration in working time: 30s, 45m, 4h, 2d. */
+const SLA = /^\s*\d+(\.\d+)?\s*[smhd]\s*$/i;
 const url = z.url({ message: 'expected a URL such as http://127.0.0.1:8000/v1' }).optional().or(z.literal('').transform(() => undefined));
 
 const DURATION = /^\s*\d+\s*[smhd]\s*$/i;
@@ -15,6 +17,17 @@ const schema = z.object({
   HOST: z.string().default('127.0.0.1'),
   DATA_DIR: z.string().default('./data'),
   KNOWLEDGE_DIR: z.string().default('./knowledge'),
+  KNOWLEDGE_RELOAD_MS: z.coerce.number().int().min(0, 'expected milliseconds ≥ 0 (0 turns live reload off)').max(86_400_000).default(5000),
+  AGENCIES_FILE: optionalText,
+  CASE_ACCEPT_SLA: z.string().regex(SLA, 'expected a working-time duration such as 30s, 4h or 2d').default('4h'),
+  CASE_ANSWER_SLA: z.string().regex(SLA, 'expected a working-time duration such as 30s, 4h or 2d').default('2d'),
+  CASE_CALENDAR: optionalText,
+  CASE_DATA_KEY: optionalText.pipe(
+    z
+      .string()
+      .refine((v) => Buffer.from(v, 'base64').length === 32, 'expected 32 bytes in base64, e.g. from `openssl rand -base64 32`')
+      .optional(),
+  ),
   HOME_REGION: z.string().trim().min(2, 'expected a region such as 山东省淄博市').default('山东省淄博市'),
   DATABASE_URL: optionalText.pipe(z.string().regex(/^postgres(ql)?:\/\//, 'expected postgres://user@host:port/db').optional()),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -57,8 +70,22 @@ export interface Config {
   host: string;
   dataDir: string;
   knowledgeDir: string;
+  /** How often the running service checks the knowledge folder for changes it was not told of (0: never reload). */
+  knowledgeReloadMs: number;
   /** The deployment's region (e.g. 山东省淄博市): its documents answer questions that name no place. */
   homeRegion: string;
+  /** Referral of cases to agencies (DESIGN "Cases"). */
+  cases: {
+    /** The agency registry; `required` when the operator named it (a missing default file is an empty registry). */
+    agenciesFile: string;
+    agenciesFileRequired: boolean;
+    acceptSla: string;
+    answerSla: string;
+    /** `24x7` or a calendar file. */
+    calendar: string;
+    /** 32 bytes, base64; without it the embedded default keeps a key in DATA_DIR. */
+    dataKey?: string;
+  };
   databaseUrl?: string;
   logLevel: string;
   minConfidence: number;
@@ -130,7 +157,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     host: e.HOST,
     dataDir: path.resolve(e.DATA_DIR),
     knowledgeDir: path.resolve(e.KNOWLEDGE_DIR),
+    knowledgeReloadMs: e.KNOWLEDGE_RELOAD_MS,
     homeRegion: e.HOME_REGION,
+    cases: {
+      agenciesFile: path.resolve(e.AGENCIES_FILE ?? path.join(e.KNOWLEDGE_DIR, 'agencies.yaml')),
+      agenciesFileRequired: Boolean(e.AGENCIES_FILE),
+      acceptSla: e.CASE_ACCEPT_SLA.trim(),
+      answerSla: e.CASE_ANSWER_SLA.trim(),
+      calendar: e.CASE_CALENDAR === '24x7' ? '24x7' : path.resolve(e.CASE_CALENDAR ?? path.join(e.KNOWLEDGE_DIR, 'calendar.yaml')),
+      dataKey: e.CASE_DATA_KEY,
+    },
     databaseUrl: e.DATABASE_URL,
     logLevel: e.LOG_LEVEL,
     minConfidence: e.MIN_CONFIDENCE,

@@ -38,13 +38,25 @@ export interface ConsultResult {
  * Channels, the HTTP API and the CLI all call this and only render what it returns.
  */
 export function createConsult(deps: {
-  kb: KnowledgeBase;
+  kb: { current(): KnowledgeBase };
   guard: Guard;
   llm?: LlmAnswerer;
   options?: Partial<ConsultOptions>;
   /** Staff-approved answers (src/approved/): checked after the guard, before retrieval; the CLIs leave it out. */
   approved?: ApprovedAnswerSource;
 }) {
+  // One question sees one snapshot of the knowledge, read once at its start; a reload swaps it between questions.
+  const bySnapshot = new WeakMap<KnowledgeBase, ReturnType<typeof consultOver>>();
+  return function consult(rawQuestion: string, context: { history?: History } = {}): Promise<ConsultResult> {
+    const kb = deps.kb.current();
+    let over = bySnapshot.get(kb);
+    if (!over) bySnapshot.set(kb, (over = consultOver({ ...deps, kb })));
+    return over(rawQuestion, context);
+  };
+}
+
+/** The pipeline over one snapshot of the knowledge. */
+function consultOver(deps: { kb: KnowledgeBase; guard: Guard; llm?: LlmAnswerer; options?: Partial<ConsultOptions>; approved?: ApprovedAnswerSource }) {
   const options = { ...DEFAULT_CONSULT_OPTIONS, ...deps.options };
   const { kb, guard, llm } = deps;
   // Only the documents' own web sources may appear as links in a generated answer.

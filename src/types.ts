@@ -1,7 +1,7 @@
 /** Shared nouns of the service. No logic lives here. */
 
-/** The platforms the bot listens on; `cli` is the command line. */
-export type ChannelName = 'telegram' | 'feishu' | 'web' | 'api' | 'cli';
+/** The platforms the bot listens on; `cli` is the command line, `webhook` the agencies reached by signed HTTP. */
+export type ChannelName = 'telegram' | 'feishu' | 'web' | 'api' | 'cli' | 'webhook';
 
 /** What happened to a question. Part of the evaluation contract. */
 export type Outcome = 'answered' | 'not_covered' | 'out_of_scope' | 'declined' | 'escalation_offered';
@@ -141,11 +141,8 @@ export interface Consultation {
   reviewedAt: Date | null;
 }
 
-/**
- * One user message, the same shape whichever platform it came from. A channel builds it from a platform
- * event and hands it to `inbox.accept()`; core code never reads `raw`.
- */
-export interface IncomingMessage {
+/** Where an inbound item came from and where its replies go; shared by messages and interactions. */
+export interface Envelope {
   channel: ChannelName;
   /** Which bot (account) of the channel received it; several bots may share one service. */
   botId: string;
@@ -157,20 +154,85 @@ export interface IncomingMessage {
   userId: string;
   /** Stable conversation key, e.g. `telegram:<chat>` or `feishu:<chat>:<thread>`. */
   conversationId: string;
+  /** The platform message to reply to (quoted in the reply), when the channel supports it. */
+  replyTo?: string;
+}
+
+/**
+ * One user message, the same shape whichever platform it came from. A channel builds it from a platform
+ * event and hands it to `inbox.accept()`; core code never reads `raw`.
+ */
+export interface IncomingMessage extends Envelope {
   /** Platform message id, unique within the channel (e.g. `<chat>:<message_id>` on Telegram). */
   messageId?: string;
   /** Plain text with bot mentions removed. */
   text: string;
-  /** The platform message to reply to (quoted in the reply), when the channel supports it. */
-  replyTo?: string;
+  /** The bot's platform message this one replies to (an agency answering a case notice), if any. */
+  quoted?: string;
   /** Untouched platform payload, kept for debugging. */
   raw?: unknown;
 }
 
-/** What the sender asks a channel to post: one reply to one chat. */
+/** The chat commands every channel offers. */
+export type ChatCommand = 'start' | 'help' | 'privacy' | 'forget' | 'ask_usage';
+
+/** What a button press or a command asks for, decoded by the channel; handled in one place (src/interactions/). */
+export type InteractionAction =
+  | { type: 'feedback'; consultationId: string; rating: 1 | -1 }
+  /** 转人工 on an answer, or /human (the user's last consultation). */
+  | { type: 'refer'; consultationId?: string }
+  /** An intake answer: the district, or the IP field; `-` for "not sure". */
+  | { type: 'choose'; caseId: string; slot: 'district' | 'field'; value: string }
+  /** The answer to a consent notice; `consentId` names the notice (and so the agency) it answers. */
+  | { type: 'consent'; caseId: string; consent: boolean; consentId?: number }
+  /** Withdraw one open case, or (without an id) list the open ones with withdraw buttons. */
+  | { type: 'withdraw'; caseId?: string }
+  | { type: 'resolved'; caseId: string; resolved: boolean }
+  | { type: 'rate'; caseId: string; rating: number }
+  | { type: 'command'; command: ChatCommand }
+  /** A button in an agency's chat. */
+  | { type: 'agency'; caseId: string; op: 'accept' | 'decline' | 'close' };
+
+/** A button press or command, stored in the inbox like a message and handled once, in chat order. */
+export interface Interaction extends Envelope {
+  action: InteractionAction;
+  /** The platform message the button sat on (its card can be updated). */
+  messageId?: string;
+}
+
+/** A button under an outbound message; each channel encodes `action` in its own callback format. */
+export interface ReplyButton {
+  label: string;
+  action: InteractionAction;
+  primary?: boolean;
+}
+
+/** The body of a Standard Webhooks delivery to an agency (DESIGN "Cases"). */
+export interface AgencyWebhookEvent {
+  type: 'case.requested' | 'case.withdrawn' | 'case.closed';
+  timestamp: string;
+  data: {
+    caseId: string;
+    agencyId: string;
+    field?: string;
+    service?: string;
+    district?: string;
+    question: string;
+    conversation: { question: string; answer: string }[];
+    contact?: string;
+    respondBy?: string;
+  };
+}
+
+/**
+ * What the sender asks a channel to do: post one message to one chat (an answer, a notice, a prompt with
+ * buttons), update an earlier message's buttons, or (channel `webhook`) deliver an event to an agency.
+ */
 export interface OutgoingReply {
   /** Outbox row id; stable across retries, so a platform idempotency key (Feishu `uuid`) can use it. */
   id: number;
+  /** What to do; a plain message when absent. */
+  kind?: 'message' | 'card_update' | 'agency_event';
   channel: ChannelName;
   botId: string;
   chatId: string;
@@ -178,12 +240,27 @@ export interface OutgoingReply {
   text: string;
   outcome?: Outcome;
   citations: Citation[];
-  /** Which answerer wrote the text (channels label generated answers); absent for apologies and input errors. */
+  /** Which answerer wrote the text (channels label generated answers); absent for notices. */
   answerer?: Answer['answerer'];
-  /** Consultation the reply answers; absent for apologies and input errors. */
+  /** Consultation the reply answers: its 👍/👎/转人工 buttons; absent for notices. */
   consultationId?: string;
+  /** Rows of buttons under a notice (consent, district, rating, accept/decline). */
+  buttons?: ReplyButton[][];
+  /** Contact details meant for the user (an agency's phone or e-mail), which a channel must not mask away. */
+  contacts?: boolean;
+  /** card_update: the platform message whose buttons are replaced by `text` as a status line. */
+  target?: string;
+  /** card_update: the answer the card showed, for platforms that redraw the whole card (Feishu). */
+  card?: { text: string; citations: Citation[]; answerer?: Answer['answerer'] };
+  /** agency_event: the webhook body; `chatId` is the agency id. */
+  event?: AgencyWebhookEvent;
   /** 1 on the first try. */
   attempt: number;
+}
+
+/** What a deliverer learned from the platform: the id of the message it posted, for replies to it. */
+export interface DeliveryReceipt {
+  messageId?: string;
 }
 
 /**
@@ -192,5 +269,5 @@ export interface OutgoingReply {
  */
 export interface Deliverer {
   channel: ChannelName;
-  send(reply: OutgoingReply): Promise<void>;
+  send(reply: OutgoingReply): Promise<DeliveryReceipt | void>;
 }

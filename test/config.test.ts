@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config.js';
+import { CaseSetupError, loadCaseSetup } from '../src/escalation/case-setup.js';
 
 function problems(env: NodeJS.ProcessEnv): string[] {
   try {
@@ -36,5 +37,27 @@ describe('configuration', () => {
   it('lets a process leave answering to others only on Postgres', () => {
     expect(problems({ WORKER_CONCURRENCY: '0' })).toEqual([expect.stringMatching(/^WORKER_CONCURRENCY: 0 .* needs DATABASE_URL/)]);
     expect(loadConfig({ WORKER_CONCURRENCY: '0', DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/x' }).workerConcurrency).toBe(0);
+  });
+
+  it('names a bad case setting, and a broken registry or calendar file, by its variable', () => {
+    const lines = problems({ CASE_ACCEPT_SLA: 'soon', CASE_ANSWER_SLA: '3 weeks', CASE_DATA_KEY: 'short' });
+    expect(lines.map((l) => l.split(':')[0]).sort()).toEqual(['CASE_ACCEPT_SLA', 'CASE_ANSWER_SLA', 'CASE_DATA_KEY']);
+    const config = loadConfig({ AGENCIES_FILE: '/nonexistent/agencies.yaml', CASE_CALENDAR: '/nonexistent/calendar.yaml', DATA_DIR: '/tmp' });
+    let error: unknown;
+    try {
+      loadCaseSetup(config);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(CaseSetupError);
+    expect((error as CaseSetupError).problems.map((p) => p.split(':')[0])).toEqual(['AGENCIES_FILE', 'CASE_CALENDAR']);
+  });
+
+  it('reads the shipped registry and calendar by default', () => {
+    const setup = loadCaseSetup(loadConfig({ DATA_DIR: '/tmp/ipcb-config-test', CASE_DATA_KEY: Buffer.alloc(32, 1).toString('base64') }));
+    expect(setup.registry.agencies.length).toBeGreaterThanOrEqual(2);
+    expect(setup.calendar.zone).toBe('Asia/Shanghai');
+    expect(setup.acceptSlaMs).toBe(4 * 3_600_000);
+    expect(setup.answerSlaMs).toBe(2 * 7 * 3_600_000);
   });
 });

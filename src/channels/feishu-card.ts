@@ -5,16 +5,8 @@
  * elements, never markdown, so an answer cannot inject links or formatting; personal numbers are masked.
  */
 import { maskPersonalInfo } from '../privacy/pii.js';
-import type { Answer, Citation } from '../types.js';
-
-/** What a card button asks for. */
-export type CardAction = 'up' | 'down' | 'human';
-
-/** The `value` of a card button, echoed back in its callback. */
-export interface CardButtonValue {
-  action: CardAction;
-  consultation: string;
-}
+import type { Answer, Citation, InteractionAction, ReplyButton } from '../types.js';
+import { parseAction } from './action-codec.js';
 
 export interface CardContent {
   text: string;
@@ -43,6 +35,17 @@ export function masked(text: string): string {
   return maskPersonalInfo(text).text;
 }
 
+/**
+ * Contact details meant for the user (an agency's phone or e-mail) in a form Feishu's content audit lets
+ * through: it refuses bot messages with a phone number or an e-mail address (code 230028), so digits are
+ * grouped ("138 0013 8000") and "@" is written out ("name [at] example.com"). Masking would lose them.
+ */
+export function legibleContacts(text: string): string {
+  return text
+    .replace(/[\w.+-]+@[\w-]+(?:\.[\w-]+)+/g, (email) => email.replace('@', ' [at] '))
+    .replace(/(?<!\d)(\+?86[- ]?)?(1[3-9]\d)[- ]?(\d{4})[- ]?(\d{4})(?!\d)/g, (_m, prefix: string | undefined, a: string, b: string, c: string) => `${prefix ? '+86 ' : ''}${a} ${b} ${c}`);
+}
+
 /** One citation line: `1. 《标题》（文号）七、推动…`. */
 export function citationLine(citation: Citation, index: number): string {
   const number = citation.docNumber ? `（${citation.docNumber}）` : '';
@@ -54,8 +57,13 @@ function truncate(text: string, max: number): string {
   return text.length > max ? `${text.slice(0, max)}……` : text;
 }
 
-function button(label: string, value: CardButtonValue, type: 'default' | 'primary_filled' = 'default') {
+function button(label: string, value: InteractionAction, type: 'default' | 'primary_filled' = 'default') {
   return { tag: 'button', text: plain(label), type, width: 'default', behaviors: [{ type: 'callback', value }] };
+}
+
+function buttonRow(buttons: { label: string; value: InteractionAction; primary?: boolean }[]) {
+  const columns = buttons.map((b) => ({ tag: 'column', width: 'auto', elements: [button(b.label, b.value, b.primary ? 'primary_filled' : 'default')] }));
+  return { tag: 'column_set', flex_mode: 'flow', horizontal_spacing: '8px', columns };
 }
 
 /** The card JSON for a reply (pass to `JSON.stringify` as the message content). */
@@ -72,12 +80,13 @@ export function buildAnswerCard(content: CardContent): Record<string, unknown> {
   if (id && content.status) {
     elements.push({ tag: 'div', text: { ...plain(content.status), text_size: 'notation' } });
   } else if (id) {
-    const columns = [
-      button('👍 有帮助', { action: 'up', consultation: id }),
-      button('👎 没帮助', { action: 'down', consultation: id }),
-      button('转人工', { action: 'human', consultation: id }, 'primary_filled'),
-    ].map((b) => ({ tag: 'column', width: 'auto', elements: [b] }));
-    elements.push({ tag: 'column_set', flex_mode: 'flow', horizontal_spacing: '8px', columns });
+    elements.push(
+      buttonRow([
+        { label: '👍 有帮助', value: { type: 'feedback', consultationId: id, rating: 1 } },
+        { label: '👎 没帮助', value: { type: 'feedback', consultationId: id, rating: -1 } },
+        { label: '转人工', value: { type: 'refer', consultationId: id }, primary: true },
+      ]),
+    );
   }
   return {
     schema: '2.0',
@@ -92,9 +101,32 @@ export function buildAnswerCard(content: CardContent): Record<string, unknown> {
   };
 }
 
-/** Reads a button value from a callback; undefined when it is not one of ours. */
-export function parseButtonValue(value: unknown): CardButtonValue | undefined {
-  const v = value as Partial<CardButtonValue> | null | undefined;
-  if (!v || typeof v !== 'object' || typeof v.consultation !== 'string') return undefined;
-  return v.action === 'up' || v.action === 'down' || v.action === 'human' ? { action: v.action, consultation: v.consultation } : undefined;
+/**
+ * A notice (case messages, command replies) as a card: the text and the notice's own buttons. Text meant
+ * to carry contact details keeps them legible; any other personal number is masked.
+ */
+export function buildNoticeCard(text: string, buttons: ReplyButton[][] = [], contacts = false): Record<string, unknown> {
+  const body = truncate(contacts ? legibleContacts(text) : masked(text), MAX_ANSWER_CHARS);
+  const elements: unknown[] = [{ tag: 'div', text: plain(body) }];
+  for (const row of buttons) elements.push(buttonRow(row.map((b) => ({ label: b.label, value: b.action, primary: b.primary }))));
+  return {
+    schema: '2.0',
+    config: { update_multi: true, summary: { content: truncate(body, 60) } },
+    header: { title: plain('知识产权政策咨询'), template: 'blue' },
+    body: { elements },
+  };
+}
+
+/**
+ * Reads a button value from a callback: an action object, or the `{action, consultation}` of cards sent
+ * before actions were objects. Undefined when it is not one of ours.
+ */
+export function parseButtonValue(value: unknown): InteractionAction | undefined {
+  const v = value as { action?: unknown; consultation?: unknown } | null | undefined;
+  if (v && typeof v === 'object' && typeof v.consultation === 'string' && typeof v.action === 'string') {
+    if (v.action === 'up' || v.action === 'down') return parseAction({ type: 'feedback', consultationId: v.consultation, rating: v.action === 'up' ? 1 : -1 });
+    if (v.action === 'human') return parseAction({ type: 'refer', consultationId: v.consultation });
+    return undefined;
+  }
+  return parseAction(value);
 }

@@ -1,7 +1,8 @@
 /**
- * The Feishu/Lark channel, translating only: `im.message.receive_v1` → IncomingMessage → inbox, an
- * OutgoingReply → `im.message.reply` with an interactive card, a card button (`card.action.trigger`) →
- * feedback row or referral request → toast. Events arrive over the long connection (WSClient, the default)
+ * The Feishu/Lark channel, translating only: `im.message.receive_v1` → IncomingMessage (a question, a reply
+ * to a bot message) or Interaction (a text command: /help, /human, /privacy, /forget) → inbox; a card button
+ * (`card.action.trigger`) → Interaction → inbox, then a toast; an OutgoingReply → `im.message.reply` with an
+ * interactive card, or a PATCH of an earlier card. Events arrive over the long connection (WSClient, the default)
  * or the webhook (`registerFeishuWebhook`, which verifies every request itself); both hand the same
  * payloads to one EventDispatcher, so both paths run the same code.
  *
@@ -12,12 +13,11 @@
 import { createHash } from 'node:crypto';
 import * as lark from '@larksuiteoapi/node-sdk';
 import type { FastifyInstance } from 'fastify';
-import type { Inbox } from '../queue/inbox.js';
+import type { Inbox, InboxItem } from '../queue/inbox.js';
 import { DeliveryError } from '../queue/delivery-error.js';
-import type { ConsultationStore } from '../store/consultations.js';
-import type { ReferralStore } from '../store/referrals.js';
-import type { Consultation, Deliverer, IncomingMessage, OutgoingReply } from '../types.js';
-import { buildAnswerCard, parseButtonValue, type CardContent } from './feishu-card.js';
+import type { DeliveryReceipt, Deliverer, Interaction, OutgoingReply } from '../types.js';
+import { commandAction, parseTextCommand } from './action-codec.js';
+import { buildAnswerCard, buildNoticeCard, parseButtonValue, type CardContent } from './feishu-card.js';
 import { createRedactingLogger, stderrSink, type LogSink } from './feishu-log.js';
 import { registerFeishuWebhook } from './feishu-webhook.js';
 
@@ -42,11 +42,9 @@ export interface FeishuOptions {
   httpInstance?: lark.HttpInstance;
 }
 
-/** What the channel writes to: the inbox for messages, the stores for card buttons. */
+/** What the channel writes to: the inbox, for messages, commands and card buttons alike. */
 export interface FeishuDeps {
   inbox: Pick<Inbox, 'accept'>;
-  store: Pick<ConsultationStore, 'get' | 'feedback'>;
-  referrals: Pick<ReferralStore, 'request'>;
 }
 
 /** The slice of a flattened `im.message.receive_v1` (header fields spread beside the event) that is read. */
@@ -57,6 +55,7 @@ export interface FeishuMessageEvent {
   message?: {
     message_id?: string;
     root_id?: string;
+    parent_id?: string;
     thread_id?: string;
     chat_id?: string;
     chat_type?: string;
@@ -68,6 +67,8 @@ export interface FeishuMessageEvent {
 
 /** The slice of a flattened `card.action.trigger` that is read. */
 export interface FeishuCardActionEvent {
+  event_id?: string;
+  token?: string;
   operator?: { open_id?: string };
   action?: { value?: unknown };
   context?: { open_message_id?: string; open_chat_id?: string };
@@ -119,10 +120,11 @@ export function messageText(message: NonNullable<FeishuMessageEvent['message']>,
 }
 
 /**
- * The IncomingMessage for a message event, or undefined when the bot should stay silent: messages from
- * bots, and group messages that do not @-mention it. History is kept per user, also within a group.
+ * What a message event stores: a question (with the bot message it replies to, if any) or, for `/help`,
+ * `/human`, `/privacy`, `/forget`, an interaction. Undefined when the bot should stay silent: messages
+ * from bots, and group messages that do not @-mention it. History is kept per user, also within a group.
  */
-export function fromFeishuMessage(event: FeishuMessageEvent, context: { appId: string; botOpenId?: string }): IncomingMessage | undefined {
+export function fromFeishuMessage(event: FeishuMessageEvent, context: { appId: string; botOpenId?: string }): InboxItem | undefined {
   const message = event.message;
   const sender = event.sender?.sender_id?.open_id;
   if (!message?.message_id || !message.chat_id || !event.event_id || !sender) return undefined;
@@ -131,16 +133,21 @@ export function fromFeishuMessage(event: FeishuMessageEvent, context: { appId: s
     const mentioned = context.botOpenId !== undefined && (message.mentions ?? []).some((m) => m.id?.open_id === context.botOpenId);
     if (!mentioned) return undefined;
   }
+  const envelope = { channel: 'feishu' as const, botId: context.appId, eventId: event.event_id, chatId: message.chat_id, userId: sender, conversationId: `feishu:${message.chat_id}`, replyTo: message.message_id };
+  const text = messageText(message, context.botOpenId);
+  const command = parseTextCommand(text);
+  if (command) {
+    if (command.command === 'ask') {
+      if (!command.rest) return { ...envelope, action: { type: 'command', command: 'ask_usage' } };
+    } else {
+      return { ...envelope, action: commandAction(command.command) ?? { type: 'command', command: 'help' } };
+    }
+  }
   return {
-    channel: 'feishu',
-    botId: context.appId,
-    eventId: event.event_id,
-    chatId: message.chat_id,
-    userId: sender,
-    conversationId: `feishu:${message.chat_id}`,
+    ...envelope,
     messageId: message.message_id,
-    text: messageText(message, context.botOpenId),
-    replyTo: message.message_id,
+    text: command?.command === 'ask' ? command.rest : text,
+    ...(message.parent_id ? { quoted: message.parent_id } : {}),
     raw: { chatType: message.chat_type, messageType: message.message_type, rootId: message.root_id, threadId: message.thread_id },
   };
 }
@@ -264,8 +271,8 @@ export class FeishuChannel implements Deliverer {
   }
 
   /** Webhook mode: adds `POST /webhooks/feishu` (events and card callbacks). Long-connection mode: nothing. */
-  async register(app: FastifyInstance, inbox: FeishuDeps['inbox'], stores: Omit<FeishuDeps, 'inbox'>): Promise<void> {
-    this.attach({ inbox, ...stores }, (level, message) => app.log[level]({ channel: 'feishu' }, message));
+  async register(app: FastifyInstance, inbox: FeishuDeps['inbox']): Promise<void> {
+    this.attach({ inbox }, (level, message) => app.log[level]({ channel: 'feishu' }, message));
     if (this.options.mode !== 'webhook') return;
     await registerFeishuWebhook(app, {
       path: FEISHU_WEBHOOK_PATH,
@@ -275,8 +282,8 @@ export class FeishuChannel implements Deliverer {
   }
 
   /** Learns the bot's open_id, and in long-connection mode opens the connection. */
-  async start(inbox: FeishuDeps['inbox'], stores: Omit<FeishuDeps, 'inbox'>): Promise<void> {
-    this.deps ??= { inbox, ...stores };
+  async start(inbox: FeishuDeps['inbox']): Promise<void> {
+    this.deps ??= { inbox };
     await this.botOpenId().catch((error: unknown) => this.sink('warn', `bot info not available yet, retried on the next group message: ${describe(error)}`));
     if (this.options.mode !== 'ws') return;
     this.ws = new lark.WSClient({
@@ -330,53 +337,69 @@ export class FeishuChannel implements Deliverer {
     if (message) await deps.inbox.accept(message);
   }
 
-  /** A card button: the feedback or referral is stored before the toast goes back (callbacks are not re-pushed). */
+  /**
+   * A card button: stored in the inbox (keyed by the callback's event id) before the toast goes back, since
+   * Feishu does not re-push callbacks; what it does happens from the inbox, in chat order.
+   */
   private async onCardAction(event: FeishuCardActionEvent): Promise<Toast> {
     const deps = this.requireDeps();
-    const value = parseButtonValue(event.action?.value);
+    const action = parseButtonValue(event.action?.value);
     const operator = event.operator?.open_id;
-    if (!value || !operator) return toast('info', '无法识别的操作。');
+    const chatId = event.context?.open_chat_id;
+    const eventId = event.event_id ?? event.token;
+    if (!action || !operator || !chatId || !eventId) return toast('info', '无法识别的操作。');
+    const messageId = event.context?.open_message_id;
+    const interaction: Interaction = {
+      channel: 'feishu',
+      botId: this.options.appId,
+      eventId,
+      chatId,
+      userId: operator,
+      conversationId: `feishu:${chatId}`,
+      ...(messageId ? { replyTo: messageId, messageId } : {}),
+      action,
+    };
     try {
-      const consultation = await deps.store.get(value.consultation);
-      if (!consultation || consultation.channel !== 'feishu') return toast('error', '找不到这条咨询记录。');
-      if (value.action === 'human') {
-        if (consultation.userId !== operator) return toast('warning', '只有提问人本人可以申请转人工。');
-        const referral = await deps.referrals.request(consultation.id, consultation.topics[0]);
-        const messageId = event.context?.open_message_id;
-        if (messageId) void this.updateCard(messageId, consultation, '提问人已申请转人工。在征得其同意后，我们会请知识产权服务机构与其联系。');
-        return toast('success', referral.created ? '已记录您的转人工请求。在征得您同意后，我们会请知识产权服务机构与您联系。' : '您已申请过转人工，请耐心等待。');
-      }
-      await deps.store.feedback(consultation.id, operator, value.action === 'up' ? 1 : -1);
-      return toast('success', value.action === 'up' ? '感谢您的反馈！' : '感谢反馈，我们会改进回答。如需帮助，可点击「转人工」。');
+      await deps.inbox.accept(interaction);
     } catch (error) {
-      this.sink('error', `card action not recorded: ${describe(error)}`);
+      this.sink('error', `card action not stored: ${describe(error)}`);
       return toast('error', '暂时无法记录，请稍后再试。');
     }
+    if (action.type === 'feedback') return toast('success', action.rating === 1 ? '感谢您的反馈！' : '感谢反馈，我们会改进回答。如需帮助，可点击「转人工」。');
+    if (action.type === 'refer') return toast('success', '正在为您办理转人工…');
+    return toast('success', '已收到。');
   }
 
-  /** Replaces the buttons of an answer card with a status line for everyone in the chat (best effort). */
-  private async updateCard(messageId: string, consultation: Consultation, status: string): Promise<void> {
-    const card = buildAnswerCard({ text: consultation.answer, citations: consultation.citations, answerer: consultation.answerer, consultationId: consultation.id, status });
-    try {
-      const res = (await this.client.im.message.patch({ path: { message_id: messageId }, data: { content: JSON.stringify(card) } })) as ApiResult;
-      if (res.code !== 0) this.sink('warn', `card update refused: code ${res.code} ${res.msg ?? ''}`);
-    } catch (error) {
-      this.sink('warn', `card update failed: ${describe(error)}`);
-    }
-  }
-
-  /** Deliverer: posts one outbox row as a card, in the thread of the question when there is one. */
-  async send(reply: OutgoingReply): Promise<void> {
-    const content: CardContent = { text: reply.text, citations: reply.citations, answerer: reply.answerer, consultationId: reply.consultationId };
-    const card = JSON.stringify(buildAnswerCard(content));
-    const uuid = replyUuid(reply);
+  /** Deliverer: posts one outbox row as a card (in the thread of the question when there is one), or updates one. */
+  async send(reply: OutgoingReply): Promise<DeliveryReceipt | void> {
     await this.perApp.acquire('app');
     await this.perChat.acquire(reply.chatId);
+    if (reply.kind === 'card_update') return this.updateCard(reply);
+    const card = JSON.stringify(
+      reply.consultationId || reply.outcome
+        ? buildAnswerCard({ text: reply.text, citations: reply.citations, answerer: reply.answerer, consultationId: reply.consultationId } satisfies CardContent)
+        : buildNoticeCard(reply.text, reply.buttons, reply.contacts),
+    );
+    const uuid = replyUuid(reply);
     let res: ApiResult;
     try {
       res = reply.replyTo
         ? await this.client.im.message.reply({ path: { message_id: reply.replyTo }, data: { msg_type: 'interactive', content: card, uuid } })
         : await this.client.im.message.create({ params: { receive_id_type: 'chat_id' }, data: { receive_id: reply.chatId, msg_type: 'interactive', content: card, uuid } });
+    } catch (error) {
+      throw toDeliveryError(error);
+    }
+    if (res.code !== 0) throw toDeliveryError(undefined, res.code, res.msg);
+    return res.data?.message_id ? { messageId: res.data.message_id } : undefined;
+  }
+
+  /** Redraws an answer card with a status line in place of its buttons, for everyone in the chat. */
+  private async updateCard(reply: OutgoingReply): Promise<void> {
+    if (!reply.target || !reply.card) return;
+    const card = buildAnswerCard({ ...reply.card, consultationId: reply.consultationId, status: reply.text });
+    let res: ApiResult;
+    try {
+      res = (await this.client.im.message.patch({ path: { message_id: reply.target }, data: { content: JSON.stringify(card) } })) as ApiResult;
     } catch (error) {
       throw toDeliveryError(error);
     }

@@ -1,10 +1,10 @@
 /**
  * The Telegram channel (grammY). Translates only:
- * - in: an Update becomes an IncomingMessage for `inbox.accept()` (questions), a chat command for
- *   `ChatCommands` (fixed replies, /forget, /human), or a button press for the feedback / referral store.
- *   Webhook and poller persist and acknowledge; answers come later from the queue.
+ * - in: an Update becomes an IncomingMessage (a question, or a reply to one of the bot's messages) or an
+ *   Interaction (a command, a button press), stored with `inbox.accept()` before Telegram is acknowledged.
+ *   What they mean is decided in src/interactions/ and the answer path, never here.
  * - out: an OutgoingReply becomes one or more `sendMessage` calls (HTML, split at 4096 characters, citations,
- *   👍/👎/转人工 buttons on the last message).
+ *   👍/👎/转人工 or the notice's own buttons on the last message), or an edit of an earlier message's buttons.
  *
  * Forum topics: the topic id travels in `replyTo` as `<message_id>:<message_thread_id>` (chatId stays the
  * plain Telegram chat id, as logged), and topics are separate conversations: `telegram:<chat>:<topic>`.
@@ -15,13 +15,10 @@ import { apiThrottler, type APIThrottlerOptions } from '@grammyjs/transformer-th
 import type { FastifyInstance } from 'fastify';
 import { Bot, GrammyError, InlineKeyboard, webhookCallback, type Context } from 'grammy';
 import type { Message, Update, UserFromGetMe } from 'grammy/types';
-import { AppError } from '../errors.js';
 import { DeliveryError } from '../queue/delivery-error.js';
 import type { Inbox } from '../queue/inbox.js';
-import type { ConsultationStore } from '../store/consultations.js';
-import type { ReferralStore } from '../store/referrals.js';
-import type { Deliverer, IncomingMessage, OutgoingReply } from '../types.js';
-import { ASK_USAGE, type ChatCommand, type ChatCommands, type CommandEvent } from './chat-commands.js';
+import type { DeliveryReceipt, Deliverer, Envelope, IncomingMessage, Interaction, OutgoingReply, ReplyButton } from '../types.js';
+import { commandAction, packAction, unpackAction } from './action-codec.js';
 import { isParseError, renderReply, type RenderedMessage } from './telegram-format.js';
 
 /** The commands registered with setMyCommands, with their Chinese descriptions. */
@@ -67,21 +64,14 @@ export interface TelegramOptions {
   log?: ChannelLog;
 }
 
-/** What the channel writes to: the inbox for questions, commands and the stores for buttons. */
+/** What the channel writes to: the inbox, for messages and interactions alike. */
 export interface TelegramServices {
-  inbox: Inbox;
-  commands: ChatCommands;
-  store: ConsultationStore;
-  referrals: ReferralStore;
+  inbox: Pick<Inbox, 'accept'>;
 }
 
-/** A decoded update: a question to queue, a command to run, fixed text to reply, or nothing (ignored). */
-export type Decoded =
-  | { kind: 'question'; message: IncomingMessage }
-  | { kind: 'command'; command: ChatCommand; event: CommandEvent }
-  | { kind: 'reply'; text: string; event: CommandEvent };
+/** A decoded update: what to store in the inbox, or nothing (ignored). */
+export type Decoded = IncomingMessage | Interaction;
 
-const COMMANDS: readonly ChatCommand[] = ['start', 'help', 'privacy', 'forget', 'human'];
 const SILENT: ChannelLog = { info() {}, warn() {}, error() {} };
 /** grammY types its signal parameter with the abort-controller shim; Node's AbortSignal is what it uses. */
 type ApiSignal = Parameters<Bot['api']['getUpdates']>[1];
@@ -98,7 +88,7 @@ export function fromTelegramUpdate(update: Update, me: UserFromGetMe): Decoded |
   const entities = msg.entities ?? msg.caption_entities ?? [];
   const isPrivate = msg.chat.type === 'private';
   const thread = msg.is_topic_message ? msg.message_thread_id : undefined;
-  const event: CommandEvent = {
+  const event: Envelope = {
     channel: 'telegram',
     botId: String(me.id),
     eventId: String(update.update_id),
@@ -107,7 +97,9 @@ export function fromTelegramUpdate(update: Update, me: UserFromGetMe): Decoded |
     conversationId: thread === undefined ? `telegram:${msg.chat.id}` : `telegram:${msg.chat.id}:${thread}`,
     replyTo: thread === undefined ? String(msg.message_id) : `${msg.message_id}:${thread}`,
   };
-  const question = (q: string): Decoded => ({ kind: 'question', message: { ...event, messageId: `${msg.chat.id}:${msg.message_id}`, text: q.trim() } });
+  const quoted = msg.reply_to_message && msg.reply_to_message.from?.id === me.id ? String(msg.reply_to_message.message_id) : undefined;
+  const question = (q: string): Decoded => ({ ...event, messageId: `${msg.chat.id}:${msg.message_id}`, text: q.trim(), ...(quoted ? { quoted } : {}) });
+  const interaction = (action: Interaction['action']): Decoded => ({ ...event, action });
 
   const first = entities[0];
   if (first?.type === 'bot_command' && first.offset === 0) {
@@ -115,9 +107,10 @@ export function fromTelegramUpdate(update: Update, me: UserFromGetMe): Decoded |
     if (target && target.toLowerCase() !== me.username.toLowerCase()) return undefined; // another bot's
     const rest = text.slice(first.length).trim();
     const command = name.toLowerCase();
-    if (command === 'ask') return rest ? question(stripMentions(rest, msg, me, first.length)) : { kind: 'reply', text: ASK_USAGE, event };
-    if ((COMMANDS as readonly string[]).includes(command)) return { kind: 'command', command: command as ChatCommand, event };
-    return isPrivate || target ? { kind: 'command', command: 'help', event } : undefined;
+    if (command === 'ask') return rest ? question(stripMentions(rest, msg, me, first.length)) : interaction({ type: 'command', command: 'ask_usage' });
+    const action = commandAction(command);
+    if (action) return interaction(action);
+    return isPrivate || target ? interaction({ type: 'command', command: 'help' }) : undefined;
   }
   if (isPrivate) return question(text);
   const mentioned = entities.some(
@@ -153,12 +146,31 @@ export function parseReplyTo(replyTo: string | undefined): { messageId?: number;
   return { messageId: num(m), threadId: num(t) };
 }
 
-/** Callback data (≤ 64 bytes): `fb:1:<uuid>`, `fb:-1:<uuid>`, `hu:<uuid>` (41 bytes at most). */
-export function feedbackKeyboard(consultationId: string): InlineKeyboard {
-  return new InlineKeyboard().text('👍', `fb:1:${consultationId}`).text('👎', `fb:-1:${consultationId}`).text('转人工', `hu:${consultationId}`);
+/** 👍/👎/转人工 under an answer (callback data `fb:1:<uuid>`, `fb:-1:<uuid>`, `hu:<uuid>`); without 转人工 once it was used. */
+export function feedbackKeyboard(consultationId: string, withReferral = true): InlineKeyboard {
+  const keyboard = new InlineKeyboard().text('👍 有帮助', `fb:1:${consultationId}`).text('👎 没帮助', `fb:-1:${consultationId}`);
+  return withReferral ? keyboard.text('转人工', `hu:${consultationId}`) : keyboard;
 }
 
-const CALLBACK = /^(?:fb:(1|-1)|hu):([0-9a-f-]{36})$/i;
+/** A notice's own buttons (consent, district, rating, accept/decline), one keyboard row per row. */
+export function actionKeyboard(rows: ReplyButton[][]): InlineKeyboard {
+  const keyboard = new InlineKeyboard();
+  for (const row of rows) {
+    for (const button of row) {
+      const data = packAction(button.action);
+      if (data) keyboard.text(button.label, data);
+    }
+    keyboard.row();
+  }
+  return keyboard;
+}
+
+/** What the toast says right away; the effect follows from the inbox. */
+function toastFor(action: Interaction['action']): string {
+  if (action.type === 'feedback') return action.rating === 1 ? '感谢您的肯定！' : '感谢反馈，我们会改进。';
+  if (action.type === 'refer') return '正在为您办理转人工…';
+  return '已收到。';
+}
 
 /** Maps a Bot API failure to what the sender should do with the outbox row. */
 export function toDeliveryError(error: unknown): unknown {
@@ -206,14 +218,14 @@ export class TelegramChannel {
   }
 
   /** The service's ChannelPlugin: in webhook mode, adds the route (refused without a secret). */
-  register(app: FastifyInstance, inbox: Inbox, stores: Omit<TelegramServices, 'inbox'>): void {
-    this.connect({ inbox, ...stores });
+  register(app: FastifyInstance, inbox: Inbox): void {
+    this.connect({ inbox });
     if (this.options.mode === 'webhook') registerTelegramWebhook(app, this, this.options.webhookSecret ?? '');
   }
 
   /** The service's ChannelPlugin: reads getMe and registers the commands; in polling mode, starts polling. */
-  async start(inbox: Inbox, stores: Omit<TelegramServices, 'inbox'>): Promise<void> {
-    this.connect({ inbox, ...stores });
+  async start(inbox: Inbox): Promise<void> {
+    this.connect({ inbox });
     if (this.options.mode === 'webhook') {
       await this.init();
       this.log.info({}, 'telegram webhook at POST /webhooks/telegram; register it with setWebhook(url, { secret_token }) from the public address');
@@ -308,60 +320,63 @@ export class TelegramChannel {
 
   private async onMessage(ctx: Context): Promise<void> {
     const decoded = fromTelegramUpdate(ctx.update, ctx.me);
-    if (!decoded) return;
-    const services = this.need();
-    if (decoded.kind === 'question') await services.inbox.accept(decoded.message);
-    else if (decoded.kind === 'command') await services.commands.run(decoded.event, decoded.command);
-    else await services.commands.reply(decoded.event, decoded.text);
+    if (decoded) await this.need().inbox.accept(decoded);
   }
 
-  /** Button presses: 👍/👎 store feedback, 转人工 records a referral request (the asker only). Always answered. */
+  /**
+   * A button press is stored like a message (its update id is the dedupe key) and answered with a toast at
+   * once; what it does happens from the inbox, in chat order. A press that cannot be stored answers 500, so
+   * Telegram delivers it again.
+   */
   private async onCallback(ctx: Context): Promise<void> {
     const query = ctx.callbackQuery!;
-    const match = CALLBACK.exec(query.data ?? '');
+    const action = unpackAction(query.data ?? '');
+    const message = query.message;
     let text = '这个按钮已失效。';
     try {
-      if (match) text = await this.pressed(match[1], match[2]!, String(query.from.id));
+      if (action && message) {
+        const thread = 'is_topic_message' in message && message.is_topic_message ? message.message_thread_id : undefined;
+        await this.need().inbox.accept({
+          channel: 'telegram',
+          botId: String(ctx.me.id),
+          eventId: String(ctx.update.update_id),
+          chatId: String(message.chat.id),
+          userId: String(query.from.id),
+          conversationId: thread === undefined ? `telegram:${message.chat.id}` : `telegram:${message.chat.id}:${thread}`,
+          replyTo: thread === undefined ? String(message.message_id) : `${message.message_id}:${thread}`,
+          messageId: String(message.message_id),
+          action,
+        });
+        text = toastFor(action);
+      }
     } catch (error) {
-      const gone = error instanceof AppError && error.code === 'input_invalid';
-      text = gone ? '这条回答已不存在（可能已被删除）。' : '暂时无法处理，请稍后再试。';
-      if (!gone) throw error; // not stored: the webhook answers 500 and Telegram delivers the press again
+      text = '暂时无法处理，请稍后再试。';
+      throw error;
     } finally {
-      await ctx.answerCallbackQuery({ text, show_alert: text.length > 40 }).catch((error: unknown) => this.log.warn({ err: error }, 'answerCallbackQuery failed'));
+      await ctx.answerCallbackQuery({ text, show_alert: false }).catch((error: unknown) => this.log.warn({ err: error }, 'answerCallbackQuery failed'));
     }
   }
 
-  private async pressed(rating: string | undefined, consultationId: string, userId: string): Promise<string> {
-    const services = this.need();
-    if (rating) {
-      await services.store.feedback(consultationId, userId, rating === '1' ? 1 : -1);
-      return rating === '1' ? '感谢您的肯定！' : '感谢反馈，我们会改进。';
-    }
-    const consultation = await services.store.get(consultationId);
-    if (!consultation || consultation.channel !== 'telegram') return '这条回答已不存在（可能已被删除）。';
-    if (consultation.userId !== userId) return '只有提问的人可以为这个问题申请转人工。';
-    const request = await services.referrals.request(consultation.id, consultation.topics[0]);
-    return request.created
-      ? '已记录您的转人工申请。在把您的问题交给知识产权服务机构之前，我们会告知具体机构、用途和所提供的信息，并征得您的同意。'
-      : '这个问题的转人工申请已经记录过了。';
-  }
-
-  private async send(reply: OutgoingReply): Promise<void> {
+  private async send(reply: OutgoingReply): Promise<DeliveryReceipt | void> {
+    const signal = AbortSignal.timeout(this.options.sendTimeoutMs ?? 25_000);
+    if (reply.kind === 'card_update') return this.updateButtons(reply, signal);
     const messages = renderReply(reply.text, reply.citations);
     const { messageId, threadId } = parseReplyTo(reply.replyTo);
-    const signal = AbortSignal.timeout(this.options.sendTimeoutMs ?? 25_000);
+    const keyboard = reply.consultationId ? feedbackKeyboard(reply.consultationId) : reply.buttons?.length ? actionKeyboard(reply.buttons) : undefined;
+    let sent: number | undefined;
     try {
       for (let i = this.progress.get(reply.id) ?? 0; i < messages.length; i++) {
         const last = i === messages.length - 1;
-        await this.sendOne(reply.chatId, messages[i]!, {
+        sent = await this.sendOne(reply.chatId, messages[i]!, {
           message_thread_id: threadId,
           reply_parameters: i === 0 && messageId !== undefined ? { message_id: messageId, allow_sending_without_reply: true } : undefined,
-          reply_markup: last && reply.consultationId ? feedbackKeyboard(reply.consultationId) : undefined,
+          reply_markup: last ? keyboard : undefined,
           link_preview_options: { is_disabled: true },
         }, signal);
         this.progress.set(reply.id, i + 1);
       }
       this.progress.delete(reply.id);
+      return sent === undefined ? undefined : { messageId: String(sent) };
     } catch (error) {
       const mapped = toDeliveryError(error);
       if (mapped instanceof DeliveryError && mapped.permanent) this.progress.delete(reply.id);
@@ -370,14 +385,26 @@ export class TelegramChannel {
     }
   }
 
-  /** Sends one message as HTML; if Telegram cannot parse it, the same text goes out plain. */
-  private async sendOne(chatId: string, message: RenderedMessage, other: Parameters<Bot['api']['sendMessage']>[2], signal: AbortSignal): Promise<void> {
+  /** Sends one message as HTML; if Telegram cannot parse it, the same text goes out plain. Returns its message_id. */
+  private async sendOne(chatId: string, message: RenderedMessage, other: Parameters<Bot['api']['sendMessage']>[2], signal: AbortSignal): Promise<number> {
     try {
-      await this.bot.api.sendMessage(chatId, message.html, { ...other, parse_mode: 'HTML' }, apiSignal(signal));
+      return (await this.bot.api.sendMessage(chatId, message.html, { ...other, parse_mode: 'HTML' }, apiSignal(signal))).message_id;
     } catch (error) {
       if (!(error instanceof GrammyError && error.error_code === 400 && isParseError(error.description))) throw error;
       this.log.warn({ chatId, description: error.description }, 'telegram refused the HTML; sending plain text');
-      await this.bot.api.sendMessage(chatId, message.plain, other, apiSignal(signal));
+      return (await this.bot.api.sendMessage(chatId, message.plain, other, apiSignal(signal))).message_id;
+    }
+  }
+
+  /** After 转人工 was used: the answer keeps 👍/👎 and loses the 转人工 button. A message already edited is fine. */
+  private async updateButtons(reply: OutgoingReply, signal: AbortSignal): Promise<void> {
+    const target = Number(reply.target);
+    if (!Number.isInteger(target) || !reply.consultationId) return;
+    try {
+      await this.bot.api.editMessageReplyMarkup(reply.chatId, target, { reply_markup: feedbackKeyboard(reply.consultationId, false) }, apiSignal(signal));
+    } catch (error) {
+      if (error instanceof GrammyError && error.error_code === 400 && /not modified/i.test(error.description)) return;
+      throw toDeliveryError(error);
     }
   }
 }

@@ -3,16 +3,17 @@
  * reads the password from standard input (one line) and creates a console account;
  * `npm run admin -- disable-user --username NAME` disables one and ends its sessions at once;
  * `npm run admin -- list-users` prints the accounts. Every change is written to the audit log.
+ * An agency account names its agency by the registry id (AGENCIES_FILE); the registry is synced into the
+ * database first, as the service does at start, so an account can be made before the service first ran.
  */
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import { sql } from 'drizzle-orm';
 import { openStore } from '../bootstrap.js';
 import { MIN_PASSWORD_LENGTH, hashPassword } from '../console/passwords.js';
 import { ConfigError, loadConfig } from '../config.js';
 import { appendAudit } from '../store/audit.js';
 import { ConsoleAccounts, ROLES, validUsername, type Role } from '../store/console-accounts.js';
-import { queryRows, type Database } from '../store/db.js';
+import { AgencyRegistryError, loadAgencies, syncAgencies } from '../escalation/agencies.js';
 
 const USAGE = [
   'Usage:',
@@ -30,11 +31,6 @@ async function readPassword(): Promise<string> {
     return line.replace(/\r$/, '');
   }
   return '';
-}
-
-async function agencyExists(db: Database, id: string): Promise<boolean> {
-  const rows = await queryRows(db, sql`select 1 as ok from agencies where id::text = ${id} limit 1`);
-  return rows.length > 0;
 }
 
 async function main(): Promise<number> {
@@ -76,7 +72,11 @@ async function main(): Promise<number> {
     }
     if (command === 'create-user') {
       if (await accounts.byUsername(username)) throw new UsageError(`--username: ${username} exists already`);
-      if (values.agency && !(await agencyExists(db, values.agency))) throw new UsageError(`--agency: no agency with id ${values.agency} (see AGENCIES_FILE)`);
+      if (values.agency) {
+        const registry = loadAgencies(config.cases.agenciesFile, process.env, config.cases.agenciesFileRequired);
+        if (!registry.get(values.agency)) throw new UsageError(`--agency: no agency with id ${values.agency} in ${config.cases.agenciesFile} (AGENCIES_FILE)`);
+        await syncAgencies(db, registry);
+      }
       const account = await accounts.create({ username, role: role!, agencyId: values.agency ?? null, displayName: values['display-name']?.trim() || username, passwordHash: await hashPassword(password) });
       await appendAudit(db, { actor: 'cli:admin', action: 'user.create', targetType: 'staff_account', targetId: account.id, details: { username, role, agencyId: account.agencyId } });
       console.log(`created ${account.role} account ${account.username} (${account.id})`);
@@ -96,6 +96,7 @@ main().then(
   (code) => (process.exitCode = code),
   (error: unknown) => {
     if (error instanceof ConfigError) console.error(error.message);
+    else if (error instanceof AgencyRegistryError) console.error(error.problems.map((p) => `AGENCIES_FILE: ${p}`).join('\n'));
     else if (error instanceof UsageError) console.error(`admin: ${error.message}\n${USAGE}`);
     else console.error(`admin failed: ${error instanceof Error ? error.message : String(error)}`);
     process.exitCode = 1;

@@ -28,7 +28,7 @@ async function main(): Promise<number> {
   }
   const config = loadConfig();
   const { kb, consult } = await openConsultation(config);
-  for (const p of kb.problems) console.error(`knowledge: skipped ${p.file}: ${p.message}`);
+  for (const p of kb.problems) console.error(`knowledge: ${p.severity === 'warning' ? 'warning' : 'skipped'} ${p.file}${p.line ? `:${p.line}` : ''}: ${p.message}`);
 
   if (values.jsonl) {
     let failures = 0;

@@ -1,11 +1,16 @@
 /**
- * `npm run db:purge -- --older-than 180d`: deletes consultations older than the period (default: the
- * RETENTION setting), with their feedback and escalations, and old processed platform events.
- * Nothing younger than 24 h is ever deleted.
+ * `npm run db:purge -- --older-than 180d`: the service's retention purge, run by hand (default period: the
+ * RETENTION setting): open cases of expired consultations are withdrawn (the agencies are told when the
+ * service next sends), closed cases have what they shared erased, then consultations with their feedback,
+ * old processed platform events and finished queue rows are deleted. Nothing younger than 24 h is deleted.
  */
 import { parseArgs } from 'node:util';
 import { openStore } from '../bootstrap.js';
 import { ConfigError, loadConfig } from '../config.js';
+import { loadCaseSetup } from '../escalation/case-setup.js';
+import { CaseService } from '../escalation/case-service.js';
+import { Outbox } from '../queue/outbox.js';
+import { purgeExpired } from '../retention-purge.js';
 import { cutoffFor } from '../store/retention.js';
 
 const USAGE = 'Usage: npm run db:purge -- [--older-than <N>d|<N>h]   (default: RETENTION, 180d)';
@@ -18,16 +23,21 @@ async function main(): Promise<number> {
   }
   const config = loadConfig();
   const cutoff = cutoffFor(values['older-than'] ?? config.retention);
+  const setup = loadCaseSetup(config);
   const { database: handle, store } = await openStore(config);
   try {
-    const counts = await store.purgeOlderThan(cutoff, 'cli:purge');
+    const cases = new CaseService({ db: handle.db, outbox: new Outbox(handle.db), ...setup });
+    const { log: counts, cases: retired, queues, approvedHits } = await purgeExpired({ db: handle.db, store, cases }, cutoff, 'cli:purge');
     const capped = counts.cutoff.getTime() !== cutoff.getTime() ? ' (capped: nothing younger than 24 h is purged)' : '';
     console.log(`Purged records created before ${counts.cutoff.toISOString()}${capped} on ${handle.driver}:`);
     console.log(`  consultations     ${counts.consultations}`);
     console.log(`  feedback          ${counts.feedback}`);
-    console.log(`  escalations       ${counts.escalations}`);
     console.log(`  conversations     ${counts.conversations}`);
     console.log(`  processed events  ${counts.processedEvents}`);
+    console.log(`  cases withdrawn   ${retired.withdrawn}`);
+    console.log(`  cases erased      ${retired.erased}`);
+    console.log(`  approved hits     ${approvedHits}`);
+    console.log(`  queue rows        ${queues.inbox + queues.outbox}`);
     return 0;
   } finally {
     await handle.close();

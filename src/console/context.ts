@@ -1,6 +1,8 @@
 /** What the console needs from the service, and what every console request carries once authenticated. */
 import type { FastifyRequest } from 'fastify';
 import type { ApprovedAnswers } from '../approved/approved-answers.js';
+import type { AgencyRegistry } from '../escalation/agencies.js';
+import type { CaseService } from '../escalation/case-service.js';
 import type { KnowledgeBase } from '../knowledge/knowledge-base.js';
 import { appendAudit, type AuditEntry } from '../store/audit.js';
 import type { ConsoleAccounts, Role, Session } from '../store/console-accounts.js';
@@ -23,6 +25,9 @@ export interface ConsoleDeps {
   db: Database;
   store: ConsultationStore;
   accounts: ConsoleAccounts;
+  /** The case workflow: agency actions and staff assignment go through it, so its rules and notices hold. */
+  cases: CaseService;
+  registry: AgencyRegistry;
   /** The knowledge in use now (it may be reloaded while the service runs). */
   knowledge: () => Knowledge;
   approved: ApprovedAnswers;

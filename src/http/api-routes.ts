@@ -1,10 +1,9 @@
-/** The public JSON API: ask, an article in full, feedback, referral. Channels 'web' (the chat page) and 'api' (everything else). */
+/** The public JSON API: ask, an article in full, feedback. Channels 'web' (the chat page) and 'api' (everything else). Referrals: case-routes.ts. */
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { toContractJson } from '../cli/format.js';
 import type { Responder } from '../queue/respond.js';
 import type { ConsultationStore } from '../store/consultations.js';
-import type { ReferralStore } from '../store/referrals.js';
 import type { ChannelName } from '../types.js';
 import { HttpError, notFound } from './http-error.js';
 import type { ArticleText } from '../answer/article.js';
@@ -16,17 +15,14 @@ import {
   errorResponses,
   feedbackBody,
   okResponse,
-  referralBody,
   type ArticleParams,
   type AskBody,
   type FeedbackBody,
-  type ReferralBody,
 } from './schemas.js';
 
 export interface ApiDeps {
   respond: Responder;
   store: ConsultationStore;
-  referrals: ReferralStore;
   /** The whole text of a cited article; without it the route answers 404. */
   article?: (documentId: string, article: string) => ArticleText | undefined;
 }
@@ -90,20 +86,9 @@ export async function apiRoutes(app: FastifyInstance, deps: ApiDeps, limits: Rat
       return { ok: true, message: '感谢您的反馈！' };
     },
   );
-
-  app.post<{ Body: ReferralBody }>(
-    '/api/v1/referral',
-    { config: perIp, schema: { summary: 'Ask for an IP service agency (转人工)', body: referralBody, response: { 200: okResponse, ...errorResponses } } },
-    async (request) => {
-      const { consultationId, userId, topic } = request.body;
-      await ownConsultation(deps.store, consultationId, userId);
-      const referral = await deps.referrals.request(consultationId, topic);
-      return { ok: true, id: referral.id, status: referral.status, message: '已记录您的请求。在征得您同意后，我们会请知识产权服务机构与您联系。' };
-    },
-  );
 }
 
-/** Feedback and referrals only on one's own consultations; another user's id looks like an unknown one. */
+/** Feedback only on one's own consultations; another user's id looks like an unknown one. */
 async function ownConsultation(store: ConsultationStore, consultationId: string, userId: string) {
   const consultation = await store.get(consultationId);
   if (!consultation || consultation.userId !== userId) throw notFound();

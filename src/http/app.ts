@@ -13,7 +13,12 @@ import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { DestinationStream } from 'pino';
 import { consolePlugin } from '../console/plugin.js';
 import type { ConsoleDeps } from '../console/context.js';
+import type { AgencyRegistry } from '../escalation/agencies.js';
+import type { CaseService } from '../escalation/case-service.js';
+import type { Database } from '../store/db.js';
+import { agencyWebhookRoute } from './agency-webhook-route.js';
 import { apiRoutes, tooMany, type ApiDeps, type RateLimits } from './api-routes.js';
+import { caseRoutes } from './case-routes.js';
 import { handleError, HttpError } from './http-error.js';
 import type { Metrics } from './metrics.js';
 import { opsRoutes, type Readiness } from './ops-routes.js';
@@ -23,6 +28,9 @@ import { addSecurityHeaders } from './security-headers.js';
 export const WEB_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../web');
 
 export interface AppDeps extends ApiDeps {
+  db: Database;
+  cases: CaseService;
+  registry: AgencyRegistry;
   metrics: Metrics;
   readiness: () => Promise<Readiness>;
   /** The staff and agency console under /console; left out, there is none. */
@@ -83,6 +91,8 @@ export async function buildApp(deps: AppDeps, options: AppOptions): Promise<Fast
   await app.register(fastifyStatic, { root: WEB_ROOT, prefix: '/', index: 'index.html', cacheControl: true, maxAge: 60_000 });
 
   await app.register(async (scope) => apiRoutes(scope, deps, options.rateLimit));
+  await app.register(async (scope) => caseRoutes(scope, deps, options.rateLimit.perIpPerMinute));
+  await agencyWebhookRoute(app, deps);
   await app.register(async (scope) => opsRoutes(scope, deps));
   const consoleDeps = deps.console;
   if (consoleDeps) await app.register(async (scope) => consolePlugin(scope, consoleDeps));

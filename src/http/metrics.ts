@@ -1,5 +1,6 @@
 /** Prometheus metrics of one service instance (its own registry, so that tests can build many apps). */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { KnowledgeStatus } from '../knowledge/live-knowledge.js';
 import type { QueueStats } from '../queue/queue-stats.js';
 import type { Outcome } from '../types.js';
 
@@ -9,11 +10,14 @@ export interface Metrics {
   answers: Counter<'channel' | 'outcome'>;
   consultDuration: Histogram<'channel'>;
   deliveries: Counter<'channel' | 'result'>;
+  knowledgeReloads: Counter<'result'>;
 }
 
 export interface MetricsSources {
   /** Read at scrape time; absent when the instance runs no queue. */
   queues?: () => Promise<Record<'inbox' | 'outbox', QueueStats>>;
+  /** Read at scrape time; absent when the instance does not reload its knowledge. */
+  knowledge?: () => KnowledgeStatus;
 }
 
 export function createMetrics(sources: MetricsSources = {}, options: { processMetrics?: boolean } = {}): Metrics {
@@ -33,6 +37,27 @@ export function createMetrics(sources: MetricsSources = {}, options: { processMe
     });
   queueGauge('ipcb_queue_depth', 'Unfinished rows in the inbox (messages) and outbox (replies).', (s) => s.depth);
   queueGauge('ipcb_queue_oldest_age_seconds', 'Age of the oldest unfinished row.', (s) => s.oldestAgeSeconds);
+  const knowledgeGauge = (name: string, help: string, set: (g: Gauge<string>, s: KnowledgeStatus) => void, labelNames: string[] = []) =>
+    new Gauge({
+      name,
+      help,
+      labelNames,
+      registers: [registry],
+      collect() {
+        if (sources.knowledge) set(this, sources.knowledge());
+      },
+    });
+  knowledgeGauge('ipcb_knowledge_info', 'The knowledge snapshot in use (1), labelled with its version.', (g, s) => {
+    g.reset();
+    g.set({ version: s.version }, 1);
+  }, ['version']);
+  knowledgeGauge('ipcb_knowledge_documents', 'Documents in the knowledge snapshot in use.', (g, s) => g.set(s.documents));
+  knowledgeGauge('ipcb_knowledge_chunks', 'Chunks (articles and parts) in the knowledge snapshot in use.', (g, s) => g.set(s.chunks));
+  knowledgeGauge('ipcb_knowledge_problems', 'Knowledge files left out or loaded with warnings, by severity.', (g, s) => {
+    g.set({ severity: 'error' }, s.problems.filter((p) => (p.severity ?? 'error') === 'error').length);
+    g.set({ severity: 'warning' }, s.problems.filter((p) => p.severity === 'warning').length);
+  }, ['severity']);
+  knowledgeGauge('ipcb_knowledge_loaded_timestamp_seconds', 'When the knowledge snapshot in use was loaded.', (g, s) => g.set(Date.parse(s.loadedAt) / 1000));
   return {
     registry,
     httpDuration: new Histogram({
@@ -51,6 +76,7 @@ export function createMetrics(sources: MetricsSources = {}, options: { processMe
       registers: [registry],
     }),
     deliveries: new Counter({ name: 'ipcb_deliveries_total', help: 'Outbox send attempts by channel and result.', labelNames: ['channel', 'result'], registers: [registry] }),
+    knowledgeReloads: new Counter({ name: 'ipcb_knowledge_reloads_total', help: 'Knowledge reloads by result (reloaded, failed: the previous snapshot stayed).', labelNames: ['result'], registers: [registry] }),
   };
 }
 

@@ -6,6 +6,8 @@ import type { Metrics } from './metrics.js';
 export interface Readiness {
   database: boolean;
   knowledge: boolean;
+  /** What the knowledge snapshot in use holds, and what could not be loaded; shown beside the checks. */
+  knowledgeStatus?: unknown;
 }
 
 export async function opsRoutes(app: FastifyInstance, deps: { metrics: Metrics; readiness: () => Promise<Readiness> }) {
@@ -13,9 +15,9 @@ export async function opsRoutes(app: FastifyInstance, deps: { metrics: Metrics; 
   app.get('/healthz', hidden, async () => ({ status: 'ok' }));
 
   app.get('/readyz', hidden, async (_request, reply) => {
-    const checks = await deps.readiness().catch((): Readiness => ({ database: false, knowledge: false }));
+    const { knowledgeStatus, ...checks } = await deps.readiness().catch((): Readiness => ({ database: false, knowledge: false }));
     const ready = checks.database && checks.knowledge;
-    return reply.status(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not_ready', checks });
+    return reply.status(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not_ready', checks, ...(knowledgeStatus ? { knowledge: knowledgeStatus } : {}) });
   });
 
   app.get('/metrics', hidden, async (_request, reply) => {

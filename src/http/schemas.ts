@@ -97,7 +97,57 @@ export const referralBody = {
   type: 'object',
   required: ['consultationId', 'userId'],
   additionalProperties: false,
-  properties: { consultationId: uuid, userId: clientId, topic: { type: 'string', maxLength: 50 } },
+  properties: { consultationId: uuid, userId: clientId, district: { type: 'string', minLength: 1, maxLength: 30, description: 'e.g. 张店区; routes to agencies serving it' } },
+} as const;
+
+const caseView = {
+  type: 'object',
+  required: ['id', 'status', 'agency', 'consent', 'messages', 'events'],
+  properties: {
+    id: { type: 'string' },
+    status: { type: 'string', enum: ['offered', 'awaiting_consent', 'requested', 'accepted', 'answered', 'completed', 'cancelled', 'staff_queue'] },
+    agency: { type: ['object', 'null'], properties: { id: { type: 'string' }, name: { type: 'string' }, contact: { type: 'string' } } },
+    consent: {
+      type: 'object',
+      required: ['required'],
+      properties: { required: { type: 'boolean' }, text: { type: 'string' }, data: { type: 'array', items: { type: 'string' } }, consentId: { type: 'integer' } },
+    },
+    messages: { type: 'array', items: { type: 'object', properties: { from: { type: 'string', enum: ['agency', 'bot'] }, text: { type: 'string' }, at: { type: 'string' } } } },
+    events: { type: 'array', items: { type: 'object', properties: { type: { type: 'string' }, at: { type: 'string' } } } },
+    intake: { type: 'object', properties: { ask: { type: 'string', enum: ['district', 'field'] }, options: { type: 'array', items: { type: 'string' } } } },
+    rating: { type: 'object', properties: { resolved: { type: ['boolean', 'null'] }, rating: { type: ['integer', 'null'] } } },
+  },
+} as const;
+export const caseResponse = caseView;
+export const caseParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', maxLength: 64 } } } as const;
+export const caseQuery = { type: 'object', required: ['userId'], properties: { userId: clientId } } as const;
+
+export const consentBody = {
+  type: 'object',
+  required: ['userId', 'consent'],
+  additionalProperties: false,
+  properties: {
+    userId: clientId,
+    consent: { type: 'boolean' },
+    contact: { type: 'string', maxLength: 200, description: 'Phone or e-mail the agency may use; encrypted, shown only to the agency' },
+    consentId: { type: 'integer', description: 'The notice answered (consent.consentId of the case view)' },
+  },
+} as const;
+
+export const ratingBody = {
+  type: 'object',
+  required: ['userId', 'resolved', 'rating'],
+  additionalProperties: false,
+  properties: { userId: clientId, resolved: { type: 'boolean' }, rating: { type: 'integer', minimum: 1, maximum: 5 }, comment: { type: 'string', maxLength: 1000 } },
+} as const;
+
+export const userOnlyBody = { type: 'object', required: ['userId'], additionalProperties: false, properties: { userId: clientId } } as const;
+
+export const chooseBody = {
+  type: 'object',
+  required: ['userId', 'slot', 'value'],
+  additionalProperties: false,
+  properties: { userId: clientId, slot: { type: 'string', enum: ['district', 'field'] }, value: { type: 'string', minLength: 1, maxLength: 40 } },
 } as const;
 
 export const okResponse = {
@@ -105,7 +155,7 @@ export const okResponse = {
   properties: { ok: { type: 'boolean' }, message: { type: 'string' }, id: { type: 'string' }, status: { type: 'string' } },
 } as const;
 
-export const errorResponses = { 400: { $ref: 'Error#' }, 404: { $ref: 'Error#' }, 429: { $ref: 'Error#' } } as const;
+export const errorResponses = { 400: { $ref: 'Error#' }, 404: { $ref: 'Error#' }, 409: { $ref: 'Error#' }, 429: { $ref: 'Error#' } } as const;
 
 export interface AskBody {
   question: string;
@@ -125,5 +175,22 @@ export interface FeedbackBody {
 export interface ReferralBody {
   consultationId: string;
   userId: string;
-  topic?: string;
+  district?: string;
+}
+export interface ConsentBody {
+  userId: string;
+  consent: boolean;
+  contact?: string;
+  consentId?: number;
+}
+export interface RatingBody {
+  userId: string;
+  resolved: boolean;
+  rating: number;
+  comment?: string;
+}
+export interface ChooseBody {
+  userId: string;
+  slot: 'district' | 'field';
+  value: string;
 }

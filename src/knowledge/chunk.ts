@@ -5,6 +5,8 @@ const ARTICLE_ITEM = new RegExp(`^(${NUMERAL})、`); // 一、 … 十九、
 const ARTICLE_TIAO = new RegExp(`^第(${NUMERAL})条`); // 第三条
 const CHAPTER = new RegExp(`^第${NUMERAL}[章节]`); // 第二章 总则
 const SUB_ITEM = new RegExp(`^[（(](${NUMERAL})[）)]`); // （一）
+/** A line that opens a part of the structure (chapter, article, item); converters keep such lines apart. */
+export const STRUCTURE_LINE = new RegExp(`^(第${NUMERAL}[章节条]|${NUMERAL}、|[（(]${NUMERAL}[）)])`);
 const DEPARTMENTS = /[（(]\s*责任单位\s*[:：]\s*([^（）()]*)[）)]\s*$/;
 
 /** Articles longer than this are split at their （一） items, or else at sentence ends. */

@@ -1,20 +1,14 @@
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Chunk, DocumentMeta, Passage } from '../types.js';
-import { Bm25Index, type Bm25Data } from './bm25.js';
-import { chunkDocument } from './chunk.js';
 import { HashingEmbedder, type Embedder } from './embedder.js';
-import { DICTIONARY_FILE, THESAURUS_FILE, listDocumentFiles, loadKnowledge, type LoadProblem } from './load.js';
+import { buildIndex, type BuildProgress, type DocumentSource, type Index, type QueryTools } from './index-build.js';
+import { fingerprintOf, readCache, writeCache } from './index-cache.js';
+import { DICTIONARY_FILE, THESAURUS_FILE, readOptional, type LoadProblem } from './load.js';
 import { analyzeQuery, coverage, type AnalyzedQuery } from './query.js';
 import { Thesaurus } from './thesaurus.js';
 import { Tokenizer } from './tokenizer.js';
-import { VectorIndex } from './vector-index.js';
 
-/** Bump when the cache layout changes. */
-const INDEX_FORMAT = 3;
-const CODE_DIR = path.dirname(fileURLToPath(import.meta.url));
 /** Candidates taken from each retriever before fusion. */
 const CANDIDATES = 50;
 /** Reciprocal-rank-fusion constant; 60 is the usual value from the original paper. */
@@ -28,6 +22,8 @@ export interface KnowledgeBaseOptions {
   cacheDir?: string;
   /** Defaults to the offline hashing embedder. */
   embedder?: Embedder;
+  /** Told how a build advances (not called when the index comes from the cache). */
+  onProgress?: BuildProgress;
 }
 
 export interface Retrieval {
@@ -35,40 +31,28 @@ export interface Retrieval {
   passages: Passage[];
 }
 
-interface CacheFile {
-  format: number;
+/** How a knowledge base came to be. */
+export interface Origin {
+  /** Built now, or read from the cache. */
+  source: 'built' | 'cache';
+  ms: number;
+  /** Hash of what shapes the index (documents, dictionary, embedder, code). */
   fingerprint: string;
-  documents: DocumentMeta[];
-  chunks: Chunk[];
-  problems: LoadProblem[];
-  bm25: Bm25Data;
-  dimensions: number;
+  /** The index fingerprint plus the thesaurus: changes whenever anything in the knowledge folder that answers depend on does. */
+  version: string;
 }
 
 /**
  * The searchable knowledge: documents, their chunks, a BM25 index over jieba terms and an HNSW index over
- * embeddings, fused by reciprocal rank. Built from the knowledge folder, cached on disk and rebuilt only
- * when a file in the folder (or the embedder) changes.
+ * embeddings, fused by reciprocal rank. Built from the knowledge folder (`index-build.ts`), cached on disk
+ * (`index-cache.ts`) and rebuilt only when a file in the folder (or the embedder) changes. Immutable: a
+ * change to the folder makes a new KnowledgeBase (`live-knowledge.ts` swaps them).
  */
-/** What building produces and the cache stores. */
-interface Index {
-  documents: DocumentMeta[];
-  chunks: Chunk[];
-  problems: LoadProblem[];
-  bm25: Bm25Index;
-  vectors: VectorIndex;
-}
-
-/** What reads queries: rebuilt from the knowledge folder on every open (cheap), never cached. */
-interface QueryTools {
-  tokenizer: Tokenizer;
-  thesaurus: Thesaurus;
-  embedder: Embedder;
-}
-
 export class KnowledgeBase {
   readonly documents: DocumentMeta[];
   readonly chunks: Chunk[];
+  /** Where each document came from, with a hash of its content. */
+  readonly sources: DocumentSource[];
   /** Files (documents, thesaurus) that could not be read; reported, never silently skipped. */
   readonly problems: LoadProblem[];
   /** Words of the user dictionary: the domain's own vocabulary. */
@@ -79,12 +63,12 @@ export class KnowledgeBase {
     private readonly index: Index,
     private readonly tools: QueryTools,
     dictionary: string,
-    /** How the index came to be: built now, or read from the cache. */
-    readonly origin: { source: 'built' | 'cache'; ms: number; fingerprint: string },
+    readonly origin: Origin,
   ) {
     this.documents = index.documents;
     this.chunks = index.chunks;
-    this.problems = [...index.problems, ...tools.thesaurus.problems.map((message) => ({ file: THESAURUS_FILE, message }))];
+    this.sources = index.sources;
+    this.problems = [...index.problems, ...tools.thesaurus.problems.map(thesaurusProblem)];
     this.vocabulary = vocabularyOf(dictionary);
     this.documentsById = new Map(index.documents.map((d) => [d.id, d]));
   }
@@ -93,22 +77,28 @@ export class KnowledgeBase {
     const started = performance.now();
     const { knowledgeDir } = options;
     const dictionary = await readOptional(path.join(knowledgeDir, DICTIONARY_FILE));
-    const tokenizer = new Tokenizer(dictionary);
+    const thesaurus = await readOptional(path.join(knowledgeDir, THESAURUS_FILE));
+    const tokenizer = Tokenizer.for(dictionary);
     const tools: QueryTools = {
       tokenizer,
-      thesaurus: Thesaurus.parse(await readOptional(path.join(knowledgeDir, THESAURUS_FILE))),
+      thesaurus: Thesaurus.parse(thesaurus),
       embedder: options.embedder ?? new HashingEmbedder((t) => tokenizer.terms(t)),
     };
     const fingerprint = await fingerprintOf(knowledgeDir, tools.embedder.id);
-    const origin = (source: 'built' | 'cache') => ({ source, ms: performance.now() - started, fingerprint });
+    const version = createHash('sha256').update(fingerprint).update('\n').update(thesaurus).digest('hex');
+    const origin = (source: Origin['source']): Origin => ({ source, ms: performance.now() - started, fingerprint, version });
 
-    const cacheDir = options.cacheDir ? path.join(options.cacheDir, fingerprint.slice(0, 16)) : undefined;
-    const cached = cacheDir ? await readCache(cacheDir, fingerprint) : undefined;
+    const cached = options.cacheDir ? await readCache(options.cacheDir, fingerprint) : undefined;
     if (cached) return new KnowledgeBase(cached, tools, dictionary, origin('cache'));
 
-    const index = await build(knowledgeDir, tools);
-    if (options.cacheDir && cacheDir) await writeCache(options.cacheDir, cacheDir, fingerprint, index);
+    const index = await buildIndex(knowledgeDir, tools, options.onProgress);
+    if (options.cacheDir) await writeCache(options.cacheDir, fingerprint, index);
     return new KnowledgeBase(index, tools, dictionary, origin('built'));
+  }
+
+  /** This snapshot. `LiveKnowledge` has the same method returning its latest one, so either can feed consult(). */
+  current(): KnowledgeBase {
+    return this;
   }
 
   /** Whether any document names `text` in its metadata or body. */
@@ -147,25 +137,10 @@ export class KnowledgeBase {
   }
 }
 
-async function build(knowledgeDir: string, { tokenizer, embedder }: QueryTools): Promise<Index> {
-  const { documents, problems } = await loadKnowledge(knowledgeDir);
-  const chunks = documents.flatMap(chunkDocument);
-  const metaById = new Map(documents.map((d) => [d.meta.id, d.meta]));
-  const bm25 = Bm25Index.build(chunks.map((c) => tokenizer.terms(indexText(c, metaById.get(c.documentId)!))));
-  const vectors = VectorIndex.build(await embedder.embed(chunks.map((c) => `${c.heading}\n${c.text}`)));
-  return { documents: documents.map((d) => d.meta), chunks, problems, bm25, vectors };
-}
-
-/**
- * What BM25 indexes for a chunk: heading twice (it names the topic), text, departments. The issuing block
- * stands for the document itself, so it also carries the metadata in words people ask with.
- */
-function indexText(chunk: Chunk, meta: DocumentMeta): string {
-  const parts = [chunk.heading, chunk.heading, chunk.text, chunk.departments.join(' ')];
-  if (chunk.id.endsWith('#header')) {
-    parts.push(`${meta.title} 发文机关 联合印发 印发单位 ${meta.issuers.join(' ')} 文号 ${meta.docNumber ?? ''} 发布日期 成文日期 ${meta.issueDate}`);
-  }
-  return parts.join('\n');
+/** A thesaurus line that could not be read ("line 12: …"), as a problem with its line. */
+function thesaurusProblem(message: string): LoadProblem {
+  const m = /^line (\d+): (.*)$/s.exec(message);
+  return m ? { file: THESAURUS_FILE, line: Number(m[1]), message: m[2]!, severity: 'warning' } : { file: THESAURUS_FILE, message, severity: 'warning' };
 }
 
 /** The text coverage is measured against. */
@@ -178,52 +153,4 @@ function vocabularyOf(dictionary: string): string[] {
     .split('\n')
     .filter((l) => l.trim() && !l.startsWith('#'))
     .map((l) => l.trim().split(/\s+/)[0]!);
-}
-
-async function readOptional(file: string): Promise<string> {
-  try {
-    return await readFile(file, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return '';
-    throw err;
-  }
-}
-
-/**
- * Hash of every file that shapes the index: the documents, the dictionary, the embedder's id and the
- * indexing code itself (this folder), so an upgrade never serves an index built by older code.
- */
-async function fingerprintOf(dir: string, embedderId: string): Promise<string> {
-  const hash = createHash('sha256').update(`format:${INDEX_FORMAT}\nembedder:${embedderId}\n`);
-  for (const file of (await readdir(CODE_DIR)).sort()) hash.update(await readFile(path.join(CODE_DIR, file)));
-  for (const file of [...(await listDocumentFiles(dir)), DICTIONARY_FILE]) {
-    hash.update(`${file}\n`).update(await readOptional(path.join(dir, file))).update('\n');
-  }
-  return hash.digest('hex');
-}
-
-async function readCache(dir: string, fingerprint: string): Promise<Index | undefined> {
-  try {
-    const file = JSON.parse(await readFile(path.join(dir, 'index.json'), 'utf8')) as CacheFile;
-    if (file.format !== INDEX_FORMAT || file.fingerprint !== fingerprint) return undefined;
-    const vectors = await VectorIndex.read(path.join(dir, 'vectors.hnsw'), file.dimensions, file.chunks.length);
-    return { documents: file.documents, chunks: file.chunks, problems: file.problems, bm25: Bm25Index.fromJSON(file.bm25), vectors };
-  } catch {
-    return undefined; // missing or damaged cache: rebuild
-  }
-}
-
-/** Writes into a temporary folder and renames it, so a crash never leaves a half-written cache; drops older caches. */
-async function writeCache(root: string, dir: string, fingerprint: string, index: Index): Promise<void> {
-  const tmp = `${dir}.tmp-${process.pid}`;
-  await rm(tmp, { recursive: true, force: true });
-  await mkdir(tmp, { recursive: true });
-  const file: CacheFile = { format: INDEX_FORMAT, fingerprint, documents: index.documents, chunks: index.chunks, problems: index.problems, bm25: index.bm25.toJSON(), dimensions: index.vectors.dimensions };
-  await writeFile(path.join(tmp, 'index.json'), JSON.stringify(file));
-  await index.vectors.write(path.join(tmp, 'vectors.hnsw'));
-  await rm(dir, { recursive: true, force: true });
-  await rename(tmp, dir);
-  for (const entry of await readdir(root)) {
-    if (path.join(root, entry) !== dir && !entry.includes('.tmp-')) await rm(path.join(root, entry), { recursive: true, force: true });
-  }
 }

@@ -5,9 +5,18 @@ import { STOPWORDS } from './stopwords.js';
 const WORD = /[\p{L}\p{N}]/u;
 const CJK = /\p{Script=Han}/u;
 
-/** Segments Chinese (and plain English) text into index terms. One instance per knowledge base. */
+/** The tokenizer made last, by its dictionary: a reload that leaves the dictionary alone reuses it. */
+let latest: { dictionary: string; tokenizer: Tokenizer } | undefined;
+
+/** Segments Chinese (and plain English) text into index terms. Immutable once made, so snapshots may share one. */
 export class Tokenizer {
   private readonly jieba: Jieba;
+
+  /** A tokenizer for this user dictionary; loading jieba's dictionary takes a few hundred ms, so the last one is kept. */
+  static for(userDictionary: string): Tokenizer {
+    if (latest?.dictionary !== userDictionary) latest = { dictionary: userDictionary, tokenizer: new Tokenizer(userDictionary) };
+    return latest.tokenizer;
+  }
 
   /** `userDictionary` is the jieba user dictionary text (`word freq [tag]` per line). */
   constructor(userDictionary = '') {

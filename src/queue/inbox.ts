@@ -9,18 +9,25 @@ import { and, eq, inArray, sql } from 'drizzle-orm';
 import { coalesce } from '../store/coalesce.js';
 import type { Database } from '../store/db.js';
 import { inbox, type InboxStatus } from '../store/schema.js';
-import type { ChannelName, IncomingMessage } from '../types.js';
+import type { ChannelName, IncomingMessage, Interaction, InteractionAction } from '../types.js';
 import { expireAllLeases, leaseOldestPerChat, type LeaseTable } from './lease.js';
 import { millis, queueStats, type QueueStats } from './queue-stats.js';
 
-/** A claimed inbox row: the message and how many times it has been tried (this claim included). */
+/** What a channel stores: a message (a question, or an agency's reply) or an interaction (a button, a command). */
+export type InboxItem = IncomingMessage | Interaction;
+
+export const isInteraction = (item: InboxItem): item is Interaction => 'action' in item && item.action !== undefined;
+
+/** A claimed inbox row: the message (or interaction) and how many times it has been tried (this claim included). */
 export interface InboxJob extends IncomingMessage {
   id: number;
   attempts: number;
+  /** Set for interactions: what was pressed or commanded. */
+  action?: InteractionAction;
 }
 
-/** The columns a webhook's message fills; the rest take their defaults. */
-const ACCEPT_COLUMNS = ['channel', 'botId', 'eventId', 'chatId', 'userId', 'conversationId', 'messageId', 'replyTo', 'text', 'raw'] as const;
+/** The columns a webhook's item fills; the rest take their defaults. */
+const ACCEPT_COLUMNS = ['channel', 'botId', 'eventId', 'chatId', 'userId', 'conversationId', 'messageId', 'replyTo', 'kind', 'text', 'action', 'quoted', 'raw'] as const;
 type AcceptColumn = (typeof ACCEPT_COLUMNS)[number];
 
 export const OPEN_INBOX: readonly InboxStatus[] = ['queued', 'running'];
@@ -30,16 +37,17 @@ export class Inbox {
   constructor(private readonly db: Database) {}
 
   /**
-   * Stores a message unless its (channel, botId, eventId) is known: true when new, false for a redelivery.
-   * Resolves only once the row is committed. Messages arriving while earlier ones are being written share
-   * one INSERT, so a burst of webhooks costs a few commits, not one each.
+   * Stores a message or interaction unless its (channel, botId, eventId) is known: true when new, false for a
+   * redelivery. Resolves only once the row is committed. Items arriving while earlier ones are being written
+   * share one INSERT, so a burst of webhooks costs a few commits, not one each.
    */
-  readonly accept: (message: IncomingMessage) => Promise<boolean> = coalesce((messages: IncomingMessage[]) => this.acceptAll(messages));
+  readonly accept: (item: InboxItem) => Promise<boolean> = coalesce((items: InboxItem[]) => this.acceptAll(items));
 
-  /** Stores several messages in one statement; per message, whether it was new (a repeat in the batch is not). */
-  async acceptAll(messages: IncomingMessage[]): Promise<boolean[]> {
+  /** Stores several items in one statement; per item, whether it was new (a repeat in the batch is not). */
+  async acceptAll(messages: InboxItem[]): Promise<boolean[]> {
     const values: Record<string, unknown> = {};
     messages.forEach((m, i) => {
+      const interaction = isInteraction(m);
       const row: Record<AcceptColumn, unknown> = {
         channel: m.channel,
         botId: m.botId,
@@ -49,8 +57,11 @@ export class Inbox {
         conversationId: m.conversationId,
         messageId: m.messageId ?? null,
         replyTo: m.replyTo ?? null,
-        text: m.text,
-        raw: m.raw ?? null,
+        kind: interaction ? 'interaction' : 'message',
+        text: interaction ? '' : m.text,
+        action: interaction ? m.action : null,
+        quoted: interaction ? null : (m.quoted ?? null),
+        raw: interaction ? null : (m.raw ?? null),
       };
       for (const column of ACCEPT_COLUMNS) values[`${column}${i}`] = row[column];
     });
@@ -97,7 +108,7 @@ export class Inbox {
     if (!list.length) return;
     await tx
       .update(inbox)
-      .set({ status: 'done', text: '', raw: null, lockedUntil: null, finishedAt: sql`now()`, lastError: note ?? null })
+      .set({ status: 'done', text: '', raw: null, action: null, lockedUntil: null, finishedAt: sql`now()`, lastError: note ?? null })
       .where(list.length === 1 ? eq(inbox.id, list[0]!) : inArray(inbox.id, list));
   }
 
@@ -105,7 +116,7 @@ export class Inbox {
   async buryIn(tx: Database, id: number, error: string): Promise<void> {
     await tx
       .update(inbox)
-      .set({ status: 'dead', text: '', raw: null, lockedUntil: null, finishedAt: sql`now()`, lastError: error })
+      .set({ status: 'dead', text: '', raw: null, action: null, lockedUntil: null, finishedAt: sql`now()`, lastError: error })
       .where(eq(inbox.id, id));
   }
 
@@ -150,6 +161,8 @@ function toJob(row: Record<string, unknown>): InboxJob {
     messageId: optional(row.message_id),
     replyTo: optional(row.reply_to),
     text: String(row.text),
+    quoted: optional(row.quoted),
     raw: row.raw ?? undefined,
+    ...(row.kind === 'interaction' && row.action ? { action: (typeof row.action === 'string' ? JSON.parse(row.action) : row.action) as InteractionAction } : {}),
   };
 }

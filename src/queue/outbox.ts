@@ -17,8 +17,10 @@ export const OUTBOX_LEASE: LeaseTable = { table: 'outbox', waiting: 'pending', l
 /** Claims take only rows this process can deliver. */
 export const deliverableBy = (channels: readonly ChannelName[]): SQL => sql`r.channel in (${sql.join(channels.map((c) => sql`${c}`), sql`, `)})`;
 
-/** A reply to queue: where it goes, what it says, and which inbox row and consultation it answers. */
+/** A message to queue: where it goes, what it says, and what caused it. */
 export interface NewOutboxRow {
+  /** The cause, e.g. `inbox:12` or `case:<id>:<event>:user`; a second row with the same source and kind is dropped. */
+  source: string;
   inboxId?: number;
   consultationId?: string;
   channel: ChannelName;
@@ -32,8 +34,8 @@ export class Outbox {
   constructor(private readonly db: Database) {}
 
   /**
-   * Queues a reply inside the caller's transaction. A second row for the same inbox row or consultation
-   * is dropped: a message is answered once however often it was worked.
+   * Queues a message inside the caller's transaction. A second row with the same source and kind is
+   * dropped: a message is answered once, a transition notified once, however often they were worked.
    */
   async enqueueIn(tx: Database, row: NewOutboxRow): Promise<boolean> {
     return (await this.enqueueAllIn(tx, [row])) === 1;
@@ -46,6 +48,8 @@ export class Outbox {
       .insert(outbox)
       .values(
         rows.map((row) => ({
+          source: row.source,
+          kind: row.payload.kind ?? 'answer',
           inboxId: row.inboxId ?? null,
           consultationId: row.consultationId ?? null,
           channel: row.channel,
@@ -55,7 +59,7 @@ export class Outbox {
           payload: row.payload,
         })),
       )
-      .onConflictDoNothing()
+      .onConflictDoNothing({ target: [outbox.source, outbox.kind] })
       .returning({ id: outbox.id });
     return inserted.length;
   }
@@ -71,10 +75,28 @@ export class Outbox {
    * Marks a delivered row sent. Deliveries finishing while an earlier mark is being written share one
    * UPDATE: under load a round trip serves many replies, and the mark is never held back for a batch.
    */
-  readonly markSent: (id: number) => Promise<void> = coalesce(async (ids: number[]) => {
+  markSent(id: number, platformMessageId?: string): Promise<void> {
+    return this.markSentBatched([id, platformMessageId]);
+  }
+
+  private readonly markSentBatched = coalesce(async (marks: [number, string | undefined][]) => {
+    const ids = marks.map(([id]) => id);
     await this.db.update(outbox).set({ status: 'sent', sentAt: sql`now()`, lockedUntil: null, lastError: null }).where(inArray(outbox.id, ids));
+    // Message ids matter only where someone may reply to the message (an agency answering a case notice).
+    for (const [id, messageId] of marks) if (messageId) await this.db.update(outbox).set({ platformMessageId: messageId }).where(eq(outbox.id, id));
     return ids.map(() => undefined);
   });
+
+  /** The case a platform message of the bot belongs to (a reply to it answers that case). */
+  async caseOfMessage(channel: ChannelName, chatId: string, platformMessageId: string, tx: Database = this.db): Promise<string | undefined> {
+    const [row] = await tx
+      .select({ payload: outbox.payload })
+      .from(outbox)
+      .where(and(eq(outbox.channel, channel), eq(outbox.chatId, chatId), eq(outbox.platformMessageId, platformMessageId)))
+      .limit(1);
+    const payload = row?.payload;
+    return payload && 'caseId' in payload ? payload.caseId : undefined;
+  }
 
   async retryLater(id: number, delayMs: number, error: string): Promise<void> {
     await this.db
@@ -100,17 +122,30 @@ export class Outbox {
 
 function toReply(row: Record<string, unknown>): OutgoingReply {
   const payload = (typeof row.payload === 'string' ? JSON.parse(row.payload) : row.payload) as OutboxPayload;
-  return {
+  const base = {
     id: Number(row.id),
     channel: row.channel as ChannelName,
     botId: String(row.bot_id),
     chatId: String(row.chat_id),
     replyTo: row.reply_to == null ? undefined : String(row.reply_to),
-    text: payload.text,
-    outcome: payload.outcome,
-    citations: payload.citations ?? [],
-    answerer: payload.answerer,
-    consultationId: row.consultation_id == null ? undefined : String(row.consultation_id),
     attempt: Number(row.attempts),
   };
+  switch (payload.kind) {
+    case 'notice':
+      return { ...base, kind: 'message', text: payload.text, citations: [], buttons: payload.buttons, contacts: payload.contacts };
+    case 'card_update':
+      return { ...base, kind: 'card_update', text: payload.text, citations: [], target: payload.target, consultationId: payload.consultationId, card: payload.card };
+    case 'agency_event':
+      return { ...base, kind: 'agency_event', text: '', citations: [], event: payload.event };
+    default:
+      return {
+        ...base,
+        kind: 'message',
+        text: payload.text,
+        outcome: payload.outcome,
+        citations: payload.citations ?? [],
+        answerer: payload.answerer,
+        consultationId: row.consultation_id == null ? undefined : String(row.consultation_id),
+      };
+  }
 }

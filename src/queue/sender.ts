@@ -36,8 +36,8 @@ export async function deliverOne(deps: SenderDeps, byChannel: Map<ChannelName, D
   let result: DeliveryResult;
   try {
     if (!deliverer) throw new DeliveryError(`no deliverer for channel ${reply.channel}`, { permanent: true });
-    await deliverer.send(reply);
-    await deps.outbox.markSent(reply.id);
+    const receipt = await deliverer.send(reply);
+    await deps.outbox.markSent(reply.id, receipt?.messageId);
     result = 'sent';
   } catch (error) {
     deps.onError(error, reply);

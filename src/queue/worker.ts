@@ -9,6 +9,7 @@ import { AppError } from '../errors.js';
 import { coalesce } from '../store/coalesce.js';
 import type { ConsultationStore } from '../store/consultations.js';
 import type { Database } from '../store/db.js';
+import type { InboundHandler } from '../interactions/handle.js';
 import type { Inbox, InboxJob } from './inbox.js';
 import type { Outbox } from './outbox.js';
 import { startPollLoop, type PollLoop } from './poll-loop.js';
@@ -35,13 +36,15 @@ export interface WorkerDeps {
   outbox: Outbox;
   store: ConsultationStore;
   draft: Drafter;
+  /** Takes the jobs that are not questions (interactions, agency replies, contacts); false for a question. */
+  handle?: InboundHandler;
   onError: (error: unknown, job?: InboxJob) => void;
   /** Told when a reply was queued, so the sender can run at once. */
   onQueued?: () => void;
 }
 
-/** Where a job's reply goes. */
-const replyTo = (job: InboxJob) => ({ inboxId: job.id, channel: job.channel, botId: job.botId, chatId: job.chatId, replyTo: job.replyTo });
+/** Where a job's reply goes; the inbox row is its source, so a job is answered once however often it is worked. */
+const replyTo = (job: InboxJob) => ({ source: `inbox:${job.id}`, inboxId: job.id, channel: job.channel, botId: job.botId, chatId: job.chatId, replyTo: job.replyTo });
 
 /** Handles one claimed job; exported for tests that drive the queue step by step. */
 export function workJob(deps: WorkerDeps, job: InboxJob, policy: RetryPolicy = DEFAULT_INBOX_POLICY): Promise<void> {
@@ -67,7 +70,7 @@ export async function workJobs(deps: WorkerDeps, jobs: InboxJob[], policy: Retry
     // A row that keeps killing its worker is reclaimed past its last attempt: give up instead of looping.
     if (job.attempts > policy.maxAttempts) return bury(deps, job, 'attempts exhausted (worker lost its lease)');
     try {
-      await commit({ job, draft: await deps.draft(job) });
+      if (!(deps.handle && (await deps.handle(job)))) await commit({ job, draft: await deps.draft(job) });
     } catch (error) {
       return fail(deps, job, error, policy);
     }
@@ -99,7 +102,8 @@ async function commitAnswers(deps: WorkerDeps, drafted: Drafted[]): Promise<void
       tx,
       drafted.map(({ job, draft }, i) => {
         const { answer } = recorded(draft, consultations[i]!);
-        return { ...replyTo(job), consultationId: answer.id, payload: { text: answer.answer, outcome: answer.outcome, citations: answer.citations, answerer: answer.answerer } };
+        // Keyed by the consultation: the same platform message redelivered under another event id is answered once.
+        return { ...replyTo(job), source: `consultation:${answer.id}`, consultationId: answer.id, payload: { text: answer.answer, outcome: answer.outcome, citations: answer.citations, answerer: answer.answerer } };
       }),
     );
     await deps.inbox.completeIn(tx, drafted.map((d) => d.job.id));

@@ -9,7 +9,7 @@
 import { and, desc, eq, gte, lt, sql, type SQL } from 'drizzle-orm';
 import type { ChannelName, Citation, Consultation, Outcome, PassageRef, PiiFinding } from '../types.js';
 import { queryRows, type Database } from './db.js';
-import { consultationReviews, consultations, escalations, feedback, reviewClaims, staffAccounts, type ReviewVerdict } from './schema.js';
+import { agencies, cases, consultationReviews, consultations, feedback, reviewClaims, staffAccounts, type CaseStatus, type ReviewVerdict } from './schema.js';
 
 export interface ConsoleFilter {
   /** Inclusive. */
@@ -84,7 +84,8 @@ export function decodeCursor(text: string | undefined): Cursor | undefined {
 const consultationId = sql.raw('"consultations"."id"');
 
 const latestVerdict = sql<ReviewVerdict | null>`(select r.verdict from ${consultationReviews} r where r.consultation_id = ${consultationId} order by r.id desc limit 1)`;
-const referredExpr = sql<boolean>`exists (select 1 from ${escalations} e where e.consultation_id = ${consultationId})`;
+/** Referred: the user asked for a referral and a case was opened (whatever became of it). */
+export const referredExpr = sql<boolean>`exists (select 1 from ${cases} k where k.consultation_id = ${consultationId})`;
 
 function feedbackCount(rating: 1 | -1) {
   return sql<number>`(select count(*) from ${feedback} f where f.consultation_id = ${consultationId} and f.rating = ${rating})::int`;
@@ -180,9 +181,11 @@ export interface FeedbackRow {
 
 export interface ReferralRow {
   id: string;
-  status: string;
+  status: CaseStatus;
   reason: string;
-  topic: string | null;
+  field: string | null;
+  service: string | null;
+  agency: string | null;
   createdAt: Date;
 }
 
@@ -203,9 +206,11 @@ export async function consultationDetail(db: Database, id: string): Promise<Cons
   const [feedbackRows, referralRows, reviewRows, claims] = await Promise.all([
     db.select({ rating: feedback.rating, comment: feedback.comment, updatedAt: feedback.updatedAt }).from(feedback).where(eq(feedback.consultationId, id)),
     db
-      .select({ id: escalations.id, status: escalations.status, reason: escalations.reason, topic: escalations.topic, createdAt: escalations.createdAt })
-      .from(escalations)
-      .where(eq(escalations.consultationId, id)),
+      .select({ id: cases.id, status: cases.status, reason: cases.reason, field: cases.field, service: cases.service, agency: agencies.name, createdAt: cases.createdAt })
+      .from(cases)
+      .leftJoin(agencies, eq(agencies.id, cases.agencyId))
+      .where(eq(cases.consultationId, id))
+      .orderBy(desc(cases.createdAt)),
     db
       .select({
         id: consultationReviews.id,

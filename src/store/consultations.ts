@@ -9,7 +9,7 @@ import { coalesce } from './coalesce.js';
 import { maskPersonalInfo } from '../privacy/pii.js';
 import type { Answer, ChannelName, Citation, Consultation, Outcome, PassageRef, PiiFinding } from '../types.js';
 import type { Database } from './db.js';
-import { auditLog, consultations, conversations, escalations, feedback, processedEvents } from './schema.js';
+import { auditLog, consultations, conversations, feedback, processedEvents } from './schema.js';
 
 /** What `record()` stores. Text fields are given raw; the store masks them. */
 export type NewConsultation = Pick<
@@ -58,7 +58,6 @@ export interface PurgeCounts {
   cutoff: Date;
   consultations: number;
   feedback: number;
-  escalations: number;
   conversations: number;
   processedEvents: number;
 }
@@ -169,15 +168,15 @@ export class ConsultationStore {
     });
   }
 
-  async get(id: string): Promise<Consultation | undefined> {
+  async get(id: string, tx: Database = this.db): Promise<Consultation | undefined> {
     if (!UUID.test(id)) return undefined;
-    const [row] = await this.db.select().from(consultations).where(eq(consultations.id, id));
+    const [row] = await tx.select().from(consultations).where(eq(consultations.id, id));
     return row && toConsultation(row);
   }
 
   /** The last `limit` turns of one user in one conversation, oldest first (context for follow-ups). */
-  async history(conversationId: string, userId: string, limit = 10): Promise<Consultation[]> {
-    const rows = await this.db
+  async history(conversationId: string, userId: string, limit = 10, tx: Database = this.db): Promise<Consultation[]> {
+    const rows = await tx
       .select()
       .from(consultations)
       .where(and(eq(consultations.conversationId, conversationId), eq(consultations.userId, userId)))
@@ -214,12 +213,12 @@ export class ConsultationStore {
   }
 
   /** Sets one user's 👍 (+1) or 👎 (-1) on a consultation; a second call replaces the first. */
-  async feedback(consultationId: string, userId: string, rating: 1 | -1, comment?: string): Promise<FeedbackEntry> {
+  async feedback(consultationId: string, userId: string, rating: 1 | -1, comment?: string, tx: Database = this.db): Promise<FeedbackEntry> {
     if (rating !== 1 && rating !== -1) throw new AppError('input_invalid', `Rating must be 1 or -1, got ${String(rating)}.`);
     if (!UUID.test(consultationId)) throw unknownConsultation(consultationId);
     const maskedComment = comment === undefined || comment === '' ? null : this.mask(comment).text;
     try {
-      const [row] = await this.db
+      const [row] = await tx
         .insert(feedback)
         .values({ consultationId, userId, rating, comment: maskedComment })
         .onConflictDoUpdate({
@@ -249,8 +248,9 @@ export class ConsultationStore {
   }
 
   /**
-   * Forgets one user of a channel ("/forget"): deletes all their consultations there, with feedback and
-   * referral requests (cascade), so later questions are read without history. Audited without the user id.
+   * Forgets one user of a channel ("/forget"): deletes all their consultations there, with feedback
+   * (cascade), so later questions are read without history. Their cases stay, detached (the caller has
+   * withdrawn the open ones). Audited without the user id.
    */
   async forgetUser(channel: ChannelName, userId: string, tx: Database = this.db): Promise<number> {
     const deleted = await tx
@@ -262,8 +262,10 @@ export class ConsultationStore {
   }
 
   /**
-   * Deletes consultations created before `cutoff` with their feedback and escalations, conversations left
-   * empty, and processed events. The cutoff is capped at 24 h ago so that dedupe keys outlive platform retries.
+   * Deletes consultations created before `cutoff` with their feedback, conversations left empty, and
+   * processed events. Cases are not deleted here: src/escalation/retention.ts withdraws the open ones first
+   * and erases what they shared, keeping their events. The cutoff is capped at 24 h ago so that dedupe keys
+   * outlive platform retries.
    */
   async purgeOlderThan(cutoff: Date, actor = 'system'): Promise<PurgeCounts> {
     const latestAllowed = new Date(Date.now() - MIN_RETENTION_MS);
@@ -272,7 +274,6 @@ export class ConsultationStore {
       const doomed = tx.select({ id: consultations.id }).from(consultations).where(lt(consultations.createdAt, effective));
       // Cascades would remove these too; deleting them explicitly gives the counts.
       const deletedFeedback = await tx.delete(feedback).where(inArray(feedback.consultationId, doomed)).returning({ id: feedback.consultationId });
-      const deletedEscalations = await tx.delete(escalations).where(inArray(escalations.consultationId, doomed)).returning({ id: escalations.id });
       const deletedConsultations = await tx.delete(consultations).where(lt(consultations.createdAt, effective)).returning({ id: consultations.id });
       const deletedConversations = await tx
         .delete(conversations)
@@ -288,7 +289,6 @@ export class ConsultationStore {
         cutoff: effective,
         consultations: deletedConsultations.length,
         feedback: deletedFeedback.length,
-        escalations: deletedEscalations.length,
         conversations: deletedConversations.length,
         processedEvents: deletedEvents.length,
       };

@@ -8,7 +8,8 @@
 import { and, desc, eq, isNull, sql, type SQL } from 'drizzle-orm';
 import { maskPersonalInfo } from '../privacy/pii.js';
 import type { Database } from './db.js';
-import { consultationReviews, consultations, escalations, feedback, reviewClaims, type ReviewVerdict } from './schema.js';
+import { referredExpr } from './console-queries.js';
+import { consultationReviews, consultations, feedback, reviewClaims, type ReviewVerdict } from './schema.js';
 
 export const QUEUE_KINDS = ['thumbs_down', 'not_covered', 'low_confidence', 'escalated'] as const;
 export type QueueKind = (typeof QUEUE_KINDS)[number];
@@ -38,7 +39,6 @@ export interface NewReview {
 const consultationId = sql.raw('"consultations"."id"');
 
 const thumbsDown = sql`exists (select 1 from ${feedback} f where f.consultation_id = ${consultationId} and f.rating = -1)`;
-const referred = sql`exists (select 1 from ${escalations} e where e.consultation_id = ${consultationId})`;
 
 function kindCondition(kind: QueueKind, lowConfidence: number): SQL {
   switch (kind) {
@@ -49,7 +49,7 @@ function kindCondition(kind: QueueKind, lowConfidence: number): SQL {
     case 'low_confidence':
       return sql`${consultations.outcome} = 'answered' and ${consultations.answerer} <> 'reviewed' and ${consultations.confidence} < ${lowConfidence}`;
     case 'escalated':
-      return sql`(${consultations.outcome} = 'escalation_offered' or ${referred})`;
+      return sql`(${consultations.outcome} = 'escalation_offered' or ${referredExpr})`;
   }
 }
 

@@ -21,7 +21,7 @@ import {
   uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
-import type { Answer, ChannelName, Citation, Outcome, PassageRef, PiiFinding } from '../types.js';
+import type { AgencyWebhookEvent, Answer, ChannelName, Citation, InteractionAction, Outcome, PassageRef, PiiFinding, ReplyButton } from '../types.js';
 
 const createdAt = () => timestamp('created_at', { withTimezone: true }).defaultNow().notNull();
 
@@ -108,44 +108,175 @@ export const processedEvents = pgTable(
   ],
 );
 
-/** IP service agencies that referred cases go to. Filled in by the escalation issue. */
+/**
+ * IP service agencies that referred cases go to: a copy of the registry file (AGENCIES_FILE), synced at start.
+ * The id is the registry's own. Agencies removed from the file stay here, inactive, for the cases they had.
+ */
 export const agencies = pgTable('agencies', {
-  id: uuid('id').defaultRandom().primaryKey(),
+  id: text('id').primaryKey(),
   name: text('name').notNull(),
-  /** Topics the agency serves, e.g. 商标, 专利, 商业秘密. */
-  topics: text('topics').array().default(sql`'{}'::text[]`).notNull(),
-  /** How cases reach it: telegram | feishu | webhook. */
-  contactChannel: text('contact_channel').notNull(),
-  /** Chat id or webhook URL, depending on `contact_channel`. */
-  contactAddress: text('contact_address').notNull(),
+  /** Shipped sample entries: shown to users as examples, to be replaced by the operator. */
+  example: boolean('example').default(false).notNull(),
+  /** IP fields served: patent, trademark, copyright, trade_secret, geographical_indication, plant_variety, ic_layout. */
+  fields: text('fields').array().default(sql`'{}'::text[]`).notNull(),
+  /** Services offered: agency, litigation, mediation_arbitration, valuation_finance, overseas, consulting. */
+  services: text('services').array().default(sql`'{}'::text[]`).notNull(),
+  /** District names served, or ['all']. */
+  districts: text('districts').array().default(sql`'{}'::text[]`).notNull(),
+  /** Open cases it takes at once. */
+  capacity: integer('capacity').notNull(),
+  /** Shown to users in the consent notice and once the case is accepted. */
+  contact: text('contact').default('').notNull(),
+  /** telegram | feishu | webhook; null while the operator has not said how it is reached (not routable). */
+  channelType: text('channel_type').$type<'telegram' | 'feishu' | 'webhook'>(),
+  /** Chat id or webhook URL. Secrets never leave the registry file or the environment. */
+  channelAddress: text('channel_address'),
   active: boolean('active').default(true).notNull(),
   createdAt: createdAt(),
+  syncedAt: timestamp('synced_at', { withTimezone: true }).defaultNow().notNull(),
 });
 
-/** A case offered to / referred to an agency. Sharing needs the user's separate consent (PIPL art. 23). */
-export const escalations = pgTable(
-  'escalations',
+/** Where a case stands; see src/escalation/case-states.ts for the transitions allowed. */
+export const CASE_STATUSES = ['offered', 'awaiting_consent', 'requested', 'accepted', 'answered', 'completed', 'cancelled', 'staff_queue'] as const;
+export type CaseStatus = (typeof CASE_STATUSES)[number];
+
+/**
+ * A referral of one consultation to an agency, tracked to its end. Never deleted: retention and /forget
+ * withdraw an open case and erase what was shared (question, conversation, contact), keeping the events.
+ */
+export const cases = pgTable(
+  'cases',
   {
     id: uuid('id').defaultRandom().primaryKey(),
-    consultationId: uuid('consultation_id')
-      .notNull()
-      .references(() => consultations.id, { onDelete: 'cascade' }),
-    agencyId: uuid('agency_id').references(() => agencies.id, { onDelete: 'set null' }),
-    /** offered | consented | referred | accepted | closed | withdrawn | declined. */
-    status: text('status').default('offered').notNull(),
+    consultationId: uuid('consultation_id').references(() => consultations.id, { onDelete: 'set null' }),
+    /** Where the user is: replies about the case go back into this chat. */
+    channel: text('channel').$type<ChannelName>().notNull(),
+    botId: text('bot_id').notNull(),
+    chatId: text('chat_id'),
+    userId: text('user_id').notNull(),
+    conversationId: text('conversation_id').notNull(),
+    replyTo: text('reply_to'),
+    status: text('status').$type<CaseStatus>().notNull(),
+    /** Why it was offered: requested | professional_service | not_covered. */
     reason: text('reason').notNull(),
-    topic: text('topic'),
-    /** The consent wording shown to the user: agency, purpose, data shared. */
-    consentText: text('consent_text'),
-    sharedData: jsonb('shared_data').$type<Record<string, unknown>>(),
-    consentGivenAt: timestamp('consent_given_at', { withTimezone: true }),
-    consentWithdrawnAt: timestamp('consent_withdrawn_at', { withTimezone: true }),
+    field: text('field'),
+    service: text('service'),
+    district: text('district'),
+    /** The agency the case is with now (or was offered to, awaiting consent). */
+    agencyId: text('agency_id').references(() => agencies.id),
+    /** Agencies that declined or let an SLA pass: never offered this case again. */
+    triedAgencies: text('tried_agencies').array().default(sql`'{}'::text[]`).notNull(),
+    /** What an agency receives, masked: the question and the conversation before it. Erased when the case ends. */
+    question: text('question'),
+    conversation: jsonb('conversation').$type<{ question: string; answer: string }[]>(),
+    /** The contact the user chose to give, AES-256-GCM with CASE_DATA_KEY. Erased when the case ends. */
+    contactCipher: text('contact_cipher'),
+    /** What the intake still asks the user, e.g. the district. */
+    pending: text('pending'),
+    resolved: boolean('resolved'),
+    rating: smallint('rating'),
+    ratingComment: text('rating_comment'),
     createdAt: createdAt(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).defaultNow().notNull(),
+    closedAt: timestamp('closed_at', { withTimezone: true }),
+    /** When the shared data was erased. */
+    erasedAt: timestamp('erased_at', { withTimezone: true }),
   },
   (t) => [
-    index('escalations_consultation_idx').on(t.consultationId),
-    index('escalations_agency_status_idx').on(t.agencyId, t.status),
+    check('cases_status_check', sql.raw(`status in (${CASE_STATUSES.map((s) => `'${s}'`).join(', ')})`)),
+    check('cases_rating_check', sql`${t.rating} between 1 and 5`),
+    // One open case per consultation: a double click or a second instance finds the first.
+    uniqueIndex('cases_open_consultation_uq').on(t.consultationId).where(sql`status not in ('completed', 'cancelled')`),
+    index('cases_status_idx').on(t.status, t.updatedAt),
+    index('cases_agency_status_idx').on(t.agencyId, t.status),
+    index('cases_user_idx').on(t.channel, t.userId),
+  ],
+);
+
+/** Append-only history of a case: every transition and message, who caused it and why. */
+export const caseEvents = pgTable(
+  'case_events',
+  {
+    id: bigint('id', { mode: 'number' }).generatedAlwaysAsIdentity().primaryKey(),
+    caseId: uuid('case_id')
+      .notNull()
+      .references(() => cases.id),
+    /** e.g. offered, consent_requested, consent_given, requested, accepted, declined, sla_breached, answered … */
+    type: text('type').notNull(),
+    /** `user`, `agency:<id>`, `staff:<id>` or `system`. */
+    actor: text('actor').notNull(),
+    fromStatus: text('from_status').$type<CaseStatus>(),
+    toStatus: text('to_status').$type<CaseStatus>(),
+    agencyId: text('agency_id'),
+    /** Never personal data: reasons, hashes, counts. */
+    details: jsonb('details').$type<Record<string, unknown>>(),
+    createdAt: createdAt(),
+  },
+  (t) => [index('case_events_case_idx').on(t.caseId, t.id)],
+);
+
+/** What the user was told and answered before anything was shared (PIPL art. 23): one row per agency asked for. */
+export const caseConsents = pgTable(
+  'case_consents',
+  {
+    id: bigint('id', { mode: 'number' }).generatedAlwaysAsIdentity().primaryKey(),
+    caseId: uuid('case_id')
+      .notNull()
+      .references(() => cases.id),
+    agencyId: text('agency_id').notNull(),
+    noticeVersion: text('notice_version').notNull(),
+    /** sha256 of the notice text the user answered. */
+    noticeHash: text('notice_hash').notNull(),
+    noticeText: text('notice_text').notNull(),
+    /** Names of the data the agency receives: question, conversation, contact. */
+    data: text('data').array().notNull(),
+    /** given | refused; null while the user has not answered. */
+    decision: text('decision').$type<'given' | 'refused'>(),
+    /** The platform event that carried the answer (button press, API call). */
+    decidedVia: text('decided_via'),
+    decidedAt: timestamp('decided_at', { withTimezone: true }),
+    withdrawnAt: timestamp('withdrawn_at', { withTimezone: true }),
+    createdAt: createdAt(),
+  },
+  (t) => [index('case_consents_case_idx').on(t.caseId, t.id)],
+);
+
+/** Messages of a case as the user sees them: the bot's notices and the agency's answers. */
+export const caseMessages = pgTable(
+  'case_messages',
+  {
+    id: bigint('id', { mode: 'number' }).generatedAlwaysAsIdentity().primaryKey(),
+    caseId: uuid('case_id')
+      .notNull()
+      .references(() => cases.id),
+    from: text('from').$type<'agency' | 'bot'>().notNull(),
+    text: text('text').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index('case_messages_case_idx').on(t.caseId, t.id)],
+);
+
+/**
+ * SLA timers: time to accept and time to answer, due in working time. A row fires once (claimed with SKIP LOCKED
+ * in the transaction that applies the breach) and is cancelled when the case moves on.
+ */
+export const caseTimers = pgTable(
+  'case_timers',
+  {
+    id: bigint('id', { mode: 'number' }).generatedAlwaysAsIdentity().primaryKey(),
+    caseId: uuid('case_id')
+      .notNull()
+      .references(() => cases.id),
+    kind: text('kind').$type<'accept' | 'answer'>().notNull(),
+    agencyId: text('agency_id').notNull(),
+    dueAt: timestamp('due_at', { withTimezone: true }).notNull(),
+    firedAt: timestamp('fired_at', { withTimezone: true }),
+    cancelledAt: timestamp('cancelled_at', { withTimezone: true }),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index('case_timers_due_idx').on(t.dueAt).where(sql`fired_at is null and cancelled_at is null`),
+    index('case_timers_case_idx').on(t.caseId),
   ],
 );
 
@@ -156,7 +287,8 @@ export const staffAccounts = pgTable('staff_accounts', {
   displayName: text('display_name').notNull(),
   /** admin | reviewer | agency. */
   role: text('role').notNull(),
-  agencyId: uuid('agency_id').references(() => agencies.id, { onDelete: 'set null' }),
+  /** For role `agency`: the registry id of the agency the account works for. */
+  agencyId: text('agency_id').references(() => agencies.id),
   passwordHash: text('password_hash'),
   disabledAt: timestamp('disabled_at', { withTimezone: true }),
   createdAt: createdAt(),
@@ -199,7 +331,13 @@ export const inbox = pgTable(
     conversationId: text('conversation_id').notNull(),
     messageId: text('message_id'),
     replyTo: text('reply_to'),
+    /** `message` (a question, or an agency's reply to a case notice) or `interaction` (a button, a command). */
+    kind: text('kind').$type<'message' | 'interaction'>().default('message').notNull(),
     text: text('text').notNull(),
+    /** For interactions: what was pressed or commanded. */
+    action: jsonb('action').$type<InteractionAction>(),
+    /** The bot's platform message this one replies to. */
+    quoted: text('quoted'),
     raw: jsonb('raw'),
     status: text('status').$type<InboxStatus>().default('queued').notNull(),
     attempts: integer('attempts').default(0).notNull(),
@@ -222,18 +360,27 @@ export const inbox = pgTable(
 /** Lifecycle of an outbox row: pending → sending → sent, back to pending for a retry, dead after the last one. */
 export type OutboxStatus = 'pending' | 'sending' | 'sent' | 'dead';
 
-/** What the sender hands to a channel's deliverer. */
-export interface OutboxPayload {
+/** An answer as a card shows it, for a card that is redrawn with a status line. */
+export interface AnswerCard {
   text: string;
-  outcome?: Outcome;
   citations: Citation[];
-  /** Which answerer wrote the text; rows written before it was added have none. */
   answerer?: Answer['answerer'];
 }
 
+/** What an outbox row asks for. Rows written before kinds existed are answers. */
+export type OutboxPayload =
+  | { kind?: 'answer'; text: string; outcome?: Outcome; citations: Citation[]; answerer?: Answer['answerer'] }
+  /** A message without an answer's buttons: command replies, case notices, prompts with their own buttons. */
+  | { kind: 'notice'; text: string; buttons?: ReplyButton[][]; caseId?: string; contacts?: boolean }
+  /** Replace the buttons of an earlier message (`target`) with a status line. */
+  | { kind: 'card_update'; target: string; text: string; consultationId?: string; card?: AnswerCard }
+  /** A signed delivery to a webhook agency (channel `webhook`, chat = agency id). */
+  | { kind: 'agency_event'; caseId: string; event: AgencyWebhookEvent };
+
 /**
- * Replies waiting to be sent, written in the same transaction as their consultation. One row per inbox
- * message and per consultation; within a chat rows go out in `id` order, each after the previous one.
+ * Messages waiting to be sent, written in the same transaction as what caused them (a consultation, a case
+ * transition, an interaction). Unique per (source, kind): one cause never sends the same kind of message twice,
+ * however often it is worked. Within a chat rows go out in `id` order, each after the previous one.
  */
 export const outbox = pgTable(
   'outbox',
@@ -245,6 +392,9 @@ export const outbox = pgTable(
     botId: text('bot_id').notNull(),
     chatId: text('chat_id').notNull(),
     replyTo: text('reply_to'),
+    /** What caused the row, e.g. `inbox:12`, `case-event:34`; with `kind`, its idempotency key. */
+    source: text('source').notNull(),
+    kind: text('kind').$type<NonNullable<OutboxPayload['kind']>>().default('answer').notNull(),
     payload: jsonb('payload').$type<OutboxPayload>().notNull(),
     status: text('status').$type<OutboxStatus>().default('pending').notNull(),
     attempts: integer('attempts').default(0).notNull(),
@@ -253,10 +403,12 @@ export const outbox = pgTable(
     lastError: text('last_error'),
     createdAt: createdAt(),
     sentAt: timestamp('sent_at', { withTimezone: true }),
+    /** The platform's id of the posted message (Telegram message_id, Feishu message_id): replies to it are found by it. */
+    platformMessageId: text('platform_message_id'),
   },
   (t) => [
-    uniqueIndex('outbox_inbox_uq').on(t.inboxId),
-    uniqueIndex('outbox_consultation_uq').on(t.consultationId),
+    uniqueIndex('outbox_source_kind_uq').on(t.source, t.kind),
+    index('outbox_platform_message_idx').on(t.channel, t.chatId, t.platformMessageId).where(sql`${t.platformMessageId} is not null`),
     index('outbox_open_idx').on(t.nextAttemptAt).where(sql`${t.status} in ('pending', 'sending')`),
     // Claims filter on channel (a process claims only what it can deliver) and walk open rows in id order.
     index('outbox_open_channel_id_idx').on(t.channel, t.id).where(sql`${t.status} in ('pending', 'sending')`),

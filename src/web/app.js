@@ -169,7 +169,9 @@ function renderActions(consultationId) {
   human.addEventListener('click', async () => {
     human.disabled = true;
     try {
-      status.textContent = (await post('/api/v1/referral', { consultationId, userId })).message;
+      // The case card (case.js) shows the intake, the consent notice naming the agency, and what follows.
+      openCase(await post('/api/v1/referral', { consultationId, userId }));
+      status.textContent = '已为您发起转人工，请看下方的确认信息。';
     } catch (error) {
       human.disabled = false;
       status.textContent = error.message;

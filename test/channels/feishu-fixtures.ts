@@ -3,6 +3,11 @@ import { randomBytes } from 'node:crypto';
 import * as lark from '@larksuiteoapi/node-sdk';
 import { encryptFeishu, feishuSignature } from '../../src/channels/feishu-verify.js';
 import { FeishuChannel, type FeishuOptions } from '../../src/channels/feishu.js';
+import type { Inbox } from '../../src/queue/inbox.js';
+import type { Outbox } from '../../src/queue/outbox.js';
+import { deliverOne, type SenderDeps } from '../../src/queue/sender.js';
+import { workJob, type WorkerDeps } from '../../src/queue/worker.js';
+import type { Deliverer } from '../../src/types.js';
 import type { FakeFeishuApi } from '../fakes/feishu-api.js';
 
 export const APP_ID = 'cli_a1b2c3d4e5f60718';
@@ -26,6 +31,8 @@ export interface MessageEventOptions {
   text?: string;
   mentions?: { key: string; openId: string; name: string }[];
   token?: string;
+  /** The message this one replies to. */
+  parentId?: string;
 }
 
 /** An `im.message.receive_v1` event (schema 2.0); each call gets new event and message ids unless given. */
@@ -51,13 +58,14 @@ export function messageEvent(o: MessageEventOptions = {}) {
         message_type: 'text',
         content: JSON.stringify({ text: o.text ?? '知识产权保险有哪些?' }),
         mentions: (o.mentions ?? []).map((m) => ({ key: m.key, id: { open_id: m.openId, user_id: '', union_id: '' }, name: m.name, tenant_key: 'tenant_1' })),
+        ...(o.parentId ? { parent_id: o.parentId, root_id: o.parentId } : {}),
       },
     },
   };
 }
 
 /** A `card.action.trigger` callback (schema 2.0) for a button of ours. */
-export function cardActionEvent(value: unknown, o: { openId?: string; messageId?: string; token?: string } = {}) {
+export function cardActionEvent(value: unknown, o: { openId?: string; messageId?: string; token?: string; chatId?: string } = {}) {
   return {
     schema: '2.0',
     header: { event_id: `ev_card_${next()}`, token: o.token ?? KEYS.verificationToken, create_time: String(Date.now()), event_type: 'card.action.trigger', tenant_key: 'tenant_1', app_id: APP_ID },
@@ -66,7 +74,7 @@ export function cardActionEvent(value: unknown, o: { openId?: string; messageId?
       token: 'c-update-token',
       action: { value, tag: 'button' },
       host: 'im_message',
-      context: { open_message_id: o.messageId ?? 'om_fake_1', open_chat_id: 'oc_chat_p2p_alice' },
+      context: { open_message_id: o.messageId ?? 'om_fake_1', open_chat_id: o.chatId ?? 'oc_chat_p2p_alice' },
     },
   };
 }
@@ -108,4 +116,16 @@ export function channelFor(api: FakeFeishuApi, options: Partial<FeishuOptions> =
     cache: new lark.DefaultCache(),
     ...options,
   });
+}
+
+/** Works the queue until nothing is left: every inbox job handled, every outbox row delivered through `channel`. */
+export async function drainQueue(parts: { inbox: Inbox; outbox: Outbox; deps: WorkerDeps; errors: unknown[] }, channel: Deliverer): Promise<void> {
+  const senderDeps: SenderDeps = { outbox: parts.outbox, deliverers: [channel], onError: (e) => parts.errors.push(e) };
+  for (;;) {
+    const jobs = await parts.inbox.claim(10, 60_000);
+    for (const job of jobs) await workJob(parts.deps, job);
+    const replies = await parts.outbox.claim(['feishu'], 10, 60_000);
+    for (const reply of replies) await deliverOne(senderDeps, new Map([['feishu', channel]]), reply);
+    if (!jobs.length && !replies.length) return;
+  }
 }

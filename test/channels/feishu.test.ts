@@ -8,15 +8,12 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { FEISHU_WEBHOOK_PATH, type FeishuChannel } from '../../src/channels/feishu.js';
 import { decryptFeishu, encryptFeishu } from '../../src/channels/feishu-verify.js';
-import { deliverOne, type SenderDeps } from '../../src/queue/sender.js';
-import { workJob } from '../../src/queue/worker.js';
 import { queryRows, type DatabaseHandle } from '../../src/store/db.js';
-import { ReferralStore } from '../../src/store/referrals.js';
 import type { Deliverer } from '../../src/types.js';
 import { FakeFeishuApi } from '../fakes/feishu-api.js';
 import { count, queueParts } from '../queue/fixtures.js';
 import { storeTargets, targetTitle } from '../store/targets.js';
-import { cardActionEvent, channelFor, KEYS, messageEvent, signBody, signed, type SignedRequest } from './feishu-fixtures.js';
+import { cardActionEvent, channelFor, drainQueue, KEYS, messageEvent, signBody, signed, type SignedRequest } from './feishu-fixtures.js';
 
 describe.each(storeTargets())('feishu channel on $name', (target) => {
   describe.skipIf(Boolean(target.skipReason))(targetTitle(target), { timeout: 60_000 }, () => {
@@ -52,7 +49,7 @@ describe.each(storeTargets())('feishu channel on $name', (target) => {
       const c = channelFor(api);
       const a = Fastify({ logger: false });
       a.post('/echo', async (request) => request.body); // another route: still parsed as JSON
-      await c.register(a, p.inbox, { store: p.store, referrals: new ReferralStore(h.db) });
+      await c.register(a, p.inbox);
       await a.ready();
       return { parts: p, channel: c, app: a };
     }
@@ -60,16 +57,7 @@ describe.each(storeTargets())('feishu channel on $name', (target) => {
     const post = (request: SignedRequest, on = app) => on.inject({ method: 'POST', url: FEISHU_WEBHOOK_PATH, headers: request.headers, payload: request.body });
 
     /** Works the inbox and sends the outbox until both are empty, as the worker and sender would. */
-    async function drain(p = parts, deliverer: Deliverer = channel) {
-      const senderDeps: SenderDeps = { outbox: p.outbox, deliverers: [deliverer], onError: (e) => p.errors.push(e) };
-      for (;;) {
-        const jobs = await p.inbox.claim(10, 60_000);
-        for (const job of jobs) await workJob(p.deps, job);
-        const replies = await p.outbox.claim(['feishu'], 10, 60_000);
-        for (const reply of replies) await deliverOne(senderDeps, new Map([['feishu', deliverer]]), reply);
-        if (!jobs.length && !replies.length) return;
-      }
-    }
+    const drain = (p = parts, deliverer: Deliverer = channel) => drainQueue(p, deliverer);
 
     it('answers an encrypted, signed p2p question with one cited card in the thread of the question', async () => {
       const event = messageEvent({ text: '知识产权保险有哪些?' });
@@ -88,7 +76,7 @@ describe.each(storeTargets())('feishu channel on $name', (target) => {
       expect(card).toContain('淄市监知促字〔2023〕130号');
       expect(card).toMatch(/1\. 《[^》]+》（淄市监知促字〔2023〕130号） 七、/);
       expect(card).toContain('原文摘录'); // extractive answer: labelled as such, not as AI
-      expect(card).toContain('"action":"down"');
+      expect(card).toContain('"rating":-1');
       expect(card).toContain('转人工');
       expect(api.callsTo('reply')[0]!.headers.authorization).toBe(`Bearer ${api.token}`);
       const [consultation] = (await parts.store.list({ channel: 'feishu' })).items;
@@ -185,8 +173,8 @@ describe.each(storeTargets())('feishu channel on $name', (target) => {
       expect(echo.json()).toEqual({ a: 1 });
     });
 
-    it('records a 👎 click before answering with a toast; 转人工 only for the asker, once, and the card is updated', async () => {
-      await post(signed(messageEvent({ text: '知识产权保险有哪些?' })));
+    it('stores a 👎 click before the toast; 转人工 opens one case for the asker only, and the card update goes through the outbox', async () => {
+      await post(signed(messageEvent({ text: '商标被抢注了，想找律师起诉' })));
       await drain();
       const [consultation] = (await parts.store.list({ channel: 'feishu' })).items;
       const messageId = api.posted[0]!.messageId;
@@ -194,31 +182,38 @@ describe.each(storeTargets())('feishu channel on $name', (target) => {
       const down = await post(signed(cardActionEvent({ action: 'down', consultation: consultation!.id }, { messageId })));
       expect(down.statusCode).toBe(200);
       expect(down.json().toast).toMatchObject({ type: 'success' });
+      await drain();
       const [row] = await rows(handle, `select user_id, rating from feedback`);
       expect(row).toEqual({ user_id: 'ou_user_alice', rating: -1 });
 
-      const bystander = await post(signed(cardActionEvent({ action: 'human', consultation: consultation!.id }, { openId: 'ou_bystander', messageId })));
-      expect(bystander.json().toast.type).toBe('warning');
-      expect(await count(handle.db, 'escalations')).toBe(0);
+      await post(signed(cardActionEvent({ type: 'refer', consultationId: consultation!.id }, { openId: 'ou_bystander', messageId })));
+      await drain();
+      expect(await count(handle.db, 'cases')).toBe(0);
+      expect(api.posted.at(-1)!.text).toContain('只有提问人本人可以为这个问题申请转人工');
       for (let i = 0; i < 2; i++) {
         const human = await post(signed(cardActionEvent({ action: 'human', consultation: consultation!.id }, { messageId })));
         expect(human.json().toast.type).toBe('success');
       }
-      expect(await count(handle.db, 'escalations', "reason = 'requested'")).toBe(1);
-      await waitFor(() => api.patches.length === 2);
+      await drain();
+      expect(parts.errors).toEqual([]);
+      expect(await count(handle.db, 'cases')).toBe(1);
+      expect(await count(handle.db, 'cases', "status = 'awaiting_consent'")).toBe(1);
+      const notice = api.posted.find((m) => m.text.includes('转介前需要您的单独同意'));
+      expect(notice?.text).toContain('甲律师事务所');
+      await waitFor(() => api.patches.length >= 1);
       expect(api.patches[0]!.messageId).toBe(messageId);
       expect(JSON.stringify(api.patches[0]!.content)).toContain('已申请转人工');
-      expect(JSON.stringify(api.patches[0]!.content)).not.toContain('"action":"down"');
+      expect(JSON.stringify(api.patches[0]!.content)).not.toContain('"rating":-1');
 
       const forged = await post(signed(cardActionEvent({ action: 'down', consultation: consultation!.id }, { token: 'forged' })));
       expect(forged.statusCode).toBe(401);
-      const unknown = await post(signed(cardActionEvent({ action: 'up', consultation: '00000000-0000-4000-8000-000000000000' })));
-      expect(unknown.json().toast.type).toBe('error');
+      const garbage = await post(signed(cardActionEvent({ type: 'rate', caseId: 'nope', rating: 9 })));
+      expect(garbage.json().toast.type).toBe('info');
     });
 
     it('takes the same events over the long connection: the dispatcher drops a replay and answers once', async () => {
       const ws = channelFor(api, { mode: 'ws', encryptKey: undefined, verificationToken: undefined });
-      ws.attach({ inbox: parts.inbox, store: parts.store, referrals: new ReferralStore(handle.db) });
+      ws.attach({ inbox: parts.inbox });
       const event = messageEvent({ chatType: 'group', chatId: 'oc_group_ws', text: '@_user_1 知识产权保险有哪些?', mentions: [{ key: '@_user_1', openId: api.botOpenId, name: 'bot' }] });
       await ws.dispatcher.invoke(event, { needCheck: false });
       await ws.dispatcher.invoke(structuredClone(event), { needCheck: false }); // replay after a reconnect
@@ -227,6 +222,7 @@ describe.each(storeTargets())('feishu channel on $name', (target) => {
       const [consultation] = (await parts.store.list({ channel: 'feishu' })).items;
       const result = await ws.dispatcher.invoke(cardActionEvent({ action: 'up', consultation: consultation!.id }), { needCheck: false });
       expect(result).toMatchObject({ toast: { type: 'success' } });
+      await drain(parts, ws);
       expect(await count(handle.db, 'feedback', 'rating = 1')).toBe(1);
     });
   });

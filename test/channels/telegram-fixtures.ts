@@ -1,12 +1,11 @@
 import Fastify, { type FastifyInstance } from 'fastify';
-import { ChatCommands } from '../../src/channels/chat-commands.js';
 import { registerTelegramWebhook, TelegramChannel, type TelegramOptions } from '../../src/channels/telegram.js';
 import type { Consult } from '../../src/consult.js';
 import type { PollLoop } from '../../src/queue/poll-loop.js';
 import { startSender } from '../../src/queue/sender.js';
 import { startWorker } from '../../src/queue/worker.js';
 import type { Database } from '../../src/store/db.js';
-import { ReferralStore } from '../../src/store/referrals.js';
+import type { CaseServiceDeps } from '../../src/escalation/case-service.js';
 import { BOT_TOKEN, type FakeTelegramApi } from '../fakes/telegram-api.js';
 import { queueParts } from '../queue/fixtures.js';
 
@@ -14,10 +13,8 @@ export const SECRET = 'webhook-secret_0123456789abcdefABCDEF';
 export const FAST_POLICY = { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 5 };
 
 /** A channel over `db` with the webhook on a bare fastify app, plus a running worker and sender. */
-export async function telegramRig(db: Database, fake: FakeTelegramApi, options: Partial<TelegramOptions> = {}, consult?: Consult) {
-  const parts = await queueParts(db, consult);
-  const referrals = new ReferralStore(db);
-  const commands = new ChatCommands({ db, store: parts.store, outbox: parts.outbox });
+export async function telegramRig(db: Database, fake: FakeTelegramApi, options: Partial<TelegramOptions> = {}, consult?: Consult, caseOptions: Partial<CaseServiceDeps> = {}) {
+  const parts = await queueParts(db, consult, caseOptions);
   const logs: { level: string; message: string }[] = [];
   const log = {
     info: (_: object, message: string) => logs.push({ level: 'info', message }),
@@ -25,7 +22,7 @@ export async function telegramRig(db: Database, fake: FakeTelegramApi, options: 
     error: (_: object, message: string) => logs.push({ level: 'error', message }),
   };
   const channel = new TelegramChannel({ token: BOT_TOKEN, apiRoot: fake.apiRoot, throttle: false, pollTimeoutSeconds: 1, log, ...options });
-  channel.connect({ inbox: parts.inbox, commands, store: parts.store, referrals });
+  channel.connect({ inbox: parts.inbox });
   await channel.init();
   const app: FastifyInstance = Fastify();
   registerTelegramWebhook(app, channel, SECRET);
@@ -33,7 +30,6 @@ export async function telegramRig(db: Database, fake: FakeTelegramApi, options: 
   const loops: PollLoop[] = [];
   const rig = {
     ...parts,
-    referrals,
     channel,
     app,
     logs,

@@ -48,13 +48,14 @@ describe('telegram updates', () => {
   it('takes the mention out of the question and keys events by update id', () => {
     const u = updates.text(GROUP, 7, `商标 @${me.username.toUpperCase()} 被抢注了怎么办？`);
     const decoded = fromTelegramUpdate(u as never, me);
-    expect(decoded).toMatchObject({ kind: 'question', message: { text: '商标 被抢注了怎么办？', eventId: String(u.update_id), botId: String(me.id), chatId: String(GROUP.id), userId: '7' } });
+    expect(decoded).toMatchObject({ text: '商标 被抢注了怎么办？', eventId: String(u.update_id), botId: String(me.id), chatId: String(GROUP.id), userId: '7' });
   });
 
   it('recognises a text_mention of the bot and turns unknown commands in private chats into help', () => {
     const u = updates.text(GROUP, 7, 'IP 咨询 专利导航是什么', { entities: [{ type: 'text_mention', offset: 0, length: 5, user: BOT_USER }] });
-    expect(fromTelegramUpdate(u as never, me)).toMatchObject({ kind: 'question', message: { text: '专利导航是什么' } });
-    expect(fromTelegramUpdate(updates.text({ id: 5, type: 'private' }, 5, '/frobnicate') as never, me)).toMatchObject({ kind: 'command', command: 'help' });
+    expect(fromTelegramUpdate(u as never, me)).toMatchObject({ text: '专利导航是什么' });
+    expect(fromTelegramUpdate(updates.text({ id: 5, type: 'private' }, 5, '/frobnicate') as never, me)).toMatchObject({ action: { type: 'command', command: 'help' } });
+    expect(fromTelegramUpdate(updates.text({ id: 5, type: 'private' }, 5, '/human') as never, me)).toMatchObject({ action: { type: 'refer' } });
   });
 
   it('round-trips the topic through replyTo', () => {

@@ -7,7 +7,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { queryRows, type DatabaseHandle } from '../../src/store/db.js';
 import { TelegramChannel } from '../../src/channels/telegram.js';
 import { BOT_TOKEN, BOT_USER, FakeTelegramApi, updates } from '../fakes/telegram-api.js';
-import { count, sleep } from '../queue/fixtures.js';
+import { count, settled as waitSettled, sleep } from '../queue/fixtures.js';
 import { storeTargets, targetTitle } from '../store/targets.js';
 import { SECRET, telegramRig } from './telegram-fixtures.js';
 
@@ -34,15 +34,7 @@ describe.each(storeTargets())('telegram channel on $name', (target) => {
       await handle.close();
     }, 60_000);
 
-    /** Waits until the queue is idle: no open inbox or outbox rows. */
-    async function settled() {
-      for (let i = 0; i < 1500; i++) {
-        const open = (await count(handle.db, 'inbox', "status in ('queued','running')")) + (await count(handle.db, 'outbox', "status in ('pending','sending')"));
-        if (!open) return;
-        await sleep(10);
-      }
-      throw new Error('queue did not settle');
-    }
+    const settled = () => waitSettled(handle.db);
 
     it('answers a private question with citations, buttons and a consultation-log entry', async () => {
       rig.run();
@@ -55,7 +47,7 @@ describe.each(storeTargets())('telegram channel on $name', (target) => {
       expect(call!.payload.text).toMatch(/<b>依据<\/b>\n1\. 《[^\n]+》/);
       expect(call!.payload.reply_parameters).toEqual({ message_id: update.message.message_id, allow_sending_without_reply: true });
       const buttons = call!.payload.reply_markup.inline_keyboard.flat() as { text: string; callback_data: string }[];
-      expect(buttons.map((b) => b.text)).toEqual(['👍', '👎', '转人工']);
+      expect(buttons.map((b) => b.text)).toEqual(['👍 有帮助', '👎 没帮助', '转人工']);
       for (const b of buttons) expect(Buffer.byteLength(b.callback_data)).toBeLessThanOrEqual(64);
       const [logged] = (await rig.store.list()).items;
       expect(logged).toMatchObject({ channel: 'telegram', chatId: '42', userId: '42', conversationId: 'telegram:42', messageId: `42:${update.message.message_id}`, outcome: 'answered' });
@@ -124,7 +116,7 @@ describe.each(storeTargets())('telegram channel on $name', (target) => {
       expect(await count(handle.db, 'processed_events')).toBe(0);
     });
 
-    it('stores 👍 and 👎 as feedback, lets only the asker request a referral, and answers every callback', async () => {
+    it('stores 👍 and 👎 through the inbox, lets only the asker open a case, and answers every callback at once', async () => {
       rig.run();
       await rig.post(updates.text(PRIVATE, 42, QUESTION));
       await fake.waitFor(() => fake.sent('sendMessage', 42).length === 1);
@@ -132,14 +124,20 @@ describe.each(storeTargets())('telegram channel on $name', (target) => {
       for (const u of [updates.callback(42, 42, `fb:1:${c!.id}`), updates.callback(42, 43, `fb:-1:${c!.id}`), updates.callback(42, 43, `hu:${c!.id}`), updates.callback(42, 42, `hu:${c!.id}`), updates.callback(42, 42, 'garbage')]) {
         expect((await rig.post(u)).statusCode).toBe(200);
       }
+      await settled();
       const ratings = await queryRows<{ user_id: string; rating: number }>(handle.db, sql`select user_id, rating from feedback order by user_id`);
       expect(ratings).toEqual([{ user_id: '42', rating: 1 }, { user_id: '43', rating: -1 }]);
-      expect(await count(handle.db, 'escalations', "reason = 'requested'")).toBe(1);
+      expect(await count(handle.db, 'cases')).toBe(1);
+      expect(await count(handle.db, 'inbox', "kind = 'interaction'")).toBe(4);
       const answers = fake.sent('answerCallbackQuery').map((call) => call.payload.text as string);
       expect(answers).toHaveLength(5);
-      expect(answers[2]).toMatch(/只有提问的人/);
-      expect(answers[3]).toMatch(/已记录您的转人工申请/);
+      expect(answers[3]).toMatch(/转人工/);
       expect(answers[4]).toMatch(/失效/);
+      const texts = fake.sent('sendMessage', 42).map((call) => call.payload.text as string);
+      expect(texts.some((t) => t.includes('只有提问人本人可以为这个问题申请转人工'))).toBe(true);
+      // The answer keeps 👍/👎 and loses 转人工 once it was used.
+      const [edit] = fake.sent('editMessageReplyMarkup');
+      expect(edit!.payload.reply_markup.inline_keyboard.flat().map((b: { text: string }) => b.text)).toEqual(['👍 有帮助', '👎 没帮助']);
     });
 
     it('runs /start, /privacy, /human and /forget once each, with their replies in order', async () => {
@@ -159,12 +157,15 @@ describe.each(storeTargets())('telegram channel on $name', (target) => {
       expect(texts.slice(1).map((t) => t.slice(0, 12))).toEqual([
         expect.stringMatching(/^您好/),
         expect.stringMatching(/^隐私说明/),
-        expect.stringMatching(/^已记录您的转人工申请/),
+        expect.stringMatching(/^暂时没有能接手/), // 保险: no test agency offers it, so the staff queue
         expect.stringMatching(/^已删除您的 1 条/),
         expect.stringMatching(/^请在 \/ask/),
       ]);
+      expect(texts[4]).toContain('已撤回 1 个进行中的转介');
       expect(await count(handle.db, 'consultations')).toBe(0);
-      expect(await count(handle.db, 'escalations')).toBe(0); // removed with the consultation it referred
+      // The case is not deleted with the consultation: withdrawn, detached, its events kept.
+      expect(await count(handle.db, 'cases', "status = 'cancelled' and consultation_id is null")).toBe(1);
+      expect(await count(handle.db, 'case_events', "type = 'withdrawn'")).toBe(1);
     });
 
     it('splits a 10 000-character answer into messages of at most 4096 characters, escaped, buttons on the last', async () => {

@@ -95,7 +95,7 @@ describe('npm run ask', () => {
       await writeFile(path.join(dir, 'documents', 'broken.md'), '---\ntitle: [oops\n---\n一、内容。');
       const { code, stdout, stderr } = await ask(['知识产权保险有哪些?'], '', { KNOWLEDGE_DIR: dir });
       expect(code).toBe(0);
-      expect(stderr).toMatch(/knowledge: skipped documents\/broken\.md: front-matter is not valid YAML/);
+      expect(stderr).toMatch(/knowledge: skipped documents\/broken\.md:2: front-matter is not valid YAML/);
       expect(stdout).toContain('七、推动知识产权服务业优化升级');
     } finally {
       await cleanup();

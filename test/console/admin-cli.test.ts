@@ -1,5 +1,5 @@
 /** `npm run admin -- create-user / disable-user` end to end on a PGlite DATA_DIR: password from stdin, audited. */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -29,6 +29,16 @@ describe('admin command', { timeout: 120_000 }, () => {
       expect(short.stderr).toContain('at least 12 characters');
       const noAgency = await runTsx(ADMIN, ['create-user', '--username', 'ag', '--role', 'agency'], { env, input: 'a long enough secret\n' });
       expect(noAgency.stderr).toContain('--agency: required');
+      // An agency account names an agency of the registry file by its id.
+      const agenciesFile = path.join(dataDir, 'agencies.yaml');
+      await writeFile(agenciesFile, 'agencies:\n  - id: jia-ip-firm\n    name: 甲知识产权代理所\n    fields: [patent]\n    services: [agency]\n    districts: all\n    capacity: 5\n');
+      const withRegistry = { ...env, AGENCIES_FILE: agenciesFile };
+      const unknown = await runTsx(ADMIN, ['create-user', '--username', 'ag', '--role', 'agency', '--agency', 'yi-law-firm'], { env: withRegistry, input: 'a long enough secret\n' });
+      expect(unknown.code).toBe(1);
+      expect(unknown.stderr).toContain('--agency: no agency with id yi-law-firm');
+      const agency = await runTsx(ADMIN, ['create-user', '--username', 'ag', '--role', 'agency', '--agency', 'jia-ip-firm'], { env: withRegistry, input: 'a long enough secret\n' });
+      expect(agency.stderr).toBe('');
+      expect(agency.stdout).toMatch(/created agency account ag/);
       const badRole = await runTsx(ADMIN, ['create-user', '--username', 'x1', '--role', 'root'], { env, input: 'a long enough secret\n' });
       expect(badRole.stderr).toContain('--role');
 
@@ -38,16 +48,18 @@ describe('admin command', { timeout: 120_000 }, () => {
 
       const handle = await openDatabase({ dataDir });
       try {
-        const [account] = await queryRows<{ display_name: string; role: string; password_hash: string; disabled: boolean }>(
+        const [account, agencyAccount] = await queryRows<{ display_name: string; role: string; agency_id: string | null; password_hash: string; disabled: boolean }>(
           handle.db,
-          sql`select display_name, role, password_hash, disabled_at is not null as disabled from staff_accounts`,
+          sql`select display_name, role, agency_id, password_hash, disabled_at is not null as disabled from staff_accounts order by created_at`,
         );
+        expect(agencyAccount).toMatchObject({ role: 'agency', agency_id: 'jia-ip-firm', disabled: false });
         expect(account).toMatchObject({ display_name: '王丽', role: 'reviewer', disabled: true });
         expect(account!.password_hash).toMatch(/^scrypt\$17\$8\$1\$/);
         expect(await verifyPassword('a long enough secret', account!.password_hash)).toBe(true);
         expect(await verifyPassword('a long enough secreT', account!.password_hash)).toBe(false);
         const audit = await queryRows<{ actor: string; action: string }>(handle.db, sql`select actor, action from audit_log order by id`);
         expect(audit).toEqual([
+          { actor: 'cli:admin', action: 'user.create' },
           { actor: 'cli:admin', action: 'user.create' },
           { actor: 'cli:admin', action: 'user.disable' },
         ]);

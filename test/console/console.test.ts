@@ -107,8 +107,7 @@ for (const target of storeTargets()) {
     });
 
     it('gives an agency account 403 on staff pages, audited', async () => {
-      const [agency] = await queryRows<{ id: string }>(handle.db, sql`insert into agencies (name, contact_channel, contact_address) values ('甲机构', 'webhook', 'http://127.0.0.1/x') returning id::text as id`);
-      const account = await createAccount(env.accounts, 'agency1', 'agency', agency!.id);
+      const account = await createAccount(env.accounts, 'agency1', 'agency', 'jia-ip-firm');
       const client = new Client(env.app);
       const login = await client.login('agency1');
       expect(login.headers.location).toBe('/console/cases');

@@ -11,13 +11,20 @@ import { hashPassword } from '../../src/console/passwords.js';
 import { createConsult } from '../../src/consult.js';
 import { buildApp } from '../../src/http/app.js';
 import { createMetrics } from '../../src/http/metrics.js';
+import { Outbox } from '../../src/queue/outbox.js';
 import { createResponder } from '../../src/queue/respond.js';
 import { ApprovedAnswerStore } from '../../src/store/approved-answers.js';
 import { ConsoleAccounts, type Role } from '../../src/store/console-accounts.js';
 import { ConsultationStore } from '../../src/store/consultations.js';
 import type { DatabaseHandle } from '../../src/store/db.js';
-import { ReferralStore } from '../../src/store/referrals.js';
+import { registryOf, testCases } from '../escalation/fixtures.js';
 import { shippedKnowledge } from '../helpers.js';
+
+/** Two agencies without a channel: they work their cases in the console only. */
+export const CONSOLE_AGENCIES = registryOf([
+  { id: 'jia-ip-firm', name: '甲知识产权代理所', contact: '甲所 0533-1111111' },
+  { id: 'yi-law-firm', name: '乙律师事务所', contact: '乙所 0533-2222222' },
+]);
 
 export const PASSWORD = 'correct horse battery staple';
 
@@ -29,19 +36,22 @@ export async function consoleApp(handle: DatabaseHandle, settings: Partial<Conso
   const approved = new ApprovedAnswers(new ApprovedAnswerStore(db), () => analyze, { refreshMs: 0 });
   const consult = createConsult({ kb, guard: createGuard(kb.vocabulary), approved });
   const accounts = new ConsoleAccounts(db);
+  const cases = await testCases(db, new Outbox(db), { registry: CONSOLE_AGENCIES });
   const metrics = createMetrics();
   const app = await buildApp(
     {
       respond: createResponder({ db, store, consult }),
       store,
-      referrals: new ReferralStore(db),
+      db,
+      cases,
+      registry: cases.registry,
       metrics,
       readiness: async () => ({ database: true, knowledge: true }),
-      console: { db, store, accounts, knowledge: () => kb, approved, settings: { sessionIdleMs: 30 * 60_000, sessionMaxMs: 12 * 3_600_000, cookieSecure: 'auto', ...settings } },
+      console: { db, store, accounts, cases, registry: cases.registry, knowledge: () => kb, approved, settings: { sessionIdleMs: 30 * 60_000, sessionMaxMs: 12 * 3_600_000, cookieSecure: 'auto', ...settings } },
     },
     { rateLimit: { perUserPerMinute: 1000, perIpPerMinute: 1000 }, logLevel: process.env.CONSOLE_TEST_LOG ?? 'silent' },
   );
-  return { app, store, accounts, approved, db };
+  return { app, store, accounts, approved, db, cases };
 }
 
 export async function createAccount(accounts: ConsoleAccounts, username: string, role: Role, agencyId: string | null = null) {

@@ -18,8 +18,28 @@ export interface PostedMessage {
   chatId?: string;
   msgType: string;
   content: any;
+  /** Every text of the card (plain_text and markdown contents), joined by newlines. */
+  text: string;
   uuid?: string;
 }
+
+/** Text contents of a card, in order. */
+export function cardText(content: unknown): string {
+  const out: string[] = [];
+  const walk = (node: unknown) => {
+    if (Array.isArray(node)) node.forEach(walk);
+    else if (node && typeof node === 'object') {
+      const o = node as Record<string, unknown>;
+      if ((o.tag === 'plain_text' || o.tag === 'markdown' || o.tag === 'lark_md') && typeof o.content === 'string') out.push(o.content);
+      for (const [key, value] of Object.entries(o)) if (key !== 'behaviors') walk(value);
+    }
+  };
+  walk(content);
+  return out.join('\n');
+}
+
+/** Like Feishu's content audit: a bot message with a mobile number or an e-mail address is refused (code 230028). */
+const AUDITED = /(?<!\d)1[3-9]\d{9}(?!\d)|[\w.+-]+@[\w-]+\.[\w.-]+/;
 
 /** What the fake does with the next send (reply/create) instead of posting it. */
 export type SendBehaviour =
@@ -89,6 +109,9 @@ export class FakeFeishuApi extends LoopbackServer {
       }
       if (behaviour) return send(res, 'status' in behaviour ? behaviour.status : 200, { code: behaviour.code, msg: behaviour.msg ?? 'error' });
       const uuid: string | undefined = body?.uuid;
+      const content = JSON.parse(body?.content ?? 'null');
+      const text = cardText(content);
+      if (AUDITED.test(text)) return send(res, 200, { code: 230028, msg: 'The messages do NOT pass the audit, ext=contains contact information' });
       const known = uuid ? this.byUuid.get(uuid) : undefined;
       if (known) return send(res, 200, { code: 0, msg: 'success', data: { message_id: known } });
       const messageId = `om_fake_${++this.nextMessage}`;
@@ -98,7 +121,8 @@ export class FakeFeishuApi extends LoopbackServer {
         replyTo: kind === 'reply' ? url.pathname.split('/')[5] : undefined,
         chatId: kind === 'create' ? body?.receive_id : undefined,
         msgType: body?.msg_type,
-        content: JSON.parse(body?.content ?? 'null'),
+        content,
+        text,
         uuid,
       });
       return send(res, 200, { code: 0, msg: 'success', data: { message_id: messageId } });

@@ -11,6 +11,8 @@ import type { UserFromGetMe } from 'grammy/types';
 export interface RecordedCall {
   method: string;
   payload: Record<string, any>;
+  /** What the fake answered, e.g. the sent message with its message_id. */
+  result?: any;
   /** Date.now() when the request arrived. */
   at: number;
 }
@@ -120,7 +122,8 @@ export class FakeTelegramApi {
     const payload = await readJson(req);
     if (!match) return { ok: false, error_code: 404, description: 'Not Found' };
     const [, token, method] = match as unknown as [string, string, string];
-    if (method !== 'getUpdates') this.calls.push({ method, payload, at: Date.now() });
+    const call: RecordedCall = { method, payload, at: Date.now() };
+    if (method !== 'getUpdates') this.calls.push(call);
     if (token !== BOT_TOKEN) return { ok: false, error_code: 401, description: 'Unauthorized' };
     const scripted = this.scripted.get(method)?.shift();
     if (scripted) return { ok: false, ...scripted };
@@ -129,8 +132,11 @@ export class FakeTelegramApi {
         return { ok: true, result: this.me };
       case 'getUpdates':
         return { ok: true, result: await this.getUpdates(payload) };
-      case 'sendMessage':
-        return this.sendMessage(payload);
+      case 'sendMessage': {
+        const answer = this.sendMessage(payload);
+        if (answer.ok) call.result = answer.result;
+        return answer;
+      }
       default:
         return { ok: true, result: true };
     }
@@ -196,16 +202,20 @@ export const updates = {
       },
     };
   },
-  callback(chatId: number, from: number, data: string) {
+  callback(chatId: number, from: number, data: string, messageId = 999) {
     return {
       update_id: nextUpdateId++,
       callback_query: {
         id: `cb-${nextUpdateId}`,
         from: { id: from, is_bot: false, first_name: `用户${from}` },
         chat_instance: 'ci',
-        message: { message_id: 999, date: 0, chat: { id: chatId, type: 'private', first_name: 'User' }, from: BOT_USER, text: '…' },
+        message: { message_id: messageId, date: 0, chat: chatId > 0 ? { id: chatId, type: 'private', first_name: 'User' } : { id: chatId, type: 'supergroup', title: '机构群' }, from: BOT_USER, text: '…' },
         data,
       },
     };
+  },
+  /** A reply to one of the bot's messages (`messageId`) in a group. */
+  reply(chat: { id: number; type: 'group' | 'supergroup' }, from: number, text: string, messageId: number) {
+    return updates.text(chat, from, text, { reply_to_message: { message_id: messageId, date: 0, chat: { id: chat.id, type: chat.type, title: '机构群' }, from: BOT_USER, text: '…' } });
   },
 };

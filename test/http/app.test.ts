@@ -184,15 +184,15 @@ describe('HTTP API', () => {
       expect((await post('/api/v1/feedback', { consultationId: 'nope', userId: 'u1', rating: 'up' })).statusCode).toBe(400);
     });
 
-    it('records a referral request once per consultation', async () => {
+    it('opens one case per consultation on a referral request, for the asker only', async () => {
       const first = await post('/api/v1/referral', { consultationId: id, userId: 'u1' });
       expect(first.statusCode).toBe(200);
-      expect(first.json()).toMatchObject({ ok: true, status: 'offered', message: expect.stringContaining('服务机构') });
+      expect(first.json()).toMatchObject({ id: expect.any(String), status: expect.stringMatching(/^(awaiting_consent|staff_queue)$/), consent: expect.any(Object), messages: expect.any(Array) });
       const again = await post('/api/v1/referral', { consultationId: id, userId: 'u1' });
       expect(again.json().id).toBe(first.json().id);
       expect((await post('/api/v1/referral', { consultationId: id, userId: 'u2' })).statusCode).toBe(404);
-      const rows = await queryRows<{ reason: string; status: string }>(handle.db, sql`select reason, status from escalations`);
-      expect(rows).toEqual([{ reason: 'requested', status: 'offered' }]);
+      const rows = await queryRows<{ reason: string }>(handle.db, sql`select reason from cases`);
+      expect(rows).toHaveLength(1);
     });
   });
 

@@ -6,9 +6,9 @@ import { Outbox } from '../../src/queue/outbox.js';
 import { createResponder } from '../../src/queue/respond.js';
 import { ConsultationStore } from '../../src/store/consultations.js';
 import type { DatabaseHandle } from '../../src/store/db.js';
-import { ReferralStore } from '../../src/store/referrals.js';
 import { articleText } from '../../src/answer/article.js';
 import { shippedConsult, shippedKnowledge } from '../helpers.js';
+import { testCases } from '../escalation/fixtures.js';
 
 /** The app over `handle` with the shipped knowledge; log lines are collected in `logs`. */
 export async function testApp(handle: DatabaseHandle, options: Partial<AppOptions> = {}, overrides: Partial<AppDeps> = {}) {
@@ -17,6 +17,7 @@ export async function testApp(handle: DatabaseHandle, options: Partial<AppOption
   const inbox = new Inbox(db);
   const outbox = new Outbox(db);
   const metrics = createMetrics({ queues: async () => ({ inbox: await inbox.stats(), outbox: await outbox.stats() }) });
+  const cases = overrides.cases ?? (await testCases(db, outbox));
   const respond = createResponder({ db, store, consult: await shippedConsult(), onAnswer: (q, r) => observeAnswer(metrics, q.channel, r.answer.outcome, r.latencyMs) });
   const kb = await shippedKnowledge();
   const logs: string[] = [];
@@ -27,8 +28,8 @@ export async function testApp(handle: DatabaseHandle, options: Partial<AppOption
     },
   });
   const app = await buildApp(
-    { respond, store, referrals: new ReferralStore(db), metrics, readiness: async () => ({ database: true, knowledge: true }), article: (d, a) => articleText(kb, d, a), ...overrides },
+    { respond, store, db, cases, registry: cases.registry, metrics, readiness: async () => ({ database: true, knowledge: true }), article: (d, a) => articleText(kb, d, a), ...overrides },
     { rateLimit: { perUserPerMinute: 1000, perIpPerMinute: 1000 }, logLevel: 'info', logStream, ...options },
   );
-  return { app, store, logs };
+  return { app, store, logs, cases, outbox };
 }

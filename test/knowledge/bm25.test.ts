@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Bm25Index } from '../../src/knowledge/bm25.js';
+import { Bm25Builder, Bm25Index } from '../../src/knowledge/bm25.js';
 
 describe('BM25 index', () => {
   const docs = [['专利', '保险', '保险'], ['商标', '注册'], ['专利', '代理'], ['版权', '登记', '专利']];
@@ -19,11 +19,21 @@ describe('BM25 index', () => {
     expect(lowWeight[0]!.index).toBe(2);
   });
 
-  it('survives a JSON round trip and stays clean between queries', () => {
-    const copy = Bm25Index.fromJSON(JSON.parse(JSON.stringify(index.toJSON())));
+  it('survives a round trip through JSON and its binary buffer, and stays clean between queries', () => {
+    const copy = Bm25Index.fromJSON(JSON.parse(JSON.stringify(index.toJSON())), Buffer.concat([Buffer.from([0]), index.toBuffer()]).subarray(1));
     const q = new Map([['专利', 1]]);
     expect(copy.search(q, 5)).toEqual(index.search(q, 5));
     expect(copy.search(q, 5)).toEqual(copy.search(q, 5));
+    expect(copy.idf('版权')).toBe(index.idf('版权'));
+    expect(copy.docFrequency('专利')).toBe(3);
+  });
+
+  it('builds the same index one document at a time', () => {
+    const builder = new Bm25Builder();
+    for (const d of docs) builder.add(d);
+    const streamed = builder.finish();
+    expect(streamed.toBuffer()).toEqual(index.toBuffer());
+    expect(streamed.toJSON()).toEqual(index.toJSON());
   });
 
   it('keeps the top k of many hits', () => {

@@ -5,7 +5,7 @@ import { parseDocument } from '../../src/knowledge/load.js';
 import { shippedKnowledge } from '../helpers.js';
 
 const NUMERALS = '一 二 三 四 五 六 七 八 九 十 十一 十二 十三 十四 十五 十六 十七 十八 十九'.split(' ');
-const clauses = JSON.parse(readFileSync(new URL('../../../shared/eval/clauses.json', import.meta.url), 'utf8')) as Record<string, string>;
+const clauses = JSON.parse(readFileSync(new URL('./fixtures/seed-clauses.json', import.meta.url), 'utf8')) as Record<string, string>;
 
 describe('chunking policy documents', () => {
   it('splits the seed into header, preamble and the 19 articles', async () => {

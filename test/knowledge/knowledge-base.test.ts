@@ -50,6 +50,18 @@ describe('knowledge base', () => {
     expect(await readdir(cacheDir)).toHaveLength(1); // the stale cache was removed
   });
 
+  it('lets two instances build the same cache at once, and both read it afterwards', async () => {
+    const { dir, cleanup } = await tempKnowledgeCopy();
+    const cacheDir = await mkdtemp(path.join(tmpdir(), 'ipbot-cache-'));
+    cleanups.push(cleanup, () => rm(cacheDir, { recursive: true, force: true }));
+    const [a, b] = await Promise.all([KnowledgeBase.open({ knowledgeDir: dir, cacheDir }), KnowledgeBase.open({ knowledgeDir: dir, cacheDir })]);
+    expect([a.origin.source, b.origin.source]).toEqual(['built', 'built']);
+    expect(await readdir(cacheDir)).toHaveLength(1); // no temporary folder left behind
+    const c = await KnowledgeBase.open({ knowledgeDir: dir, cacheDir });
+    expect(c.origin.source).toBe('cache');
+    expect(c.chunks).toEqual(a.chunks);
+  });
+
   it('rebuilds instead of failing when the cache is damaged', async () => {
     const { dir, cleanup } = await tempKnowledgeCopy();
     const cacheDir = await mkdtemp(path.join(tmpdir(), 'ipbot-cache-'));

@@ -49,8 +49,8 @@ describe.each(storeTargets())('claim cost on $name', (target) => {
 
     /** Fills a table like a burst leaves it: old rows finished, then thousands open in a few hundred chats. */
     const fill = {
-      outbox: sql`insert into outbox (channel, bot_id, chat_id, payload, status)
-        select 'feishu', 'bot', 'chat-' || (g % ${CHATS}), '{"text":"a","citations":[]}'::jsonb, case when g <= 1000 then 'sent' else 'pending' end
+      outbox: sql`insert into outbox (source, channel, bot_id, chat_id, payload, status)
+        select 'row:' || g, 'feishu', 'bot', 'chat-' || (g % ${CHATS}), '{"text":"a","citations":[]}'::jsonb, case when g <= 1000 then 'sent' else 'pending' end
         from generate_series(1, ${OPEN + 1000}) g`,
       inbox: sql`insert into inbox (channel, bot_id, event_id, chat_id, user_id, conversation_id, text, status)
         select 'feishu', 'bot', 'ev-' || g, 'chat-' || (g % ${CHATS}), 'user', 'conv', 'q', case when g <= 1000 then 'done' else 'queued' end

@@ -2,7 +2,7 @@
  * kill -9 while 200 questions are queued; after a restart every acknowledged question is answered once:
  * one consultation, one outbox row, one delivered reply per event, in order within each chat.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,8 +10,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openDatabase, queryRows } from '../../src/store/db.js';
 import type { IncomingMessage } from '../../src/types.js';
-import { ROOT } from '../helpers.js';
-import { sleep } from './fixtures.js';
+import { sleep, startCrashService } from './fixtures.js';
 
 const QUESTIONS = ['知识产权保险有哪些?', '商标被抢注了怎么办？', '专利导航有什么支持?', '版权示范企业创建有什么要求?', '那责任单位是谁?'];
 const CHATS = 20;
@@ -21,19 +20,6 @@ interface Delivery {
   id: number;
   chatId: string;
   consultationId?: string;
-}
-
-function startChild(env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'test/queue/fixtures/crash-service.ts')], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stderr = '';
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  return new Promise((resolve, reject) => {
-    child.stdout!.on('data', (d: Buffer) => {
-      const match = /listening on (http:\/\/\S+)/.exec(d.toString());
-      if (match) resolve({ child, url: match[1]! });
-    });
-    child.on('exit', (code) => reject(new Error(`child exited with ${code}: ${stderr}`)));
-  });
 }
 
 async function readDeliveries(file: string): Promise<Delivery[]> {
@@ -73,7 +59,7 @@ describe('crash: kill -9 with 200 questions queued', () => {
     const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'warn', DELIVERY_LOG: deliveryLog, DELIVERY_DELAY_MS: '50', DELIVERY_GATE: path.join(dataDir, 'go'), WORKER_CONCURRENCY: '4', RATE_LIMIT_IP_PER_MINUTE: '100000' };
     delete env.DATABASE_URL;
 
-    const first = await startChild(env);
+    const first = await startCrashService(env);
     const ackedBeforeKill = await deliverAll(first.url, events);
     expect(ackedBeforeKill.size).toBe(events.length);
     await writeFile(path.join(dataDir, 'go'), '');
@@ -84,7 +70,7 @@ describe('crash: kill -9 with 200 questions queued', () => {
     const deliveredBeforeKill = (await readDeliveries(deliveryLog)).length;
     expect(deliveredBeforeKill).toBeLessThan(events.length / 2);
 
-    const second = await startChild(env);
+    const second = await startCrashService(env);
     const ackedAfterRestart = await deliverAll(second.url, events); // redeliveries of all, acknowledged or not
     expect(ackedAfterRestart.size).toBe(events.length);
     for (let waited = 0; new Set((await readDeliveries(deliveryLog)).map((d) => d.id)).size < events.length && waited < 120_000; waited += 100) await sleep(100);

@@ -1,7 +1,6 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ConsultationStore } from '../../src/store/consultations.js';
 import type { DatabaseHandle } from '../../src/store/db.js';
-import { escalations } from '../../src/store/schema.js';
 import { sampleConsultation } from './sample.js';
 import { storeTargets, targetTitle } from './targets.js';
 
@@ -174,11 +173,10 @@ describe.each(storeTargets())('ConsultationStore on $name', (target) => {
       const fresh = await store.record(sampleConsultation({ conversationId: 'web:fresh', createdAt: new Date(Date.now() - 60_000) }));
       await store.feedback(old.id, 'user-a', -1);
       await store.feedback(kept.id, 'user-a', 1);
-      await handle.db.insert(escalations).values({ consultationId: old.id, reason: 'requested' });
       await store.markEventProcessed('telegram', 'bot', 'recent');
 
       const counts = await store.purgeOlderThan(daysAgo(180));
-      expect(counts).toMatchObject({ consultations: 1, feedback: 1, escalations: 1, conversations: 1, processedEvents: 0 });
+      expect(counts).toMatchObject({ consultations: 1, feedback: 1, conversations: 1, processedEvents: 0 });
       expect(await store.get(old.id)).toBeUndefined();
       expect(await store.get(kept.id)).toBeDefined();
 

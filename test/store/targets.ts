@@ -21,6 +21,8 @@ export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL;
 /** A place that can be opened, closed and opened again (a PGlite directory or a Postgres database). */
 export interface PersistentLocation {
   open(options?: { migrationsFolder?: string }): Promise<DatabaseHandle>;
+  /** The DATABASE_URL of a Postgres location, for a child process. */
+  url?: string;
   dispose(): Promise<void>;
 }
 
@@ -113,6 +115,7 @@ function postgresTarget(url: string | undefined): StoreTarget {
       const name = `${prefix}_${++counter}`;
       await createDatabase(name);
       return {
+        url: urlFor(name),
         open: (options) => openDatabase({ databaseUrl: urlFor(name), poolSize: 4, ...options }),
         dispose: () => dropDatabase(name),
       };

@@ -9,7 +9,7 @@ import { consultationDetail, decodeCursor, encodeCursor, exportConsultations, li
 import type { Citation } from '../../types.js';
 import { STAFF, audit, sessionOf, type ConsoleDeps } from '../context.js';
 import { attachment, csvStream, xlsxStream, type Column } from '../export.js';
-import { ANSWERERS, OUTCOMES, VERDICTS, channelLabel, day, percent, time } from '../format.js';
+import { ANSWERERS, CASE_STATUS_LABELS, OUTCOMES, VERDICTS, channelLabel, day, needsText, percent, time } from '../format.js';
 import { html, type Html } from '../html.js';
 import { csrfField, page } from '../layout.js';
 import { filterForm, parseFilter, type FilterForm } from './consultation-filter.js';
@@ -156,7 +156,9 @@ export async function consultationRoutes(app: FastifyInstance, deps: ConsoleDeps
       <section class="card">
         <h2>转介</h2>
         ${detail.referrals.length
-          ? html`<ul>${detail.referrals.map((r) => html`<li>${time(r.createdAt)} · ${r.reason} · 状态 ${r.status}${r.topic ? ` · ${r.topic}` : ''}</li>`)}</ul>`
+          ? html`<ul>${detail.referrals.map(
+              (r) => html`<li><a href="/console/cases/${r.id}">案件 ${r.id.slice(0, 8)}</a> · ${time(r.createdAt)} · <span class="tag status-${r.status}">${CASE_STATUS_LABELS[r.status]}</span>${r.agency ? ` · ${r.agency}` : ''}${needsText(r) ? ` · ${needsText(r)}` : ''}</li>`,
+            )}</ul>`
           : html`<p class="empty">未转介。</p>`}
       </section>
       <section class="card">
