@@ -101,4 +101,7 @@ CREATE INDEX "approved_answer_hits_created_at_idx" ON "approved_answer_hits" USI
 CREATE INDEX "approved_answer_versions_status_idx" ON "approved_answer_versions" USING btree ("status","created_at");--> statement-breakpoint
 CREATE INDEX "approved_answers_state_idx" ON "approved_answers" USING btree ("state","updated_at");--> statement-breakpoint
 CREATE INDEX "console_sessions_account_idx" ON "console_sessions" USING btree ("account_id");--> statement-breakpoint
-CREATE INDEX "consultation_reviews_consultation_idx" ON "consultation_reviews" USING btree ("consultation_id","id");
+CREATE INDEX "consultation_reviews_consultation_idx" ON "consultation_reviews" USING btree ("consultation_id","id");--> statement-breakpoint
+CREATE INDEX "case_events_type_created_idx" ON "case_events" USING btree ("type","created_at");--> statement-breakpoint
+CREATE INDEX "cases_consultation_idx" ON "cases" USING btree ("consultation_id");--> statement-breakpoint
+CREATE INDEX "cases_created_idx" ON "cases" USING btree ("created_at","id");

@@ -1,6 +1,6 @@
 /**
  * The append-only audit log: who did what, when, to which record, from where. The application only adds
- * rows (a trigger refuses UPDATE and DELETE, migration 0004); details never hold revealed personal data.
+ * rows (a trigger refuses UPDATE and DELETE, migration 0005); details never hold revealed personal data.
  */
 import { and, desc, eq, lt, type SQL } from 'drizzle-orm';
 import type { Database } from './db.js';

@@ -4,7 +4,7 @@
  * filter in pages so memory stays bounded whatever the row count.
  *
  * Text search looks in the (masked) question: the GIN index over console_search_grams() narrows to rows
- * that hold every character pair of the term, then ILIKE checks the substring (migration 0004).
+ * that hold every character pair of the term, then ILIKE checks the substring (migration 0005).
  */
 import { and, desc, eq, gte, lt, sql, type SQL } from 'drizzle-orm';
 import type { ChannelName, Citation, Consultation, Outcome, PassageRef, PiiFinding } from '../types.js';

@@ -190,6 +190,9 @@ export const cases = pgTable(
     index('cases_status_idx').on(t.status, t.updatedAt),
     index('cases_agency_status_idx').on(t.agencyId, t.status),
     index('cases_user_idx').on(t.channel, t.userId),
+    // The console: whether a consultation was referred (any case, open or not), and the board's keyset pages.
+    index('cases_consultation_idx').on(t.consultationId),
+    index('cases_created_idx').on(t.createdAt, t.id),
   ],
 );
 
@@ -212,7 +215,8 @@ export const caseEvents = pgTable(
     details: jsonb('details').$type<Record<string, unknown>>(),
     createdAt: createdAt(),
   },
-  (t) => [index('case_events_case_idx').on(t.caseId, t.id)],
+  // The console's response times read the events of one type over a range of days.
+  (t) => [index('case_events_case_idx').on(t.caseId, t.id), index('case_events_type_created_idx').on(t.type, t.createdAt)],
 );
 
 /** What the user was told and answered before anything was shared (PIPL art. 23): one row per agency asked for. */
@@ -418,7 +422,7 @@ export const outbox = pgTable(
 );
 
 // ─── Console: sessions, reviews, approved answers ───────────────────────────────────────────────────────────
-// Also created by migration 0004_console_search_audit (hand-written, drizzle-kit cannot express it): the function
+// Also created by migration 0005_console_search_audit (hand-written, drizzle-kit cannot express it): the function
 // console_search_grams(text) and the expression index consultations_question_grams_idx that backs the
 // console's Chinese text search, the keyset index consultations_created_seq_idx, and the trigger that
 // refuses UPDATE and DELETE on audit_log.

@@ -6,48 +6,29 @@
  * CSV export holds exactly the filtered rows. Screenshots of the list, the detail, the review queue, the
  * approved answers and the analytics page go to test-results/.
  */
-import type { ChildProcess } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, describe, expect, it } from 'vitest';
-import { ROOT, runTsx } from '../helpers.js';
-import { CHROMIUM, SCREENSHOTS, hasChromium, launchChromium, startServer } from '../web/browser.js';
-
-const PASSWORD = 'correct horse battery staple';
+import { describe, expect, it } from 'vitest';
+import { CHROMIUM, SCREENSHOTS, hasChromium, launchChromium, pageTestResources, startServer } from '../web/browser.js';
+import { createAccounts, login } from './browser-steps.js';
 const SHOTS = SCREENSHOTS;
 if (!hasChromium) console.warn(`[console] browser test SKIPPED: ${CHROMIUM} is missing (apt-get install -y chromium)`);
 
-async function login(page: Page, url: string, username: string) {
-  await page.goto(`${url}/console/login`);
-  await page.fill('input[name="username"]', username);
-  await page.fill('input[name="password"]', PASSWORD);
-  await Promise.all([page.waitForURL(/\/console\/(consultations|cases)/), page.click('button[type="submit"]')]);
-}
-
 describe.skipIf(!hasChromium)(hasChromium ? 'console in Chromium' : `console in Chromium (SKIPPED: ${CHROMIUM} is missing)`, () => {
-  let browser: Browser | undefined;
-  let server: ChildProcess | undefined;
-  let dataDir = '';
-
-  afterAll(async () => {
-    await browser?.close();
-    if (server && server.exitCode === null) server.kill('SIGKILL');
-    if (dataDir) await rm(dataDir, { recursive: true, force: true });
-  });
+  const held = pageTestResources();
 
   it('reviews, approves, and the bot answers with the approved answer; CSRF refused; export matches the filter', { timeout: 240_000 }, async () => {
-    dataDir = await mkdtemp(path.join(os.tmpdir(), 'ipcb-console-'));
+    held.dataDir = await mkdtemp(path.join(os.tmpdir(), 'ipcb-console-'));
     // The admin command runs on the same embedded database before the server takes it.
-    const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: dataDir };
+    const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: held.dataDir };
     delete env.DATABASE_URL;
-    for (const [username, role] of [['admin1', 'admin'], ['admin2', 'admin']] as const) {
-      const made = await runTsx(path.join(ROOT, 'src/cli/admin.ts'), ['create-user', '--username', username, '--role', role, '--display-name', username === 'admin1' ? '张审核' : '李主任'], { env, input: `${PASSWORD}\n` });
-      expect(made.code, made.stderr).toBe(0);
-    }
-    const started = await startServer(dataDir);
-    server = started.child;
+    await createAccounts(env, [
+      { username: 'admin1', role: 'admin', name: '张审核' },
+      { username: 'admin2', role: 'admin', name: '李主任' },
+    ]);
+    const started = await startServer(held.dataDir);
+    held.server = started.child;
     const { url } = started;
     const ask = async (question: string) => {
       const res = await fetch(`${url}/api/v1/ask`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ question, userId: 'u1', conversationId: `c-${Math.random()}` }) });
@@ -68,7 +49,7 @@ describe.skipIf(!hasChromium)(hasChromium ? 'console in Chromium' : `console in 
     const wrong = answers[0]!;
     await fetch(`${url}/api/v1/feedback`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ consultationId: wrong.id, userId: 'u1', rating: 'down', comment: '没说怎么异议' }) });
 
-    browser = await launchChromium();
+    const browser = (held.browser = await launchChromium());
     await mkdir(SHOTS, { recursive: true });
     const laptop = await browser.newContext({ viewport: { width: 1280, height: 860 }, locale: 'zh-CN', acceptDownloads: true });
     const page = await laptop.newPage();

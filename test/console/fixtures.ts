@@ -4,6 +4,7 @@
  * that keeps the session cookie and reads the CSRF token from the pages it gets.
  */
 import type { FastifyInstance } from 'fastify';
+import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
 import { createGuard } from '../../src/answer/guard.js';
 import { ApprovedAnswers } from '../../src/approved/approved-answers.js';
 import type { ConsoleDeps } from '../../src/console/context.js';
@@ -17,6 +18,7 @@ import { ApprovedAnswerStore } from '../../src/store/approved-answers.js';
 import { ConsoleAccounts, type Role } from '../../src/store/console-accounts.js';
 import { ConsultationStore } from '../../src/store/consultations.js';
 import type { DatabaseHandle } from '../../src/store/db.js';
+import type { StoreTarget } from '../store/targets.js';
 import { registryOf, testCases } from '../escalation/fixtures.js';
 import { shippedKnowledge } from '../helpers.js';
 
@@ -52,6 +54,32 @@ export async function consoleApp(handle: DatabaseHandle, settings: Partial<Conso
     { rateLimit: { perUserPerMinute: 1000, perIpPerMinute: 1000 }, logLevel: process.env.CONSOLE_TEST_LOG ?? 'silent' },
   );
   return { app, store, accounts, approved, db, cases };
+}
+
+export type ConsoleEnv = Awaited<ReturnType<typeof consoleApp>>;
+
+/** Inside a describe: a fresh database and console app for every test, closed after it. */
+export function consoleTestEnv(target: StoreTarget): { readonly handle: DatabaseHandle; readonly env: ConsoleEnv } {
+  let handle: DatabaseHandle | undefined;
+  let env: ConsoleEnv | undefined;
+  beforeAll(() => target.setup());
+  afterAll(() => target.teardown());
+  beforeEach(async () => {
+    handle = await target.fresh();
+    env = await consoleApp(handle);
+  });
+  afterEach(async () => {
+    await env?.app.close();
+    await handle?.close();
+  });
+  return {
+    get handle() {
+      return handle!;
+    },
+    get env() {
+      return env!;
+    },
+  };
 }
 
 export async function createAccount(accounts: ConsoleAccounts, username: string, role: Role, agencyId: string | null = null) {

@@ -6,8 +6,9 @@
 import type { FastifyInstance } from 'fastify';
 import { HttpError } from '../../http/http-error.js';
 import { analytics, gapQuestions } from '../../store/console-analytics.js';
+import { agencyPerformance } from '../../store/console-cases.js';
 import { STAFF, sessionOf, type ConsoleDeps } from '../context.js';
-import { ANSWERERS, OUTCOMES, channelLabel, day, dayStart } from '../format.js';
+import { ANSWERERS, OUTCOMES, channelLabel, day, dayStart, duration } from '../format.js';
 import { clusterGaps } from '../gaps.js';
 import { html } from '../html.js';
 import { page } from '../layout.js';
@@ -49,6 +50,12 @@ export async function analyticsRoutes(app: FastifyInstance, deps: ConsoleDeps) {
         </div>
         <section class="card"><h2>知识缺口：未解答与低置信度问题（按相似度归类）</h2><div id="gaps"><p class="muted">加载中…</p></div></section>
         <section class="card"><h2>从未被引用的条款</h2><div id="never"></div></section>
+        <div class="charts">
+          <section class="card"><h2>各机构转介与接受</h2><div class="chart" id="chart-agencies"></div></section>
+          <section class="card"><h2>各机构响应用时（中位数）</h2><div class="chart" id="chart-response"></div></section>
+        </div>
+        <section class="card"><h2>转介机构：接受率、响应用时、SLA 达标、评分</h2><div id="agencies"></div>
+          <p class="muted">按所选时间内送达机构的案件统计。接受率 = 接受 /（接受 + 拒绝 + 超时）；SLA 按工作时间日历计时。</p></section>
       </div>
     </main>`;
     return reply.type('text/html; charset=utf-8').send(page({ title: '统计分析', session, active: '/console/analytics', body, scripts: ['vendor/echarts.min.js', 'analytics.js'] }));
@@ -57,7 +64,11 @@ export async function analyticsRoutes(app: FastifyInstance, deps: ConsoleDeps) {
   app.get<{ Querystring: { from?: string; to?: string } }>('/console/analytics/data', { config: { roles: STAFF } }, async (request) => {
     const range = rangeOf(request.query);
     const knowledge = deps.knowledge();
-    const [stats, gaps] = await Promise.all([analytics(deps.db, range), gapQuestions(deps.db, range, lowConfidence, GAP_SAMPLE)]);
+    const [stats, gaps, agencies] = await Promise.all([
+      analytics(deps.db, range),
+      gapQuestions(deps.db, range, lowConfidence, GAP_SAMPLE),
+      agencyPerformance(deps.db, { from: dayStart(range.fromDay)!, to: new Date(dayStart(range.toDay)!.getTime() + DAY_MS) }),
+    ]);
     const label = (documentId: string, article: string) => knowledge.chunks.find((c) => c.documentId === documentId && c.article === article)?.section ?? `${documentId} ${article}`;
     const citedKeys = new Set(stats.cited.map((c) => `${c.documentId}#${c.article}`));
     const articles = new Map<string, string>();
@@ -75,6 +86,13 @@ export async function analyticsRoutes(app: FastifyInstance, deps: ConsoleDeps) {
       latency: stats.latency,
       days: stats.days,
       gaps: clusterGaps(gaps, (t) => knowledge.analyze(t)),
+      agencies: agencies
+        .filter((a) => a.requested || a.ratings.count)
+        .map((a) => ({
+          ...a,
+          acceptText: `${duration(a.acceptMs.median)} / ${duration(a.acceptMs.p90)}`,
+          answerText: `${duration(a.answerMs.median)} / ${duration(a.answerMs.p90)}`,
+        })),
       gapSample: gaps.length,
     };
   });

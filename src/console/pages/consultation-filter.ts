@@ -5,27 +5,16 @@
 import { TOPIC_NAMES } from '../../answer/topics.js';
 import type { ConsoleFilter } from '../../store/console-queries.js';
 import type { ChannelName, Outcome } from '../../types.js';
-import { CHANNELS, OUTCOMES, VERDICTS, dayStart } from '../format.js';
+import { CHANNELS, OUTCOMES, VERDICTS, parseDayRange } from '../format.js';
 import { attr, html, type Html } from '../html.js';
 
 export type FilterForm = Partial<Record<'from' | 'to' | 'channel' | 'outcome' | 'topic' | 'feedback' | 'referred' | 'reviewed' | 'verdict' | 'below' | 'q' | 'after', string>>;
-
-const DAY_MS = 86_400_000;
 
 export function parseFilter(form: FilterForm): { filter: ConsoleFilter; problems: string[] } {
   const problems: string[] = [];
   const filter: ConsoleFilter = {};
   const text = (k: keyof FilterForm) => (typeof form[k] === 'string' ? form[k]!.trim() : '');
-  if (text('from')) {
-    filter.from = dayStart(text('from'));
-    if (!filter.from) problems.push('开始日期格式应为 YYYY-MM-DD');
-  }
-  if (text('to')) {
-    const to = dayStart(text('to'));
-    if (!to) problems.push('结束日期格式应为 YYYY-MM-DD');
-    else filter.to = new Date(to.getTime() + DAY_MS); // the whole end day
-  }
-  if (filter.from && filter.to && filter.from >= filter.to) problems.push('开始日期晚于结束日期');
+  Object.assign(filter, parseDayRange(text('from'), text('to'), problems));
   const channel = text('channel');
   if (channel) {
     if (channel in CHANNELS) filter.channel = channel as ChannelName;
