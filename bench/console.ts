@@ -2,12 +2,14 @@
  * `npm run bench:console`: the console against 100 000 consultations in Postgres (DATABASE_URL, else
  * postgres://postgres@127.0.0.1:5432/test; a scratch database is created and dropped). The generator
  * spreads them over 180 days with questions from eval/*.jsonl (plus variations), outcomes, channels,
- * citations and passages from the shipped knowledge, 👍/👎 on 6 %, referrals on 2 % and reviews on 3 %.
+ * citations and passages from the shipped knowledge, 👍/👎 on 6 % and reviews on 3 %; 5 % are referred to
+ * the shipped registry's agencies as cases with their events, consents and SLA timers (bench/console-cases.ts).
  * The real HTTP server is then timed over loopback with a logged-in admin:
  * - the filtered list (nine filters, incl. Chinese text search and a keyset next page),
  * - the detail page of random consultations,
  * - the analytics page and its data (30 and 180 days),
- * - the CSV and XLSX export of ~10 000 filtered rows (time to the last byte, peak RSS growth).
+ * - the CSV and XLSX export of ~10 000 filtered rows (time to the last byte, peak RSS growth),
+ * - the cases board (staff and an agency account), a case's page, and the CSV export of every case.
  * BENCH_ROWS sets the row count (default 100000), BENCH_RUNS the requests per scenario (default 40);
  * BENCH_KEEP=1 keeps the scratch database and BENCH_DB=<name> times one kept before (no generation).
  */
@@ -20,7 +22,7 @@ import { sql } from 'drizzle-orm';
 import { topicsOf } from '../src/answer/topics.js';
 import { ApprovedAnswers } from '../src/approved/approved-answers.js';
 import { hashPassword } from '../src/console/passwords.js';
-import { loadAgencies, syncAgencies } from '../src/escalation/agencies.js';
+import { loadAgencies, syncAgencies, type Agency } from '../src/escalation/agencies.js';
 import { ALWAYS } from '../src/escalation/calendar.js';
 import { CaseService } from '../src/escalation/case-service.js';
 import { buildApp } from '../src/http/app.js';
@@ -33,6 +35,7 @@ import { ConsultationStore } from '../src/store/consultations.js';
 import { openDatabase } from '../src/store/db.js';
 import { cases, consultations, consultationReviews, conversations, feedback } from '../src/store/schema.js';
 import type { Citation, Outcome, PassageRef } from '../src/types.js';
+import { generateCases } from './console-cases.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const ROWS = Number(process.env.BENCH_ROWS ?? 100_000);
@@ -61,7 +64,7 @@ async function questionPool(): Promise<string[]> {
   return out;
 }
 
-async function generate(db: Awaited<ReturnType<typeof openDatabase>>['db'], kb: KnowledgeBase, reviewer: string) {
+async function generate(db: Awaited<ReturnType<typeof openDatabase>>['db'], kb: KnowledgeBase, reviewer: string, agencies: Agency[]) {
   const pool = await questionPool();
   const suffixes = ['', '', '？', '，谢谢', '，急', '（我们是小微企业）', '，在张店区', '，我们是做新材料的'];
   const outcomes: Outcome[] = ['answered', 'answered', 'answered', 'answered', 'answered', 'not_covered', 'not_covered', 'out_of_scope', 'escalation_offered', 'declined'];
@@ -70,6 +73,7 @@ async function generate(db: Awaited<ReturnType<typeof openDatabase>>['db'], kb: 
   const doc = kb.documents[0]!;
   const now = Date.now();
   const BATCH = 1000;
+  let referredCases = 0;
   for (let start = 0; start < ROWS; start += BATCH) {
     const rows: (typeof consultations.$inferInsert)[] = [];
     const convs = new Map<string, typeof conversations.$inferInsert>();
@@ -105,11 +109,17 @@ async function generate(db: Awaited<ReturnType<typeof openDatabase>>['db'], kb: 
       });
     }
     await db.insert(conversations).values([...convs.values()]).onConflictDoNothing();
-    const inserted = await db.insert(consultations).values(rows).returning({ id: consultations.id, createdAt: consultations.createdAt });
+    const inserted = await db.insert(consultations).values(rows).returning({
+      id: consultations.id,
+      createdAt: consultations.createdAt,
+      question: consultations.question,
+      userId: consultations.userId,
+      conversationId: consultations.conversationId,
+      channel: consultations.channel,
+    });
     const fb = inserted.filter(() => random() < 0.06).map((r) => ({ consultationId: r.id, userId: 'u', rating: random() < 0.35 ? -1 : 1, comment: random() < 0.3 ? '回答不够具体' : null }));
     if (fb.length) await db.insert(feedback).values(fb);
-    const referred = inserted.filter(() => random() < 0.02).map((r) => ({ consultationId: r.id, channel: 'web' as const, botId: '', userId: 'u', conversationId: 'c', reason: 'requested', status: 'staff_queue' as const }));
-    if (referred.length) await db.insert(cases).values(referred);
+    referredCases += await generateCases(db, inserted.filter(() => random() < 0.05) as Parameters<typeof generateCases>[1], agencies, random, now);
     const reviewed = inserted.filter(() => random() < 0.03);
     if (reviewed.length) {
       await db.insert(consultationReviews).values(reviewed.map((r) => ({ consultationId: r.id, reviewerId: reviewer, verdict: random() < 0.3 ? ('incorrect' as const) : ('correct' as const), note: '抽查' })));
@@ -117,7 +127,7 @@ async function generate(db: Awaited<ReturnType<typeof openDatabase>>['db'], kb: 
     }
     if ((start / BATCH) % 10 === 0) process.stdout.write(`\r  generated ${start + rows.length} / ${ROWS}`);
   }
-  process.stdout.write('\n');
+  process.stdout.write(`\n  ${referredCases} of them referred as cases\n`);
   await db.execute(sql`analyze`);
 }
 
@@ -133,19 +143,21 @@ async function main() {
     const { db } = handle;
     const kb = await KnowledgeBase.open({ knowledgeDir: path.join(ROOT, 'knowledge') });
     const accounts = new ConsoleAccounts(db);
+    const registry = loadAgencies(path.join(ROOT, 'knowledge', 'agencies.yaml'));
+    await syncAgencies(db, registry);
+    const agencyId = registry.agencies[0]!.id;
     if (!kept) {
       const account = await accounts.create({ username: 'bench', displayName: '基准', role: 'admin', passwordHash: await hashPassword(PASSWORD) });
+      await accounts.create({ username: 'bench-agency', displayName: '基准机构', role: 'agency', agencyId, passwordHash: await hashPassword(PASSWORD) });
       const started = performance.now();
       console.log(`generating ${ROWS} consultations in Postgres (${name}) …`);
-      await generate(db, kb, account.id);
+      await generate(db, kb, account.id, registry.agencies);
       console.log(`  done in ${((performance.now() - started) / 1000).toFixed(0)} s`);
     }
 
     const store = new ConsultationStore(db);
     const analyze = (t: string) => kb.analyze(t);
     const approved = new ApprovedAnswers(new ApprovedAnswerStore(db), () => analyze);
-    const registry = loadAgencies(path.join(ROOT, 'knowledge', 'agencies.yaml'));
-    await syncAgencies(db, registry);
     const caseService = new CaseService({ db, outbox: new Outbox(db), registry, calendar: ALWAYS, acceptSlaMs: 4 * 3_600_000, answerSlaMs: 2 * DAY, bots: {} });
     const app = await buildApp(
       {
@@ -216,6 +228,26 @@ async function main() {
       await time('analytics data, last 180 days', () => get(`/console/analytics/data?from=${dayText(new Date(today.getTime() - 179 * DAY))}&to=${dayText(today)}`)),
     ];
 
+    // The cases board: staff (every case, staff queue, response times over 30 days) and an agency account.
+    const caseIds = (await db.select({ id: cases.id }).from(cases).orderBy(sql`random()`).limit(RUNS + 3)).map((r) => r.id);
+    const agencyLogin = await fetch(`${base}/console/login`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ username: 'bench-agency', password: PASSWORD }) });
+    const agencyCookie = String(agencyLogin.headers.get('set-cookie')).split(';')[0]!;
+    const held = (await db.select({ id: cases.id }).from(cases).where(sql`${cases.agencyId} = ${agencyId} and ${cases.status} in ('requested', 'accepted', 'answered', 'completed')`).orderBy(sql`random()`).limit(RUNS + 3)).map((r) => r.id);
+    const casesP95 = [
+      await time('cases board (staff)', () => get('/console/cases')),
+      await time('cases board: completed at one agency', () => get(`/console/cases?status=completed&agency=${agencyId}`)),
+      await time('cases board: breached only', () => get('/console/cases?breached=yes')),
+      await time('case page (staff)', (i) => get(`/console/cases/${caseIds[i % caseIds.length]}`)),
+      await time('cases board (agency account)', () => fetch(`${base}/console/cases`, { headers: { cookie: agencyCookie } })),
+      await time('case page (agency account)', (i) => fetch(`${base}/console/cases/${held[i % held.length]}`, { headers: { cookie: agencyCookie } })),
+    ];
+    {
+      const t = performance.now();
+      const res = await post('/console/cases/export?format=csv', {});
+      const body = await res.text();
+      console.log(`  ${'cases export, CSV, every case'.padEnd(46)} ${body.trim().split('\r\n').length - 1} rows in ${(performance.now() - t).toFixed(0)} ms`);
+    }
+
     // An export filter holding about 10 000 rows: telegram over the newest ~90 days.
     const exportFilter = { channel: 'telegram', from: dayText(new Date(today.getTime() - 89 * DAY)), to: dayText(today) };
     console.log('\nexport (time to the last byte; peak RSS growth sampled every 10 ms):');
@@ -234,7 +266,7 @@ async function main() {
         console.log(`  ${format.padEnd(5)} ${rows !== undefined ? `${rows} rows` : `${(body.length / 1024).toFixed(0)} KiB`.padEnd(10)}  ${(ms / 1000).toFixed(2)} s   body ${(body.length / 1024 / 1024).toFixed(1)} MiB   RSS +${((peak - rssBefore) / 1024 / 1024).toFixed(0)} MiB`);
       }
     }
-    console.log(`\nworst p95: list ${Math.max(...listP95).toFixed(0)} ms, detail ${detailP95.toFixed(0)} ms, analytics ${Math.max(...analyticsP95).toFixed(0)} ms (target < 300 ms)`);
+    console.log(`\nworst p95: list ${Math.max(...listP95).toFixed(0)} ms, detail ${detailP95.toFixed(0)} ms, analytics ${Math.max(...analyticsP95).toFixed(0)} ms, cases ${Math.max(...casesP95).toFixed(0)} ms (target < 300 ms)`);
     await app.close();
   } finally {
     await handle.close();

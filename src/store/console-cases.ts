@@ -364,7 +364,7 @@ export async function agencyPerformance(db: Database, range: { from: Date; to: D
             ) step on true
             where e.type = 'consent_given' and e.agency_id is not null and e.created_at >= ${from}::timestamptz and e.created_at < ${to}::timestamptz
           ),
-          answers as (
+          answers as materialized (
             select r.agency_id, r.step_at as at,
               (select t.due_at from ${caseTimers} t where t.case_id = r.case_id and t.agency_id = r.agency_id and t.kind = 'answer' and t.created_at >= r.step_at order by t.id limit 1) as due,
               step.type as step, step.created_at as step_at
@@ -376,29 +376,41 @@ export async function agencyPerformance(db: Database, range: { from: Date; to: D
             ) step on true
             where r.step = 'accepted'
           ),
-          judged as (
-            select agency_id, case
-                when step = any(done) and (due is null or step_at <= due) then 'met'
-                when step = 'sla_breached' or (step = any(done) and step_at > due) or (step is null and due < now()) then 'missed'
-              end as sla
-            from (
-              select agency_id, step, step_at, due, array['accepted', 'declined'] as done from requests
-              union all select agency_id, step, step_at, due, array['answered', 'completed'] from answers
-            ) as s
+          per_request as (
+            select agency_id,
+              count(*) as requested,
+              count(*) filter (where step = 'accepted') as accepted,
+              count(*) filter (where step = 'declined') as declined,
+              count(*) filter (where step = 'sla_breached') as accept_breached,
+              percentile_cont(0.5) within group (order by extract(epoch from step_at - at) * 1000) filter (where step = 'accepted') as median,
+              percentile_cont(0.9) within group (order by extract(epoch from step_at - at) * 1000) filter (where step = 'accepted') as p90,
+              count(*) filter (where step in ('accepted', 'declined') and (due is null or step_at <= due)) as met,
+              count(*) filter (where step = 'sla_breached' or (step in ('accepted', 'declined') and step_at > due) or (step is null and due < now())) as missed
+            from requests group by agency_id
+          ),
+          per_answer as (
+            select agency_id,
+              percentile_cont(0.5) within group (order by extract(epoch from step_at - at) * 1000) filter (where step in ('answered', 'completed')) as median,
+              percentile_cont(0.9) within group (order by extract(epoch from step_at - at) * 1000) filter (where step in ('answered', 'completed')) as p90,
+              count(*) filter (where step in ('answered', 'completed') and (due is null or step_at <= due)) as met,
+              count(*) filter (where step = 'sla_breached' or (step in ('answered', 'completed') and step_at > due) or (step is null and due < now())) as missed
+            from answers group by agency_id
           )
           select a.id as agency_id, a.name,
-            (select count(*) from requests r where r.agency_id = a.id)::int as requested,
-            (select count(*) from requests r where r.agency_id = a.id and r.step = 'accepted')::int as accepted,
-            (select count(*) from requests r where r.agency_id = a.id and r.step = 'declined')::int as declined,
-            (select count(*) from requests r where r.agency_id = a.id and r.step = 'sla_breached')::int as accept_breached,
-            (select percentile_cont(0.5) within group (order by extract(epoch from r.step_at - r.at) * 1000) from requests r where r.agency_id = a.id and r.step = 'accepted')::float8 as accept_median,
-            (select percentile_cont(0.9) within group (order by extract(epoch from r.step_at - r.at) * 1000) from requests r where r.agency_id = a.id and r.step = 'accepted')::float8 as accept_p90,
-            (select percentile_cont(0.5) within group (order by extract(epoch from w.step_at - w.at) * 1000) from answers w where w.agency_id = a.id and w.step in ('answered', 'completed'))::float8 as answer_median,
-            (select percentile_cont(0.9) within group (order by extract(epoch from w.step_at - w.at) * 1000) from answers w where w.agency_id = a.id and w.step in ('answered', 'completed'))::float8 as answer_p90,
-            (select count(*) from judged j where j.agency_id = a.id and j.sla = 'met')::int as sla_met,
-            (select count(*) from judged j where j.agency_id = a.id and j.sla = 'missed')::int as sla_missed
+            coalesce(r.requested, 0)::int as requested,
+            coalesce(r.accepted, 0)::int as accepted,
+            coalesce(r.declined, 0)::int as declined,
+            coalesce(r.accept_breached, 0)::int as accept_breached,
+            r.median::float8 as accept_median,
+            r.p90::float8 as accept_p90,
+            w.median::float8 as answer_median,
+            w.p90::float8 as answer_p90,
+            (coalesce(r.met, 0) + coalesce(w.met, 0))::int as sla_met,
+            (coalesce(r.missed, 0) + coalesce(w.missed, 0))::int as sla_missed
           from ${agencies} a
-          where a.active or exists (select 1 from requests r where r.agency_id = a.id)
+          left join per_request r on r.agency_id = a.id
+          left join per_answer w on w.agency_id = a.id
+          where a.active or r.agency_id is not null
           order by a.name`,
     ),
     db
