@@ -154,7 +154,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
   let wakeSender = () => {};
   const cases = new CaseService({ db, outbox, ...setup, onQueued: () => wakeSender() });
   const metrics = createMetrics(
-    { queues: async () => ({ inbox: await inbox.stats(), outbox: await outbox.stats() }), knowledge: () => knowledge.status() },
+    { queues: async () => ({ inbox: await inbox.stats(), outbox: await outbox.stats() }), knowledge: () => knowledge.status(), cases: () => cases.stats() },
     { processMetrics: true },
   );
   const onAnswer: ResponderDeps['onAnswer'] = (q, r) => observeAnswer(metrics, q.channel, r.answer.outcome, r.latencyMs);

@@ -30,7 +30,8 @@ export async function retireCases(db: Database, service: CaseService, cutoff: Da
     const rows = await tx
       .update(cases)
       .set({ question: null, conversation: null, contactCipher: null, ratingComment: null, erasedAt: sql`now()` })
-      .where(and(inArray(cases.status, ['completed', 'cancelled']), isNull(cases.erasedAt), lt(cases.closedAt, cutoff)))
+      // Closed before the cutoff, or withdrawn just now because their data expired.
+      .where(and(inArray(cases.status, ['completed', 'cancelled']), isNull(cases.erasedAt), or(lt(cases.closedAt, cutoff), stale.length ? inArray(cases.id, stale.map((c) => c.id)) : undefined)))
       .returning({ id: cases.id });
     if (rows.length) await tx.delete(caseMessages).where(inArray(caseMessages.caseId, rows.map((r) => r.id)));
     return rows.length;

@@ -350,6 +350,16 @@ export class CaseService {
     return caseView(this.deps.db, c, this.deps.registry);
   }
 
+  /** Counts for /metrics: cases by status, and timers past due that have not fired. */
+  async stats(): Promise<{ byStatus: Record<string, number>; overdueTimers: number }> {
+    const byStatus = await this.deps.db.select({ status: cases.status, n: sql<number>`count(*)::int` }).from(cases).groupBy(cases.status);
+    const [overdue] = await this.deps.db
+      .select({ n: sql<number>`count(*)::int` })
+      .from(caseTimers)
+      .where(and(isNull(caseTimers.firedAt), isNull(caseTimers.cancelledAt), sql`${caseTimers.dueAt} < now() - interval '1 minute'`));
+    return { byStatus: Object.fromEntries(byStatus.map((r) => [r.status, Number(r.n)])), overdueTimers: Number(overdue?.n ?? 0) };
+  }
+
   /** The user's open cases (for /privacy and /forget). */
   async openCasesOf(channel: ChannelName, userId: string): Promise<CaseRow[]> {
     const rows = await this.deps.db.select().from(cases).where(and(eq(cases.channel, channel), eq(cases.userId, userId))).orderBy(desc(cases.createdAt));

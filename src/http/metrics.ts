@@ -18,6 +18,8 @@ export interface MetricsSources {
   queues?: () => Promise<Record<'inbox' | 'outbox', QueueStats>>;
   /** Read at scrape time; absent when the instance does not reload its knowledge. */
   knowledge?: () => KnowledgeStatus;
+  /** Cases by status, and SLA timers past due that have not fired yet, read at scrape time. */
+  cases?: () => Promise<{ byStatus: Record<string, number>; overdueTimers: number }>;
 }
 
 export function createMetrics(sources: MetricsSources = {}, options: { processMetrics?: boolean } = {}): Metrics {
@@ -57,6 +59,21 @@ export function createMetrics(sources: MetricsSources = {}, options: { processMe
     g.set({ severity: 'error' }, s.problems.filter((p) => (p.severity ?? 'error') === 'error').length);
     g.set({ severity: 'warning' }, s.problems.filter((p) => p.severity === 'warning').length);
   }, ['severity']);
+  const caseGauge = (name: string, help: string, set: (g: Gauge<string>, c: Awaited<ReturnType<NonNullable<MetricsSources['cases']>>>) => void, labelNames: string[] = []) =>
+    new Gauge({
+      name,
+      help,
+      labelNames,
+      registers: [registry],
+      async collect() {
+        if (sources.cases) set(this, await sources.cases());
+      },
+    });
+  caseGauge('ipcb_cases', 'Referral cases by status.', (g, c) => {
+    g.reset();
+    for (const [status, n] of Object.entries(c.byStatus)) g.set({ status }, n);
+  }, ['status']);
+  caseGauge('ipcb_case_timers_overdue', 'SLA timers past their due time that have not fired (the timer loop is behind or stopped).', (g, c) => g.set(c.overdueTimers));
   knowledgeGauge('ipcb_knowledge_loaded_timestamp_seconds', 'When the knowledge snapshot in use was loaded.', (g, s) => g.set(Date.parse(s.loadedAt) / 1000));
   return {
     registry,

@@ -11,6 +11,7 @@ import { Outbox } from '../../src/queue/outbox.js';
 import { ConsultationStore } from '../../src/store/consultations.js';
 import { queryRows, type DatabaseHandle } from '../../src/store/db.js';
 import type { Consultation } from '../../src/types.js';
+import { purgeExpired } from '../../src/retention-purge.js';
 import { sampleConsultation } from '../store/sample.js';
 import { storeTargets, targetTitle } from '../store/targets.js';
 import { litigationRegistry, registryOf, testCases, TELEGRAM_AGENCY_CHAT } from './fixtures.js';
@@ -167,6 +168,31 @@ describe.each(storeTargets())('case service on $name', (target) => {
       expect(await events(offered.id)).toEqual(['offered', 'consent_requested', 'consent_given', 'withdrawn']);
       const [consent] = await queryRows<{ withdrawn_at: Date | null }>(handle.db, sql`select withdrawn_at from case_consents`);
       expect(consent!.withdrawn_at).not.toBeNull();
+    });
+
+    it('retention withdraws an open case (the agency is told) and erases what closed cases shared; events stay', async () => {
+      const longAgo = new Date(Date.now() - 200 * 86_400_000);
+      const open = await cases.refer({ consultation: await consultation('专利侵权想找律师起诉', { createdAt: longAgo, messageId: 'old-1' }), envelope: TELEGRAM_USER });
+      await cases.consent(open.id, 'u42', { consent: true, contact: '13700137000', via: 'test' });
+      const closed = await cases.refer({ consultation: await consultation('商标侵权想找律师', { createdAt: longAgo, messageId: 'old-2' }), envelope: TELEGRAM_USER });
+      await cases.consent(closed.id, 'u42', { consent: true, via: 'test' });
+      await cases.agencyAction(closed.id, closed.agency!.id, { type: 'accept' });
+      await cases.agencyAction(closed.id, closed.agency!.id, { type: 'close', text: '已电话沟通' });
+      await handle.db.execute(sql`update cases set closed_at = ${longAgo.toISOString()}::timestamptz where id = ${closed.id}`);
+
+      const result = await purgeExpired({ db: handle.db, store, cases }, new Date(Date.now() - 180 * 86_400_000), 'test');
+      expect(result.cases).toEqual({ withdrawn: 1, erased: 2 });
+      expect(result.log.consultations).toBe(2);
+      const rows = await queryRows<{ id: string; status: string; question: string | null; contact_cipher: string | null; consultation_id: string | null }>(handle.db, sql`select id, status, question, contact_cipher, consultation_id from cases order by created_at`);
+      expect(rows.map((r) => ({ status: r.status, question: r.question, contact: r.contact_cipher, consultation: r.consultation_id }))).toEqual([
+        { status: 'cancelled', question: null, contact: null, consultation: null },
+        { status: 'completed', question: null, contact: null, consultation: null },
+      ]);
+      expect(await events(open.id)).toEqual(['offered', 'consent_requested', 'consent_given', 'withdrawn']);
+      const toAgency = (await outboxRows()).filter((r) => r.chat_id === TELEGRAM_AGENCY_CHAT).map((r) => r.payload.text!);
+      expect(toAgency.filter((t) => t.includes('用户已撤回转介'))).toHaveLength(1);
+      const [messages] = await queryRows<{ n: number | string }>(handle.db, sql`select count(*) as n from case_messages`);
+      expect(Number(messages!.n)).toBe(0);
     });
   });
 });

@@ -193,6 +193,7 @@ describe('HTTP API', () => {
       expect((await post('/api/v1/referral', { consultationId: id, userId: 'u2' })).statusCode).toBe(404);
       const rows = await queryRows<{ reason: string }>(handle.db, sql`select reason from cases`);
       expect(rows).toHaveLength(1);
+      expect((await app.inject('/metrics')).body).toMatch(new RegExp(`ipcb_cases\\{status="${first.json().status}"\\} 1`));
     });
   });
 

@@ -16,8 +16,8 @@ export async function testApp(handle: DatabaseHandle, options: Partial<AppOption
   const store = new ConsultationStore(db);
   const inbox = new Inbox(db);
   const outbox = new Outbox(db);
-  const metrics = createMetrics({ queues: async () => ({ inbox: await inbox.stats(), outbox: await outbox.stats() }) });
   const cases = overrides.cases ?? (await testCases(db, outbox));
+  const metrics = createMetrics({ queues: async () => ({ inbox: await inbox.stats(), outbox: await outbox.stats() }), cases: () => cases.stats() });
   const respond = createResponder({ db, store, consult: await shippedConsult(), onAnswer: (q, r) => observeAnswer(metrics, q.channel, r.answer.outcome, r.latencyMs) });
   const kb = await shippedKnowledge();
   const logs: string[] = [];
