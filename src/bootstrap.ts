@@ -26,6 +26,11 @@ import { startSender } from './queue/sender.js';
 import { startWorker } from './queue/worker.js';
 import { ConsultationStore } from './store/consultations.js';
 import { openDatabase, queryRows } from './store/db.js';
+import { ApprovedAnswers, type ApprovedAnswerSource } from './approved/approved-answers.js';
+import type { ConsoleDeps } from './console/context.js';
+import type { Analyzer } from './approved/matcher.js';
+import { ApprovedAnswerStore } from './store/approved-answers.js';
+import { ConsoleAccounts } from './store/console-accounts.js';
 import { cutoffFor } from './store/retention.js';
 import type { Deliverer } from './types.js';
 
@@ -41,11 +46,25 @@ export async function openConsultation(
   return { kb, ...consultationOver(kb, config) };
 }
 
-/** The pipeline over a knowledge source: a snapshot, or the service's LiveKnowledge that changes under it. */
-function consultationOver(knowledge: { current(): KnowledgeBase }, config: Pick<Config, 'minConfidence' | 'llm' | 'homeRegion'>) {
+/**
+ * The pipeline over a knowledge source: a snapshot, or the service's LiveKnowledge that changes under it.
+ * Staff-approved answers are the service's alone (the CLIs leave them out, so evaluation stays reproducible).
+ */
+function consultationOver(knowledge: { current(): KnowledgeBase }, config: Pick<Config, 'minConfidence' | 'llm' | 'homeRegion'>, approved?: ApprovedAnswerSource) {
   const llm = config.llm ? new LlmAnswerer({ ...config.llm, maxRetries: 2, maxInputChars: 6000 }) : undefined;
-  const consult = createConsult({ kb: knowledge, guard: guardFollowing(knowledge), llm, options: { minConfidence: config.minConfidence, homeRegion: config.homeRegion } });
+  const consult = createConsult({ kb: knowledge, guard: guardFollowing(knowledge), llm, options: { minConfidence: config.minConfidence, homeRegion: config.homeRegion }, approved });
   return { consult, llm };
+}
+
+/** The current snapshot's analyser, the same function while the snapshot stays (a new one tells a reload). */
+function analyzerFollowing(knowledge: { current(): KnowledgeBase }): () => Analyzer {
+  const analyzers = new WeakMap<KnowledgeBase, Analyzer>();
+  return () => {
+    const kb = knowledge.current();
+    let analyze = analyzers.get(kb);
+    if (!analyze) analyzers.set(kb, (analyze = (text) => kb.analyze(text)));
+    return analyze;
+  };
 }
 
 /** A guard whose domain vocabulary (the user dictionary) is the current snapshot's. */
@@ -116,9 +135,13 @@ export async function startService(config: Config, options: ServiceOptions = {})
     checkEveryMs: config.knowledgeReloadMs,
     onReload: (event) => onReload(event),
   });
-  const { consult } = consultationOver(knowledge, config);
   const { database, store } = await openStore(config);
   const { db } = database;
+  let logError = (error: unknown, message: string) => console.error(message, error);
+  const approvedAnswers = new ApprovedAnswers(new ApprovedAnswerStore(db), analyzerFollowing(knowledge), {
+    onError: (error) => logError(error, 'approved answers failed'),
+  });
+  const { consult } = consultationOver(knowledge, config, approvedAnswers);
   const inbox = new Inbox(db);
   const outbox = new Outbox(db);
   if (database.driver === 'pglite') {
@@ -141,11 +164,33 @@ export async function startService(config: Config, options: ServiceOptions = {})
     knowledge: knowledge.current().chunks.length > 0,
     knowledgeStatus: knowledge.status(),
   });
+  const accounts = new ConsoleAccounts(db);
+  const consoleDeps: ConsoleDeps = {
+    db,
+    store,
+    accounts,
+    cases,
+    registry: setup.registry,
+    knowledge: () => knowledge.current(),
+    approved: approvedAnswers,
+    settings: { ...config.console, lowConfidence: config.minConfidence * 1.5 },
+  };
   const app = await buildApp(
-    { respond, store, db, cases, registry: setup.registry, metrics, readiness, article: (documentId, article) => articleText(knowledge.current(), documentId, article) },
+    {
+      respond,
+      store,
+      db,
+      cases,
+      registry: setup.registry,
+      metrics,
+      readiness,
+      article: (documentId, article) => articleText(knowledge.current(), documentId, article),
+      console: consoleDeps,
+    },
     { rateLimit: config.rateLimit, logLevel: config.logLevel, logStream: options.logStream, trustProxy: config.trustProxy },
   );
   warn = (message) => app.log.warn(message);
+  logError = (error, message) => app.log.error({ err: error }, message);
   onReload = (event) => {
     metrics.knowledgeReloads.inc({ result: event.result });
     if (event.result === 'failed') app.log.error({ error: event.error }, 'knowledge reload failed; still answering from the previous knowledge');
@@ -191,8 +236,12 @@ export async function startService(config: Config, options: ServiceOptions = {})
   const timers = answering ? startPollLoop(() => cases.fireDueTimers(), { idleMs: options.timerPollMs ?? 1_000, onError }) : { stop: async () => {} };
 
   const purge = async () => {
-    const { cases: retired, log, queues } = await purgeExpired({ db, store, cases }, cutoffFor(config.retention), 'service:retention');
-    app.log.info({ consultations: log.consultations, casesWithdrawn: retired.withdrawn, casesErased: retired.erased, inbox: queues.inbox, outbox: queues.outbox }, 'retention purge');
+    await accounts.purgeExpired();
+    const { cases: retired, log, queues, approvedHits } = await purgeExpired({ db, store, cases }, cutoffFor(config.retention), 'service:retention');
+    app.log.info(
+      { consultations: log.consultations, casesWithdrawn: retired.withdrawn, casesErased: retired.erased, approvedHits, inbox: queues.inbox, outbox: queues.outbox },
+      'retention purge',
+    );
   };
   const purgeTimer = setInterval(() => void purge().catch(onError), options.purgeEveryMs ?? SIX_HOURS);
   purgeTimer.unref();

@@ -11,6 +11,8 @@ const optionalText = z
 const SLA = /^\s*\d+(\.\d+)?\s*[smhd]\s*$/i;
 const url = z.url({ message: 'expected a URL such as http://127.0.0.1:8000/v1' }).optional().or(z.literal('').transform(() => undefined));
 
+const DURATION = /^\s*\d+\s*[smhd]\s*$/i;
+
 const schema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().default('127.0.0.1'),
@@ -63,6 +65,9 @@ const schema = z.object({
   EMBEDDING_BATCH_SIZE: z.coerce.number().int().min(1).max(2048).default(10),
   EMBEDDING_ENCODING_FORMAT: z.enum(['float', 'base64']).default('float'),
   EMBEDDING_FUSION_WEIGHT: z.coerce.number().min(0).max(5).default(0.5),
+  CONSOLE_SESSION_IDLE: z.string().regex(DURATION, 'expected a duration such as 30m, 2h or 90s').default('30m'),
+  CONSOLE_SESSION_MAX: z.string().regex(DURATION, 'expected a duration such as 12h or 1d').default('12h'),
+  COOKIE_SECURE: z.enum(['auto', 'true', 'false', '1', '0', '']).default('auto'),
 });
 
 export interface Config {
@@ -103,6 +108,8 @@ export interface Config {
   feishu?: { appId: string; appSecret: string; mode: 'ws' | 'webhook'; encryptKey?: string; verificationToken?: string; domain: string };
   llm?: { baseUrl: string; apiKey: string; model: string; timeoutMs: number; budgetMs: number; maxTokens: number };
   embedding?: { baseUrl: string; apiKey: string; model: string; batchSize: number; encodingFormat: 'float' | 'base64'; fusionWeight: number };
+  /** Console sessions end after `idleMs` without a request and `maxMs` after login; cookies are Secure per `cookieSecure` (auto: when the request came over TLS). */
+  console: { sessionIdleMs: number; sessionMaxMs: number; cookieSecure: 'auto' | boolean };
 }
 
 /** Raised with one line per bad variable, each naming it. */
@@ -144,6 +151,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!['feishu', 'lark'].includes(e.FEISHU_DOMAIN) && !/^https?:\/\/[^/]+.*[^/]$/.test(e.FEISHU_DOMAIN)) {
     problems.push('FEISHU_DOMAIN: expected feishu, lark or a base URL without a trailing /');
   }
+  const sessionIdleMs = durationMs(e.CONSOLE_SESSION_IDLE);
+  const sessionMaxMs = durationMs(e.CONSOLE_SESSION_MAX);
+  if (sessionIdleMs < 60_000) problems.push('CONSOLE_SESSION_IDLE: at least 1m');
+  if (sessionMaxMs < sessionIdleMs) problems.push('CONSOLE_SESSION_MAX: must not be shorter than CONSOLE_SESSION_IDLE');
   if (problems.length) throw new ConfigError(problems);
 
   return {
@@ -189,7 +200,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
             fusionWeight: e.EMBEDDING_FUSION_WEIGHT,
           }
         : undefined,
+    console: { sessionIdleMs, sessionMaxMs, cookieSecure: e.COOKIE_SECURE === 'auto' || e.COOKIE_SECURE === '' ? 'auto' : isTrue(e.COOKIE_SECURE) },
   };
+}
+
+const UNIT_MS: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** `30m` → 1 800 000. The pattern was checked by the schema. */
+function durationMs(text: string): number {
+  const match = /^\s*(\d+)\s*([smhd])\s*$/i.exec(text)!;
+  return Number(match[1]) * UNIT_MS[match[2]!.toLowerCase()]!;
 }
 
 function isTrue(flag: string): boolean {

@@ -1,3 +1,4 @@
+import type { ApprovedAnswerSource } from './approved/approved-answers.js';
 import { policyBasis } from './answer/basis.js';
 import { cite, excerptLines, extractiveAnswer, lapsedAnswer, notStatedAnswer, quotePassages, type AnswerInput, type Language } from './answer/extractive.js';
 import { readInContext, type History, type Reading, type Search } from './answer/follow-up.js';
@@ -62,6 +63,8 @@ export function createConsult(deps: {
   llm?: LlmAnswerer;
   options?: Partial<ConsultOptions>;
   now?: () => Date;
+  /** Staff-approved answers (src/approved/): checked after the guard, before retrieval; the CLIs leave it out. */
+  approved?: ApprovedAnswerSource;
 }) {
   const options = { ...DEFAULT_CONSULT_OPTIONS, ...deps.options };
   const { guard, llm } = deps;
@@ -146,6 +149,9 @@ export function createConsult(deps: {
 
     if (verdict.verdict === 'injection') return done(fixed('declined', MESSAGES.declined[detectLanguage(question)]));
     if (verdict.verdict === 'greeting') return done(fixed('out_of_scope', MESSAGES.greeting[detectLanguage(question)]));
+    // A plain question that staff have answered gets their approved answer (a referral request never does).
+    const reviewed = verdict.verdict === 'escalate' ? undefined : await deps.approved?.answer(question);
+    if (reviewed) return done(reviewed);
 
     // The knowledge base is read once per question: every later step uses these sources.
     const src = sourcesFor(deps.kb.current());

@@ -108,8 +108,8 @@ export interface Answer {
   /** 0…1; how well the documents cover the question. */
   confidence: number;
   escalation?: EscalationOffer;
-  /** Which answerer produced the text. */
-  answerer: 'extractive' | 'llm' | 'guard';
+  /** Which answerer produced the text; `reviewed`: an approved answer written and approved by staff. */
+  answerer: 'extractive' | 'llm' | 'guard' | 'reviewed';
 }
 
 /** Kinds of personal information masked before storage and before any LLM call. */

@@ -16,6 +16,9 @@ const TOPICS: [string, RegExp][] = [
   ['涉外与进出口', /涉外|海外|进出口|外国|出口|foreign|overseas|export/i],
 ];
 
+/** Every topic tag, in the order above (the console offers them as filters). */
+export const TOPIC_NAMES: readonly string[] = TOPICS.map(([topic]) => topic);
+
 export function topicsOf(...texts: string[]): string[] {
   const text = texts.join('\n');
   return TOPICS.filter(([, re]) => re.test(text)).map(([topic]) => topic);

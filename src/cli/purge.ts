@@ -27,7 +27,7 @@ async function main(): Promise<number> {
   const { database: handle, store } = await openStore(config);
   try {
     const cases = new CaseService({ db: handle.db, outbox: new Outbox(handle.db), ...setup });
-    const { log: counts, cases: retired, queues } = await purgeExpired({ db: handle.db, store, cases }, cutoff, 'cli:purge');
+    const { log: counts, cases: retired, queues, approvedHits } = await purgeExpired({ db: handle.db, store, cases }, cutoff, 'cli:purge');
     const capped = counts.cutoff.getTime() !== cutoff.getTime() ? ' (capped: nothing younger than 24 h is purged)' : '';
     console.log(`Purged records created before ${counts.cutoff.toISOString()}${capped} on ${handle.driver}:`);
     console.log(`  consultations     ${counts.consultations}`);
@@ -36,6 +36,7 @@ async function main(): Promise<number> {
     console.log(`  processed events  ${counts.processedEvents}`);
     console.log(`  cases withdrawn   ${retired.withdrawn}`);
     console.log(`  cases erased      ${retired.erased}`);
+    console.log(`  approved hits     ${approvedHits}`);
     console.log(`  queue rows        ${queues.inbox + queues.outbox}`);
     return 0;
   } finally {

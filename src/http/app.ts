@@ -11,6 +11,8 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { DestinationStream } from 'pino';
+import { consolePlugin } from '../console/plugin.js';
+import type { ConsoleDeps } from '../console/context.js';
 import type { AgencyRegistry } from '../escalation/agencies.js';
 import type { CaseService } from '../escalation/case-service.js';
 import type { Database } from '../store/db.js';
@@ -31,6 +33,8 @@ export interface AppDeps extends ApiDeps {
   registry: AgencyRegistry;
   metrics: Metrics;
   readiness: () => Promise<Readiness>;
+  /** The staff and agency console under /console; left out, there is none. */
+  console?: ConsoleDeps;
 }
 
 export interface AppOptions {
@@ -90,5 +94,7 @@ export async function buildApp(deps: AppDeps, options: AppOptions): Promise<Fast
   await app.register(async (scope) => caseRoutes(scope, deps, options.rateLimit.perIpPerMinute));
   await agencyWebhookRoute(app, deps);
   await app.register(async (scope) => opsRoutes(scope, deps));
+  const consoleDeps = deps.console;
+  if (consoleDeps) await app.register(async (scope) => consolePlugin(scope, consoleDeps));
   return app;
 }

@@ -55,7 +55,7 @@ export const askResponse = {
       type: 'object',
       properties: { reason: { type: 'string', enum: ['requested', 'professional_service', 'not_covered'] }, topic: { type: 'string' } },
     },
-    answerer: { type: 'string', enum: ['extractive', 'llm', 'guard'], description: 'extractive: quotes of the documents; llm: generated (AI); guard: a fixed reply' },
+    answerer: { type: 'string', enum: ['extractive', 'llm', 'guard', 'reviewed'], description: 'extractive: quotes of the documents; llm: generated (AI); guard: a fixed reply; reviewed: an answer written and approved by staff' },
   },
 } as const;
 

@@ -15,13 +15,17 @@ export const CONTENT_SECURITY_POLICY = [
   "frame-ancestors 'none'",
 ].join('; ');
 
+/** The console posts its own forms; everything else is as strict as the chat page. */
+export const CONSOLE_CONTENT_SECURITY_POLICY = CONTENT_SECURITY_POLICY.replace("form-action 'none'", "form-action 'self'");
+
 export function addSecurityHeaders(app: FastifyInstance): void {
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-content-type-options', 'nosniff');
-    reply.header('referrer-policy', 'no-referrer');
+    // The console's forms need a real Origin header for its CSRF check; with no-referrer, browsers send `null`.
+    reply.header('referrer-policy', request.url.startsWith('/console') ? 'same-origin' : 'no-referrer');
     reply.header('x-request-id', request.id);
     if (!request.url.startsWith('/docs')) {
-      reply.header('content-security-policy', CONTENT_SECURITY_POLICY);
+      reply.header('content-security-policy', request.url.startsWith('/console') ? CONSOLE_CONTENT_SECURITY_POLICY : CONTENT_SECURITY_POLICY);
       reply.header('x-frame-options', 'DENY');
     }
     if (request.url.startsWith('/api/')) reply.header('cache-control', 'no-store');

@@ -8,6 +8,7 @@ import {
   bigint,
   boolean,
   check,
+  date,
   index,
   integer,
   jsonb,
@@ -189,6 +190,9 @@ export const cases = pgTable(
     index('cases_status_idx').on(t.status, t.updatedAt),
     index('cases_agency_status_idx').on(t.agencyId, t.status),
     index('cases_user_idx').on(t.channel, t.userId),
+    // The console: whether a consultation was referred (any case, open or not), and the board's keyset pages.
+    index('cases_consultation_idx').on(t.consultationId),
+    index('cases_created_idx').on(t.createdAt, t.id),
   ],
 );
 
@@ -211,7 +215,8 @@ export const caseEvents = pgTable(
     details: jsonb('details').$type<Record<string, unknown>>(),
     createdAt: createdAt(),
   },
-  (t) => [index('case_events_case_idx').on(t.caseId, t.id)],
+  // The console's response times read the events of one type over a range of days.
+  (t) => [index('case_events_case_idx').on(t.caseId, t.id), index('case_events_type_created_idx').on(t.type, t.createdAt)],
 );
 
 /** What the user was told and answered before anything was shared (PIPL art. 23): one row per agency asked for. */
@@ -415,3 +420,173 @@ export const outbox = pgTable(
     index('outbox_created_at_idx').on(t.createdAt),
   ],
 );
+
+// ─── Console: sessions, reviews, approved answers ───────────────────────────────────────────────────────────
+// Also created by migration 0005_console_search_audit (hand-written, drizzle-kit cannot express it): the function
+// console_search_grams(text) and the expression index consultations_question_grams_idx that backs the
+// console's Chinese text search, the keyset index consultations_created_seq_idx, and the trigger that
+// refuses UPDATE and DELETE on audit_log.
+
+/** Server-side console sessions; the cookie holds a random token, the table only its SHA-256. */
+export const consoleSessions = pgTable(
+  'console_sessions',
+  {
+    id: text('id').primaryKey(),
+    accountId: uuid('account_id')
+      .notNull()
+      .references(() => staffAccounts.id, { onDelete: 'cascade' }),
+    /** Synchronizer token every state-changing console request must carry. */
+    csrfToken: text('csrf_token').notNull(),
+    createdAt: createdAt(),
+    lastSeenAt: timestamp('last_seen_at', { withTimezone: true }).defaultNow().notNull(),
+    /** Absolute end of the session, whatever its activity. */
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+  },
+  (t) => [index('console_sessions_account_idx').on(t.accountId)],
+);
+
+/** Failed logins per username (known or not, so lock-out reveals nothing about which names exist). */
+export const consoleLoginAttempts = pgTable('console_login_attempts', {
+  username: text('username').primaryKey(),
+  failures: integer('failures').default(0).notNull(),
+  lockedUntil: timestamp('locked_until', { withTimezone: true }),
+  lastFailureAt: timestamp('last_failure_at', { withTimezone: true }),
+});
+
+export type ReviewVerdict = 'correct' | 'incorrect';
+
+/** A reviewer's judgement of one consultation; the newest one counts, earlier ones stay as history. */
+export const consultationReviews = pgTable(
+  'consultation_reviews',
+  {
+    id: bigint('id', { mode: 'number' }).generatedAlwaysAsIdentity().primaryKey(),
+    consultationId: uuid('consultation_id')
+      .notNull()
+      .references(() => consultations.id, { onDelete: 'cascade' }),
+    reviewerId: uuid('reviewer_id')
+      .notNull()
+      .references(() => staffAccounts.id),
+    verdict: text('verdict').$type<ReviewVerdict>().notNull(),
+    note: text('note'),
+    correctedAnswer: text('corrected_answer'),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index('consultation_reviews_consultation_idx').on(t.consultationId, t.id),
+    check('consultation_reviews_verdict_check', sql`${t.verdict} in ('correct', 'incorrect')`),
+  ],
+);
+
+/** "Next item" locks of the review queue: one reviewer holds a consultation until `locked_until`. */
+export const reviewClaims = pgTable('review_claims', {
+  consultationId: uuid('consultation_id')
+    .primaryKey()
+    .references(() => consultations.id, { onDelete: 'cascade' }),
+  reviewerId: uuid('reviewer_id')
+    .notNull()
+    .references(() => staffAccounts.id, { onDelete: 'cascade' }),
+  lockedUntil: timestamp('locked_until', { withTimezone: true }).notNull(),
+});
+
+export type ApprovedAnswerState = 'pending' | 'active' | 'retired';
+
+/**
+ * A staff answer the bot returns for questions that match its question closely enough. Its text lives in
+ * versions; `current_version` is the approved one in use (null while the first version awaits approval).
+ */
+export const approvedAnswers = pgTable(
+  'approved_answers',
+  {
+    id: uuid('id').defaultRandom().primaryKey(),
+    state: text('state').$type<ApprovedAnswerState>().default('pending').notNull(),
+    currentVersion: integer('current_version'),
+    hitCount: integer('hit_count').default(0).notNull(),
+    lastHitAt: timestamp('last_hit_at', { withTimezone: true }),
+    createdAt: createdAt(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).defaultNow().notNull(),
+  },
+  (t) => [
+    index('approved_answers_state_idx').on(t.state, t.updatedAt),
+    check('approved_answers_state_check', sql`${t.state} in ('pending', 'active', 'retired')`),
+  ],
+);
+
+export type ApprovedVersionStatus = 'proposed' | 'approved' | 'rejected';
+
+/** One wording of an approved answer: written by one account, approved (or rejected) by another admin. */
+export const approvedAnswerVersions = pgTable(
+  'approved_answer_versions',
+  {
+    answerId: uuid('answer_id')
+      .notNull()
+      .references(() => approvedAnswers.id, { onDelete: 'cascade' }),
+    version: integer('version').notNull(),
+    status: text('status').$type<ApprovedVersionStatus>().default('proposed').notNull(),
+    /** The question it answers, as matched against new questions. */
+    question: text('question').notNull(),
+    answer: text('answer').notNull(),
+    /** The articles the answer rests on, returned as its citations. */
+    citations: jsonb('citations').$type<Citation[]>().default([]).notNull(),
+    sourceConsultationId: uuid('source_consultation_id').references(() => consultations.id, { onDelete: 'set null' }),
+    authorId: uuid('author_id')
+      .notNull()
+      .references(() => staffAccounts.id),
+    approverId: uuid('approver_id').references(() => staffAccounts.id),
+    decidedAt: timestamp('decided_at', { withTimezone: true }),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.answerId, t.version] }),
+    index('approved_answer_versions_status_idx').on(t.status, t.createdAt),
+    check('approved_answer_versions_status_check', sql`${t.status} in ('proposed', 'approved', 'rejected')`),
+    check('approved_answer_versions_four_eyes_check', sql`${t.approverId} is null or ${t.approverId} <> ${t.authorId}`),
+  ],
+);
+
+/** Every time the bot returned an approved answer: which version, for what (masked) question, how close. */
+export const approvedAnswerHits = pgTable(
+  'approved_answer_hits',
+  {
+    id: bigint('id', { mode: 'number' }).generatedAlwaysAsIdentity().primaryKey(),
+    answerId: uuid('answer_id')
+      .notNull()
+      .references(() => approvedAnswers.id, { onDelete: 'cascade' }),
+    version: integer('version').notNull(),
+    question: text('question').notNull(),
+    similarity: real('similarity').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index('approved_answer_hits_answer_idx').on(t.answerId, t.createdAt), index('approved_answer_hits_created_at_idx').on(t.createdAt)],
+);
+
+/**
+ * One row per shared set that instances cache (`approved_answers`): bumped in the same transaction as every
+ * change, so an instance that sees the same revision knows its copy is current.
+ */
+export const cacheRevisions = pgTable('cache_revisions', {
+  name: text('name').primaryKey(),
+  revision: bigint('revision', { mode: 'number' }).default(0).notNull(),
+});
+
+/**
+ * Daily counts for the console's analytics, per (day in China Standard Time, kind, key): kinds `channel`,
+ * `outcome`, `answerer`, `topic`, `cited` (documentId#article) and `latency` (a bucket's lower bound in ms).
+ * A day is rolled up once it has ended (console_rollup_days), so a range of months sums a few thousand
+ * rows instead of scanning every consultation; the current day is always counted live.
+ */
+export const consoleDailyStats = pgTable(
+  'console_daily_stats',
+  {
+    day: date('day', { mode: 'string' }).notNull(),
+    kind: text('kind').notNull(),
+    key: text('key').notNull(),
+    n: integer('n').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.day, t.kind, t.key] })],
+);
+
+/** Days whose rollup is complete. */
+export const consoleRollupDays = pgTable('console_rollup_days', {
+  day: date('day', { mode: 'string' }).primaryKey(),
+  computedAt: timestamp('computed_at', { withTimezone: true }).defaultNow().notNull(),
+});

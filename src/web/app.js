@@ -4,7 +4,7 @@
 const STORAGE = { user: 'ipcb.userId', conversation: 'ipcb.conversationId' };
 const OUTCOME = { answered: '已回答', not_covered: '文件未写明', out_of_scope: '超出咨询范围', declined: '无法回答', escalation_offered: '建议咨询服务机构' };
 /** How an answer was made, as the API's `answerer` says; fixed replies carry no label. */
-const ANSWERER = { extractive: '原文摘录', llm: 'AI 生成，仅供参考' };
+const ANSWERER = { extractive: '原文摘录', llm: 'AI 生成，仅供参考', reviewed: '工作人员审核' };
 
 /** crypto.randomUUID exists only in secure contexts (https, localhost); plain http on a LAN lacks it. */
 function newId() {

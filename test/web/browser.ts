@@ -1,8 +1,10 @@
 /** The real server (`src/main.ts`, embedded database in a temp DATA_DIR) and Debian's Chromium, for page tests. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
+import { afterAll } from 'vitest';
 import { ROOT } from '../helpers.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
@@ -32,4 +34,15 @@ export function launchChromium(): Promise<Browser> {
     executablePath: CHROMIUM,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'],
   });
+}
+
+/** What a page test starts (its data directory, the server, the browser), stopped after the file's tests. */
+export function pageTestResources(): { browser?: Browser; server?: ChildProcess; dataDir: string } {
+  const held: { browser?: Browser; server?: ChildProcess; dataDir: string } = { dataDir: '' };
+  afterAll(async () => {
+    await held.browser?.close();
+    if (held.server && held.server.exitCode === null) held.server.kill('SIGKILL');
+    if (held.dataDir) await rm(held.dataDir, { recursive: true, force: true });
+  });
+  return held;
 }

@@ -1,0 +1,176 @@
+/**
+ * Console authentication (OWASP ASVS 5 V3, V6, V7):
+ * - Sessions live in Postgres; the cookie holds a 256-bit random token (HttpOnly, SameSite=Strict, Path=/;
+ *   Secure with the `__Host-` prefix over TLS). Login always issues a new token; logout, idle timeout,
+ *   absolute timeout and disabling the account end the session on the server.
+ * - CSRF: every state-changing request carries the session's synchronizer token (form field `_csrf` or
+ *   header `x-csrf-token`), compared in constant time, AND must not come from another site (Sec-Fetch-Site,
+ *   Origin). A synchronizer token needs no second cookie or secret, since the session row already exists;
+ *   @fastify/csrf-protection would add both. The login form, which has no session yet, relies on the
+ *   fetch-metadata check: every browser that can be tricked into posting it sends those headers.
+ * - Login: per-address rate limit, per-username lock-out after repeated failures (also for unknown names,
+ *   which answer as slowly as wrong passwords), every success and failure audited.
+ * State is never changed by GET.
+ */
+import { timingSafeEqual } from 'node:crypto';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { HttpError } from '../http/http-error.js';
+import { validUsername } from '../store/console-accounts.js';
+import { audit, type ConsoleDeps } from './context.js';
+import { html } from './html.js';
+import { page } from './layout.js';
+import { verifyPassword } from './passwords.js';
+
+const COOKIE = 'ipcb_console';
+/** The session is written "used" at most this often; the idle timeout is therefore exact to a minute. */
+const TOUCH_EVERY_MS = 60_000;
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+export function isSecure(request: FastifyRequest, setting: ConsoleDeps['settings']['cookieSecure']): boolean {
+  return setting === 'auto' ? request.protocol === 'https' : setting;
+}
+
+function cookieName(secure: boolean): string {
+  return secure ? `__Host-${COOKIE}` : COOKIE;
+}
+
+function setSessionCookie(reply: FastifyReply, secure: boolean, token: string, maxAgeMs: number) {
+  reply.setCookie(cookieName(secure), token, { path: '/', httpOnly: true, sameSite: 'strict', secure, maxAge: Math.floor(maxAgeMs / 1000) });
+}
+
+function clearSessionCookie(reply: FastifyReply, secure: boolean) {
+  reply.clearCookie(cookieName(secure), { path: '/', httpOnly: true, sameSite: 'strict', secure });
+}
+
+/** Where to go after login: only a console path of this site (no open redirect). */
+export function safeNext(next: unknown): string {
+  return typeof next === 'string' && /^\/console(\/[A-Za-z0-9/_\-.]*)?(\?[^\s]*)?$/.test(next) && !next.startsWith('//') ? next : '/console';
+}
+
+function sameToken(given: unknown, expected: string): boolean {
+  if (typeof given !== 'string' || given.length !== expected.length) return false;
+  return timingSafeEqual(Buffer.from(given), Buffer.from(expected));
+}
+
+/** A request sent by a page of another site; `none` is the user typing the address or a bookmark. */
+function crossSite(request: FastifyRequest): string | undefined {
+  const site = request.headers['sec-fetch-site'];
+  // Fetch metadata when the browser sends it (all current ones); Origin for older browsers.
+  if (typeof site === 'string' && site) return site === 'same-origin' || site === 'none' ? undefined : `sec-fetch-site ${site}`;
+  const origin = request.headers.origin;
+  if (typeof origin === 'string' && origin !== `${request.protocol}://${request.host}`) return 'origin mismatch';
+  return undefined;
+}
+
+async function refuse(deps: ConsoleDeps, request: FastifyRequest, reason: string): Promise<never> {
+  await audit(deps.db, request, { action: 'console.csrf_refused', targetType: 'route', targetId: `${request.method} ${request.url.split('?')[0]}`, details: { reason } });
+  throw new HttpError(403, 'csrf', '请求被拒绝：缺少或无效的安全令牌，请刷新页面后重试。');
+}
+
+/** Checks the CSRF token of a state-changing request; multipart routes call it with the field they read. */
+export async function checkCsrf(deps: ConsoleDeps, request: FastifyRequest, token?: unknown): Promise<void> {
+  const session = request.consoleSession;
+  const given = token ?? request.headers['x-csrf-token'] ?? (request.body as { _csrf?: unknown } | undefined)?._csrf;
+  if (!session || !sameToken(given, session.csrfToken)) await refuse(deps, request, 'token missing or wrong');
+}
+
+/**
+ * Hooks for every console route: the session from the cookie (login page when there is none), the role
+ * check (403, audited), the cross-site and CSRF checks for anything but GET.
+ */
+export function sessionHooks(app: FastifyInstance, deps: ConsoleDeps) {
+  app.addHook('preHandler', async (request, reply) => {
+    const roles = request.routeOptions.config.roles;
+    if (!SAFE_METHODS.has(request.method)) {
+      const why = crossSite(request);
+      if (why) await refuse(deps, request, why);
+    }
+    if (!roles) return;
+    const secure = isSecure(request, deps.settings.cookieSecure);
+    const token = request.cookies[cookieName(secure)];
+    const session = token ? await deps.accounts.session(token, deps.settings.sessionIdleMs) : undefined;
+    if (!session) {
+      if (token) clearSessionCookie(reply, secure);
+      if (request.method === 'GET') return reply.redirect(`/console/login?next=${encodeURIComponent(request.url)}`, 303);
+      throw new HttpError(401, 'unauthenticated', '登录已过期，请重新登录。');
+    }
+    request.consoleSession = session;
+    if (Date.now() - session.lastSeenAt.getTime() > TOUCH_EVERY_MS) await deps.accounts.touch(session.id);
+    if (!roles.includes(session.account.role)) {
+      await audit(deps.db, request, { action: 'console.denied', targetType: 'route', targetId: `${request.method} ${request.routeOptions.url ?? ''}`, details: { path: request.url.split('?')[0] } });
+      throw new HttpError(403, 'forbidden', '您的账户无权访问此页面。');
+    }
+    if (!SAFE_METHODS.has(request.method) && !request.routeOptions.config.csrfInHandler) await checkCsrf(deps, request);
+  });
+}
+
+interface LoginBody {
+  username?: string;
+  password?: string;
+  next?: string;
+}
+
+function loginPage(message?: string, next = '/console', username = ''): string {
+  return page({
+    title: '登录',
+    body: html`<main class="login">
+      <h1>知识产权咨询服务 · 管理台</h1>
+      <form method="post" action="/console/login" class="card">
+        ${message ? html`<p class="error" role="alert">${message}</p>` : ''}
+        <label>用户名 <input name="username" autocomplete="username" required maxlength="64" value="${username}"></label>
+        <label>密码 <input name="password" type="password" autocomplete="current-password" required maxlength="256"></label>
+        <input type="hidden" name="next" value="${next}">
+        <button type="submit">登录</button>
+      </form>
+    </main>`,
+  });
+}
+
+export async function loginRoutes(app: FastifyInstance, deps: ConsoleDeps) {
+  app.get<{ Querystring: { next?: string } }>('/console/login', async (request, reply) => {
+    return reply.type('text/html; charset=utf-8').send(loginPage(undefined, safeNext(request.query.next)));
+  });
+
+  app.post<{ Body: LoginBody }>(
+    '/console/login',
+    { config: { rateLimit: { max: 10, timeWindow: 60_000, keyGenerator: (req: FastifyRequest) => `console-login:${req.ip}` } } },
+    async (request, reply) => {
+      const username = String(request.body?.username ?? '').trim();
+      const password = String(request.body?.password ?? '');
+      const next = safeNext(request.body?.next);
+      const fail = (status: number, message: string) => reply.status(status).type('text/html; charset=utf-8').send(loginPage(message, next, validUsername(username) ? username : ''));
+      // A password typed into the username field must not land in the audit log.
+      const who = validUsername(username) ? username : '(invalid)';
+      const locked = validUsername(username) ? await deps.accounts.lockedUntil(username) : undefined;
+      if (locked) {
+        await audit(deps.db, request, { actor: `username:${who}`, action: 'console.login_locked', details: { until: locked.toISOString() } });
+        return fail(429, `登录失败次数过多，账户已暂时锁定，请于 ${minutesUntil(locked)} 分钟后再试。`);
+      }
+      const account = validUsername(username) ? await deps.accounts.byUsername(username) : undefined;
+      const valid = await verifyPassword(password, account && !account.disabledAt ? account.passwordHash : null);
+      if (!account || account.disabledAt || !valid) {
+        const lockedNow = validUsername(username) ? await deps.accounts.recordFailure(username) : undefined;
+        await audit(deps.db, request, { actor: `username:${who}`, action: 'console.login_failed', details: { locked: Boolean(lockedNow) } });
+        return fail(401, lockedNow ? `登录失败次数过多，账户已暂时锁定，请于 ${minutesUntil(lockedNow)} 分钟后再试。` : '用户名或密码不正确。');
+      }
+      await deps.accounts.clearFailures(username);
+      const { token } = await deps.accounts.startSession(account.id, deps.settings.sessionMaxMs);
+      setSessionCookie(reply, isSecure(request, deps.settings.cookieSecure), token, deps.settings.sessionMaxMs);
+      await audit(deps.db, request, { actor: account.id, action: 'console.login', details: { username: account.username, role: account.role } });
+      return reply.redirect(account.role === 'agency' && next === '/console' ? '/console/cases' : next, 303);
+    },
+  );
+
+  app.post('/console/logout', { config: { roles: ['admin', 'reviewer', 'agency'] } }, async (request, reply) => {
+    const secure = isSecure(request, deps.settings.cookieSecure);
+    const token = request.cookies[cookieName(secure)];
+    if (token) await deps.accounts.endSession(token);
+    clearSessionCookie(reply, secure);
+    await audit(deps.db, request, { action: 'console.logout' });
+    return reply.redirect('/console/login', 303);
+  });
+}
+
+function minutesUntil(at: Date): number {
+  return Math.max(1, Math.ceil((at.getTime() - Date.now()) / 60_000));
+}

@@ -1,0 +1,226 @@
+/**
+ * Approved answers: proposals waiting for an admin (never their author), the answers in use with their
+ * hit counts, one answer's versions and hit history, retire/reactivate, and CSV export and import.
+ * Imported rows become proposals of the importing account, so they too need a second admin.
+ */
+import type { FastifyInstance } from 'fastify';
+import { parse } from 'csv-parse/sync';
+import { HttpError } from '../../http/http-error.js';
+import { ApprovalError, type ApprovedAnswerStore, type VersionView } from '../../store/approved-answers.js';
+import type { Session } from '../../store/console-accounts.js';
+import type { Citation } from '../../types.js';
+import { ADMIN, STAFF, audit, sessionOf, type ConsoleDeps } from '../context.js';
+import { checkCsrf } from '../auth.js';
+import { BOM, attachment, csvStream, type Column } from '../export.js';
+import { day, percent, time } from '../format.js';
+import { html, type Html } from '../html.js';
+import { csrfField, page } from '../layout.js';
+import { citationsFor } from './review.js';
+
+const STATE_LABEL = { pending: '待批准', active: '使用中', retired: '已停用' } as const;
+const STATUS_LABEL = { proposed: '待审批', approved: '已批准', rejected: '已驳回' } as const;
+const MAX_IMPORT_BYTES = 1024 * 1024;
+
+function articles(citations: Citation[]): string {
+  return citations.map((c) => `${c.documentId}#${c.article}`).join(';');
+}
+
+function citationList(citations: Citation[]): Html {
+  return citations.length ? html`<ul class="basis-list">${citations.map((c) => html`<li>《${c.title}》${c.docNumber ? `（${c.docNumber}）` : ''} ${c.section}</li>`)}</ul>` : html`<p class="empty">未注明依据条款。</p>`;
+}
+
+function decisionButtons(v: VersionView, session: Session): Html | string {
+  if (v.status !== 'proposed' || session.account.role !== 'admin') return '';
+  if (v.authorId === session.account.id) return html`<p class="muted">您是作者，需由另一位管理员审批。</p>`;
+  const action = `/console/approved/${v.answerId}/versions/${v.version}`;
+  return html`<div class="actions">
+    <form method="post" action="${action}/approve">${csrfField(session)}<button type="submit">批准</button></form>
+    <form method="post" action="${action}/reject">${csrfField(session)}<button type="submit" class="secondary">驳回</button></form>
+  </div>`;
+}
+
+function versionCard(v: VersionView, session: Session): Html {
+  return html`<article class="card version" data-answer="${v.answerId}" data-version="${v.version}">
+    <h3>第 ${v.version} 版 <span class="tag ${v.status}">${STATUS_LABEL[v.status]}</span></h3>
+    <p><strong>问题：</strong>${v.question}</p>
+    <div class="answer">${v.answer}</div>
+    ${citationList(v.citations)}
+    <p class="muted">作者 ${v.author} · ${time(v.createdAt)}${v.approver ? ` · ${v.status === 'approved' ? '批准' : '驳回'} ${v.approver} · ${time(v.decidedAt)}` : ''}${
+      v.sourceConsultationId ? html` · <a href="/console/consultations/${v.sourceConsultationId}">来源咨询</a>` : ''
+    }</p>
+    ${decisionButtons(v, session)}
+  </article>`;
+}
+
+interface ExportRecord {
+  id: string;
+  state: string;
+  version: number;
+  status: string;
+  question: string;
+  answer: string;
+  citations: Citation[];
+  author: string;
+  approver: string | null;
+  decidedAt: Date | null;
+  hitCount: number;
+}
+
+const CSV_COLUMNS: Column<ExportRecord>[] = [
+  { header: 'id', value: (r) => r.id },
+  { header: 'state', value: (r) => r.state },
+  { header: 'version', value: (r) => r.version },
+  { header: 'status', value: (r) => r.status },
+  { header: 'question', value: (r) => r.question },
+  { header: 'answer', value: (r) => r.answer },
+  { header: 'articles', value: (r) => articles(r.citations) },
+  { header: 'author', value: (r) => r.author },
+  { header: 'approver', value: (r) => r.approver },
+  { header: 'approved_at', value: (r) => (r.decidedAt ? new Date(r.decidedAt).toISOString() : null) },
+  { header: 'hit_count', value: (r) => r.hitCount },
+];
+
+export async function approvedRoutes(app: FastifyInstance, deps: ConsoleDeps, approvedStore: ApprovedAnswerStore) {
+  app.get<{ Querystring: { done?: string; imported?: string } }>('/console/approved', { config: { roles: STAFF } }, async (request, reply) => {
+    const session = sessionOf(request);
+    const [proposed, answers] = await Promise.all([approvedStore.proposed(), approvedStore.list()]);
+    const done = request.query.done;
+    const body = html`<main>
+      <h1>标准答复</h1>
+      ${done ? html`<p class="notice" role="status">${done === 'approved' ? '已批准，机器人将在 1 秒内开始使用。' : done === 'rejected' ? '已驳回。' : '已更新。'}</p>` : ''}
+      ${request.query.imported ? html`<p class="notice" role="status">已导入 ${request.query.imported} 条，等待管理员审批。</p>` : ''}
+      <p class="muted">审核员提交的修正答复经另一位管理员批准后生效：机器人对相同或相近的问题直接返回该答复，并注明“经工作人员审核”。</p>
+      <h2>待审批（${proposed.length}）</h2>
+      ${proposed.length ? proposed.map((v) => versionCard(v, session)) : html`<p class="empty">没有待审批的答复。</p>`}
+      <h2>全部答复（${answers.length}）</h2>
+      <div class="table-wrap"><table class="list">
+        <thead><tr><th>问题</th><th>状态</th><th>版本</th><th>命中</th><th>最近命中</th><th>更新</th></tr></thead>
+        <tbody>${answers.map(
+          (a) => html`<tr><td><a href="/console/approved/${a.id}">${a.question}</a>${a.pendingVersions ? html` <span class="tag proposed">${a.pendingVersions} 版待审批</span>` : ''}</td>
+            <td><span class="tag ${a.state}">${STATE_LABEL[a.state]}</span></td><td>${a.currentVersion ?? '—'}</td><td class="hits">${a.hitCount}</td><td>${time(a.lastHitAt)}</td><td>${time(a.updatedAt)}</td></tr>`,
+        )}</tbody>
+      </table></div>
+      <section class="card">
+        <h2>导入 / 导出</h2>
+        <p><a class="button secondary" href="/console/approved/export.csv">导出 CSV</a></p>
+        <form method="post" action="/console/approved/import" enctype="multipart/form-data" class="import">
+          ${csrfField(session)}
+          <label>导入 CSV（列：question, answer, articles，可选 id 以追加新版本）<input type="file" name="file" accept=".csv,text/csv" required></label>
+          <button type="submit" class="secondary">导入为待审批答复</button>
+        </form>
+      </section>
+    </main>`;
+    return reply.type('text/html; charset=utf-8').send(page({ title: '标准答复', session, active: '/console/approved', body }));
+  });
+
+  app.get('/console/approved/export.csv', { config: { roles: STAFF } }, async (request, reply) => {
+    const rows = await approvedStore.exportAll();
+    await audit(deps.db, request, { action: 'approved.export', targetType: 'approved_answers', details: { rows: rows.length } });
+    reply.header('content-disposition', attachment(`标准答复-${day(new Date())}.csv`));
+    return reply.type('text/csv; charset=utf-8').send(csvStream((async function* () { yield* rows; })(), CSV_COLUMNS));
+  });
+
+  app.post('/console/approved/import', { config: { roles: STAFF, csrfInHandler: true } }, async (request, reply) => {
+    const session = sessionOf(request);
+    let token: unknown;
+    let text: string | undefined;
+    for await (const part of request.parts({ limits: { fileSize: MAX_IMPORT_BYTES, files: 1, fields: 4 } })) {
+      if (part.type === 'field' && part.fieldname === '_csrf') token = part.value;
+      else if (part.type === 'file') {
+        // The token comes first in the form; nothing of the file is read before it is checked.
+        await checkCsrf(deps, request, token);
+        text = (await part.toBuffer()).toString('utf8');
+        if (part.file.truncated) throw new HttpError(413, 'too_large', '文件超过 1 MB。');
+      }
+    }
+    if (text === undefined) {
+      await checkCsrf(deps, request, token);
+      throw new HttpError(400, 'input_invalid', '请选择要导入的 CSV 文件。');
+    }
+    let records: Record<string, string>[];
+    try {
+      records = parse(text.startsWith(BOM) ? text.slice(1) : text, { columns: true, skip_empty_lines: true, trim: true }) as Record<string, string>[];
+    } catch (error) {
+      throw new HttpError(400, 'input_invalid', `CSV 无法读取：${(error as Error).message.slice(0, 200)}`);
+    }
+    const problems: string[] = [];
+    const knowledge = deps.knowledge();
+    const chunkFor = (ref: string) => knowledge.chunks.find((k) => k.id === ref || `${k.documentId}#${k.article}` === ref)?.id;
+    const valid = records.flatMap((r, i) => {
+      const question = r.question?.replace(/^'/, '') ?? '';
+      const answer = r.answer?.replace(/^'/, '') ?? '';
+      if (!question || !answer) {
+        problems.push(`第 ${i + 2} 行缺少 question 或 answer`);
+        return [];
+      }
+      const refs = (r.articles ?? '').split(';').map((s) => s.trim()).filter(Boolean);
+      const chunkIds = refs.map(chunkFor);
+      if (chunkIds.some((id) => !id)) problems.push(`第 ${i + 2} 行的 articles 含知识库中没有的条款`);
+      return [{ id: r.id && /^[0-9a-f-]{36}$/i.test(r.id) ? r.id : undefined, question: question.slice(0, 500), answer: answer.slice(0, 4000), chunkIds: chunkIds.filter((id): id is string => Boolean(id)) }];
+    });
+    if (problems.length) throw new HttpError(400, 'input_invalid', problems.slice(0, 10).join('；'));
+    for (const row of valid) {
+      const existing = row.id && (await approvedStore.answer(row.id)) ? row.id : undefined;
+      await approvedStore.propose({ answerId: existing, question: row.question, answer: row.answer, citations: citationsFor(row.chunkIds, row.question, knowledge), authorId: session.account.id });
+    }
+    await audit(deps.db, request, { action: 'approved.import', targetType: 'approved_answers', details: { rows: valid.length } });
+    return reply.redirect(`/console/approved?imported=${valid.length}`, 303);
+  });
+
+  app.get<{ Params: { id: string } }>('/console/approved/:id', { config: { roles: STAFF } }, async (request, reply) => {
+    const session = sessionOf(request);
+    const answer = await approvedStore.answer(request.params.id);
+    if (!answer) throw new HttpError(404, 'not_found', '没有这条标准答复。');
+    const [versions, hits] = await Promise.all([approvedStore.versions(answer.id), approvedStore.hits(answer.id)]);
+    const stateForm =
+      session.account.role === 'admin' && answer.currentVersion
+        ? html`<form method="post" action="/console/approved/${answer.id}/state">${csrfField(session)}<input type="hidden" name="state" value="${answer.state === 'active' ? 'retired' : 'active'}"><button type="submit" class="secondary">${answer.state === 'active' ? '停用' : '重新启用'}</button></form>`
+        : '';
+    const body = html`<main>
+      <p><a href="/console/approved">← 返回标准答复</a></p>
+      <h1>标准答复 <span class="tag ${answer.state}">${STATE_LABEL[answer.state]}</span></h1>
+      <p>当前版本：${answer.currentVersion ?? '—'} · 命中 <strong class="hits">${answer.hitCount}</strong> 次 · 最近命中 ${time(answer.lastHitAt) || '—'}</p>
+      ${stateForm}
+      <h2>版本</h2>
+      ${versions.map((v) => versionCard(v, session))}
+      <h2>命中记录（最近 ${hits.length} 次）</h2>
+      <div class="table-wrap"><table class="list"><thead><tr><th>时间</th><th>版本</th><th>相似度</th><th>用户问题</th></tr></thead>
+      <tbody>${hits.map((h) => html`<tr><td>${time(h.createdAt)}</td><td>${h.version}</td><td>${percent(h.similarity)}</td><td>${h.question}</td></tr>`)}</tbody></table></div>
+    </main>`;
+    return reply.type('text/html; charset=utf-8').send(page({ title: '标准答复', session, active: '/console/approved', body }));
+  });
+
+  for (const decision of ['approve', 'reject'] as const) {
+    app.post<{ Params: { id: string; version: string } }>(`/console/approved/:id/versions/:version/${decision}`, { config: { roles: ADMIN } }, async (request, reply) => {
+      const session = sessionOf(request);
+      const version = Number(request.params.version);
+      if (!(await approvedStore.answer(request.params.id)) || !Number.isInteger(version)) throw new HttpError(404, 'not_found', '没有这条标准答复。');
+      try {
+        if (decision === 'approve') await approvedStore.approve(request.params.id, version, session.account.id);
+        else await approvedStore.reject(request.params.id, version, session.account.id);
+      } catch (error) {
+        if (error instanceof ApprovalError) {
+          await audit(deps.db, request, { action: `approved.${decision}_refused`, targetType: 'approved_answer', targetId: request.params.id, details: { version, reason: error.message } });
+          throw new HttpError(409, 'refused', error.message);
+        }
+        throw error;
+      }
+      await audit(deps.db, request, { action: `approved.${decision}`, targetType: 'approved_answer', targetId: request.params.id, details: { version } });
+      return reply.redirect(`/console/approved?done=${decision === 'approve' ? 'approved' : 'rejected'}`, 303);
+    });
+  }
+
+  app.post<{ Params: { id: string }; Body: { state?: string } }>('/console/approved/:id/state', { config: { roles: ADMIN } }, async (request, reply) => {
+    const state = request.body?.state;
+    if (state !== 'active' && state !== 'retired') throw new HttpError(400, 'input_invalid', '状态不正确。');
+    if (!(await approvedStore.answer(request.params.id))) throw new HttpError(404, 'not_found', '没有这条标准答复。');
+    try {
+      await approvedStore.setState(request.params.id, state);
+    } catch (error) {
+      if (error instanceof ApprovalError) throw new HttpError(409, 'refused', error.message);
+      throw error;
+    }
+    await audit(deps.db, request, { action: state === 'retired' ? 'approved.retire' : 'approved.activate', targetType: 'approved_answer', targetId: request.params.id });
+    return reply.redirect(`/console/approved/${request.params.id}`, 303);
+  });
+}

@@ -1,0 +1,195 @@
+/**
+ * Console accounts, their server-side sessions and login lock-out. A session row is the only proof of a
+ * login: disabling an account deletes its sessions in the same transaction, so it ends at once everywhere.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { and, eq, gt, lt, sql } from 'drizzle-orm';
+import type { Database } from './db.js';
+import { consoleLoginAttempts, consoleSessions, staffAccounts } from './schema.js';
+
+export const ROLES = ['admin', 'reviewer', 'agency'] as const;
+export type Role = (typeof ROLES)[number];
+
+export interface StaffAccount {
+  id: string;
+  username: string;
+  displayName: string;
+  role: Role;
+  agencyId: string | null;
+  disabledAt: Date | null;
+}
+
+export interface NewAccount {
+  username: string;
+  displayName: string;
+  role: Role;
+  agencyId?: string | null;
+  passwordHash: string;
+}
+
+/** A live session: its account, its CSRF token and when it was last used. */
+export interface Session {
+  id: string;
+  account: StaffAccount;
+  csrfToken: string;
+  lastSeenAt: Date;
+  expiresAt: Date;
+}
+
+export interface LockoutPolicy {
+  /** Failed attempts in a row that lock the username. */
+  maxFailures: number;
+  lockMs: number;
+}
+
+export const DEFAULT_LOCKOUT: LockoutPolicy = { maxFailures: 5, lockMs: 15 * 60_000 };
+
+/** 256 bits from the CSPRNG, as the cookie value; only its hash is stored. */
+export function newSessionToken(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+export function sessionIdOf(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}
+
+const USERNAME = /^[A-Za-z0-9._-]{2,64}$/;
+
+export function validUsername(name: string): boolean {
+  return USERNAME.test(name);
+}
+
+type AccountRow = typeof staffAccounts.$inferSelect;
+
+function toAccount(row: AccountRow): StaffAccount {
+  return { id: row.id, username: row.username, displayName: row.displayName, role: row.role as Role, agencyId: row.agencyId, disabledAt: row.disabledAt };
+}
+
+export class ConsoleAccounts {
+  constructor(
+    private readonly db: Database,
+    private readonly lockout: LockoutPolicy = DEFAULT_LOCKOUT,
+  ) {}
+
+  async create(input: NewAccount): Promise<StaffAccount> {
+    const [row] = await this.db
+      .insert(staffAccounts)
+      .values({ username: input.username, displayName: input.displayName, role: input.role, agencyId: input.agencyId ?? null, passwordHash: input.passwordHash })
+      .returning();
+    return toAccount(row!);
+  }
+
+  async byUsername(username: string): Promise<(StaffAccount & { passwordHash: string | null }) | undefined> {
+    const [row] = await this.db.select().from(staffAccounts).where(eq(staffAccounts.username, username));
+    return row && { ...toAccount(row), passwordHash: row.passwordHash };
+  }
+
+  async byId(id: string): Promise<StaffAccount | undefined> {
+    const [row] = await this.db.select().from(staffAccounts).where(eq(staffAccounts.id, id));
+    return row && toAccount(row);
+  }
+
+  async list(): Promise<StaffAccount[]> {
+    return (await this.db.select().from(staffAccounts).orderBy(staffAccounts.username)).map(toAccount);
+  }
+
+  /** Disables the account and ends all its sessions; false when there is no such account. */
+  async disable(username: string): Promise<{ account: StaffAccount; sessionsEnded: number } | undefined> {
+    return this.db.transaction(async (tx) => {
+      const [row] = await tx
+        .update(staffAccounts)
+        .set({ disabledAt: sql`coalesce(${staffAccounts.disabledAt}, now())` })
+        .where(eq(staffAccounts.username, username))
+        .returning();
+      if (!row) return undefined;
+      const ended = await tx.delete(consoleSessions).where(eq(consoleSessions.accountId, row.id)).returning({ id: consoleSessions.id });
+      return { account: toAccount(row), sessionsEnded: ended.length };
+    });
+  }
+
+  /** When the username is locked out, until when. */
+  async lockedUntil(username: string): Promise<Date | undefined> {
+    const [row] = await this.db
+      .select({ lockedUntil: consoleLoginAttempts.lockedUntil })
+      .from(consoleLoginAttempts)
+      .where(and(eq(consoleLoginAttempts.username, username), gt(consoleLoginAttempts.lockedUntil, sql`now()`)));
+    return row?.lockedUntil ?? undefined;
+  }
+
+  /** Counts a failed login; the one that reaches the limit locks the username. Returns the lock's end, if any. */
+  async recordFailure(username: string): Promise<Date | undefined> {
+    const lockInterval = sql.raw(`interval '${Math.round(this.lockout.lockMs)} milliseconds'`);
+    const [row] = await this.db
+      .insert(consoleLoginAttempts)
+      .values({ username, failures: 1, lastFailureAt: sql`now()` })
+      .onConflictDoUpdate({
+        target: consoleLoginAttempts.username,
+        // A lock that has run out starts the count again.
+        set: {
+          failures: sql`case when ${consoleLoginAttempts.lockedUntil} is not null and ${consoleLoginAttempts.lockedUntil} <= now() then 1 else ${consoleLoginAttempts.failures} + 1 end`,
+          lockedUntil: sql`case when ${consoleLoginAttempts.lockedUntil} is not null and ${consoleLoginAttempts.lockedUntil} <= now() then null else ${consoleLoginAttempts.lockedUntil} end`,
+          lastFailureAt: sql`now()`,
+        },
+      })
+      .returning();
+    if (row && row.failures >= this.lockout.maxFailures && !row.lockedUntil) {
+      const [locked] = await this.db
+        .update(consoleLoginAttempts)
+        .set({ lockedUntil: sql`now() + ${lockInterval}` })
+        .where(eq(consoleLoginAttempts.username, username))
+        .returning({ lockedUntil: consoleLoginAttempts.lockedUntil });
+      return locked?.lockedUntil ?? undefined;
+    }
+    return row?.lockedUntil ?? undefined;
+  }
+
+  async clearFailures(username: string): Promise<void> {
+    await this.db.delete(consoleLoginAttempts).where(eq(consoleLoginAttempts.username, username));
+  }
+
+  /** A new session for a fresh login; returns the cookie token (never stored) and the session. */
+  async startSession(accountId: string, maxAgeMs: number): Promise<{ token: string; csrfToken: string }> {
+    const token = newSessionToken();
+    const csrfToken = randomBytes(32).toString('base64url');
+    await this.db.insert(consoleSessions).values({
+      id: sessionIdOf(token),
+      accountId,
+      csrfToken,
+      expiresAt: sql`now() + ${sql.raw(`interval '${Math.round(maxAgeMs)} milliseconds'`)}`,
+    });
+    return { token, csrfToken };
+  }
+
+  /**
+   * The session behind a cookie token when it is neither idle past `idleMs`, nor past its absolute end,
+   * nor of a disabled account. Expired rows found on the way are deleted.
+   */
+  async session(token: string, idleMs: number): Promise<Session | undefined> {
+    const id = sessionIdOf(token);
+    const [row] = await this.db
+      .select({ session: consoleSessions, account: staffAccounts, live: sql<boolean>`${consoleSessions.expiresAt} > now() and ${consoleSessions.lastSeenAt} > now() - ${sql.raw(`interval '${Math.round(idleMs)} milliseconds'`)}` })
+      .from(consoleSessions)
+      .innerJoin(staffAccounts, eq(staffAccounts.id, consoleSessions.accountId))
+      .where(eq(consoleSessions.id, id));
+    if (!row) return undefined;
+    if (!row.live || row.account.disabledAt) {
+      await this.endSession(token);
+      return undefined;
+    }
+    return { id, account: toAccount(row.account), csrfToken: row.session.csrfToken, lastSeenAt: row.session.lastSeenAt, expiresAt: row.session.expiresAt };
+  }
+
+  /** Marks the session used now (the idle clock restarts). */
+  async touch(sessionId: string): Promise<void> {
+    await this.db.update(consoleSessions).set({ lastSeenAt: sql`now()` }).where(eq(consoleSessions.id, sessionId));
+  }
+
+  async endSession(token: string): Promise<void> {
+    await this.db.delete(consoleSessions).where(eq(consoleSessions.id, sessionIdOf(token)));
+  }
+
+  /** Deletes sessions past their absolute end (housekeeping; expired sessions are refused either way). */
+  async purgeExpired(): Promise<number> {
+    return (await this.db.delete(consoleSessions).where(lt(consoleSessions.expiresAt, sql`now()`)).returning({ id: consoleSessions.id })).length;
+  }
+}

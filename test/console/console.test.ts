@@ -1,0 +1,279 @@
+/**
+ * The console over inject on both drivers: login and sessions (cookie flags, lock-out, idle timeout,
+ * disable ends sessions), CSRF and cross-site refusal, role checks (403, audited), the list with filters
+ * and keyset paging, the audited detail view, the export of exactly the filtered rows, and the review →
+ * approval → bot loop with the four-eyes rule.
+ */
+import { sql } from 'drizzle-orm';
+import { describe, expect, it } from 'vitest';
+import type { DatabaseHandle } from '../../src/store/db.js';
+import { queryRows } from '../../src/store/db.js';
+import { ApprovedAnswerStore } from '../../src/store/approved-answers.js';
+import { storeTargets, targetTitle } from '../store/targets.js';
+import { sampleConsultation } from '../store/sample.js';
+import { Client, PASSWORD, consoleApp, consoleTestEnv, createAccount } from './fixtures.js';
+
+const auditActions = async (handle: DatabaseHandle) =>
+  (await queryRows<{ action: string; actor: string; target_id: string | null }>(handle.db, sql`select action, actor, target_id from audit_log order by id`));
+
+for (const target of storeTargets()) {
+  describe.skipIf(Boolean(target.skipReason))(`console on ${targetTitle(target)}`, { timeout: 120_000 }, () => {
+    const suite = consoleTestEnv(target);
+
+    it('logs in with a fresh HttpOnly SameSite cookie, refuses wrong passwords, locks out, and logs out on the server', async () => {
+      await createAccount(suite.env.accounts, 'admin1', 'admin');
+      const page = await suite.env.app.inject({ method: 'GET', url: '/console/login' });
+      expect(page.statusCode).toBe(200);
+      expect(page.body).toMatch(/name="username"[\s\S]*name="password"/);
+      expect(page.headers['cache-control']).toBe('no-store');
+
+      const anon = await suite.env.app.inject({ method: 'GET', url: '/console/consultations' });
+      expect(anon.statusCode).toBe(303);
+      expect(anon.headers.location).toMatch(/^\/console\/login\?next=/);
+
+      const client = new Client(suite.env.app);
+      const ok = await client.post('/console/login', { username: 'admin1', password: PASSWORD }, { csrf: false });
+      expect(ok.statusCode).toBe(303);
+      const setCookie = String(ok.headers['set-cookie']);
+      expect(setCookie).toMatch(/^ipcb_console=[A-Za-z0-9_-]{43};/);
+      expect(setCookie).toMatch(/HttpOnly/);
+      expect(setCookie).toMatch(/SameSite=Strict/);
+      expect((await client.get('/console/consultations')).statusCode).toBe(200);
+
+      // Over TLS (as a proxy reports it) the cookie is Secure and __Host- prefixed.
+      const tls = await consoleApp(suite.handle, { cookieSecure: true });
+      const secure = await new Client(tls.app).post('/console/login', { username: 'admin1', password: PASSWORD }, { csrf: false });
+      expect(String(secure.headers['set-cookie'])).toMatch(/^__Host-ipcb_console=[^;]+;.*Path=\/.*HttpOnly.*Secure/);
+      await tls.app.close();
+
+      const old = client.cookie;
+      const out = await client.post('/console/logout', {});
+      expect(out.statusCode).toBe(303);
+      const replay = await suite.env.app.inject({ method: 'GET', url: '/console/consultations', headers: { cookie: old } });
+      expect(replay.statusCode).toBe(303);
+
+      const stranger = new Client(suite.env.app);
+      for (let i = 0; i < 4; i++) expect((await stranger.login('admin1', 'wrong password!!')).statusCode).toBe(401);
+      const fifth = await stranger.login('admin1', 'wrong password!!');
+      expect(fifth.statusCode).toBe(401);
+      expect(fifth.body).toContain('锁定');
+      // Locked: even the right password is refused now.
+      expect((await stranger.login('admin1')).statusCode).toBe(429);
+      const actions = (await auditActions(suite.handle)).map((a) => a.action);
+      expect(actions.filter((a) => a === 'console.login_failed')).toHaveLength(5);
+      expect(actions).toContain('console.login_locked');
+      expect(actions).toContain('console.logout');
+    });
+
+    it('ends sessions when idle, and at once when the account is disabled', async () => {
+      await createAccount(suite.env.accounts, 'rev1', 'reviewer');
+      const client = new Client(suite.env.app);
+      await client.login('rev1');
+      expect((await client.get('/console/review')).statusCode).toBe(200);
+      await suite.handle.db.execute(sql`update console_sessions set last_seen_at = now() - interval '31 minutes'`);
+      expect((await client.get('/console/review')).statusCode).toBe(303);
+      expect(await queryRows(suite.handle.db, sql`select 1 from console_sessions`)).toHaveLength(0);
+
+      await client.login('rev1');
+      expect((await client.get('/console/review')).statusCode).toBe(200);
+      const disabled = await suite.env.accounts.disable('rev1');
+      expect(disabled?.sessionsEnded).toBe(1);
+      expect((await client.get('/console/review')).statusCode).toBe(303);
+      expect((await client.login('rev1')).statusCode).toBe(401);
+    });
+
+    it('refuses state changes without the CSRF token or from another site, and audits the attempt', async () => {
+      await createAccount(suite.env.accounts, 'admin1', 'admin');
+      const client = new Client(suite.env.app);
+      await client.login('admin1');
+      expect((await client.post('/console/review/next', {}, { csrf: false })).statusCode).toBe(403);
+      expect((await client.post('/console/review/next', { _csrf: 'x'.repeat(43) }, { csrf: false })).statusCode).toBe(403);
+      expect((await client.post('/console/review/next', {}, { headers: { 'sec-fetch-site': 'cross-site' } })).statusCode).toBe(403);
+      expect((await client.post('/console/review/next', {}, { headers: { 'sec-fetch-site': '', origin: 'https://evil.example' } })).statusCode).toBe(403);
+      expect((await client.post('/console/login', { username: 'admin1', password: PASSWORD }, { csrf: false, headers: { 'sec-fetch-site': 'cross-site' } })).statusCode).toBe(403);
+      expect((await client.post('/console/review/next', {})).statusCode).toBe(303);
+      expect((await auditActions(suite.handle)).filter((a) => a.action === 'console.csrf_refused')).toHaveLength(5);
+    });
+
+    it('gives an agency account 403 on staff pages, audited', async () => {
+      const account = await createAccount(suite.env.accounts, 'agency1', 'agency', 'jia-ip-firm');
+      const client = new Client(suite.env.app);
+      const login = await client.login('agency1');
+      expect(login.headers.location).toBe('/console/cases');
+      for (const url of ['/console/consultations', '/console/review', '/console/approved', '/console/analytics', '/console/audit', '/console/approved/export.csv']) {
+        const res = await client.get(url);
+        expect(res.statusCode, url).toBe(403);
+      }
+      expect((await client.post('/console/consultations/export?format=csv', {})).statusCode).toBe(403);
+      const denied = (await auditActions(suite.handle)).filter((a) => a.action === 'console.denied');
+      expect(denied.length).toBe(7);
+      expect(denied.every((d) => d.actor === account.id)).toBe(true);
+    });
+
+    it('filters, pages by keyset, audits a detail view and exports exactly the filtered rows', async () => {
+      await createAccount(suite.env.accounts, 'rev1', 'reviewer');
+      const base = Date.parse('2024-03-01T04:00:00Z');
+      for (let i = 0; i < 60; i++) {
+        await suite.env.store.record(
+          sampleConsultation({
+            question: i % 3 === 0 ? `商标被抢注了怎么办？第${i}问` : `专利资助怎么申请？第${i}问`,
+            outcome: i % 3 === 0 ? 'answered' : 'not_covered',
+            channel: i % 2 ? 'feishu' : 'telegram',
+            confidence: (i % 10) / 10,
+            createdAt: new Date(base + i * 60_000),
+          }),
+        );
+      }
+      const client = new Client(suite.env.app);
+      await client.login('rev1');
+      const all = await client.get('/console/consultations');
+      expect(all.body).toMatch(/<strong id="total">60<\/strong>/);
+      const first = await client.post('/console/consultations', { q: '抢注' });
+      expect(first.body).toMatch(/<strong id="total">20<\/strong>/);
+      expect((first.body.match(/href="\/console\/consultations\/[0-9a-f-]{36}"/g) ?? []).length).toBe(20);
+      expect(first.body).not.toContain('name="after"');
+
+      const feishuNotCovered = await client.post('/console/consultations', { channel: 'feishu', outcome: 'not_covered' });
+      expect(feishuNotCovered.body).toMatch(/<strong id="total">20<\/strong>/);
+      const lowConfidence = await client.post('/console/consultations', { below: '0.3' });
+      expect(lowConfidence.body).toMatch(/<strong id="total">18<\/strong>/);
+      const badDate = await client.post('/console/consultations', { from: '2024-13-45' });
+      expect(badDate.body).toContain('开始日期格式应为');
+
+      const page1 = await client.post('/console/consultations', {});
+      const after = /name="after" value="([^"]+)"/.exec(page1.body)?.[1];
+      expect(after).toBeDefined();
+      const page2 = await client.post('/console/consultations', { after: after! });
+      const ids = (html: string) => [...html.matchAll(/href="\/console\/consultations\/([0-9a-f-]{36})"/g)].map((m) => m[1]);
+      expect(ids(page1.body)).toHaveLength(50);
+      expect(ids(page2.body)).toHaveLength(10);
+      expect(new Set([...ids(page1.body), ...ids(page2.body)]).size).toBe(60);
+
+      const id = ids(first.body)[0]!;
+      const detail = await client.get(`/console/consultations/${id}`);
+      expect(detail.statusCode).toBe(200);
+      expect(detail.headers['cache-control']).toBe('no-store');
+      expect(detail.body).toContain('检索到的段落');
+      expect(detail.body).toContain('zibo-ip-service-opinions-2023#七');
+
+      const csv = await client.post('/console/consultations/export?format=csv', { q: '抢注', channel: 'telegram' });
+      expect(csv.statusCode).toBe(200);
+      expect(csv.headers['content-type']).toMatch(/^text\/csv/);
+      expect(csv.headers['content-disposition']).toMatch(/attachment; filename=".*\.csv"; filename\*=UTF-8''/);
+      expect(csv.body.startsWith('\ufeff时间,渠道,问题')).toBe(true);
+      const lines = csv.body.trim().split('\r\n');
+      expect(lines).toHaveLength(1 + 10); // i % 3 === 0 and even i: 0, 6, …, 54
+      expect(lines.slice(1).every((l) => l.includes('抢注') && l.includes('Telegram'))).toBe(true);
+
+      const xlsx = await client.post('/console/consultations/export?format=xlsx', { q: '抢注' });
+      expect(xlsx.statusCode).toBe(200);
+      expect(xlsx.rawPayload.subarray(0, 2).toString()).toBe('PK');
+
+      const audit = await auditActions(suite.handle);
+      expect(audit.find((a) => a.action === 'consultation.view')?.target_id).toBe(id);
+      expect(audit.filter((a) => a.action === 'consultation.export')).toHaveLength(2);
+    });
+
+    it('neutralises formula cells in CSV exports', async () => {
+      await createAccount(suite.env.accounts, 'rev1', 'reviewer');
+      await suite.env.store.record(sampleConsultation({ question: '=HYPERLINK("http://x","点我")', answer: '@SUM(1)' }));
+      await suite.env.store.record(sampleConsultation({ question: '+1 商标', answer: '\t-2' }));
+      const client = new Client(suite.env.app);
+      await client.login('rev1');
+      const csv = (await client.post('/console/consultations/export?format=csv', {})).body;
+      expect(csv).toContain(`"'=HYPERLINK(""http://x"",""点我"")"`);
+      expect(csv).toContain(`'@SUM(1)`);
+      expect(csv).toContain(`'+1 商标`);
+      expect(csv).toContain(`'\t-2`);
+    });
+
+    it('turns a reviewed correction into an approved answer the bot returns, after a second admin approves it', async () => {
+      const author = await createAccount(suite.env.accounts, 'admin1', 'admin');
+      await createAccount(suite.env.accounts, 'admin2', 'admin');
+      const ask = async (question: string) => (await suite.env.app.inject({ method: 'POST', url: '/api/v1/ask', payload: { question } })).json() as { answer: string; outcome: string; citations: { article: string }[] };
+
+      const before = await ask('商标被别人抢注了怎么办？');
+      const consultation = (await queryRows<{ id: string }>(suite.handle.db, sql`select id from consultations order by seq desc limit 1`))[0]!;
+      const client = new Client(suite.env.app);
+      await client.login('admin1');
+      await client.get(`/console/consultations/${consultation.id}`);
+      const corrected = '发现商标被恶意抢注，可在法定期限内提出异议或请求宣告无效，并可向知识产权保护中心求助。';
+      const reviewed = await client.post(`/console/consultations/${consultation.id}/review`, { verdict: 'incorrect', note: '未说明异议程序', corrected, question: '商标被别人抢注了怎么办？', cite: 'zibo-ip-service-opinions-2023#七' });
+      expect(reviewed.statusCode).toBe(303);
+      // Proposed, not approved: the bot still answers as before.
+      expect((await ask('商标被别人抢注了怎么办？')).answer).toBe(before.answer);
+
+      const pending = await client.get('/console/approved');
+      expect(pending.body).toContain('您是作者，需由另一位管理员审批');
+      const [version] = await queryRows<{ answer_id: string; version: number }>(suite.handle.db, sql`select answer_id, version from approved_answer_versions`);
+      const self = await client.post(`/console/approved/${version!.answer_id}/versions/1/approve`, {});
+      expect(self.statusCode).toBe(409);
+
+      const second = new Client(suite.env.app);
+      await second.login('admin2');
+      await second.get('/console/approved');
+      expect((await second.post(`/console/approved/${version!.answer_id}/versions/1/approve`, {})).statusCode).toBe(303);
+
+      const same = await ask('商标被别人抢注了怎么办？');
+      expect(same.outcome).toBe('answered');
+      expect(same.answer).toContain(corrected);
+      expect(same.answer).toContain('经工作人员审核');
+      expect(same.citations.map((c) => c.article)).toEqual(['七']);
+      const paraphrase = await ask('我们的商标让人抢注了，该怎么处理？');
+      expect(paraphrase.answer).toContain(corrected);
+      const unrelated = await ask('知识产权保险有哪些?');
+      expect(unrelated.answer).not.toContain(corrected);
+      expect(unrelated.outcome).toBe('answered');
+
+      const [counted] = await queryRows<{ hit_count: number; hits: number; author_id: string }>(
+        suite.handle.db,
+        sql`select a.hit_count, (select count(*)::int from approved_answer_hits h where h.answer_id = a.id) as hits, v.author_id from approved_answers a join approved_answer_versions v on v.answer_id = a.id`,
+      );
+      expect(counted).toEqual({ hit_count: 2, hits: 2, author_id: author.id });
+      const recorded = await queryRows<{ answerer: string }>(suite.handle.db, sql`select answerer from consultations order by seq desc limit 3`);
+      expect(recorded.map((r) => r.answerer)).toEqual(['extractive', 'reviewed', 'reviewed']);
+
+      // Retired: the bot answers normally again.
+      expect((await second.post(`/console/approved/${version!.answer_id}/state`, { state: 'retired' })).statusCode).toBe(303);
+      expect((await ask('商标被别人抢注了怎么办？')).answer).not.toContain(corrected);
+      const actions = (await auditActions(suite.handle)).map((a) => a.action);
+      expect(actions).toEqual(expect.arrayContaining(['review.submit', 'approved.propose', 'approved.approve_refused', 'approved.approve', 'approved.retire']));
+    });
+
+    it('exports approved answers as CSV and imports them back as proposals for a second admin', async () => {
+      const a1 = await createAccount(suite.env.accounts, 'admin1', 'admin');
+      const a2 = await createAccount(suite.env.accounts, 'admin2', 'admin');
+      const store = new ApprovedAnswerStore(suite.handle.db);
+      const made = await store.propose({ question: '知识产权保险有哪些险种？', answer: '=有专利执行保险等。', citations: [], authorId: a1.id });
+      await store.approve(made.answerId, made.version, a2.id);
+      const client = new Client(suite.env.app);
+      await client.login('admin1');
+      const csv = await client.get('/console/approved/export.csv');
+      expect(csv.statusCode).toBe(200);
+      expect(csv.body.startsWith('\ufeffid,state,version,status,question,answer,articles')).toBe(true);
+      expect(csv.body).toContain("'=有专利执行保险等。");
+      const file = `question,answer,articles\r\n商标被抢注怎么办？,可以提出异议。,zibo-ip-service-opinions-2023#十\r\n`;
+      const boundary = '----ipcb';
+      const multipart = (token: string) =>
+        [`--${boundary}`, 'Content-Disposition: form-data; name="_csrf"', '', token, `--${boundary}`, 'Content-Disposition: form-data; name="file"; filename="a.csv"', 'Content-Type: text/csv', '', file, `--${boundary}--`, ''].join('\r\n');
+      const upload = (token: string) =>
+        suite.env.app.inject({ method: 'POST', url: '/console/approved/import', headers: { cookie: client.cookie, 'sec-fetch-site': 'same-origin', 'content-type': `multipart/form-data; boundary=${boundary}` }, payload: multipart(token) });
+      expect((await upload('wrong')).statusCode).toBe(403);
+      const imported = await upload(client.csrf);
+      expect(imported.statusCode).toBe(303);
+      expect(imported.headers.location).toBe('/console/approved?imported=1');
+      const proposed = await store.proposed();
+      expect(proposed).toHaveLength(1);
+      expect(proposed[0]).toMatchObject({ question: '商标被抢注怎么办？', answer: '可以提出异议。', authorId: a1.id, status: 'proposed' });
+      expect(proposed[0]!.citations.map((c) => c.article)).toEqual(['十']);
+    });
+
+    it('keeps the audit log append-only', async () => {
+      await createAccount(suite.env.accounts, 'admin1', 'admin');
+      await new Client(suite.env.app).login('admin1');
+      await expect(suite.handle.db.execute(sql`update audit_log set action = 'x'`)).rejects.toThrow();
+      await expect(suite.handle.db.execute(sql`delete from audit_log`)).rejects.toThrow();
+      expect((await auditActions(suite.handle)).map((a) => a.action)).toEqual(['console.login']);
+    });
+  });
+}
