@@ -106,8 +106,9 @@ export interface ServiceOptions {
   timerPollMs?: number;
   /** Told what start-up is doing (`npm start` prints it). */
   progress?: (step: string) => void;
-  /** First pause before a failed channel start is retried (doubles up to 60 s). */
+  /** First pause before a failed channel start is retried, and the longest (default 1 s doubling to 60 s). */
   channelRetryMs?: number;
+  channelRetryMaxMs?: number;
 }
 
 /** A running service: listening, working the queue, purging on schedule. */
@@ -250,7 +251,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
   // Listening first: a platform that is down shows in /readyz and /metrics and is retried, and holds up nothing else.
   supervisor = superviseChannels(
     channels.map((c) => ({ name: c.name, start: c.start && ((report: (state: ChannelState) => void) => c.start!(inbox, report)) })),
-    { log: (level, details, message) => app.log[level](details, message), firstDelayMs: options.channelRetryMs },
+    { log: (level, details, message) => app.log[level](details, message), firstDelayMs: options.channelRetryMs, maxDelayMs: options.channelRetryMaxMs },
   );
   void purge().catch(onError);
 

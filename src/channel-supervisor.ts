@@ -39,21 +39,26 @@ export function superviseChannels(channels: SupervisedChannel[], options: Superv
   const max = options.maxDelayMs ?? 60_000;
 
   const run = async (channel: SupervisedChannel) => {
-    const report = (state: ChannelState) => {
+    const set = (state: ChannelState) => {
       if (abort.signal.aborted || states.get(channel.name) === state) return;
       states.set(channel.name, state);
       log(state === 'ready' ? 'info' : 'warn', { channel: channel.name, state }, `channel ${channel.name}: ${state}`);
     };
-    report('connecting');
+    set('connecting');
     for (let attempt = 0; !abort.signal.aborted; attempt++) {
+      let reported = false;
+      const report = (state: ChannelState) => {
+        reported = true;
+        set(state);
+      };
       try {
         await channel.start!(report);
-        if (states.get(channel.name) === 'connecting') report('ready');
+        if (!reported) set('ready'); // a channel that reported its own state (a long connection) knows better
         return;
       } catch (error) {
         if (abort.signal.aborted) return;
         const delay = Math.min(max, first * 2 ** attempt);
-        report(`failed: ${describe(error)} (retrying in ${Math.round(delay / 1000)} s)`);
+        set(`failed: ${describe(error)} (retrying in ${Math.round(delay / 1000)} s)`);
         await sleep(delay, undefined, { signal: abort.signal }).catch(() => undefined);
       }
     }

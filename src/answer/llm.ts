@@ -1,6 +1,7 @@
 import type { BaseMessageLike } from '@langchain/core/messages';
 import type { ChatOpenAI } from '@langchain/openai';
 import CircuitBreaker from 'opossum';
+import { deadline } from '../deadline.js';
 import { maskPersonalInfo } from '../privacy/pii.js';
 import type { Language } from './extractive.js';
 import { checkAnswer, rewritePrompt, systemPrompt, userPrompt, type CheckedAnswer, type PromptPassage } from './grounding.js';
@@ -117,17 +118,17 @@ export class LlmAnswerer {
   /** Streams the reply, so that a model that never starts answering is noticed after `firstTokenMs`. */
   private async invoke(messages: BaseMessageLike[], signal: AbortSignal): Promise<string> {
     const model = await this.chatModel();
-    const silent = new AbortController();
     const firstToken = this.settings.firstTokenMs;
-    const timer = firstToken ? setTimeout(() => silent.abort(new DOMException(`no first token within ${firstToken} ms`, 'TimeoutError')), firstToken) : undefined;
+    // Until the first token: the first-token deadline or the budget; after it, the budget alone.
+    const silent = firstToken ? deadline(firstToken, `no first token within ${firstToken} ms`, signal) : undefined;
     let text = '';
     try {
-      for await (const chunk of await model.stream(messages, { signal: AbortSignal.any([signal, silent.signal]) })) {
-        clearTimeout(timer);
+      for await (const chunk of await model.stream(messages, { signal: silent?.signal ?? signal })) {
+        silent?.stopTimer();
         text += typeof chunk.content === 'string' ? chunk.content : chunk.content.map((p) => ('text' in p ? p.text : '')).join('');
       }
     } finally {
-      clearTimeout(timer);
+      silent?.clear();
     }
     return text;
   }

@@ -17,6 +17,7 @@ import type { FastifyInstance } from 'fastify';
 import { Bot, GrammyError, InlineKeyboard, webhookCallback, type Context } from 'grammy';
 import type { Message, Update, UserFromGetMe } from 'grammy/types';
 import type { ChannelState } from '../channel-supervisor.js';
+import { deadline } from '../deadline.js';
 import { DeliveryError } from '../queue/delivery-error.js';
 import type { Inbox } from '../queue/inbox.js';
 import type { DeliveryReceipt, Deliverer, Envelope, IncomingMessage, Interaction, OutgoingReply, ReplyButton } from '../types.js';
@@ -202,7 +203,9 @@ export class TelegramChannel {
   constructor(options: TelegramOptions) {
     this.options = options;
     this.log = options.log ?? SILENT;
-    this.bot = new Bot(options.token, { botInfo: options.botInfo, client: options.apiRoot ? { apiRoot: options.apiRoot } : undefined });
+    // Every call ends by this timeout (grammY's default is 500 s): the long poll's own timeout plus a margin.
+    const timeoutSeconds = (options.pollTimeoutSeconds ?? 30) + 15;
+    this.bot = new Bot(options.token, { botInfo: options.botInfo, client: { timeoutSeconds, ...(options.apiRoot ? { apiRoot: options.apiRoot } : {}) } });
     if (options.throttle !== false) this.bot.api.config.use(apiThrottler(options.throttle ?? {}));
     // Installed last, so it runs outermost: a waited-out 429 goes through the throttler again.
     this.bot.api.config.use(
@@ -247,8 +250,14 @@ export class TelegramChannel {
 
   /** Reads getMe (once), registers the commands and explains privacy mode when it hides group messages. */
   async init(): Promise<UserFromGetMe> {
-    const signal = this.startSignal();
-    await this.bot.init(apiSignal(signal));
+    const { signal, clear } = this.startDeadline();
+    try {
+      // getMe directly rather than bot.init(), which retries a network error by itself until the signal ends.
+      if (!this.bot.isInited()) this.bot.botInfo = await this.bot.api.getMe(apiSignal(signal));
+      await this.bot.api.setMyCommands(TELEGRAM_COMMANDS, undefined, apiSignal(signal));
+    } finally {
+      clear();
+    }
     const me = this.bot.botInfo;
     this.log.info({ username: me.username, id: me.id }, 'telegram bot ready');
     if (!me.can_read_all_group_messages) {
@@ -258,13 +267,13 @@ export class TelegramChannel {
           'That is all it answers; if mentions go unanswered, disable privacy with BotFather /setprivacy → Disable and remove and re-add the bot to each group, or make it a group admin.',
       );
     }
-    await this.bot.api.setMyCommands(TELEGRAM_COMMANDS, undefined, apiSignal(signal));
     return me;
   }
 
   /** Aborted after `startTimeoutMs` or when the channel stops. */
-  private startSignal(): AbortSignal {
-    return AbortSignal.any([this.stopping.signal, AbortSignal.timeout(this.options.startTimeoutMs ?? 10_000)]);
+  private startDeadline() {
+    const ms = this.options.startTimeoutMs ?? 10_000;
+    return deadline(ms, `Telegram did not answer within ${ms} ms`, this.stopping.signal);
   }
 
   /**
@@ -296,7 +305,8 @@ export class TelegramChannel {
   async startPolling(maxTries = 10, report: (state: ChannelState) => void = () => {}): Promise<void> {
     if (this.poller) return;
     await this.init();
-    await this.bot.api.deleteWebhook(undefined, apiSignal(this.startSignal()));
+    const started = this.startDeadline();
+    await this.bot.api.deleteWebhook(undefined, apiSignal(started.signal)).finally(started.clear);
     const abort = new AbortController();
     const timeout = this.options.pollTimeoutSeconds ?? 30;
     const pause = (ms: number) => sleep(ms, undefined, { signal: abort.signal }).catch(() => undefined);
