@@ -3,6 +3,7 @@
  * URL is given. Both run the generated migrations from `drizzle/` before returning.
  */
 import path from 'node:path';
+import v8 from 'node:v8';
 import type { PGlite } from '@electric-sql/pglite';
 import type { SQL } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
@@ -48,6 +49,17 @@ const MIGRATION_ADVISORY_LOCK = 4_815_162_342;
  */
 export const PGLITE_SETTINGS = ['-c', 'shared_buffers=16MB', '-c', 'temp_buffers=2MB'];
 
+/**
+ * PGlite's 9 MB WebAssembly module is compiled by V8's baseline compiler only. The optimizing tier
+ * recompiles hot functions in the background: on this 2-core machine it took some 60 MB more resident
+ * memory and 0.7 s more to open a database, for queries ~25 % faster (0.27 → 0.34 ms for a point query),
+ * which the consultation log and queues, a few statements per message, do not notice. Wasm compile flags
+ * are read when a module is compiled, so setting it before the first PGlite is enough.
+ */
+function compileWasmWithLiftoff(): void {
+  if (!process.execArgv.some((a) => a.includes('wasm-tier'))) v8.setFlagsFromString('--liftoff-only');
+}
+
 export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<DatabaseHandle> {
   const migrationsFolder = options.migrationsFolder ?? DEFAULT_MIGRATIONS_FOLDER;
   return options.databaseUrl
@@ -62,6 +74,7 @@ async function openPglite(dataDir: string | undefined, migrationsFolder: string)
     lock = await acquireDirectoryLock(path.join(dir, 'pglite.lock'), dir);
   }
   try {
+    compileWasmWithLiftoff();
     const { PGlite } = await import('@electric-sql/pglite'); // not loaded at all on Postgres
     const pgdata = dataDir === undefined ? undefined : path.resolve(dataDir, 'pglite');
     if (pgdata) await seedFromTemplate(pgdata);
