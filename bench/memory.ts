@@ -4,7 +4,9 @@
  * (POST /api/v1/ask, BENCH_N = 10 000 by default, BENCH_CONCURRENCY = 4 at a time, the project's evaluation
  * questions from 500 users), on the embedded default (a fresh DATA_DIR) and on Postgres (a scratch database,
  * when BENCH_DATABASE_URL or postgres://postgres@127.0.0.1:5432/test is reachable). Rate limits are lifted.
- * BENCH_ROOT runs another checkout (an older commit) the same way. Prints a table and each process.
+ * BENCH_ROOT runs another checkout (an older commit) the same way. Prints a table and each process. RSS
+ * adds up each process's resident pages, so the node binary that npm and the service share counts twice;
+ * the PSS column counts shared pages once.
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -27,6 +29,8 @@ interface Row {
   afterStart: number;
   peakDuring: number;
   afterN: number;
+  /** Proportional set size of the tree after the questions (shared pages counted once). */
+  afterNPss: number;
   failures: number;
   seconds: number;
   processes: string;
@@ -62,10 +66,12 @@ async function measure(driver: string, env: Record<string, string>): Promise<Row
     await new Promise((r) => setTimeout(r, 1000));
     const tree = processTree(pid);
     const afterN = tree.reduce((s, p) => s + p.rssMb, 0);
+    const afterNPss = tree.reduce((s, p) => s + p.pssMb, 0);
     const processes = tree.map((p) => `${p.command.split(' ').slice(0, 3).join(' ')} ${p.rssMb.toFixed(0)} MB`).join('; ');
-    return { driver, startPeak: service.startPeakMb, afterStart, peakDuring, afterN, failures, seconds, processes };
+    return { driver, startPeak: service.startPeakMb, afterStart, peakDuring, afterN, afterNPss, failures, seconds, processes };
   } finally {
-    await service.stop();
+    const { leftRunning } = await service.stop();
+    if (leftRunning.length) console.log(`  SIGTERM to npm start left running after 15 s (killed): ${leftRunning.join('; ').slice(0, 200)}`);
   }
 }
 
@@ -94,11 +100,11 @@ async function main() {
     }
   }
   console.log(`\nload average after: ${loadAverage()}`);
-  console.log('| database | start peak MB | after start MB | peak during questions MB | after questions MB | failed | questions/s |');
-  console.log('|---|---|---|---|---|---|---|');
+  console.log('| database | start peak MB | after start MB | peak during questions MB | after questions MB | after, PSS MB | failed | questions/s |');
+  console.log('|---|---|---|---|---|---|---|---|');
   for (const r of rows) {
     const f = (x: number) => x.toFixed(0);
-    console.log(`| ${r.driver} | ${f(r.startPeak)} | ${f(r.afterStart)} | ${f(r.peakDuring)} | ${f(r.afterN)} | ${r.failures} | ${(N / r.seconds).toFixed(0)} |`);
+    console.log(`| ${r.driver} | ${f(r.startPeak)} | ${f(r.afterStart)} | ${f(r.peakDuring)} | ${f(r.afterN)} | ${f(r.afterNPss)} | ${r.failures} | ${(N / r.seconds).toFixed(0)} |`);
   }
   for (const r of rows) console.log(`${r.driver}: ${r.processes}`);
 }

@@ -4,7 +4,7 @@
  * from /proc, stopped with SIGTERM as a process manager would. Linux only (/proc).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -19,11 +19,19 @@ export interface RunningService {
   /** Highest tree RSS seen while starting (sampled every 50 ms), in MB. */
   startPeakMb: number;
   output(): string;
-  stop(): Promise<void>;
+  /**
+   * SIGTERM to the process started (npm), as a process manager sends it; then waits up to 15 s for every
+   * process of the tree to end. Those still running are killed and returned (an older `npm start` left its
+   * node running), so that the next run does not find the data directory taken.
+   */
+  stop(): Promise<{ leftRunning: string[] }>;
 }
 
-/** Processes of the tree below and including `pid`: pid, command and resident MB. */
-export function processTree(pid: number): { pid: number; command: string; rssMb: number }[] {
+/**
+ * Processes of the tree below and including `pid`: pid, command, resident MB, and proportional MB (PSS:
+ * pages shared between them, such as the node binary that npm and the service both map, counted once).
+ */
+export function processTree(pid: number): { pid: number; command: string; rssMb: number; pssMb: number }[] {
   const children = new Map<number, number[]>();
   for (const entry of readdirSync('/proc').filter((e) => /^\d+$/.test(e))) {
     try {
@@ -33,13 +41,14 @@ export function processTree(pid: number): { pid: number; command: string; rssMb:
       // exited meanwhile
     }
   }
-  const out: { pid: number; command: string; rssMb: number }[] = [];
+  const out: { pid: number; command: string; rssMb: number; pssMb: number }[] = [];
   const visit = (p: number) => {
     try {
       const status = readFileSync(`/proc/${p}/status`, 'utf8');
       const rssKb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
       const command = readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0').filter(Boolean).join(' ');
-      out.push({ pid: p, command, rssMb: rssKb / 1024 });
+      const pssKb = Number(/^Pss:\s+(\d+)/m.exec(readFileSync(`/proc/${p}/smaps_rollup`, 'utf8'))?.[1] ?? 0);
+      out.push({ pid: p, command, rssMb: rssKb / 1024, pssMb: pssKb / 1024 });
     } catch {
       return;
     }
@@ -50,6 +59,7 @@ export function processTree(pid: number): { pid: number; command: string; rssMb:
 }
 
 export const treeRssMb = (pid: number) => processTree(pid).reduce((sum, p) => sum + p.rssMb, 0);
+export const treePssMb = (pid: number) => processTree(pid).reduce((sum, p) => sum + p.pssMb, 0);
 
 /** Starts `npm start` with `env` on top of a minimal environment; resolves once /readyz answers 200. */
 export async function startService(env: Record<string, string>, command: string[] = ['npm', 'start']): Promise<RunningService> {
@@ -87,8 +97,14 @@ export async function startService(env: Record<string, string>, command: string[
     startPeakMb,
     output: () => output,
     async stop() {
+      const tree = processTree(child.pid!).slice(1);
       if (!exited) child.kill('SIGTERM');
       await gone;
+      const alive = () => tree.filter((p) => existsSync(`/proc/${p.pid}`) && !readFileSync(`/proc/${p.pid}/stat`, 'utf8').includes(') Z '));
+      for (let waited = 0; alive().length && waited < 15_000; waited += 100) await new Promise((r) => setTimeout(r, 100));
+      const left = alive();
+      for (const p of left) process.kill(p.pid, 'SIGKILL');
+      return { leftRunning: left.map((p) => p.command) };
     },
   };
 }

@@ -13,7 +13,8 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 
 async function once(dataDir: string) {
   const service = await startService({ DATA_DIR: dataDir, KNOWLEDGE_RELOAD_MS: '0' });
-  await service.stop();
+  const { leftRunning } = await service.stop();
+  if (leftRunning.length) console.log(`  SIGTERM to npm start left running after 15 s (killed): ${leftRunning.join('; ').slice(0, 200)}`);
   return { listen: service.listenMs / 1000, ready: service.readyMs / 1000, peak: service.startPeakMb };
 }
 

@@ -44,10 +44,10 @@ const MIGRATION_ADVISORY_LOCK = 4_815_162_342;
 
 /**
  * PGlite's own defaults plus smaller buffers. Its default shared_buffers (160 MB of the WASM heap, touched as
- * pages are read) is sized for a server; the consultation log and queues are small and hot, and 16 MB keeps
- * the working set in memory while the process stays far below the default's resident size.
+ * pages are read) is sized for a server; the consultation log and queues are small and hot, and 8 MB keeps
+ * the working set (indexes and recent rows) in memory; the operating system caches the files besides.
  */
-export const PGLITE_SETTINGS = ['-c', 'shared_buffers=16MB', '-c', 'temp_buffers=2MB'];
+export const PGLITE_SETTINGS = ['-c', 'shared_buffers=8MB', '-c', 'temp_buffers=2MB'];
 
 /**
  * PGlite's 9 MB WebAssembly module is compiled by V8's baseline compiler only. The optimizing tier
