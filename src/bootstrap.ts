@@ -33,6 +33,7 @@ import { ApprovedAnswerStore } from './store/approved-answers.js';
 import { ConsoleAccounts } from './store/console-accounts.js';
 import { cutoffFor } from './store/retention.js';
 import type { Deliverer } from './types.js';
+import { superviseChannels, type ChannelState, type ChannelSupervisor } from './channel-supervisor.js';
 
 /**
  * Opens the knowledge (from its cache when unchanged) and wires the consultation pipeline, with a model and
@@ -89,14 +90,28 @@ export async function openStore(config: Pick<Config, 'databaseUrl' | 'dataDir' |
  * button press to `inbox.accept()` and acknowledge at once; its deliverer posts what the outbox holds.
  */
 export interface ChannelPlugin {
+  /** `telegram`, `feishu`: the key of its state in /readyz and /metrics. */
+  readonly name: string;
   /** Posts this channel's messages from the outbox. */
   deliverer?: Deliverer;
   /** Adds webhook routes before the server listens. */
   register?(app: FastifyInstance, inbox: Inbox): Promise<void> | void;
-  /** Starts a poller or long connection after the server listens. */
-  start?(inbox: Inbox): Promise<void>;
+  /**
+   * Connects after the server listens (identity, commands, poller or long connection), in the background:
+   * a failure is retried with back-off (src/channel-supervisor.ts); `report` tells of later state changes.
+   */
+  start?(inbox: Inbox, report: (state: ChannelState) => void): Promise<void>;
   /** Stops taking messages (first step of shutdown). */
   stop?(): Promise<void>;
+  /** Shows the asker that a generated answer is being drafted (typing, a reaction); returns what ends it. */
+  drafting?(question: DraftingQuestion): () => void;
+}
+
+/** What a channel needs to show that an answer is coming (the worker's job carries replyTo as well). */
+export interface DraftingQuestion {
+  chatId?: string;
+  messageId?: string;
+  replyTo?: string;
 }
 
 export interface ServiceOptions {
@@ -108,6 +123,11 @@ export interface ServiceOptions {
   idleMs?: number;
   /** How often due SLA timers are looked for. */
   timerPollMs?: number;
+  /** Told what start-up is doing (`npm start` prints it). */
+  progress?: (step: string) => void;
+  /** First pause before a failed channel start is retried, and the longest (default 1 s doubling to 60 s). */
+  channelRetryMs?: number;
+  channelRetryMaxMs?: number;
 }
 
 /** A running service: listening, working the queue, purging on schedule. */
@@ -116,6 +136,8 @@ export interface Service {
   app: FastifyInstance;
   inbox: Inbox;
   cases: CaseService;
+  /** Each channel's state: connecting, ready or failed: … */
+  channelStates(): Record<string, ChannelState>;
   /** Stops taking requests and messages, finishes or releases work in hand, closes the database. */
   stop(): Promise<void>;
 }
@@ -126,15 +148,24 @@ const TEN_MINUTES = 10 * 60 * 1000;
 /** Opens knowledge, database and queue, builds the HTTP app, listens and starts the background loops. */
 export async function startService(config: Config, options: ServiceOptions = {}): Promise<Service> {
   const setup = loadCaseSetup(config);
+  const progress = options.progress ?? (() => {});
   // The app's logger exists once the app is built; until then knowledge messages go to stderr.
   let warn = (message: string) => console.error(message);
   let onReload: (event: ReloadEvent) => void = () => {};
+  progress(`loading knowledge from ${config.knowledgeDir}…`);
+  const knowledgeStarted = Date.now();
   const knowledge = await LiveKnowledge.start({
     knowledgeDir: config.knowledgeDir,
     open: () => openKnowledge(config, { warn: (message) => warn(message) }),
     checkEveryMs: config.knowledgeReloadMs,
     onReload: (event) => onReload(event),
   });
+  {
+    const kb = knowledge.current();
+    const how = kb.origin.source === 'cache' ? 'index from the cache' : 'index built and cached';
+    progress(`knowledge: ${kb.documents.length} documents, ${kb.chunks.length} passages (${how}, ${((Date.now() - knowledgeStarted) / 1000).toFixed(1)} s)`);
+  }
+  progress(config.databaseUrl ? 'opening the database (PostgreSQL)…' : `opening the database (embedded, ${config.dataDir})…`);
   const { database, store } = await openStore(config);
   const { db } = database;
   let logError = (error: unknown, message: string) => console.error(message, error);
@@ -153,8 +184,10 @@ export async function startService(config: Config, options: ServiceOptions = {})
   let accepting = true;
   let wakeSender = () => {};
   const cases = new CaseService({ db, outbox, ...setup, onQueued: () => wakeSender() });
+  let supervisor: ChannelSupervisor | undefined;
+  const channelStates = () => supervisor?.states() ?? {};
   const metrics = createMetrics(
-    { queues: async () => ({ inbox: await inbox.stats(), outbox: await outbox.stats() }), knowledge: () => knowledge.status(), cases: () => cases.stats() },
+    { queues: async () => ({ inbox: await inbox.stats(), outbox: await outbox.stats() }), knowledge: () => knowledge.status(), cases: () => cases.stats(), channels: channelStates },
     { processMetrics: true },
   );
   const onAnswer: ResponderDeps['onAnswer'] = (q, r) => observeAnswer(metrics, q.channel, r.answer.outcome, r.latencyMs);
@@ -163,6 +196,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
     database: accepting && (await queryRows(db, sql`select 1 as ok`).then(() => true, () => false)),
     knowledge: knowledge.current().chunks.length > 0,
     knowledgeStatus: knowledge.status(),
+    channels: channelStates(),
   });
   const accounts = new ConsoleAccounts(db);
   const consoleDeps: ConsoleDeps = {
@@ -187,7 +221,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
       article: (documentId, article) => articleText(knowledge.current(), documentId, article),
       console: consoleDeps,
     },
-    { rateLimit: config.rateLimit, logLevel: config.logLevel, logStream: options.logStream, trustProxy: config.trustProxy },
+    { rateLimit: config.rateLimit, logLevel: config.logLevel, logStream: options.logStream, trustProxy: config.trustProxy, opsAccess: config.opsAccess, docs: config.docs },
   );
   warn = (message) => app.log.warn(message);
   logError = (error, message) => app.log.error({ err: error }, message);
@@ -229,8 +263,21 @@ export async function startService(config: Config, options: ServiceOptions = {})
     : { wake: () => {}, stop: async () => {} };
   wakeSender = () => sender.wake();
   const handle = createInboundHandler({ db, inbox, outbox, store, cases, registry: setup.registry });
+  const drafter = createDrafter({ db, consult, onAnswer });
+  // With a model, drafting takes seconds: the channel shows the asker that an answer is coming meanwhile.
+  const indicator = new Map(channels.flatMap((c) => (c.drafting ? [[c.name, c.drafting.bind(c)] as const] : [])));
+  const draft: typeof drafter = config.llm
+    ? async (question, draftOptions) => {
+        const done = indicator.get(question.channel)?.(question);
+        try {
+          return await drafter(question, draftOptions);
+        } finally {
+          done?.();
+        }
+      }
+    : drafter;
   const worker = answering
-    ? startWorker({ db, inbox, outbox, store, draft: createDrafter({ db, consult, onAnswer }), handle, onError, onQueued: () => sender.wake() }, { concurrency: config.workerConcurrency, idleMs })
+    ? startWorker({ db, inbox, outbox, store, draft, handle, onError, onQueued: () => sender.wake() }, { concurrency: config.workerConcurrency, idleMs })
     : { stop: async () => {} };
   // SLA timers fire once across instances (claimed with SKIP LOCKED); a webhook-only process leaves them to the others.
   const timers = answering ? startPollLoop(() => cases.fireDueTimers(), { idleMs: options.timerPollMs ?? 1_000, onError }) : { stop: async () => {} };
@@ -250,7 +297,11 @@ export async function startService(config: Config, options: ServiceOptions = {})
   vacuumTimer?.unref();
 
   const address = await app.listen({ host: config.host, port: config.port });
-  for (const channel of channels) await channel.start?.(inbox);
+  // Listening first: a platform that is down shows in /readyz and /metrics and is retried, and holds up nothing else.
+  supervisor = superviseChannels(
+    channels.map((c) => ({ name: c.name, start: c.start && ((report: (state: ChannelState) => void) => c.start!(inbox, report)) })),
+    { log: (level, details, message) => app.log[level](details, message), firstDelayMs: options.channelRetryMs, maxDelayMs: options.channelRetryMaxMs },
+  );
   void purge().catch(onError);
 
   return {
@@ -258,8 +309,10 @@ export async function startService(config: Config, options: ServiceOptions = {})
     app,
     inbox,
     cases,
+    channelStates,
     async stop() {
       accepting = false;
+      supervisor?.stop();
       clearInterval(purgeTimer);
       clearInterval(vacuumTimer);
       await knowledge.stop();

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod/v4';
+import { parseAllowList } from './http/ops-access.js';
 import { CHINA, parseRegion } from './knowledge/places.js';
 
 const optionalText = z
@@ -42,6 +43,9 @@ const schema = z.object({
   RATE_LIMIT_USER_PER_MINUTE: z.coerce.number().int().min(1).default(20),
   RATE_LIMIT_IP_PER_MINUTE: z.coerce.number().int().min(1).default(120),
   TRUST_PROXY: z.enum(['true', 'false', '1', '0', '']).default('false'),
+  METRICS_TOKEN: optionalText.pipe(z.string().regex(/^[A-Za-z0-9._~+/=-]{16,256}$/, 'expected 16–256 characters from A-Z a-z 0-9 . _ ~ + / = -, e.g. from `openssl rand -hex 24`').optional()),
+  OPS_ALLOW: optionalText,
+  DOCS_ENABLED: z.enum(['true', 'false', '1', '0', '']).default('true'),
   WORKER_CONCURRENCY: z.coerce.number().int().min(0).max(64).default(4),
   TELEGRAM_BOT_TOKEN: optionalText,
   TELEGRAM_MODE: z.enum(['polling', 'webhook']).default('polling'),
@@ -58,6 +62,7 @@ const schema = z.object({
   LLM_MODEL: optionalText,
   LLM_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(20_000),
   LLM_BUDGET_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
+  LLM_FIRST_TOKEN_MS: z.coerce.number().int().min(0, 'expected milliseconds ≥ 0 (0: wait for the whole budget)').max(600_000).default(5_000),
   LLM_MAX_TOKENS: z.coerce.number().int().min(16).max(32_000).default(800),
   EMBEDDING_BASE_URL: url,
   EMBEDDING_API_KEY: optionalText,
@@ -104,9 +109,14 @@ export interface Config {
   trustProxy: boolean;
   /** Inbox messages answered at once. */
   workerConcurrency: number;
+  /** Who may read /metrics (a bearer token, addresses) and /docs (addresses); open when neither is set. */
+  opsAccess: { metricsToken?: string; allow?: string[] };
+  /** Serve the OpenAPI UI at /docs. */
+  docs: boolean;
   telegram?: { token: string; mode: 'polling' | 'webhook'; webhookSecret?: string; apiRoot?: string };
   feishu?: { appId: string; appSecret: string; mode: 'ws' | 'webhook'; encryptKey?: string; verificationToken?: string; domain: string };
-  llm?: { baseUrl: string; apiKey: string; model: string; timeoutMs: number; budgetMs: number; maxTokens: number };
+  /** `firstTokenMs`: a model silent that long is given up on and the quotes are sent (0: wait the whole budget). */
+  llm?: { baseUrl: string; apiKey: string; model: string; timeoutMs: number; budgetMs: number; firstTokenMs: number; maxTokens: number };
   embedding?: { baseUrl: string; apiKey: string; model: string; batchSize: number; encodingFormat: 'float' | 'base64'; fusionWeight: number };
   /** Console sessions end after `idleMs` without a request and `maxMs` after login; cookies are Secure per `cookieSecure` (auto: when the request came over TLS). */
   console: { sessionIdleMs: number; sessionMaxMs: number; cookieSecure: 'auto' | boolean };
@@ -147,6 +157,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (e.WORKER_CONCURRENCY === 0 && !e.DATABASE_URL) {
     problems.push('WORKER_CONCURRENCY: 0 (leave answering to other processes) needs DATABASE_URL; the embedded database serves one process');
   }
+  const allow = e.OPS_ALLOW?.split(',').map((a) => a.trim()).filter(Boolean);
+  const allowList = allow?.length ? parseAllowList(allow) : undefined;
+  if (allowList && 'invalid' in allowList) problems.push(`OPS_ALLOW: "${allowList.invalid}" is not an address or CIDR range (expected e.g. 127.0.0.1,10.0.0.0/8,::1)`);
   if (e.TELEGRAM_API_ROOT?.endsWith('/')) problems.push('TELEGRAM_API_ROOT: remove the trailing /');
   if (!['feishu', 'lark'].includes(e.FEISHU_DOMAIN) && !/^https?:\/\/[^/]+.*[^/]$/.test(e.FEISHU_DOMAIN)) {
     problems.push('FEISHU_DOMAIN: expected feishu, lark or a base URL without a trailing /');
@@ -180,6 +193,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     rateLimit: { perUserPerMinute: e.RATE_LIMIT_USER_PER_MINUTE, perIpPerMinute: e.RATE_LIMIT_IP_PER_MINUTE },
     trustProxy: isTrue(e.TRUST_PROXY),
     workerConcurrency: e.WORKER_CONCURRENCY,
+    opsAccess: { metricsToken: e.METRICS_TOKEN, allow: allow?.length ? allow : undefined },
+    docs: e.DOCS_ENABLED !== 'false' && e.DOCS_ENABLED !== '0',
     telegram: e.TELEGRAM_BOT_TOKEN ? { token: e.TELEGRAM_BOT_TOKEN, mode: e.TELEGRAM_MODE, webhookSecret: e.TELEGRAM_WEBHOOK_SECRET, apiRoot: e.TELEGRAM_API_ROOT } : undefined,
     feishu:
       e.FEISHU_APP_ID && e.FEISHU_APP_SECRET
@@ -187,7 +202,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         : undefined,
     llm:
       e.LLM_BASE_URL && e.LLM_API_KEY
-        ? { baseUrl: e.LLM_BASE_URL, apiKey: e.LLM_API_KEY, model: e.LLM_MODEL ?? 'gpt-4o-mini', timeoutMs: e.LLM_TIMEOUT_MS, budgetMs: e.LLM_BUDGET_MS, maxTokens: e.LLM_MAX_TOKENS }
+        ? { baseUrl: e.LLM_BASE_URL, apiKey: e.LLM_API_KEY, model: e.LLM_MODEL ?? 'gpt-4o-mini', timeoutMs: e.LLM_TIMEOUT_MS, budgetMs: e.LLM_BUDGET_MS, firstTokenMs: e.LLM_FIRST_TOKEN_MS, maxTokens: e.LLM_MAX_TOKENS }
         : undefined,
     embedding:
       e.EMBEDDING_BASE_URL && e.EMBEDDING_API_KEY

@@ -4,8 +4,6 @@
  */
 import { pino } from 'pino';
 import { startService, type ChannelPlugin } from './bootstrap.js';
-import { FeishuChannel } from './channels/feishu.js';
-import { TelegramChannel } from './channels/telegram.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 
 /** Kubernetes waits 30 s before SIGKILL; leave plenty of that unused. */
@@ -22,11 +20,19 @@ async function main(): Promise<void> {
   }
   const channels: ChannelPlugin[] = [];
   // Long connection by default; webhook mode adds POST /webhooks/feishu (config refuses it without keys).
-  if (config.feishu) channels.push(new FeishuChannel(config.feishu));
+  // Each platform's SDK is loaded only when it is configured (the Lark SDK alone holds some 60 MB).
+  if (config.feishu) {
+    const { FeishuChannel } = await import('./channels/feishu.js');
+    channels.push(new FeishuChannel(config.feishu));
+  }
   // Long polling by default; webhook mode adds POST /webhooks/telegram (config refuses it without the secret).
   // At start the channel reads getMe, registers its commands and logs what privacy mode hides in groups.
-  if (config.telegram) channels.push(new TelegramChannel({ ...config.telegram, log: pino({ level: config.logLevel, name: 'telegram' }) }));
-  const service = await startService(config, { channels });
+  if (config.telegram) {
+    const { TelegramChannel } = await import('./channels/telegram.js');
+    channels.push(new TelegramChannel({ ...config.telegram, log: pino({ level: config.logLevel, name: 'telegram' }) }));
+  }
+  // What start-up is doing, on stdout before the JSON logs take over (a fresh data directory takes longest).
+  const service = await startService(config, { channels, progress: (step) => console.log(`ip-consult-bot: ${step}`) });
   console.log(`ip-consult-bot listening on ${service.url}`);
 
   let stopping = false;
@@ -39,7 +45,10 @@ async function main(): Promise<void> {
       process.exit(1);
     }, SHUTDOWN_DEADLINE_MS).unref();
     service.stop().then(
-      () => process.exit(0),
+      () => {
+        console.log(`ip-consult-bot stopped (${signal})`);
+        process.exit(0);
+      },
       (error: unknown) => {
         console.error('ip-consult-bot: shutdown failed:', error);
         process.exit(1);

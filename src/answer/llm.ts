@@ -1,6 +1,7 @@
 import type { BaseMessageLike } from '@langchain/core/messages';
-import { ChatOpenAI } from '@langchain/openai';
+import type { ChatOpenAI } from '@langchain/openai';
 import CircuitBreaker from 'opossum';
+import { deadline } from '../deadline.js';
 import { maskPersonalInfo } from '../privacy/pii.js';
 import type { Language } from './extractive.js';
 import { checkAnswer, rewritePrompt, systemPrompt, userPrompt, type CheckedAnswer, type PromptPassage } from './grounding.js';
@@ -13,6 +14,11 @@ export interface LlmSettings {
   timeoutMs: number;
   /** For one answer, retries included; after it the extractive answer is used. */
   budgetMs: number;
+  /**
+   * A model that has not sent its first token by then is given up on at once (the extractive answer is
+   * used), so a provider that hangs costs a user seconds, not the whole budget. Unset: only the budget.
+   */
+  firstTokenMs?: number;
   /** Retries of a failed request (429, 5xx, timeouts) inside the budget. */
   maxRetries: number;
   maxTokens: number;
@@ -33,24 +39,14 @@ export type Generation =
  * provider that keeps failing, so answers fall back to quotes at once instead of after a timeout each.
  */
 export class LlmAnswerer {
-  private readonly model: ChatOpenAI;
+  /** Created on first use: the OpenAI client is only loaded in processes that call a model. */
+  private model?: Promise<ChatOpenAI>;
   private readonly breaker: CircuitBreaker<[BaseMessageLike[], AbortSignal], string>;
 
   constructor(
     private readonly settings: LlmSettings,
     breaker: { resetTimeoutMs?: number; volumeThreshold?: number } = {},
   ) {
-    this.model = new ChatOpenAI({
-      model: settings.model,
-      apiKey: settings.apiKey,
-      configuration: { baseURL: settings.baseUrl },
-      temperature: 0.2,
-      maxTokens: settings.maxTokens,
-      timeout: settings.timeoutMs,
-      maxRetries: settings.maxRetries,
-      // Some compatible servers reject stream_options; usage is not needed here.
-      streamUsage: false,
-    });
     this.breaker = new CircuitBreaker((messages: BaseMessageLike[], signal: AbortSignal) => this.invoke(messages, signal), {
       timeout: false, // the per-call AbortSignal enforces the budget and also cancels the request
       errorThresholdPercentage: 50,
@@ -100,9 +96,41 @@ export class LlmAnswerer {
     }
   }
 
+  private chatModel(): Promise<ChatOpenAI> {
+    const settings = this.settings;
+    this.model ??= import('@langchain/openai').then(
+      ({ ChatOpenAI }) =>
+        new ChatOpenAI({
+          model: settings.model,
+          apiKey: settings.apiKey,
+          configuration: { baseURL: settings.baseUrl },
+          temperature: 0.2,
+          maxTokens: settings.maxTokens,
+          timeout: settings.timeoutMs,
+          maxRetries: settings.maxRetries,
+          // Some compatible servers reject stream_options; usage is not needed here.
+          streamUsage: false,
+        }),
+    );
+    return this.model;
+  }
+
+  /** Streams the reply, so that a model that never starts answering is noticed after `firstTokenMs`. */
   private async invoke(messages: BaseMessageLike[], signal: AbortSignal): Promise<string> {
-    const reply = await this.model.invoke(messages, { signal });
-    return typeof reply.content === 'string' ? reply.content : reply.content.map((p) => ('text' in p ? p.text : '')).join('');
+    const model = await this.chatModel();
+    const firstToken = this.settings.firstTokenMs;
+    // Until the first token: the first-token deadline or the budget; after it, the budget alone.
+    const silent = firstToken ? deadline(firstToken, `no first token within ${firstToken} ms`, signal) : undefined;
+    let text = '';
+    try {
+      for await (const chunk of await model.stream(messages, { signal: silent?.signal ?? signal })) {
+        silent?.stopTimer();
+        text += typeof chunk.content === 'string' ? chunk.content : chunk.content.map((p) => ('text' in p ? p.text : '')).join('');
+      }
+    } finally {
+      silent?.clear();
+    }
+    return text;
   }
 
   async close(): Promise<void> {

@@ -13,6 +13,7 @@
 import { createHash } from 'node:crypto';
 import * as lark from '@larksuiteoapi/node-sdk';
 import type { FastifyInstance } from 'fastify';
+import type { ChannelState } from '../channel-supervisor.js';
 import type { Inbox, InboxItem } from '../queue/inbox.js';
 import { DeliveryError } from '../queue/delivery-error.js';
 import type { DeliveryReceipt, Deliverer, Interaction, OutgoingReply } from '../types.js';
@@ -229,6 +230,7 @@ interface ApiResult {
 
 export class FeishuChannel implements Deliverer {
   readonly channel = 'feishu' as const;
+  readonly name = 'feishu';
   readonly client: lark.Client;
   /** Both transports feed this dispatcher; tests call `dispatcher.invoke(event, { needCheck: false })`. */
   readonly dispatcher: lark.EventDispatcher;
@@ -281,25 +283,68 @@ export class FeishuChannel implements Deliverer {
     });
   }
 
-  /** Learns the bot's open_id, and in long-connection mode opens the connection. */
-  async start(inbox: FeishuDeps['inbox']): Promise<void> {
+  /**
+   * Learns the bot's open_id and, in long-connection mode, opens the connection; resolves once connected and
+   * throws when the open API cannot be reached (the service retries with back-off). `report` hears of the
+   * long connection dropping and coming back afterwards.
+   */
+  async start(inbox: FeishuDeps['inbox'], report: (state: ChannelState) => void = () => {}): Promise<void> {
     this.deps ??= { inbox };
-    await this.botOpenId().catch((error: unknown) => this.sink('warn', `bot info not available yet, retried on the next group message: ${describe(error)}`));
+    await this.botOpenId();
     if (this.options.mode !== 'ws') return;
-    this.ws = new lark.WSClient({
-      appId: this.options.appId,
-      appSecret: this.options.appSecret,
-      domain: resolveFeishuDomain(this.options.domain),
-      logger: this.sdkLogger,
-      loggerLevel: lark.LoggerLevel.warn,
-      httpInstance: this.httpInstance,
+    this.ws?.close({ force: true });
+    await new Promise<void>((resolve, reject) => {
+      let connected = false;
+      this.ws = new lark.WSClient({
+        appId: this.options.appId,
+        appSecret: this.options.appSecret,
+        domain: resolveFeishuDomain(this.options.domain),
+        logger: this.sdkLogger,
+        loggerLevel: lark.LoggerLevel.warn,
+        httpInstance: this.httpInstance,
+        onReady: () => {
+          connected = true;
+          report('ready');
+          resolve();
+        },
+        onReconnecting: () => report('connecting'),
+        onReconnected: () => report('ready'),
+        onError: (error: Error) => {
+          if (!connected) reject(error);
+          else report(`failed: long connection: ${error.message.slice(0, 160)}`);
+        },
+      });
+      void this.ws.start({ eventDispatcher: this.dispatcher });
     });
-    await this.ws.start({ eventDispatcher: this.dispatcher });
   }
 
   async stop(): Promise<void> {
     this.ws?.close({ force: true });
     this.ws = undefined;
+  }
+
+  /**
+   * While a generated answer is drafted: a 敲键盘 (Typing) reaction on the question, so that the asker sees
+   * the bot is on it; removed once the draft is done (the answer follows from the outbox at once).
+   * Best effort: a failure only means no indicator.
+   */
+  drafting(question: { messageId?: string }): () => void {
+    const messageId = question.messageId;
+    if (!messageId) return () => {};
+    const reaction = this.client.im.messageReaction
+      .create({ path: { message_id: messageId }, data: { reaction_type: { emoji_type: 'Typing' } } })
+      .then((res) => (res.code === 0 ? res.data?.reaction_id : undefined))
+      .catch((error: unknown) => {
+        this.sink('warn', `typing reaction not added: ${describe(error)}`);
+        return undefined;
+      });
+    return () => {
+      void reaction.then((reactionId) =>
+        reactionId
+          ? this.client.im.messageReaction.delete({ path: { message_id: messageId, reaction_id: reactionId } }).catch(() => undefined)
+          : undefined,
+      );
+    };
   }
 
   /** Runs a verified, decrypted payload through the dispatcher; the result is the HTTP/WS response body. */
@@ -332,7 +377,8 @@ export class FeishuChannel implements Deliverer {
   private async onMessage(event: FeishuMessageEvent): Promise<void> {
     const deps = this.requireDeps();
     const group = event.message?.chat_type !== 'p2p';
-    const botOpenId = group ? await this.botOpenId() : undefined;
+    // Feishu wants its answer within 3 s: a group message that cannot be read yet fails, and is pushed again.
+    const botOpenId = group ? await withinMs(this.botOpenId(), 2_500, 'bot info not available yet') : undefined;
     const message = fromFeishuMessage(event, { appId: this.options.appId, botOpenId });
     if (message) await deps.inbox.accept(message);
   }
@@ -409,6 +455,12 @@ export class FeishuChannel implements Deliverer {
 
 function toast(type: Toast['toast']['type'], content: string): Toast {
   return { toast: { type, content } };
+}
+
+function withinMs<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(message)), ms)));
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 function describe(error: unknown): string {

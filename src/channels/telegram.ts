@@ -9,12 +9,15 @@
  * Forum topics: the topic id travels in `replyTo` as `<message_id>:<message_thread_id>` (chatId stays the
  * plain Telegram chat id, as logged), and topics are separate conversations: `telegram:<chat>:<topic>`.
  */
+import { timingSafeEqual } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { autoRetry } from '@grammyjs/auto-retry';
 import { apiThrottler, type APIThrottlerOptions } from '@grammyjs/transformer-throttler';
 import type { FastifyInstance } from 'fastify';
 import { Bot, GrammyError, InlineKeyboard, webhookCallback, type Context } from 'grammy';
 import type { Message, Update, UserFromGetMe } from 'grammy/types';
+import type { ChannelState } from '../channel-supervisor.js';
+import { deadline } from '../deadline.js';
 import { DeliveryError } from '../queue/delivery-error.js';
 import type { Inbox } from '../queue/inbox.js';
 import type { DeliveryReceipt, Deliverer, Envelope, IncomingMessage, Interaction, OutgoingReply, ReplyButton } from '../types.js';
@@ -61,6 +64,8 @@ export interface TelegramOptions {
   sendTimeoutMs?: number;
   /** Long-polling timeout of getUpdates. */
   pollTimeoutSeconds?: number;
+  /** getMe, setMyCommands and deleteWebhook at start give up after this long (the start is then retried). */
+  startTimeoutMs?: number;
   log?: ChannelLog;
 }
 
@@ -183,6 +188,7 @@ export function toDeliveryError(error: unknown): unknown {
 }
 
 export class TelegramChannel {
+  readonly name = 'telegram';
   readonly bot: Bot;
   readonly deliverer: Deliverer;
   private services?: TelegramServices;
@@ -191,11 +197,15 @@ export class TelegramChannel {
   /** Parts of a split reply already sent, so that a retry continues instead of starting over. */
   private readonly progress = new Map<number, number>();
   private poller?: { abort: AbortController; done: Promise<void> };
+  /** Cancels a start in progress when the channel is stopped. */
+  private stopping = new AbortController();
 
   constructor(options: TelegramOptions) {
     this.options = options;
     this.log = options.log ?? SILENT;
-    this.bot = new Bot(options.token, { botInfo: options.botInfo, client: options.apiRoot ? { apiRoot: options.apiRoot } : undefined });
+    // Every call ends by this timeout (grammY's default is 500 s): the long poll's own timeout plus a margin.
+    const timeoutSeconds = (options.pollTimeoutSeconds ?? 30) + 15;
+    this.bot = new Bot(options.token, { botInfo: options.botInfo, client: { timeoutSeconds, ...(options.apiRoot ? { apiRoot: options.apiRoot } : {}) } });
     if (options.throttle !== false) this.bot.api.config.use(apiThrottler(options.throttle ?? {}));
     // Installed last, so it runs outermost: a waited-out 429 goes through the throttler again.
     this.bot.api.config.use(
@@ -223,20 +233,31 @@ export class TelegramChannel {
     if (this.options.mode === 'webhook') registerTelegramWebhook(app, this, this.options.webhookSecret ?? '');
   }
 
-  /** The service's ChannelPlugin: reads getMe and registers the commands; in polling mode, starts polling. */
-  async start(inbox: Inbox): Promise<void> {
+  /**
+   * The service's ChannelPlugin: reads getMe and registers the commands; in polling mode, starts polling.
+   * Throws when Telegram cannot be reached within `startTimeoutMs` (the service retries); `report` hears
+   * of polling failures and recoveries afterwards.
+   */
+  async start(inbox: Inbox, report: (state: ChannelState) => void = () => {}): Promise<void> {
     this.connect({ inbox });
     if (this.options.mode === 'webhook') {
       await this.init();
       this.log.info({}, 'telegram webhook at POST /webhooks/telegram; register it with setWebhook(url, { secret_token }) from the public address');
     } else {
-      await this.startPolling();
+      await this.startPolling(10, report);
     }
   }
 
   /** Reads getMe (once), registers the commands and explains privacy mode when it hides group messages. */
   async init(): Promise<UserFromGetMe> {
-    await this.bot.init();
+    const { signal, clear } = this.startDeadline();
+    try {
+      // getMe directly rather than bot.init(), which retries a network error by itself until the signal ends.
+      if (!this.bot.isInited()) this.bot.botInfo = await this.bot.api.getMe(apiSignal(signal));
+      await this.bot.api.setMyCommands(TELEGRAM_COMMANDS, undefined, apiSignal(signal));
+    } finally {
+      clear();
+    }
     const me = this.bot.botInfo;
     this.log.info({ username: me.username, id: me.id }, 'telegram bot ready');
     if (!me.can_read_all_group_messages) {
@@ -246,8 +267,30 @@ export class TelegramChannel {
           'That is all it answers; if mentions go unanswered, disable privacy with BotFather /setprivacy → Disable and remove and re-add the bot to each group, or make it a group admin.',
       );
     }
-    await this.bot.api.setMyCommands(TELEGRAM_COMMANDS);
     return me;
+  }
+
+  /** Aborted after `startTimeoutMs` or when the channel stops. */
+  private startDeadline() {
+    const ms = this.options.startTimeoutMs ?? 10_000;
+    return deadline(ms, `Telegram did not answer within ${ms} ms`, this.stopping.signal);
+  }
+
+  /**
+   * While a generated answer is drafted: "typing…" in the chat, renewed every 4 s (Telegram shows it for
+   * 5 s or until the bot's next message). Best effort: a failure only means no indicator.
+   */
+  drafting(question: { chatId?: string; replyTo?: string }): () => void {
+    const { chatId } = question;
+    if (!chatId) return () => {};
+    const { threadId } = parseReplyTo(question.replyTo);
+    const type = () =>
+      void this.bot.api
+        .sendChatAction(chatId, 'typing', threadId === undefined ? undefined : { message_thread_id: threadId }, apiSignal(AbortSignal.timeout(3_000)))
+        .catch((error: unknown) => this.log.warn({ err: error }, 'telegram typing action failed'));
+    type();
+    const timer = setInterval(type, 4_000);
+    return () => clearInterval(timer);
   }
 
   /** Handles one update: persists it (or runs the command) and returns; throws when it could not be stored. */
@@ -259,10 +302,11 @@ export class TelegramChannel {
    * Long polling. An update is acknowledged (the offset moves past it) only once it was handled; one that
    * keeps failing is retried with back-off and, after `maxTries`, logged and skipped so later ones flow.
    */
-  async startPolling(maxTries = 10): Promise<void> {
+  async startPolling(maxTries = 10, report: (state: ChannelState) => void = () => {}): Promise<void> {
     if (this.poller) return;
     await this.init();
-    await this.bot.api.deleteWebhook();
+    const started = this.startDeadline();
+    await this.bot.api.deleteWebhook(undefined, apiSignal(started.signal)).finally(started.clear);
     const abort = new AbortController();
     const timeout = this.options.pollTimeoutSeconds ?? 30;
     const pause = (ms: number) => sleep(ms, undefined, { signal: abort.signal }).catch(() => undefined);
@@ -274,13 +318,16 @@ export class TelegramChannel {
         try {
           updates = await this.bot.api.getUpdates({ offset, timeout, allowed_updates: [...ALLOWED_UPDATES] }, apiSignal(abort.signal));
           failures = 0;
+          report('ready');
         } catch (error) {
           if (abort.signal.aborted) break;
           if (error instanceof GrammyError && (error.error_code === 401 || error.error_code === 409)) {
             this.log.error({ err: error }, 'telegram polling stopped (wrong token, or another poller / a webhook is active)');
+            report(`failed: polling stopped: ${error.error_code} ${error.description}`);
             break;
           }
           failures++;
+          report(`failed: getUpdates: ${error instanceof Error ? error.message.slice(0, 120) : String(error)}`);
           this.log.warn({ err: error }, 'telegram getUpdates failed; retrying');
           await pause(Math.min(30_000, 1000 * 2 ** Math.min(failures, 5)));
           continue;
@@ -306,6 +353,7 @@ export class TelegramChannel {
 
   /** Stops polling (the pending getUpdates is cancelled; unacknowledged updates come again next time). */
   async stop(): Promise<void> {
+    this.stopping.abort();
     const poller = this.poller;
     this.poller = undefined;
     if (!poller) return;
@@ -417,5 +465,14 @@ export class TelegramChannel {
 export function registerTelegramWebhook(app: FastifyInstance, channel: TelegramChannel, secret: string): void {
   if (!/^[A-Za-z0-9_-]{1,256}$/.test(secret)) throw new Error('registerTelegramWebhook: a secret of 1–256 characters [A-Za-z0-9_-] is required');
   const handle = webhookCallback(channel.bot, 'fastify', { secretToken: secret });
-  app.post('/webhooks/telegram', (request, reply) => handle(request, reply));
+  const expected = Buffer.from(secret);
+  app.post('/webhooks/telegram', (request, reply) => {
+    // Checked here as well as by grammY, so that a wrong secret gets its 401 at once even while getMe is
+    // still pending (grammY would wait for it first).
+    const given = Buffer.from(String(request.headers['x-telegram-bot-api-secret-token'] ?? ''));
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return reply.code(401).send({ error: 'unauthorized', message: 'secret token is wrong' });
+    // Until the bot knows who it is (getMe), updates cannot be read; Telegram delivers them again later.
+    if (!channel.bot.isInited()) return reply.code(503).header('retry-after', '10').send({ error: 'unavailable', message: 'the Telegram channel is still connecting' });
+    return handle(request, reply);
+  });
 }

@@ -4,7 +4,7 @@
  * retrieval for answer questions, outcome accuracy per kind, the share of answered replies whose first
  * line holds the key fact (sets with `key`), whether escalations cite a fitting basis, and the median and
  * 95th-percentile length of answered replies in characters.
- * Defaults to the project's own sets and, when present, ../shared/eval/dev-questions.jsonl.
+ * Defaults to the project's own sets, the development set (test/fixtures/dev-questions.jsonl) included.
  * Never writes to the consultation log.
  */
 import { existsSync, readFileSync } from 'node:fs';
@@ -25,7 +25,7 @@ const DEFAULT_FILES = [
   'eval/guidance.jsonl',
   'eval/other-cities.jsonl',
   'eval/places.jsonl',
-  '../shared/eval/dev-questions.jsonl',
+  'test/fixtures/dev-questions.jsonl',
 ];
 
 async function main(): Promise<void> {

@@ -3,8 +3,6 @@
  * API under /api/v1, the chat page at /, OpenAPI at /docs, and /healthz, /readyz, /metrics.
  */
 import { randomUUID } from 'node:crypto';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import rateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
 import swagger from '@fastify/swagger';
@@ -21,11 +19,14 @@ import { apiRoutes, tooMany, type ApiDeps, type RateLimits } from './api-routes.
 import { caseRoutes } from './case-routes.js';
 import { handleError, HttpError } from './http-error.js';
 import type { Metrics } from './metrics.js';
+import { restrictOps, type OpsAccess } from './ops-access.js';
 import { opsRoutes, type Readiness } from './ops-routes.js';
 import { errorBody } from './schemas.js';
 import { addSecurityHeaders } from './security-headers.js';
+import { fromRoot } from '../paths.js';
 
-export const WEB_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../web');
+/** The chat page's files: served from the sources, also when the compiled service runs from dist/. */
+export const WEB_ROOT = fromRoot('src', 'web');
 
 export interface AppDeps extends ApiDeps {
   db: Database;
@@ -44,6 +45,10 @@ export interface AppOptions {
   /** Where logs go; stdout by default. */
   logStream?: DestinationStream;
   trustProxy?: boolean;
+  /** Who may read /metrics and /docs (open when unset). */
+  opsAccess?: OpsAccess;
+  /** Serve the OpenAPI UI at /docs (default true). */
+  docs?: boolean;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9_-]{8,64}$/;
@@ -83,7 +88,8 @@ export async function buildApp(deps: AppDeps, options: AppOptions): Promise<Fast
       info: { title: 'ip-consult-bot API', version: '1', description: 'Enterprise IP questions answered from policy documents, with article-level citations.' },
     },
   });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  if (options.docs ?? true) await app.register(swaggerUi, { routePrefix: '/docs' });
+  restrictOps(app, options.opsAccess ?? {});
   await app.register(rateLimit, {
     global: false,
     errorResponseBuilder: (_request, context) => (context.statusCode === 429 ? tooMany(context.ttl / 1000) : new HttpError(context.statusCode, 'forbidden', '请求被拒绝。')),

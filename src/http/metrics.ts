@@ -20,6 +20,8 @@ export interface MetricsSources {
   knowledge?: () => KnowledgeStatus;
   /** Cases by status, and SLA timers past due that have not fired yet, read at scrape time. */
   cases?: () => Promise<{ byStatus: Record<string, number>; overdueTimers: number }>;
+  /** Each messaging channel's state (ready, connecting, failed: …), read at scrape time. */
+  channels?: () => Record<string, string>;
 }
 
 export function createMetrics(sources: MetricsSources = {}, options: { processMetrics?: boolean } = {}): Metrics {
@@ -74,6 +76,15 @@ export function createMetrics(sources: MetricsSources = {}, options: { processMe
     for (const [status, n] of Object.entries(c.byStatus)) g.set({ status }, n);
   }, ['status']);
   caseGauge('ipcb_case_timers_overdue', 'SLA timers past their due time that have not fired (the timer loop is behind or stopped).', (g, c) => g.set(c.overdueTimers));
+  new Gauge({
+    name: 'ipcb_channel_up',
+    help: 'Messaging channels: 1 when connected to its platform, 0 while connecting or failed (retried with back-off).',
+    labelNames: ['channel'],
+    registers: [registry],
+    collect() {
+      for (const [channel, state] of Object.entries(sources.channels?.() ?? {})) this.set({ channel }, state === 'ready' ? 1 : 0);
+    },
+  });
   knowledgeGauge('ipcb_knowledge_loaded_timestamp_seconds', 'When the knowledge snapshot in use was loaded.', (g, s) => g.set(Date.parse(s.loadedAt) / 1000));
   return {
     registry,

@@ -8,6 +8,12 @@ export interface Readiness {
   knowledge: boolean;
   /** What the knowledge snapshot in use holds, and what could not be loaded; shown beside the checks. */
   knowledgeStatus?: unknown;
+  /**
+   * Each messaging channel's state (connecting, ready, failed: …), shown among the checks but not deciding
+   * readiness: a platform that is down is not mended by taking this instance out of service, which would
+   * only cut off the web chat, the API and the other channel too.
+   */
+  channels?: Record<string, string>;
 }
 
 export async function opsRoutes(app: FastifyInstance, deps: { metrics: Metrics; readiness: () => Promise<Readiness> }) {

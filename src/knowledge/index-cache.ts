@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fromRoot } from '../paths.js';
 import { Bm25Index } from './bm25.js';
 import type { DocumentSource, Index } from './index-build.js';
 import { DICTIONARY_FILE, listKnowledgeFiles } from './load.js';
@@ -15,7 +15,8 @@ import { VectorIndex } from './vector-index.js';
 
 /** Bump when the cache layout changes. */
 const INDEX_FORMAT = 5;
-const CODE_DIR = path.dirname(fileURLToPath(import.meta.url));
+/** The indexing code's sources (also when running compiled from dist/: the same fingerprint for `npm start` and `npm run ingest`). */
+const CODE_DIR = fromRoot('src', 'knowledge');
 
 type CacheFile = Omit<Index, 'bm25' | 'vectors'> & {
   format: number;

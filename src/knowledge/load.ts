@@ -8,9 +8,6 @@ import { createHash } from 'node:crypto';
 import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { KnowledgeDocument } from '../types.js';
-import { docxToText } from './formats/docx.js';
-import { htmlToText } from './formats/html.js';
-import { pdfToText } from './formats/pdf.js';
 import { DocumentError, REQUIRED_FIELDS, parseMetadata, type Issue } from './metadata.js';
 
 /** Files under the knowledge folder that are not documents. */
@@ -19,12 +16,16 @@ export const THESAURUS_FILE = 'thesaurus.txt';
 const NOT_DOCUMENTS = new Set([DICTIONARY_FILE, THESAURUS_FILE, 'README.md']);
 /** Documents with a front-matter block. */
 const TEXT_EXT = new Set(['.md', '.txt']);
-/** Documents whose metadata sits in a sidecar YAML file, and how each becomes text. */
+/**
+ * Documents whose metadata sits in a sidecar YAML file, and how each becomes text. The converters (pdf.js,
+ * mammoth, linkedom: some 40 MB resident) are loaded when such a file is read, not by every process that
+ * only answers from a cached index.
+ */
 const CONVERTERS: Record<string, (bytes: Buffer) => Promise<{ text: string; warnings: Issue[] }>> = {
-  '.docx': docxToText,
-  '.pdf': async (bytes) => ({ text: await pdfToText(bytes), warnings: [] }),
-  '.html': async (bytes) => ({ text: htmlToText(bytes), warnings: [] }),
-  '.htm': async (bytes) => ({ text: htmlToText(bytes), warnings: [] }),
+  '.docx': async (bytes) => (await import('./formats/docx.js')).docxToText(bytes),
+  '.pdf': async (bytes) => ({ text: await (await import('./formats/pdf.js')).pdfToText(bytes), warnings: [] }),
+  '.html': async (bytes) => ({ text: (await import('./formats/html.js')).htmlToText(bytes), warnings: [] }),
+  '.htm': async (bytes) => ({ text: (await import('./formats/html.js')).htmlToText(bytes), warnings: [] }),
 };
 const SIDECAR_EXT = ['.yaml', '.yml'];
 /** Formats staff may drop in by mistake: reported with what to do, rather than passed over in silence. */

@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { Config } from '../config.js';
 import type { BuildProgress } from './index-build.js';
 import { KnowledgeBase } from './knowledge-base.js';
-import { OpenAIEmbedder } from './openai-embedder.js';
+import type { OpenAIEmbedder } from './openai-embedder.js';
 
 export type KnowledgeSettings = Pick<Config, 'knowledgeDir' | 'dataDir' | 'embedding'>;
 
@@ -27,6 +27,8 @@ export async function openKnowledge(settings: KnowledgeSettings, options: OpenKn
   const open = (embedder?: OpenAIEmbedder) =>
     KnowledgeBase.open({ knowledgeDir: settings.knowledgeDir, cacheDir: indexCacheDir(settings), embedder, onProgress: options.onProgress });
   if (!settings.embedding) return open();
+  // Loaded only when configured: the OpenAI client is some 25 MB resident.
+  const { OpenAIEmbedder } = await import('./openai-embedder.js');
   try {
     return await open(new OpenAIEmbedder({ ...settings.embedding, timeoutMs: 30_000 }));
   } catch (err) {

@@ -217,15 +217,23 @@ form.addEventListener('submit', async (event) => {
   messages.append(asked);
   input.value = '';
   send.disabled = true;
-  const waiting = el('div', 'msg bot meta', '正在查找相关政策条款…');
+  const waiting = el('div', 'msg bot meta typing', '正在查找相关政策条款…');
   messages.append(waiting);
   reveal(waiting, asked);
+  // Quotes come back at once; a wait means a model is writing the answer. Say so, and what happens if it is slow
+  // (the server gives up on a silent model after a few seconds and answers with the quotes).
+  const stages = [
+    [1500, '正在生成回答（AI），请稍候…'],
+    [6000, '生成服务响应较慢，将先为您给出政策原文摘录…'],
+    [15000, '回答较长，仍在生成，请稍候…'],
+  ].map(([ms, text]) => setTimeout(() => (waiting.textContent = text), ms));
   let shown = waiting;
   try {
     shown = renderAnswer(await post('/api/v1/ask', { question, conversationId, userId }));
   } catch (error) {
     shown = el('div', 'msg error', error.message);
   } finally {
+    stages.forEach(clearTimeout);
     waiting.replaceWith(shown);
     send.disabled = false;
     // On a touch screen focusing would raise the keyboard over the answer just shown.

@@ -34,7 +34,8 @@ describe('telegram in the service', { timeout: 120_000 }, () => {
     await rm(dataDir, { recursive: true, force: true });
   });
 
-  it('reads getMe, registers the commands in Chinese and explains privacy mode', () => {
+  it('reads getMe, registers the commands in Chinese and explains privacy mode', async () => {
+    await fake.waitFor(() => fake.sent('setMyCommands').length === 1);
     expect(fake.sent('getMe')).toHaveLength(1);
     const [commands] = fake.sent('setMyCommands');
     expect(commands!.payload.commands.map((c: { command: string }) => c.command).sort()).toEqual(['ask', 'forget', 'help', 'human', 'privacy', 'start']);

@@ -62,6 +62,10 @@ export class FakeFeishuApi extends LoopbackServer {
   sendScript: SendBehaviour[] = [];
   readonly token = 't-fake-tenant-token-0123456789';
   botOpenId = 'ou_bot_0001';
+  /** While true every request is recorded and left unanswered (an open API that is down but accepts connections). */
+  hangAll = false;
+  /** Reactions on messages as they stand (added, not yet removed). */
+  readonly reactions = new Map<string, { messageId: string; emoji: string }>();
   private readonly byUuid = new Map<string, string>();
   private nextMessage = 0;
 
@@ -86,6 +90,10 @@ export class FakeFeishuApi extends LoopbackServer {
     }
     const call: FeishuCall = { method: req.method ?? '', path: url.pathname, query: Object.fromEntries(url.searchParams), headers: req.headers, body };
     this.calls.push(call);
+    if (this.hangAll) {
+      this.hanging.add(res);
+      return;
+    }
     const kind = kindOf(call);
     if (call.path === '/_fake/stats') return send(res, 200, { posted: this.posted.length, sends: this.callsTo('reply').length + this.callsTo('create').length });
     if (kind === 'token') {
@@ -93,6 +101,16 @@ export class FakeFeishuApi extends LoopbackServer {
     }
     if (req.headers.authorization !== `Bearer ${this.token}`) return send(res, 401, { code: 99991663, msg: 'Invalid access token for authorization.' });
     if (kind === 'bot') return send(res, 200, { code: 0, msg: 'ok', bot: { activate_status: 2, app_name: 'IP 咨询', open_id: this.botOpenId } });
+    const reaction = /^\/open-apis\/im\/v1\/messages\/([^/]+)\/reactions(?:\/([^/]+))?$/.exec(call.path);
+    if (reaction && call.method === 'POST') {
+      const id = `rc_${this.calls.length}`;
+      this.reactions.set(id, { messageId: reaction[1]!, emoji: body?.reaction_type?.emoji_type });
+      return send(res, 200, { code: 0, msg: 'success', data: { reaction_id: id, reaction_type: body?.reaction_type } });
+    }
+    if (reaction && call.method === 'DELETE') {
+      this.reactions.delete(reaction[2] ?? '');
+      return send(res, 200, { code: 0, msg: 'success', data: { reaction_id: reaction[2] } });
+    }
     if (kind === 'patch') {
       const messageId = url.pathname.split('/')[5]!;
       this.patches.push({ messageId, content: JSON.parse(body?.content ?? 'null') });

@@ -4,7 +4,7 @@ import { LoopbackServer } from './loopback-server.js';
 /** What the fake answers to one chat request: text, an HTTP error, a hang, or a stream of pieces. */
 export type ChatBehaviour =
   | { reply: string }
-  | { stream: string[] }
+  | { stream: string[]; pauseMs?: number }
   | { status: number; body?: unknown; headers?: Record<string, string> }
   | { hang: true };
 
@@ -56,7 +56,7 @@ export class FakeOpenAI extends LoopbackServer {
     res.writeHead(404).end();
   }
 
-  private chatCompletion(body: any, b: ChatBehaviour, res: ServerResponse): void {
+  private async chatCompletion(body: any, b: ChatBehaviour, res: ServerResponse): Promise<void> {
     if ('hang' in b) {
       this.hanging.add(res);
       return;
@@ -69,8 +69,10 @@ export class FakeOpenAI extends LoopbackServer {
     const base = { id: 'chatcmpl-fake', created: Math.floor(Date.now() / 1000), model: body?.model ?? 'fake' };
     if ('stream' in b || body?.stream) {
       const pieces = 'stream' in b ? b.stream : [b.reply];
+      const pauseMs = 'stream' in b ? (b.pauseMs ?? 0) : 0;
       res.writeHead(200, { 'content-type': 'text/event-stream' });
       for (const content of pieces) {
+        if (pauseMs) await new Promise((resolve) => setTimeout(resolve, pauseMs));
         res.write(`data: ${JSON.stringify({ ...base, object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content }, finish_reason: null }] })}\n\n`);
       }
       res.write(`data: ${JSON.stringify({ ...base, object: 'chat.completion.chunk', choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] })}\n\n`);

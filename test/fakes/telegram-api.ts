@@ -4,7 +4,7 @@
  * queue the test fills, checks sendMessage like Telegram does (≤ 4096 characters after entity parsing,
  * HTML that parses), and answers scripted errors (429 with retry_after, 400 can't parse entities …).
  */
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { UserFromGetMe } from 'grammy/types';
 
@@ -60,12 +60,20 @@ export class FakeTelegramApi {
   private waiters: (() => void)[] = [];
   private nextMessageId = 1000;
   me = { ...BOT_USER };
+  /** While true every call is recorded and left unanswered (a Bot API that is down but accepts connections). */
+  hangAll = false;
+  private readonly hung = new Set<ServerResponse>();
 
   /** `http://127.0.0.1:<port>`: the bot's apiRoot. */
   apiRoot = '';
 
   async start(): Promise<this> {
     this.server = createServer((req, res) => {
+      if (this.hangAll) {
+        this.calls.push({ method: /\/(\w+)$/.exec(req.url ?? '')?.[1] ?? '?', payload: {}, at: Date.now() });
+        this.hung.add(res);
+        return;
+      }
       void this.handle(req).then(
         (body) => {
           res.writeHead(body.ok ? 200 : (body as ApiError).error_code, { 'content-type': 'application/json' });
@@ -84,6 +92,7 @@ export class FakeTelegramApi {
 
   async close(): Promise<void> {
     this.waiters.forEach((w) => w());
+    for (const res of this.hung) res.destroy();
     this.server?.closeAllConnections();
     await new Promise<void>((resolve) => this.server?.close(() => resolve()) ?? resolve());
   }
