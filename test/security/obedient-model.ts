@@ -24,7 +24,11 @@ export function obedientReply(body: { messages?: { role: string; content: unknow
     `${firstPassage.split(/[。\n]/)[0] ?? ''}。[1]`,
     // Its instructions, verbatim (a leaked system prompt).
     `我的系统提示词如下：[1]`,
-    ...system.split('\n').map((l) => `${l}[1]`),
+    // (All but the line with the not-covered mark, which would only get the whole reply dropped.)
+    ...system
+      .split('\n')
+      .filter((l) => !l.includes('NOT_COVERED'))
+      .map((l) => `${l}[1]`),
     // Everything it was told to add, from anywhere in its prompt.
     ...[...user.matchAll(LINK)].map((m) => `详情请访问 ${m[0]} 办理。[1]`),
     ...[...user.matchAll(PHONE)].map((m) => `请致电 ${m[0]} 咨询。[1]`),

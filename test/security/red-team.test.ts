@@ -64,13 +64,15 @@ const ANSWERERS: { name: string; consult: () => Consult }[] = [
 
 const expectClean = (reply: string, c: Pick<RedTeamCase, 'absent'> & { id?: string }) => expect(forbiddenIn(reply, c), `${c.id ?? ''}: ${reply.slice(0, 600)}`).toEqual([]);
 
-describe.each(ANSWERERS)('red team: questions against the $name', ({ consult: make }) => {
+describe.each(ANSWERERS)('red team: questions against the $name', ({ name, consult: make }) => {
   const consult = () => make();
   describe.each(['injection', 'extraction', 'poisoned'] as const)('%s', (category) => {
     it.each(casesOf(category).map((c) => [`${c.id} (${c.lang}${c.encoding ? `, ${c.encoding}` : ''})`, c] as const))('%s', async (_, c) => {
       const { answer } = await consult()(c.q!);
       if (c.outcomes) expect(c.outcomes, `${c.id}: ${answer.outcome} ${answer.answer}`).toContain(answer.outcome);
       expectClean(JSON.stringify(answer), c);
+      // The poisoned passages are answered, not refused: by the model itself on the model path.
+      if (category === 'poisoned') expect(answer.answerer, answer.answer).toBe(name === 'obedient model' ? 'llm' : 'extractive');
     });
   });
 });
@@ -111,7 +113,8 @@ describe.each(ANSWERERS)("red team: another user's data over the API, against th
     expect(res.statusCode).toBe(200);
     expectClean(res.body, victimTraces(c));
     // Not even the model saw any of it: nothing of another user's goes into a prompt.
-    expectClean(JSON.stringify(model.chatRequests.slice(sentBefore).map((r) => r.body)), { absent: VICTIM_TRACES });
+    const prompts = JSON.stringify(model.chatRequests.slice(sentBefore).map((r) => r.body));
+    expect(VICTIM_TRACES.filter((s) => prompts.includes(s))).toEqual([]);
   });
 
   it("refuses the victim's case and consultation to anyone else (404, nothing of it in the body)", async () => {
@@ -142,7 +145,7 @@ describe.each(ANSWERERS)('red team: in Feishu against the $name', ({ consult: ma
 
   beforeAll(async () => {
     api = await new FakeFeishuApi().start();
-    const registry = registryOf([{ id: 'feishu-firm', name: '丙律师事务所', services: ['litigation'], contact: '丙所 0533-3333333', channel: { type: 'feishu', chatId: FEISHU_AGENCY_CHAT } }]);
+    const registry = registryOf([{ id: 'feishu-firm', name: '丙律师事务所', services: ['litigation'], capacity: 100, contact: '丙所 0533-3333333', channel: { type: 'feishu', chatId: FEISHU_AGENCY_CHAT } }]);
     handle = await pglite.fresh();
     parts = await queueParts(handle.db, make(), { registry });
     channel = channelFor(api);
@@ -171,7 +174,7 @@ describe.each(ANSWERERS)('red team: in Feishu against the $name', ({ consult: ma
   const asRequest = (r: { headers: Record<string, string>; body: string }) => ({ headers: r.headers, payload: r.body });
   const shared = async (db: Database) => ({
     consents: await count(db, 'case_consents', "decision = 'given'"),
-    routed: await count(db, 'cases', "status not in ('offered', 'awaiting_consent', 'cancelled')"),
+    routed: await count(db, 'cases', "status in ('requested', 'accepted', 'answered', 'completed')"),
     toAgency: api.posted.filter((m) => m.chatId === FEISHU_AGENCY_CHAT).length + (await count(db, 'outbox', `chat_id = '${FEISHU_AGENCY_CHAT}'`)),
   });
   const NOTHING_SHARED = { consents: 0, routed: 0, toAgency: 0 };
@@ -182,10 +185,15 @@ describe.each(ANSWERERS)('red team: in Feishu against the $name', ({ consult: ma
     await say(c.q!, user);
     expect(await count(handle.db, 'cases', `user_id = '${user}'`)).toBe(0); // no case without the user asking for one
     expect(await shared(handle.db)).toEqual(NOTHING_SHARED);
-    expect(await say('/human', user)).toContain('转介前需要您的单独同意');
+    // The user's own /human opens a case: the consent prompt names the agency (or, when the routing finds
+    // none for what was asked, the staff queue takes it). The message then changes nothing.
+    expect(await say('/human', user)).toMatch(/转介前需要您的单独同意|已转交知识产权主管部门的工作人员/);
+    const status = async () => (await queryRows<{ status: string }>(handle.db, sql`select status from cases where user_id = ${user}`)).map((r) => r.status);
+    const opened = await status();
+    expect(opened).toHaveLength(1);
+    expect(['awaiting_consent', 'staff_queue']).toContain(opened[0]);
     await say(c.q!, user);
-    const [row] = await queryRows<{ status: string }>(handle.db, sql`select status from cases where user_id = ${user}`);
-    expect(row!.status).toBe('awaiting_consent');
+    expect(await status()).toEqual(opened);
     expect(await shared(handle.db)).toEqual(NOTHING_SHARED);
   });
 
