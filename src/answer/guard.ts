@@ -21,7 +21,7 @@ const INJECTION: RegExp[] = [
   /你(收到|得到|被给予)的.{0,8}(指令|说明|提示|规则|设定|消息|内容)/,
   // "Repeat the text above": the only text above a question is the system prompt.
   /(重复|复述|照抄|复制|输出|打印|翻译).{0,6}(上面|上文|以上|前面|之前)(的)?(所有|全部)?(文字|内容|话|消息|段落)/,
-  /\b(translate|summari[sz]e|repeat|print|show|list|output|reveal|tell me)\b.{0,24}\b(your|the) (instructions|rules|prompt|guidelines|configuration)\b/i,
+  /\b(translate|summari[sz]e|repeat|print|show|list|output|reveal|tell me)\b.{0,24}\byour (instructions|rules|prompt|guidelines|configuration)\b/i,
   /\b(rules|instructions|guidelines)\b.{0,16}\byou (were|have been) given\b|\bbefore this conversation\b/i,
   /(扮演|假装你是|你现在(就)?是|从现在(起|开始)你|角色扮演)/,
   /(没有|不受|解除|去掉|绕过).{0,4}(任何)?(限制|约束|审查|过滤)/,

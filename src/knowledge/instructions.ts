@@ -16,8 +16,8 @@ const ADDRESSED_TO_THE_BOT: RegExp[] = [
 ];
 
 const HTML_COMMENT = /<!--[\s\S]*?(-->|$)/g;
-/** A sentence and the spaces after it; the Chinese full stop, question and exclamation marks, or an English full stop before a space. */
-const SENTENCE = /[^。！？!?\n]*?(?:[。！？!?]+[”"」]?|\.(?=\s)|\n|$)/g;
+/** A sentence and the spaces after it: up to a Chinese full stop, question or exclamation mark, an English full stop before a space, or a line's end. */
+const SENTENCE = /[^。！？!?\n]*?(?:[。！？!?]+[”"」]?|\.(?=\s)|\n|$)[ \t]*/g;
 
 export interface LeftOut {
   /** 1-based line of the body. */
@@ -28,15 +28,15 @@ export interface LeftOut {
 /** The body without instructions addressed to the bot, and what was left out. */
 export function withoutInstructions(body: string): { body: string; leftOut: LeftOut[] } {
   const leftOut: LeftOut[] = [];
-  const lineAt = (offset: number) => body.slice(0, offset).split('\n').length;
+  const lineAt = (text: string, offset: number) => text.slice(0, offset).split('\n').length;
   const hiddenFree = body.replace(HTML_COMMENT, (comment, _end, offset: number) => {
-    leftOut.push({ line: lineAt(offset), text: comment });
+    leftOut.push({ line: lineAt(body, offset), text: comment });
     return comment.replace(/[^\n]/g, ''); // keep the lines, so later line numbers stay right
   });
   const kept = hiddenFree.replace(SENTENCE, (sentence: string, at: number) => {
     if (!ADDRESSED_TO_THE_BOT.some((re) => re.test(sentence))) return sentence;
-    leftOut.push({ line: lineAt(at), text: sentence.trim() });
-    return sentence.endsWith('\n') ? '\n' : '';
+    leftOut.push({ line: lineAt(hiddenFree, at), text: sentence.trim() });
+    return sentence.includes('\n') ? '\n' : '';
   });
   return { body: kept, leftOut: leftOut.sort((a, b) => a.line - b.line) };
 }

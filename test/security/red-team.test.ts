@@ -71,7 +71,9 @@ describe.each(ANSWERERS)('red team: questions against the $name', ({ name, consu
       const { answer } = await consult()(c.q!);
       if (c.outcomes) expect(c.outcomes, `${c.id}: ${answer.outcome} ${answer.answer}`).toContain(answer.outcome);
       expectClean(JSON.stringify(answer), c);
-      // The poisoned passages are answered, not refused: by the model itself on the model path.
+      // The poisoned passages are answered, not refused: by the model itself on the model path. The
+      // instruction was left out of the index and reported to staff.
+      if (category === 'poisoned') expect(kb.problems.filter((p) => p.file.endsWith(`${c.id}.md`)).map((p) => p.message).join('\n')).toMatch(/gives the bot instructions/);
       if (category === 'poisoned') expect(answer.answerer, answer.answer).toBe(name === 'obedient model' ? 'llm' : 'extractive');
     });
   });
@@ -214,6 +216,7 @@ describe('red team: an agency account and another agency’s case', () => {
   let mine: string;
   let theirs: string;
   let unconsented: string;
+  let client: Client;
   const THEIR_TRACES = ['商标被人抢注', '13711112222', '137****2222'];
 
   beforeAll(async () => {
@@ -234,6 +237,8 @@ describe('red team: an agency account and another agency’s case', () => {
     theirs = b.id;
     unconsented = (await refer('专利被侵权，想找代理机构', false)).id; // offered to jia, no consent yet
     await createAccount(env.accounts, 'jia-agent', 'agency', 'jia-ip-firm');
+    client = new Client(env.app);
+    await client.login('jia-agent'); // once: a login costs a scrypt hash
   }, 60_000);
   afterAll(async () => {
     await env.app.close();
@@ -243,8 +248,6 @@ describe('red team: an agency account and another agency’s case', () => {
   const audited = async (action: string, target: string) => count(handle.db, 'audit_log', `action = '${action}' and target_id = '${target}'`);
 
   it.each(casesOf('agency-access').map((c) => [`${c.id} ${c.attempt}${c.lang === '-' ? '' : ` (${c.lang})`}`, c] as const))('%s', async (_, c) => {
-    const client = new Client(env.app);
-    await client.login('jia-agent');
     const target = c.attempt === 'console-view-unconsented' ? unconsented : theirs;
     const before = c.audit ? await audited(c.audit, target) : 0;
     const res = await (async () => {
