@@ -87,6 +87,14 @@ export class Outbox {
     return ids.map(() => undefined);
   });
 
+  /** Stores how many messages of a split reply are posted (kept in the payload, read back as `partsSent`). */
+  async markPartsSent(id: number, parts: number): Promise<void> {
+    await this.db
+      .update(outbox)
+      .set({ payload: sql`jsonb_set(${outbox.payload}, '{partsSent}', to_jsonb(${parts}::int))` })
+      .where(and(eq(outbox.id, id), eq(outbox.status, 'sending')));
+  }
+
   /** The case a platform message of the bot belongs to (a reply to it answers that case). */
   async caseOfMessage(channel: ChannelName, chatId: string, platformMessageId: string, tx: Database = this.db): Promise<string | undefined> {
     const [row] = await tx
@@ -129,6 +137,7 @@ function toReply(row: Record<string, unknown>): OutgoingReply {
     chatId: String(row.chat_id),
     replyTo: row.reply_to == null ? undefined : String(row.reply_to),
     attempt: Number(row.attempts),
+    ...(payload.partsSent ? { partsSent: payload.partsSent } : {}),
   };
   switch (payload.kind) {
     case 'notice':

@@ -39,7 +39,12 @@ export async function deliverOne(deps: SenderDeps, byChannel: Map<ChannelName, D
   let result: DeliveryResult;
   try {
     if (!deliverer) throw new DeliveryError(`no deliverer for channel ${reply.channel}`, { permanent: true });
-    const receipt = await deliverer.send(reply);
+    const receipt = await deliverer.send(reply, {
+      partSent: async (parts) => {
+        deps.failpoint?.('delivery.sent', { channel: reply.channel });
+        await deps.outbox.markPartsSent(reply.id, parts);
+      },
+    });
     deps.failpoint?.('delivery.sent', { channel: reply.channel });
     await deps.outbox.markSent(reply.id, receipt?.messageId);
     result = 'sent';

@@ -106,6 +106,15 @@ interface PlatformClient {
   received(): { distinct: number[]; raw: number[]; apologies: number };
 }
 
+/** Sends each item not acknowledged yet, side by side; `send` tells whether the item was acknowledged. */
+async function sendUnacknowledged<T>(items: T[], acked: Set<number>, send: (item: T, i: number) => Promise<boolean>): Promise<void> {
+  await Promise.all(
+    items.map(async (item, i) => {
+      if (!acked.has(i) && (await send(item, i))) acked.add(i);
+    }),
+  );
+}
+
 async function post(url: string, body: string, headers: Record<string, string>): Promise<Response | undefined> {
   return fetch(url, { method: 'POST', headers, body, signal: AbortSignal.timeout(15_000) }).catch(() => undefined);
 }
@@ -117,15 +126,11 @@ function telegramClient(fake: FakeTelegramApi): PlatformClient {
   return {
     count: questions.length,
     acked,
-    async deliver(url) {
-      await Promise.all(
-        questions.map(async (update, i) => {
-          if (acked.has(i)) return;
-          const res = await post(`${url}/webhooks/telegram`, JSON.stringify(update), { 'content-type': 'application/json', 'x-telegram-bot-api-secret-token': SECRET });
-          if (res?.ok) acked.add(i);
-        }),
-      );
-    },
+    deliver: (url) =>
+      sendUnacknowledged(questions, acked, async (update) => {
+        const res = await post(`${url}/webhooks/telegram`, JSON.stringify(update), { 'content-type': 'application/json', 'x-telegram-bot-api-secret-token': SECRET });
+        return Boolean(res?.ok);
+      }),
     received: () => {
       const all = questions.map((_, i) => replies(i));
       // Telegram has no idempotency key: every accepted sendMessage is a message the user sees.
@@ -140,16 +145,11 @@ function feishuClient(fake: FakeFeishuApi): PlatformClient {
   return {
     count: events.length,
     acked,
-    async deliver(url) {
-      await Promise.all(
-        events.map(async (event, i) => {
-          if (acked.has(i)) return;
-          const request = signed(event); // a re-push is signed anew, with the same event_id
-          const res = await post(`${url}/webhooks/feishu`, request.body, request.headers);
-          if (res?.ok) acked.add(i);
-        }),
-      );
-    },
+    deliver: (url) =>
+      sendUnacknowledged(events, acked, async (event) => {
+        const request = signed(event); // a re-push is signed anew, with the same event_id
+        return Boolean((await post(`${url}/webhooks/feishu`, request.body, request.headers))?.ok);
+      }),
     received: () => {
       const target = (i: number) => `/open-apis/im/v1/messages/${events[i]!.event.message.message_id}/reply`;
       const posted = events.map((e) => fake.posted.filter((p) => p.replyTo === e.event.message.message_id));
@@ -175,15 +175,11 @@ function apiClient(): PlatformClient {
   return {
     count: QUESTIONS.length,
     acked,
-    async deliver(url) {
-      await Promise.all(
-        QUESTIONS.map(async (question, i) => {
-          if (acked.has(i)) return;
-          const body = await postJson(`${url}/api/v1/ask`, { question, userId: `api-crash-${i}`, conversationId: `api-crash-${i}` });
-          if (body?.answer) (answers[i] = body.answer), acked.add(i);
-        }),
-      );
-    },
+    deliver: (url) =>
+      sendUnacknowledged(QUESTIONS, acked, async (question, i) => {
+        answers[i] = (await postJson(`${url}/api/v1/ask`, { question, userId: `api-crash-${i}`, conversationId: `api-crash-${i}` }))?.answer;
+        return Boolean(answers[i]);
+      }),
     received: () => ({ distinct: answers.map((a) => (a ? 1 : 0)), raw: answers.map((a) => (a ? 1 : 0)), apologies: 0 }),
   };
 }
@@ -195,24 +191,20 @@ function caseClient(agency: FakeAgencyWebhook, users = 2): PlatformClient {
   return {
     count: users,
     acked,
-    async deliver(url) {
-      await Promise.all(
-        progress.map(async (p, i) => {
-          const userId = `case-crash-${i}`;
-          // Each call is repeated after a failure, as the web chat would; a repeated consent changes nothing.
-          p.consultationId ??= (await postJson(`${url}/api/v1/ask`, { question: CASE_QUESTION, userId, conversationId: `c-${userId}` }))?.id;
-          if (!p.consultationId) return;
-          if (!p.caseId) {
-            const offered = await postJson(`${url}/api/v1/referral`, { consultationId: p.consultationId, userId });
-            p.caseId = offered?.id;
-            p.consentId = offered?.consent?.consentId;
-          }
-          if (!p.caseId) return;
-          const view = await postJson(`${url}/api/v1/cases/${p.caseId}/consent`, { userId, consent: true, consentId: p.consentId });
-          if (view?.status === 'requested') acked.add(i);
-        }),
-      );
-    },
+    deliver: (url) =>
+      sendUnacknowledged(progress, acked, async (p, i) => {
+        const userId = `case-crash-${i}`;
+        // Each call is repeated after a failure, as the web chat would; a repeated consent changes nothing.
+        p.consultationId ??= (await postJson(`${url}/api/v1/ask`, { question: CASE_QUESTION, userId, conversationId: `c-${userId}` }))?.id;
+        if (!p.consultationId) return false;
+        if (!p.caseId) {
+          const offered = await postJson(`${url}/api/v1/referral`, { consultationId: p.consultationId, userId });
+          p.caseId = offered?.id;
+          p.consentId = offered?.consent?.consentId;
+        }
+        if (!p.caseId) return false;
+        return (await postJson(`${url}/api/v1/cases/${p.caseId}/consent`, { userId, consent: true, consentId: p.consentId }))?.status === 'requested';
+      }),
     received: () => {
       const requested = (i: number) => agency.deliveries.filter((d) => d.event?.type === 'case.requested' && d.event.data.caseId === progress[i]!.caseId);
       return {
