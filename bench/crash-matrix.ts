@@ -4,9 +4,11 @@
  * finish while the platforms redeliver what was not acknowledged; then the replies each fake platform
  * received are counted: lost, duplicated, and re-sent but dropped by the platform's idempotency key.
  * Runs on PGlite, and also on Postgres with `--pg` or DATABASE_URL (a scratch database per row).
- * `--only=<step>[:<platform>]` runs the matching rows alone.
+ * `--only=<step>[:<platform>]` runs the matching rows alone. Last, the Telegram duplicate window in time
+ * (bench/telegram-window.ts).
  */
 import { formatTable, MATRIX, runScenario, type DatabaseTarget, type Outcome } from '../test/ops/crash-matrix.js';
+import { telegramWindow } from './telegram-window.js';
 
 const args = process.argv.slice(2);
 const only = args.find((a) => a.startsWith('--only='))?.slice('--only='.length);
@@ -23,6 +25,11 @@ for (const target of targets) {
   }
 }
 console.log(formatTable(outcomes));
+console.log('\nTelegram duplicate window (Bot API received the send → sent mark committed), 200 replies in 20 chats, sender concurrency 8:');
+for (const target of targets) {
+  const w = await telegramWindow(target);
+  console.log(`- ${target.kind}: p50 ${w.p50} ms, p99 ${w.p99} ms, max ${w.max} ms (${w.replies} replies)`);
+}
 const bad = outcomes.filter((o) => !o.crashed || o.lost > 0 || o.apologies > 0 || (o.platform !== 'telegram' && o.duplicated > 0));
 if (bad.length) {
   console.error(`\n${bad.length} row(s) broke the goal (no loss anywhere, no duplicate outside Telegram, every step reached).`);

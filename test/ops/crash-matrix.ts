@@ -317,7 +317,7 @@ export async function runScenario(scenario: Scenario, target: DatabaseTarget, op
 }
 
 /** A new, empty database on the server of `url` (the service migrates it), dropped afterwards. */
-async function scratchDatabase(url: string): Promise<{ url: string; drop(): Promise<void> }> {
+export async function scratchDatabase(url: string): Promise<{ url: string; drop(): Promise<void> }> {
   const admin = postgres(url, { max: 1, onnotice: () => {} });
   const name = `ipcb_crash_${process.pid}_${Date.now().toString(36)}`;
   await admin.unsafe(`create database "${name}"`);
