@@ -283,4 +283,17 @@ export interface DeliveryReceipt {
 export interface Deliverer {
   channel: ChannelName;
   send(reply: OutgoingReply): Promise<DeliveryReceipt | void>;
+  /**
+   * The platform's send limits that this reply counts against, in the order they are waited for (the
+   * tightest, shared one last, so that its slot is taken right before the send). The sender enforces them
+   * (src/queue/send-limits.ts), across every instance when the store is shared.
+   */
+  sendLimits?(reply: OutgoingReply): SendLimit[];
+}
+
+/** At most `limit` sends per `windowMs` under `key` (e.g. `feishu:app:<appId>`). */
+export interface SendLimit {
+  key: string;
+  limit: number;
+  windowMs: number;
 }

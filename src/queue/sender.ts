@@ -8,6 +8,7 @@ import { DeliveryError } from './delivery-error.js';
 import type { Outbox } from './outbox.js';
 import { startPollLoop, type PollLoop } from './poll-loop.js';
 import { canRetry, DEFAULT_OUTBOX_POLICY, retryDelayMs, type RetryPolicy } from './retry-policy.js';
+import { waitForSendSlots, type SendLimiter } from './send-limits.js';
 import { describe } from './worker.js';
 
 export type DeliveryResult = 'sent' | 'retry' | 'dead';
@@ -26,6 +27,8 @@ export const DEFAULT_SENDER_OPTIONS: SenderOptions = { concurrency: 8, leaseMs: 
 export interface SenderDeps {
   outbox: Outbox;
   deliverers: Deliverer[];
+  /** Enforces the deliverers' `sendLimits()`; without one, replies leave as fast as they are claimed. */
+  limiter?: SendLimiter;
   onError: (error: unknown, reply?: OutgoingReply) => void;
   onDelivery?: (reply: OutgoingReply, result: DeliveryResult) => void;
 }
@@ -36,6 +39,7 @@ export async function deliverOne(deps: SenderDeps, byChannel: Map<ChannelName, D
   let result: DeliveryResult;
   try {
     if (!deliverer) throw new DeliveryError(`no deliverer for channel ${reply.channel}`, { permanent: true });
+    if (deps.limiter && deliverer.sendLimits) await waitForSendSlots(deps.limiter, deliverer.sendLimits(reply));
     const receipt = await deliverer.send(reply);
     await deps.outbox.markSent(reply.id, receipt?.messageId);
     result = 'sent';

@@ -9,6 +9,7 @@ import {
   boolean,
   check,
   date,
+  doublePrecision,
   index,
   integer,
   jsonb,
@@ -566,6 +567,16 @@ export const approvedAnswerHits = pgTable(
 export const cacheRevisions = pgTable('cache_revisions', {
   name: text('name').primaryKey(),
   revision: bigint('revision', { mode: 'number' }).default(0).notNull(),
+});
+
+/**
+ * Send slots shared by every instance on the database, per limit key (`feishu:app:<appId>`,
+ * `feishu:chat:<chatId>`): the last `limit` slots reserved, oldest first, in milliseconds since the epoch
+ * on the database's clock (one clock for all instances). src/store/send-windows.ts reserves with one upsert.
+ */
+export const sendWindows = pgTable('send_windows', {
+  key: text('key').primaryKey(),
+  slotsMs: doublePrecision('slots_ms').array().notNull(),
 });
 
 /**
