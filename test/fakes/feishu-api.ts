@@ -109,7 +109,16 @@ export class FakeFeishuApi extends LoopbackServer {
       return;
     }
     const kind = kindOf(call);
-    if (call.path === '/_fake/stats') return send(res, 200, { posted: this.posted.length, sends: this.callsTo('reply').length + this.callsTo('create').length });
+    if (call.path === '/_fake/stats') {
+      const sendTimes = this.calls.filter((c) => ['reply', 'create', 'patch'].includes(kindOf(c))).map((c) => c.at);
+      return send(res, 200, {
+        posted: this.posted.length,
+        sends: this.callsTo('reply').length + this.callsTo('create').length,
+        mostInAnySecond: this.mostSendsWithin(1_000),
+        firstSendAt: sendTimes.length ? Math.min(...sendTimes) : null,
+        lastSendAt: sendTimes.length ? Math.max(...sendTimes) : null,
+      });
+    }
     if (kind === 'token') {
       return send(res, 200, { code: 0, msg: 'ok', tenant_access_token: this.token, expire: 7200 });
     }

@@ -17,6 +17,7 @@ import { buttonValue, cardActionEvent, messageEvent, signed, webhookEnv, type Si
 import { FakeFeishuApi, type PostedMessage } from '../fakes/feishu-api.js';
 import { sleep, startCrashService } from '../queue/fixtures.js';
 import { storeTargets } from '../store/targets.js';
+import { sentDeliveries } from '../fixtures/metrics.js';
 
 const LIMIT_PER_SECOND = 5;
 const QUESTIONS = 20;
@@ -49,12 +50,6 @@ const stop = async (child: ChildProcess) => {
   child.kill('SIGTERM');
   await exited;
 };
-
-/** Sent deliveries a process counted in its /metrics. */
-async function sentBy(url: string): Promise<number> {
-  const text = await (await fetch(`${url}/metrics`)).text();
-  return Number(/^ipcb_deliveries_total\{[^}]*result="sent"[^}]*\} (\d+)/m.exec(text)?.[1] ?? 0);
-}
 
 const [, postgresTarget] = storeTargets();
 
@@ -142,7 +137,7 @@ describe('two instances on one Postgres behind the same webhooks', () => {
       expect(stored).toEqual({ status: 'awaiting_consent' });
 
       const most = api.mostSendsWithin(1_000);
-      const sends = [await sentBy(a.url), await sentBy(b.url)];
+      const sends = [await sentDeliveries(a.url), await sentDeliveries(b.url)];
       console.log(`[two instances] ${api.calls.filter((c) => c.path.startsWith('/open-apis/im/')).length} open-API message calls; at most ${most} within any second; sent per process: ${sends.join(', ')}`);
       expect(most).toBeLessThanOrEqual(LIMIT_PER_SECOND);
       expect(sends.every((n) => n > 0)).toBe(true); // both instances sent, so the limit held across them
