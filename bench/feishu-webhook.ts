@@ -16,10 +16,9 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import postgres from 'postgres';
 import { FEISHU_WEBHOOK_PATH } from '../src/channels/feishu.js';
 import { messageEvent, signed, webhookEnv, type SignedRequest } from '../test/channels/feishu-fixtures.js';
-import { ROOT, startServer } from './child-server.js';
+import { ROOT, scratchDatabase, startServer } from './child-server.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
 const RATE = Number(process.env.BENCH_RATE ?? 200);
@@ -74,11 +73,8 @@ async function handlingTimes(serverUrl: string): Promise<Record<string, string>>
 }
 
 async function main(): Promise<void> {
-  const admin = postgres(POSTGRES, { max: 1, connect_timeout: 3, onnotice: () => {} });
-  const scratch = `ipcb_bench_feishu_${process.pid}`;
-  await admin.unsafe(`create database "${scratch}"`);
-  const databaseUrl = new URL(POSTGRES);
-  databaseUrl.pathname = `/${scratch}`;
+  const scratch = await scratchDatabase(POSTGRES, `ipcb_bench_feishu_${process.pid}`);
+  const databaseUrl = scratch.url;
   const api = await startServer({ ...process.env }, 'bench/fake-feishu.ts');
   const posted = async () => ((await (await fetch(`${api.url}/_fake/stats`)).json()) as { posted: number; sends: number });
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'ipcb-bench-feishu-'));
@@ -87,7 +83,7 @@ async function main(): Promise<void> {
   try {
     const total = Math.round(SECONDS * RATE);
     const { requests, unique } = prepare(total);
-    const env = { ...process.env, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'warn', DATA_DIR: dataDir, DATABASE_URL: databaseUrl.toString(), ...webhookEnv(api.url) };
+    const env = { ...process.env, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'warn', DATA_DIR: dataDir, DATABASE_URL: databaseUrl, ...webhookEnv(api.url) };
     // BENCH_SPLIT=1: the webhook process only acknowledges (WORKER_CONCURRENCY=0) and a second process
     // answers the queue, as a larger deployment on Postgres would. BENCH_SPLIT=ack-only: nobody answers,
     // which gives the floor of the acknowledgement alone. By default one process does both.
@@ -162,8 +158,7 @@ async function main(): Promise<void> {
     server?.child.kill('SIGTERM');
     if (server) await new Promise((r) => server!.child.once('exit', r));
     api.child.kill('SIGTERM');
-    await admin.unsafe(`drop database if exists "${scratch}" with (force)`);
-    await admin.end({ timeout: 5 });
+    await scratch.drop();
     await rm(dataDir, { recursive: true, force: true });
   }
 }

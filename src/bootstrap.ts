@@ -23,9 +23,11 @@ import { vacuumQueues } from './queue/purge.js';
 import { purgeExpired } from './retention-purge.js';
 import { createDrafter, createResponder, type ResponderDeps } from './queue/respond.js';
 import { startSender } from './queue/sender.js';
+import { MemorySendLimiter } from './queue/send-limits.js';
 import { startWorker } from './queue/worker.js';
 import { ConsultationStore } from './store/consultations.js';
 import { openDatabase, queryRows } from './store/db.js';
+import { SharedSendLimiter } from './store/send-windows.js';
 import { ApprovedAnswers, type ApprovedAnswerSource } from './approved/approved-answers.js';
 import type { ConsoleDeps } from './console/context.js';
 import type { Analyzer } from './approved/matcher.js';
@@ -255,13 +257,17 @@ export async function startService(config: Config, options: ServiceOptions = {})
   const onError = (error: unknown) => app.log.error({ err: error }, 'queue error');
   const idleMs = options.idleMs ?? 500;
   // WORKER_CONCURRENCY=0 (Postgres only): this process takes webhooks and API calls; other processes answer the
-  // queue and send the replies, so neither holds up an acknowledgement (and the send rate limits, which are
-  // counted per process, are not multiplied by the webhook processes).
+  // queue and send the replies, so neither holds up an acknowledgement.
   const answering = config.workerConcurrency > 0;
+  // Platform send limits (Feishu: 50 a second per app) hold for the app, not per process: instances on one
+  // Postgres count them in the database. The embedded database has one process, which counts in memory and
+  // spares its single connection a statement per send.
+  const sharedLimiter = database.driver === 'postgres' ? new SharedSendLimiter(db) : undefined;
   const sender = answering
     ? startSender(
         {
           outbox,
+          limiter: sharedLimiter ?? new MemorySendLimiter(),
           // Agencies on webhooks are delivered by the service itself, unless a channel plugin takes that over.
           deliverers: [new WebhookDeliverer(setup.registry), ...channels.flatMap((c) => (c.deliverer ? [c.deliverer] : []))],
           onError,
@@ -297,6 +303,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
 
   const purge = async () => {
     await accounts.purgeExpired();
+    await sharedLimiter?.prune();
     const { cases: retired, log, queues, approvedHits } = await purgeExpired({ db, store, cases }, cutoffFor(config.retention), 'service:retention');
     app.log.info(
       { consultations: log.consultations, casesWithdrawn: retired.withdrawn, casesErased: retired.erased, approvedHits, inbox: queues.inbox, outbox: queues.outbox },

@@ -57,6 +57,7 @@ const schema = z.object({
   FEISHU_ENCRYPT_KEY: optionalText,
   FEISHU_VERIFICATION_TOKEN: optionalText,
   FEISHU_DOMAIN: z.string().default('feishu'),
+  FEISHU_APP_SENDS_PER_SECOND: z.coerce.number({ message: 'expected a whole number of messages a second' }).int('expected a whole number of messages a second').min(1, 'expected at least 1').max(1000).default(50),
   LLM_BASE_URL: url,
   LLM_API_KEY: optionalText,
   LLM_MODEL: optionalText,
@@ -114,7 +115,8 @@ export interface Config {
   /** Serve the OpenAPI UI at /docs. */
   docs: boolean;
   telegram?: { token: string; mode: 'polling' | 'webhook'; webhookSecret?: string; apiRoot?: string };
-  feishu?: { appId: string; appSecret: string; mode: 'ws' | 'webhook'; encryptKey?: string; verificationToken?: string; domain: string };
+  /** `perAppPerSecond`: the app's send limit, shared by every instance on one Postgres (Feishu's default quota is 50). */
+  feishu?: { appId: string; appSecret: string; mode: 'ws' | 'webhook'; encryptKey?: string; verificationToken?: string; domain: string; perAppPerSecond: number };
   /** `firstTokenMs`: a model silent that long is given up on and the quotes are sent (0: wait the whole budget). */
   llm?: { baseUrl: string; apiKey: string; model: string; timeoutMs: number; budgetMs: number; firstTokenMs: number; maxTokens: number };
   embedding?: { baseUrl: string; apiKey: string; model: string; batchSize: number; encodingFormat: 'float' | 'base64'; fusionWeight: number };
@@ -198,7 +200,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     telegram: e.TELEGRAM_BOT_TOKEN ? { token: e.TELEGRAM_BOT_TOKEN, mode: e.TELEGRAM_MODE, webhookSecret: e.TELEGRAM_WEBHOOK_SECRET, apiRoot: e.TELEGRAM_API_ROOT } : undefined,
     feishu:
       e.FEISHU_APP_ID && e.FEISHU_APP_SECRET
-        ? { appId: e.FEISHU_APP_ID, appSecret: e.FEISHU_APP_SECRET, mode: e.FEISHU_MODE, encryptKey: e.FEISHU_ENCRYPT_KEY, verificationToken: e.FEISHU_VERIFICATION_TOKEN, domain: e.FEISHU_DOMAIN }
+        ? { appId: e.FEISHU_APP_ID, appSecret: e.FEISHU_APP_SECRET, mode: e.FEISHU_MODE, encryptKey: e.FEISHU_ENCRYPT_KEY, verificationToken: e.FEISHU_VERIFICATION_TOKEN, domain: e.FEISHU_DOMAIN, perAppPerSecond: e.FEISHU_APP_SENDS_PER_SECOND }
         : undefined,
     llm:
       e.LLM_BASE_URL && e.LLM_API_KEY

@@ -289,6 +289,19 @@ export interface Deliverer {
    * messages reports each one but the last, so that a retry after a crash does not post them again.
    */
   send(reply: OutgoingReply, progress?: DeliveryProgress): Promise<DeliveryReceipt | void>;
+  /**
+   * The platform's send limits that this reply counts against, in the order they are waited for (the
+   * tightest, shared one last, so that its slot is taken right before the send). The sender enforces them
+   * (src/queue/send-limits.ts), across every instance when the store is shared.
+   */
+  sendLimits?(reply: OutgoingReply): SendLimit[];
+}
+
+/** At most `limit` sends per `windowMs` under `key` (e.g. `feishu:app:<appId>`). */
+export interface SendLimit {
+  key: string;
+  limit: number;
+  windowMs: number;
 }
 
 export interface DeliveryProgress {

@@ -40,6 +40,13 @@ describe('configuration', () => {
     expect(problems({ FEISHU_DOMAIN: 'http://x/' })).toEqual([expect.stringMatching(/^FEISHU_DOMAIN/)]);
   });
 
+  it("takes the Feishu app's send limit as a whole number of messages a second, 50 by default", () => {
+    const app = { FEISHU_APP_ID: 'cli', FEISHU_APP_SECRET: 's' };
+    expect(loadConfig(app).feishu?.perAppPerSecond).toBe(50);
+    expect(loadConfig({ ...app, FEISHU_APP_SENDS_PER_SECOND: '5' }).feishu?.perAppPerSecond).toBe(5);
+    for (const bad of ['0', '2.5', 'fast']) expect(problems({ ...app, FEISHU_APP_SENDS_PER_SECOND: bad })).toEqual([expect.stringMatching(/^FEISHU_APP_SENDS_PER_SECOND: /)]);
+  });
+
   it('lets a process leave answering to others only on Postgres', () => {
     expect(problems({ WORKER_CONCURRENCY: '0' })).toEqual([expect.stringMatching(/^WORKER_CONCURRENCY: 0 .* needs DATABASE_URL/)]);
     expect(loadConfig({ WORKER_CONCURRENCY: '0', DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/x' }).workerConcurrency).toBe(0);

@@ -16,7 +16,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ChannelState } from '../channel-supervisor.js';
 import type { Inbox, InboxItem } from '../queue/inbox.js';
 import { DeliveryError } from '../queue/delivery-error.js';
-import type { DeliveryReceipt, Deliverer, Interaction, OutgoingReply } from '../types.js';
+import type { DeliveryReceipt, Deliverer, Interaction, OutgoingReply, SendLimit } from '../types.js';
 import { commandAction, parseTextCommand } from './action-codec.js';
 import { buildAnswerCard, buildNoticeCard, parseButtonValue, type CardContent } from './feishu-card.js';
 import { createRedactingLogger, stderrSink, type LogSink } from './feishu-log.js';
@@ -35,7 +35,7 @@ export interface FeishuOptions {
   timeoutMs?: number;
   /** Messages per second to one chat (Feishu allows 5, shared by the bots in a group). */
   perChatPerSecond?: number;
-  /** Messages per second for the whole app (Feishu allows 50). */
+  /** Messages per second for the whole app, across every instance (Feishu allows 50; FEISHU_APP_SENDS_PER_SECOND). */
   perAppPerSecond?: number;
   /** Token cache; a fresh one per client in tests (the SDK's default is process-global). */
   cache?: lark.Cache;
@@ -81,6 +81,12 @@ export interface Toast {
 
 export const FEISHU_WEBHOOK_PATH = '/webhooks/feishu';
 const DEFAULT_TIMEOUT_MS = 10_000;
+/**
+ * Feishu counts sends per second on its side. A send leaves some milliseconds after its slot, and not always
+ * the same number (event-loop and network delays), so that `limit` slots a second apart can arrive closer
+ * together: the window is a tenth longer than Feishu's second (50 a second become 50 in any 1.1 s).
+ */
+export const FEISHU_LIMIT_WINDOW_MS = 1_100;
 
 /** The SDK's domain for FEISHU_DOMAIN: its enum for the two public clouds, else the base URL itself. */
 export function resolveFeishuDomain(domain: string): lark.Domain | string {
@@ -153,35 +159,6 @@ export function fromFeishuMessage(event: FeishuMessageEvent, context: { appId: s
   };
 }
 
-/** A sliding-window limit per key: `acquire` waits until the key has had fewer than `limit` uses in `windowMs`. */
-export class SendLimiter {
-  private readonly slots = new Map<string, number[]>();
-
-  constructor(
-    private readonly limit: number,
-    private readonly windowMs = 1_000,
-  ) {}
-
-  /** Milliseconds until a slot is free; the slot is reserved at once, so concurrent callers queue up. */
-  reserve(key: string, now = Date.now()): number {
-    const times = (this.slots.get(key) ?? []).filter((t) => t > now - this.windowMs);
-    const at = times.length >= this.limit ? Math.max(now, times[times.length - this.limit]! + this.windowMs) : now;
-    times.push(at);
-    this.slots.set(key, times);
-    if (this.slots.size > 10_000) this.prune(now);
-    return at - now;
-  }
-
-  async acquire(key: string): Promise<void> {
-    const wait = this.reserve(key);
-    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-  }
-
-  private prune(now: number): void {
-    for (const [key, times] of this.slots) if ((times[times.length - 1] ?? 0) <= now - this.windowMs) this.slots.delete(key);
-  }
-}
-
 /** Feishu codes after which the same request can never succeed. */
 const PERMANENT_CODES = new Set([
   230001, // invalid parameters
@@ -236,8 +213,6 @@ export class FeishuChannel implements Deliverer {
   readonly dispatcher: lark.EventDispatcher;
   private readonly sdkLogger: lark.Logger;
   private readonly httpInstance: lark.HttpInstance;
-  private readonly perChat: SendLimiter;
-  private readonly perApp: SendLimiter;
   private deps?: FeishuDeps;
   private sink: LogSink = stderrSink;
   private botOpenIdPromise?: Promise<string>;
@@ -257,8 +232,6 @@ export class FeishuChannel implements Deliverer {
       'im.message.receive_v1': (data) => this.onMessage(data as FeishuMessageEvent),
       'card.action.trigger': (data: unknown) => this.onCardAction(data as FeishuCardActionEvent),
     } as lark.EventHandles);
-    this.perChat = new SendLimiter(options.perChatPerSecond ?? 5);
-    this.perApp = new SendLimiter(options.perAppPerSecond ?? 50);
   }
 
   /** The channel posts its own replies (the service's ChannelPlugin shape). */
@@ -416,10 +389,19 @@ export class FeishuChannel implements Deliverer {
     return toast('success', '已收到。');
   }
 
+  /**
+   * Feishu's limits for a message or card update: per chat (shared by every bot in a group, hence keyed by
+   * the chat alone), then per app, the tighter shared one, taken last so that its slot is used at once.
+   */
+  sendLimits(reply: OutgoingReply): SendLimit[] {
+    return [
+      { key: `feishu:chat:${reply.chatId}`, limit: this.options.perChatPerSecond ?? 5, windowMs: FEISHU_LIMIT_WINDOW_MS },
+      { key: `feishu:app:${this.options.appId}`, limit: this.options.perAppPerSecond ?? 50, windowMs: FEISHU_LIMIT_WINDOW_MS },
+    ];
+  }
+
   /** Deliverer: posts one outbox row as a card (in the thread of the question when there is one), or updates one. */
   async send(reply: OutgoingReply): Promise<DeliveryReceipt | void> {
-    await this.perApp.acquire('app');
-    await this.perChat.acquire(reply.chatId);
     if (reply.kind === 'card_update') return this.updateCard(reply);
     const card = JSON.stringify(
       reply.consultationId || reply.outcome

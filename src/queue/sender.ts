@@ -9,6 +9,7 @@ import { DeliveryError } from './delivery-error.js';
 import type { Outbox } from './outbox.js';
 import { startPollLoop, type PollLoop } from './poll-loop.js';
 import { canRetry, DEFAULT_OUTBOX_POLICY, retryDelayMs, type RetryPolicy } from './retry-policy.js';
+import { waitForSendSlots, type SendLimiter } from './send-limits.js';
 import { describe } from './worker.js';
 
 export type DeliveryResult = 'sent' | 'retry' | 'dead';
@@ -27,6 +28,8 @@ export const DEFAULT_SENDER_OPTIONS: SenderOptions = { concurrency: 8, leaseMs: 
 export interface SenderDeps {
   outbox: Outbox;
   deliverers: Deliverer[];
+  /** Enforces the deliverers' `sendLimits()`; without one, replies leave as fast as they are claimed. */
+  limiter?: SendLimiter;
   onError: (error: unknown, reply?: OutgoingReply) => void;
   onDelivery?: (reply: OutgoingReply, result: DeliveryResult) => void;
   /** Crash tests stop the process here (src/failpoint.ts). */
@@ -39,6 +42,7 @@ export async function deliverOne(deps: SenderDeps, byChannel: Map<ChannelName, D
   let result: DeliveryResult;
   try {
     if (!deliverer) throw new DeliveryError(`no deliverer for channel ${reply.channel}`, { permanent: true });
+    if (deps.limiter && deliverer.sendLimits) await waitForSendSlots(deps.limiter, deliverer.sendLimits(reply));
     const receipt = await deliverer.send(reply, {
       partSent: async (parts) => {
         deps.failpoint?.('delivery.sent', { channel: reply.channel });

@@ -9,6 +9,7 @@ import {
   boolean,
   check,
   date,
+  doublePrecision,
   index,
   integer,
   jsonb,
@@ -570,6 +571,18 @@ export const approvedAnswerHits = pgTable(
 export const cacheRevisions = pgTable('cache_revisions', {
   name: text('name').primaryKey(),
   revision: bigint('revision', { mode: 'number' }).default(0).notNull(),
+});
+
+/**
+ * Send slots shared by every instance on the database, per limit key (`feishu:app:<appId>`,
+ * `feishu:chat:<chatId>`): the last `limit` slots reserved, oldest first, in milliseconds since the epoch
+ * on the database's clock (one clock for all instances). src/store/send-windows.ts reserves with one upsert.
+ * The migration creates it UNLOGGED (no WAL flush per reservation; a server crash empties it, which costs
+ * nothing but a second's accuracy).
+ */
+export const sendWindows = pgTable('send_windows', {
+  key: text('key').primaryKey(),
+  slotsMs: doublePrecision('slots_ms').array().notNull(),
 });
 
 /**

@@ -8,7 +8,7 @@ import type { Outbox } from '../../src/queue/outbox.js';
 import { deliverOne, type SenderDeps } from '../../src/queue/sender.js';
 import { workJob, type WorkerDeps } from '../../src/queue/worker.js';
 import type { Deliverer } from '../../src/types.js';
-import type { FakeFeishuApi } from '../fakes/feishu-api.js';
+import type { FakeFeishuApi, PostedMessage } from '../fakes/feishu-api.js';
 
 export const APP_ID = 'cli_a1b2c3d4e5f60718';
 export const APP_SECRET = 'app-secret-DO-NOT-LOG-0123456789';
@@ -128,4 +128,20 @@ export async function drainQueue(parts: { inbox: Inbox; outbox: Outbox; deps: Wo
     for (const reply of replies) await deliverOne(senderDeps, new Map([['feishu', channel]]), reply);
     if (!jobs.length && !replies.length) return;
   }
+}
+
+/** The value of the button labelled `label` on a posted card. */
+export function buttonValue(message: PostedMessage, label: string): unknown {
+  const found: unknown[] = [];
+  const walk = (node: unknown) => {
+    if (Array.isArray(node)) node.forEach(walk);
+    else if (node && typeof node === 'object') {
+      const o = node as { tag?: string; text?: { content?: string }; behaviors?: { value?: unknown }[] };
+      if (o.tag === 'button' && o.text?.content === label) found.push(o.behaviors?.[0]?.value);
+      Object.values(o).forEach(walk);
+    }
+  };
+  walk(message.content);
+  if (!found.length) throw new Error(`no button ${label} in ${message.text}`);
+  return found[0];
 }

@@ -5,7 +5,8 @@ import { ConfigError, loadConfig } from '../../src/config.js';
 import { buildAnswerCard } from '../../src/channels/feishu-card.js';
 import { redact } from '../../src/channels/feishu-log.js';
 import { decryptFeishu, encryptFeishu } from '../../src/channels/feishu-verify.js';
-import { FeishuChannel, fromFeishuMessage, replyUuid, resolveFeishuDomain, SendLimiter } from '../../src/channels/feishu.js';
+import { FeishuChannel, fromFeishuMessage, replyUuid, resolveFeishuDomain } from '../../src/channels/feishu.js';
+import { MemorySendLimiter } from '../../src/queue/send-limits.js';
 import { DeliveryError } from '../../src/queue/delivery-error.js';
 import type { Citation, OutgoingReply } from '../../src/types.js';
 import { FakeFeishuApi, UUID_WINDOW_MS } from '../fakes/feishu-api.js';
@@ -81,12 +82,13 @@ describe('feishu card', () => {
 
 describe('feishu send limits', () => {
   it('lets 5 messages a second into one chat and makes the sixth wait for the window', () => {
-    const limiter = new SendLimiter(5, 1_000);
-    const waits = Array.from({ length: 7 }, () => limiter.reserve('oc_1', 10_000));
+    const limiter = new MemorySendLimiter();
+    const chat = (key: string) => ({ key, limit: 5, windowMs: 1_000 });
+    const waits = Array.from({ length: 7 }, () => limiter.reserveAt(chat('oc_1'), 10_000));
     expect(waits).toEqual([0, 0, 0, 0, 0, 1_000, 1_000]);
-    expect(limiter.reserve('oc_2', 10_000)).toBe(0); // other chats are not held back
+    expect(limiter.reserveAt(chat('oc_2'), 10_000)).toBe(0); // other chats are not held back
     // At 11.5 s the two slots reserved for 11 s still count: three are free, the fourth waits for 12 s.
-    expect(Array.from({ length: 4 }, () => limiter.reserve('oc_1', 11_500))).toEqual([0, 0, 0, 500]);
+    expect(Array.from({ length: 4 }, () => limiter.reserveAt(chat('oc_1'), 11_500))).toEqual([0, 0, 0, 500]);
   });
 });
 

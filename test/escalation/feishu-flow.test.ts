@@ -10,7 +10,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { FEISHU_WEBHOOK_PATH, type FeishuChannel } from '../../src/channels/feishu.js';
 import { queryRows, type DatabaseHandle } from '../../src/store/db.js';
 import { FakeFeishuApi, type PostedMessage } from '../fakes/feishu-api.js';
-import { cardActionEvent, channelFor, drainQueue, messageEvent, signed, type SignedRequest } from '../channels/feishu-fixtures.js';
+import { buttonValue, cardActionEvent, channelFor, drainQueue, messageEvent, signed, type SignedRequest } from '../channels/feishu-fixtures.js';
 import { count, queueParts } from '../queue/fixtures.js';
 import { storeTargets, targetTitle } from '../store/targets.js';
 import { FEISHU_AGENCY_CHAT, registryOf } from './fixtures.js';
@@ -60,21 +60,6 @@ describe.each(storeTargets())('referral in Feishu on $name', (target) => {
     };
     const drain = () => drainQueue(parts, channel);
     const postedTo = (chat: string) => api.posted.filter((m) => m.chatId === chat || (m.replyTo && api.posted.some((q) => q.messageId === m.replyTo && q.chatId === chat)) || (chat === USER_CHAT && m.replyTo?.startsWith('om_q_')));
-    /** The value of the button labelled `label` on a posted card. */
-    const buttonValue = (message: PostedMessage, label: string): unknown => {
-      const found: unknown[] = [];
-      const walk = (node: unknown) => {
-        if (Array.isArray(node)) node.forEach(walk);
-        else if (node && typeof node === 'object') {
-          const o = node as { tag?: string; text?: { content?: string }; behaviors?: { value?: unknown }[] };
-          if (o.tag === 'button' && o.text?.content === label) found.push(o.behaviors?.[0]?.value);
-          Object.values(o).forEach(walk);
-        }
-      };
-      walk(message.content);
-      if (!found.length) throw new Error(`no button ${label} in ${message.text}`);
-      return found[0];
-    };
     const last = (predicate: (m: PostedMessage) => boolean) => [...api.posted].reverse().find(predicate)!;
 
     it('refers with consent; the agency accepts, answers with its phone and e-mail, closes; the user rates', async () => {

@@ -8,6 +8,8 @@ export interface FeishuCall {
   query: Record<string, string>;
   headers: IncomingMessage['headers'];
   body: any;
+  /** When it arrived (Date.now()), for checking send rates. */
+  at: number;
 }
 
 /** A message the fake "posted" (a reply, a new message); a uuid seen before posts nothing new. */
@@ -87,7 +89,19 @@ export class FakeFeishuApi extends LoopbackServer {
     return this.calls.filter((c) => kindOf(c) === kind);
   }
 
+  /** The most messages (replies, new messages, card updates) that arrived within any `windowMs`. */
+  mostSendsWithin(windowMs: number): number {
+    const times = this.calls.filter((c) => ['reply', 'create', 'patch'].includes(kindOf(c))).map((c) => c.at).sort((a, b) => a - b);
+    let most = 0;
+    for (let first = 0, last = 0; last < times.length; last++) {
+      while (times[last]! - times[first]! >= windowMs) first++;
+      most = Math.max(most, last - first + 1);
+    }
+    return most;
+  }
+
   protected async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const arrived = Date.now();
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     const url = new URL(req.url ?? '/', 'http://fake');
@@ -97,14 +111,24 @@ export class FakeFeishuApi extends LoopbackServer {
     } catch {
       return send(res, 400, { code: 9499, msg: 'bad json' });
     }
-    const call: FeishuCall = { method: req.method ?? '', path: url.pathname, query: Object.fromEntries(url.searchParams), headers: req.headers, body };
+    const call: FeishuCall = { method: req.method ?? '', path: url.pathname, query: Object.fromEntries(url.searchParams), headers: req.headers, body, at: arrived };
     this.calls.push(call);
     if (this.hangAll) {
       this.hanging.add(res);
       return;
     }
     const kind = kindOf(call);
-    if (call.path === '/_fake/stats') return send(res, 200, { posted: this.posted.length, sends: this.callsTo('reply').length + this.callsTo('create').length, deduplicated: this.deduplicated });
+    if (call.path === '/_fake/stats') {
+      const sendTimes = this.calls.filter((c) => ['reply', 'create', 'patch'].includes(kindOf(c))).map((c) => c.at);
+      return send(res, 200, {
+        posted: this.posted.length,
+        sends: this.callsTo('reply').length + this.callsTo('create').length,
+        mostInAnySecond: this.mostSendsWithin(1_000),
+        firstSendAt: sendTimes.length ? Math.min(...sendTimes) : null,
+        lastSendAt: sendTimes.length ? Math.max(...sendTimes) : null,
+        deduplicated: this.deduplicated,
+      });
+    }
     if (kind === 'token') {
       return send(res, 200, { code: 0, msg: 'ok', tenant_access_token: this.token, expire: 7200 });
     }

@@ -5,13 +5,13 @@
  * 1,200 open rows. Measured here in pages read (EXPLAIN BUFFERS), which does not depend on machine speed.
  */
 import { sql } from 'drizzle-orm';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { INBOX_LEASE } from '../../src/queue/inbox.js';
 import { leaseQuery } from '../../src/queue/lease.js';
 import { deliverableBy, OUTBOX_LEASE } from '../../src/queue/outbox.js';
 import { vacuumQueues } from '../../src/queue/purge.js';
-import { queryRows, type DatabaseHandle } from '../../src/store/db.js';
-import { storeTargets, targetTitle } from '../store/targets.js';
+import { queryRows } from '../../src/store/db.js';
+import { freshDatabasePerTest, storeTargets, targetTitle } from '../store/targets.js';
 
 const OPEN = 3_000;
 const CHATS = 300;
@@ -22,18 +22,12 @@ const LINEAR_BUDGET = 5 * OPEN;
 
 describe.each(storeTargets())('claim cost on $name', (target) => {
   describe.skipIf(Boolean(target.skipReason))(targetTitle(target), { timeout: 120_000 }, () => {
-    let handle: DatabaseHandle;
-    beforeAll(() => target.setup(), 60_000);
-    afterAll(() => target.teardown(), 60_000);
-    beforeEach(async () => {
-      handle = await target.fresh();
-    }, 60_000);
-    afterEach(() => handle.close(), 60_000);
+    const database = freshDatabasePerTest(target);
 
     /** Pages the statement reads, from EXPLAIN (ANALYZE, BUFFERS), in a transaction that is rolled back. */
     async function pagesRead(statement: ReturnType<typeof leaseQuery>): Promise<number> {
       let pages = NaN;
-      await handle.db
+      await database().db
         .transaction(async (tx) => {
           const [row] = await queryRows<{ 'QUERY PLAN': unknown }>(tx, sql`explain (analyze, buffers, format json) ${statement}`);
           const raw = row!['QUERY PLAN'];
@@ -63,9 +57,9 @@ describe.each(storeTargets())('claim cost on $name', (target) => {
 
     for (const table of ['outbox', 'inbox'] as const) {
       it(`leases from a long ${table}: linear in open rows without statistics, a few pages with them`, async () => {
-        await handle.db.execute(fill[table]);
+        await database().db.execute(fill[table]);
         expect(await pagesRead(claims[table]())).toBeLessThan(LINEAR_BUDGET);
-        await vacuumQueues(handle.db); // what autovacuum does on Postgres, and the service's timer on PGlite
+        await vacuumQueues(database().db); // what autovacuum does on Postgres, and the service's timer on PGlite
         expect(await pagesRead(claims[table]())).toBeLessThan(PAGE_BUDGET);
       });
     }

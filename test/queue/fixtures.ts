@@ -63,9 +63,12 @@ export async function settled(db: Database): Promise<void> {
   throw new Error('queue did not settle');
 }
 
-/** Starts the real service in a child process (test/queue/fixtures/crash-service.ts) and waits until it listens. */
-export function startCrashService(env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'test/queue/fixtures/crash-service.ts')], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+/**
+ * Starts the real service in a child process (test/queue/fixtures/crash-service.ts, or `script`, e.g.
+ * src/main.ts) and waits until it listens.
+ */
+export function startCrashService(env: NodeJS.ProcessEnv, script = 'test/queue/fixtures/crash-service.ts'): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, script)], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
   return new Promise((resolve, reject) => {

@@ -13,6 +13,7 @@ import path from 'node:path';
 import { getTableName, is, sql } from 'drizzle-orm';
 import { PgTable } from 'drizzle-orm/pg-core';
 import postgres from 'postgres';
+import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
 import { openDatabase, type Database, type DatabaseHandle, type DriverName } from '../../src/store/db.js';
 import * as schema from '../../src/store/schema.js';
 
@@ -135,4 +136,22 @@ export function storeTargets(): StoreTarget[] {
 /** Vitest title for a target, showing why it is skipped. */
 export function targetTitle(target: StoreTarget): string {
   return target.skipReason ? `${target.name} (SKIPPED: ${target.skipReason})` : target.name;
+}
+
+/**
+ * Inside a describe block: sets `target` up for the block and gives every test a fresh database;
+ * returns the current test's handle.
+ */
+export function freshDatabasePerTest(target: StoreTarget): () => DatabaseHandle {
+  let handle: DatabaseHandle | undefined;
+  beforeAll(() => target.setup(), 60_000);
+  afterAll(() => target.teardown(), 60_000);
+  beforeEach(async () => {
+    handle = await target.fresh();
+  }, 60_000);
+  afterEach(() => handle?.close(), 60_000);
+  return () => {
+    if (!handle) throw new Error('no database outside a test');
+    return handle;
+  };
 }
