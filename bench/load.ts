@@ -56,6 +56,8 @@ interface Step {
   startDepth: number;
   /** Telegram and Feishu replies and agency deliveries sent from the start of the step to its last response. */
   sent: Sent;
+  /** Slowest /metrics scrape during the step. */
+  maxScrapeMs: number;
 }
 
 /** `name{labels} value` samples of one metric from a /metrics text. */
@@ -104,12 +106,17 @@ async function step(url: string, agent: http.Agent, serverPid: number, rate: num
   const queue = { inbox: { max: depth.inbox, end: 0 }, outbox: { max: depth.outbox, end: 0 } };
   let maxRss = rssMb(serverPid);
   let scraping = false;
+  let maxScrapeMs = 0;
+  let ticks = 0;
+  // RSS every second; depths every 2 s (a scrape queries the database, as a Prometheus scrape would).
   const sampler = setInterval(() => {
     maxRss = Math.max(maxRss, rssMb(serverPid));
-    if (scraping) return;
+    if (scraping || ticks++ % 2) return;
     scraping = true;
+    const t0 = performance.now();
     void queueDepth(url)
       .then((d) => {
+        maxScrapeMs = Math.max(maxScrapeMs, performance.now() - t0);
         queue.inbox.max = Math.max(queue.inbox.max, d.inbox);
         queue.outbox.max = Math.max(queue.outbox.max, d.outbox);
       })
@@ -146,6 +153,7 @@ async function step(url: string, agent: http.Agent, serverPid: number, rate: num
     maxSendLagMs: round(maxSendLagMs),
     startDepth,
     sent,
+    maxScrapeMs: round(maxScrapeMs),
   };
 }
 
