@@ -13,7 +13,7 @@
  * BENCH_DB=pglite | pg | both (default), BENCH_STEPS (req/s, default 25,50,100,200,400,800),
  * BENCH_STEP_SECONDS (default 10), BENCH_MAX_SECONDS (load seconds per database, default 90),
  * BENCH_MIX (telegram,feishu,api,case shares, default 40,30,20,10), BENCH_DATABASE_URL (Postgres to create
- * a scratch database in, default postgres://postgres@127.0.0.1:5432/test).
+ * a scratch database in, default postgres://postgres@127.0.0.1:5432/test), BENCH_PROFILE=<dir> (CPU profiles).
  */
 import type { ChildProcess } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -178,7 +178,10 @@ async function runOn(database: string, fakes: { telegram: string; feishu: string
     TELEGRAM_API_ROOT: fakes.telegram,
     ...(webhookEnv(fakes.feishu) as Record<string, string>),
   };
-  const service = await startService(env);
+  // BENCH_PROFILE=<dir>: node runs the service as `npm start` does, without npm (node refuses --cpu-prof
+  // in NODE_OPTIONS), and writes a V8 CPU profile there on exit.
+  const profile = process.env.BENCH_PROFILE && [process.execPath, '--cpu-prof', `--cpu-prof-dir=${path.resolve(process.env.BENCH_PROFILE, database)}`, '--max-semi-space-size=2', 'dist/src/main.js'];
+  const service = await startService(env, profile || undefined);
   const sql = pg ? postgres(pg.url, { max: 1, onnotice: () => {} }) : undefined;
   const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
   const steps: Step[] = [];
