@@ -12,8 +12,9 @@
  *
  * BENCH_DB=pglite | pg | both (default), BENCH_STEPS (req/s, default 10,25,50,100,200,400,800),
  * BENCH_STEP_SECONDS (default 10), BENCH_MAX_SECONDS (load seconds per database, default 90),
- * BENCH_STOP_AFTER_OVER (steps over the goal in a row that end the ramp, default 1), BENCH_MIX (telegram,feishu,api,case shares, default 40,30,20,10), BENCH_DATABASE_URL (Postgres to create
- * a scratch database in, default postgres://postgres@127.0.0.1:5432/test), BENCH_PROFILE=<dir> (CPU profiles).
+ * BENCH_STOP_AFTER_OVER (steps over the goal in a row that end the ramp, default 1), BENCH_MIX
+ * (telegram,feishu,api,case shares, default 40,30,20,10), BENCH_DATABASE_URL (Postgres to create a scratch
+ * database in, default postgres://postgres@127.0.0.1:5432/test), BENCH_PROFILE=<dir> (CPU profiles).
  */
 import type { ChildProcess } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -233,11 +234,11 @@ async function runOn(database: string, fakes: { telegram: string; feishu: string
 function table(run: Awaited<ReturnType<typeof runOn>>): string {
   const f = (n: number) => (Number.isFinite(n) ? String(n) : '–');
   const pg = run.database === 'postgres';
-  const head = `| req/s | Telegram ack p50 / p99 | Feishu ack p50 / p99 | case callback ack p50 / p99 | webhook ack p99 | API answer p50 / p99 | server CPU |${pg ? ' Postgres CPU |' : ''} RSS | inbox max / end | outbox max / end | sent T / F / agency | not 200 (T/F/API/case) |`;
-  const rule = `|${'---|'.repeat(pg ? 13 : 12)}`;
+  const head = `| req/s | Telegram ack p50 / p99 | Feishu ack p50 / p99 | case callback ack p50 / p99 | webhook ack p99 | API answer p50 / p99 | server CPU |${pg ? ' Postgres CPU |' : ''} RSS | inbox max / end | outbox max / end | sent T / F / agency | not 200 (T/F/API/case) | client lag |`;
+  const rule = `|${'---|'.repeat(pg ? 14 : 13)}`;
   const rows = run.steps.map((s) => {
     const pair = (k: Kind) => `${f(s.ms[k].p50)} / ${f(s.ms[k].p99)} ms`;
-    return `| ${s.rate} | ${pair('telegram')} | ${pair('feishu')} | ${pair('case')} | ${f(s.webhookP99)} ms | ${pair('api')} | ${s.cpuPercent} % |${pg ? ` ${s.postgresCpuPercent} % |` : ''} ${Math.round(s.rssMb)} MB | ${s.inbox.max} / ${s.inbox.end} | ${s.outbox.max} / ${s.outbox.end} | ${SENT_CHANNELS.map((c) => s.sent[c]).join(' / ')} | ${KINDS.map((k) => s.notOk[k]).join(' / ')} |`;
+    return `| ${s.rate} | ${pair('telegram')} | ${pair('feishu')} | ${pair('case')} | ${f(s.webhookP99)} ms | ${pair('api')} | ${s.cpuPercent} % |${pg ? ` ${s.postgresCpuPercent} % |` : ''} ${Math.round(s.rssMb)} MB | ${s.inbox.max} / ${s.inbox.end} | ${s.outbox.max} / ${s.outbox.end} | ${SENT_CHANNELS.map((c) => s.sent[c]).join(' / ')} | ${KINDS.map((k) => s.notOk[k]).join(' / ')} | ${s.maxSendLagMs} ms |`;
   });
   return [head, rule, ...rows].join('\n');
 }
