@@ -21,7 +21,8 @@ const DRIVERS = (process.env.BENCH_DRIVERS ?? 'pglite,postgres').split(',');
 const questions = readdirSync(path.join(ROOT, 'eval'))
   .filter((f) => f.endsWith('.jsonl'))
   .flatMap((f) => readFileSync(path.join(ROOT, 'eval', f), 'utf8').split('\n').filter(Boolean))
-  .map((line) => (JSON.parse(line) as { q: string }).q);
+  .map((line) => (JSON.parse(line) as { q?: unknown }).q)
+  .filter((q): q is string => typeof q === 'string'); // eval/approved-matching.jsonl has no `q`
 
 interface Row {
   driver: string;

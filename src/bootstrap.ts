@@ -33,6 +33,7 @@ import { ApprovedAnswerStore } from './store/approved-answers.js';
 import { ConsoleAccounts } from './store/console-accounts.js';
 import { cutoffFor } from './store/retention.js';
 import type { Deliverer } from './types.js';
+import type { Failpoint } from './failpoint.js';
 import { superviseChannels, type ChannelState, type ChannelSupervisor } from './channel-supervisor.js';
 
 /**
@@ -128,6 +129,13 @@ export interface ServiceOptions {
   /** First pause before a failed channel start is retried, and the longest (default 1 s doubling to 60 s). */
   channelRetryMs?: number;
   channelRetryMaxMs?: number;
+  /**
+   * How long the worker's and the sender's leases hold (defaults in src/queue/worker.ts and sender.ts): on
+   * Postgres, how long rows held by a process that died wait before another process (or its restart) takes them.
+   */
+  leaseMs?: { worker?: number; sender?: number };
+  /** Crash tests stop the process at named steps (src/failpoint.ts); the service itself passes none. */
+  failpoint?: Failpoint;
 }
 
 /** A running service: listening, working the queue, purging on schedule. */
@@ -173,7 +181,8 @@ export async function startService(config: Config, options: ServiceOptions = {})
     onError: (error) => logError(error, 'approved answers failed'),
   });
   const { consult } = consultationOver(knowledge, config, approvedAnswers);
-  const inbox = new Inbox(db);
+  const { failpoint } = options;
+  const inbox = new Inbox(db, { failpoint });
   const outbox = new Outbox(db);
   if (database.driver === 'pglite') {
     // The directory lock makes this the only process on the database: leases still held died with their holder.
@@ -183,7 +192,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
   await syncAgencies(db, setup.registry);
   let accepting = true;
   let wakeSender = () => {};
-  const cases = new CaseService({ db, outbox, ...setup, onQueued: () => wakeSender() });
+  const cases = new CaseService({ db, outbox, ...setup, onQueued: () => wakeSender(), failpoint });
   let supervisor: ChannelSupervisor | undefined;
   const channelStates = () => supervisor?.states() ?? {};
   const metrics = createMetrics(
@@ -191,7 +200,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
     { processMetrics: true },
   );
   const onAnswer: ResponderDeps['onAnswer'] = (q, r) => observeAnswer(metrics, q.channel, r.answer.outcome, r.latencyMs);
-  const respond = createResponder({ db, store, consult, onAnswer });
+  const respond = createResponder({ db, store, consult, onAnswer, failpoint });
   const readiness = async () => ({
     database: accepting && (await queryRows(db, sql`select 1 as ok`).then(() => true, () => false)),
     knowledge: knowledge.current().chunks.length > 0,
@@ -257,13 +266,14 @@ export async function startService(config: Config, options: ServiceOptions = {})
           deliverers: [new WebhookDeliverer(setup.registry), ...channels.flatMap((c) => (c.deliverer ? [c.deliverer] : []))],
           onError,
           onDelivery: (reply, result) => metrics.deliveries.inc({ channel: reply.channel, result }),
+          failpoint,
         },
-        { idleMs },
+        { idleMs, ...(options.leaseMs?.sender ? { leaseMs: options.leaseMs.sender } : {}) },
       )
     : { wake: () => {}, stop: async () => {} };
   wakeSender = () => sender.wake();
   const handle = createInboundHandler({ db, inbox, outbox, store, cases, registry: setup.registry });
-  const drafter = createDrafter({ db, consult, onAnswer });
+  const drafter = createDrafter({ db, consult, onAnswer, failpoint });
   // With a model, drafting takes seconds: the channel shows the asker that an answer is coming meanwhile.
   const indicator = new Map(channels.flatMap((c) => (c.drafting ? [[c.name, c.drafting.bind(c)] as const] : [])));
   const draft: typeof drafter = config.llm
@@ -277,7 +287,10 @@ export async function startService(config: Config, options: ServiceOptions = {})
       }
     : drafter;
   const worker = answering
-    ? startWorker({ db, inbox, outbox, store, draft, handle, onError, onQueued: () => sender.wake() }, { concurrency: config.workerConcurrency, idleMs })
+    ? startWorker(
+        { db, inbox, outbox, store, draft, handle, onError, onQueued: () => sender.wake(), failpoint },
+        { concurrency: config.workerConcurrency, idleMs, ...(options.leaseMs?.worker ? { leaseMs: options.leaseMs.worker } : {}) },
+      )
     : { stop: async () => {} };
   // SLA timers fire once across instances (claimed with SKIP LOCKED); a webhook-only process leaves them to the others.
   const timers = answering ? startPollLoop(() => cases.fireDueTimers(), { idleMs: options.timerPollMs ?? 1_000, onError }) : { stop: async () => {} };

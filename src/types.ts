@@ -269,6 +269,8 @@ export interface OutgoingReply {
   event?: AgencyWebhookEvent;
   /** 1 on the first try. */
   attempt: number;
+  /** Messages of a split reply that an earlier attempt got posted (a crash mid-way): the next one starts after them. */
+  partsSent?: number;
 }
 
 /** What a deliverer learned from the platform: the id of the message it posted, for replies to it. */
@@ -282,5 +284,14 @@ export interface DeliveryReceipt {
  */
 export interface Deliverer {
   channel: ChannelName;
-  send(reply: OutgoingReply): Promise<DeliveryReceipt | void>;
+  /**
+   * `progress.partSent(n)`: a platform without an idempotency key (Telegram) that posts a reply as several
+   * messages reports each one but the last, so that a retry after a crash does not post them again.
+   */
+  send(reply: OutgoingReply, progress?: DeliveryProgress): Promise<DeliveryReceipt | void>;
+}
+
+export interface DeliveryProgress {
+  /** The first `parts` messages of the reply are posted; resolves once that is stored. */
+  partSent(parts: number): Promise<void>;
 }

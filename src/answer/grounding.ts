@@ -62,8 +62,28 @@ const CITATION = /\[(\d{1,2})\]/g;
 const URL = /\bhttps?:\/\/[^\s)\]）】>"']+/gi;
 
 /**
+ * The clauses of the system prompt (both languages) a model may not repeat: a reply that recites its rules
+ * has been talked into it. Not among them: what the prompt tells the model to write (现有政策文件没有写明…,
+ * 转人工), which are answers.
+ */
+const INSTRUCTION_CLAUSES: string[] = [
+  ...new Set(
+    (['zh', 'en'] as const)
+      .flatMap((language) => systemPrompt(language).split(/[\n，。；：、（）“”,:;]/))
+      .map((clause) => clause.replace(/^\s*\d+\.\s*/, '').trim())
+      .filter((clause) => clause.length >= 6 && !/现有政策文件没有写明|转人工|<missing>/.test(clause)),
+  ),
+];
+const NAMES_THE_PROMPT = /系统提示词?|提示词|system\s*prompt|<\/?(passages?|question|missing)\b/i;
+
+/** Whether a sentence of a reply recites the model's own instructions. */
+export function recitesInstructions(sentence: string): boolean {
+  return NAMES_THE_PROMPT.test(sentence) || INSTRUCTION_CLAUSES.some((clause) => sentence.includes(clause));
+}
+
+/**
  * Checks a model's answer against the passages it was given: a sentence citing a passage that does not
- * exist is dropped; links are removed unless they are one of the documents' own sources; citations are
+ * exist is dropped, and so is one that recites the model's instructions; links are removed unless they are one of the documents' own sources; citations are
  * renumbered. An answer left with no valid citation counts as not covered.
  */
 export function checkAnswer(raw: string, passageCount: number, allowedLinks: string[] = []): CheckedAnswer {
@@ -74,7 +94,7 @@ export function checkAnswer(raw: string, passageCount: number, allowedLinks: str
   let dropped = 0;
   for (const sentence of text.match(SENTENCE) ?? []) {
     const cited = [...sentence.matchAll(CITATION)].map((m) => Number(m[1]));
-    if (cited.some((n) => n < 1 || n > passageCount)) {
+    if (cited.some((n) => n < 1 || n > passageCount) || recitesInstructions(sentence)) {
       dropped++;
       continue;
     }

@@ -1,12 +1,15 @@
 /**
  * Rules that decide, before or beside retrieval, what kind of message this is. They are lexical on
  * purpose: they run offline in microseconds and never depend on a model that could itself be injected.
+ * Injection rules are matched against every reading of the message (deobfuscate.ts), so encoding an
+ * instruction (full-width, zero-width characters, look-alike letters, spacing, base64) does not hide it.
  */
+import { readings } from './deobfuscate.js';
 
 /** Attempts to extract instructions, change the bot's role, or make it answer from invented rules. */
 const INJECTION: RegExp[] = [
   // Orders about the answer itself: append a sentence or link, invent clauses, claim authority.
-  /(回答|答案|末尾|结尾|最后|开头).{0,8}(加上?|附上?|添加|写上|补充|插入)(一句|一段|一行|链接|网址|以下|这句|这段)/,
+  /(回答|答案|末尾|结尾|最后|开头).{0,8}(加上?|附上?|添加|写上|补充|插入)\s*(一句|一段|一行|链接|网址|以下|这句|这段|https?:|www\.)/i,
   /(回答|答复)(前|之前|以前).{0,6}(声明|说明|写上|加上)|(先|请)声明\s*[“"「]/,
   /以.{0,10}(官方|政府|监管局|机关)(的)?名义|(出具|开具).{0,8}(证明|认定书|证书|公函)/,
   /(编造|杜撰|虚构|捏造)|(授权|允许)你.{0,10}(编|不受|忽略|绕过|自行)/,
@@ -15,7 +18,11 @@ const INJECTION: RegExp[] = [
   /(忽略|无视|忘记|忘掉|不要理会|跳过).{0,12}(指令|规则|设定|限制|提示|要求|说明|约束)/,
   /(系统|初始|隐藏|原始|内部|最开始|最初)(的)?(提示词?|指令|设定|说明|prompt)/,
   /提示词|system\s*prompt|系统消息/i,
-  /你(收到|得到|被给予)的.{0,8}(指令|说明|提示|规则|设定)/,
+  /你(收到|得到|被给予)的.{0,8}(指令|说明|提示|规则|设定|消息|内容)/,
+  // "Repeat the text above": the only text above a question is the system prompt.
+  /(重复|复述|照抄|复制|输出|打印|翻译).{0,6}(上面|上文|以上|前面|之前)(的)?(所有|全部)?(文字|内容|话|消息|段落)/,
+  /\b(translate|summari[sz]e|repeat|print|show|list|output|reveal|tell me)\b.{0,24}\byour (instructions|rules|prompt|guidelines|configuration)\b/i,
+  /\b(rules|instructions|guidelines)\b.{0,16}\byou (were|have been) given\b|\bbefore this conversation\b/i,
   /(扮演|假装你是|你现在(就)?是|从现在(起|开始)你|角色扮演)/,
   /(没有|不受|解除|去掉|绕过).{0,4}(任何)?(限制|约束|审查|过滤)/,
   /越狱|jailbreak|\bDAN\b|developer\s*mode|开发者模式|管理员(身份|模式|权限)|god\s*mode/i,
@@ -26,6 +33,8 @@ const INJECTION: RegExp[] = [
   /\brepeat the (words|text) above\b|\byou are now\b|\bact as (an? )?(unrestricted|unfiltered|jailbroken)\b|\bpretend (to be|you are)\b/i,
   /\bapi[\s_-]?keys?\b|\benvironment variables?\b/i,
   /\[(system|developer|admin)\]|<\|im_start\|>|^#{2,}\s*(system|instruction)/im,
+  // Fake turns and delimiters: a system line, a system code block, the prompt's own tags.
+  /^\s*(system|developer|admin)\s*[:：]|```\s*(system|instructions?)\b|<\/?\s*(system|instructions?|passages?|question|assistant)\b[^>]*>|\bnew instructions?\s*[:：]/im,
 ];
 
 /** Explicit requests for a person or for professional work the bot must not do itself. */
@@ -69,7 +78,7 @@ export function createGuard(domainWords: Iterable<string> = []) {
   return function classify(text: string, context?: string): GuardResult {
     const domain = inDomain(text) || (context !== undefined && inDomain(context));
     const humanRequested = HUMAN_REQUEST.test(text);
-    if (INJECTION.some((re) => re.test(text))) return { verdict: 'injection', inDomain: domain, humanRequested };
+    if (readings(text).some((t) => INJECTION.some((re) => re.test(t)))) return { verdict: 'injection', inDomain: domain, humanRequested };
     if (humanRequested) return { verdict: 'escalate', inDomain: domain, humanRequested };
     if (domain && PROFESSIONAL_WORK.some((re) => re.test(text)) && !ASKS_ABOUT_POLICY.test(text)) return { verdict: 'escalate', inDomain: domain, humanRequested };
     if (!inDomain(text) && text.length <= 24 && GREETING.test(text.trim())) return { verdict: 'greeting', inDomain: domain, humanRequested };

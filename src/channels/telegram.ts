@@ -20,7 +20,7 @@ import type { ChannelState } from '../channel-supervisor.js';
 import { deadline } from '../deadline.js';
 import { DeliveryError } from '../queue/delivery-error.js';
 import type { Inbox } from '../queue/inbox.js';
-import type { DeliveryReceipt, Deliverer, Envelope, IncomingMessage, Interaction, OutgoingReply, ReplyButton } from '../types.js';
+import type { DeliveryProgress, DeliveryReceipt, Deliverer, Envelope, IncomingMessage, Interaction, OutgoingReply, ReplyButton } from '../types.js';
 import { commandAction, packAction, unpackAction } from './action-codec.js';
 import { isParseError, renderReply, type RenderedMessage } from './telegram-format.js';
 
@@ -219,7 +219,7 @@ export class TelegramChannel {
     );
     this.bot.on('callback_query:data', (ctx) => this.onCallback(ctx));
     this.bot.on('message', (ctx) => this.onMessage(ctx));
-    this.deliverer = { channel: 'telegram', send: (reply) => this.send(reply) };
+    this.deliverer = { channel: 'telegram', send: (reply, progress) => this.send(reply, progress) };
   }
 
   /** Gives the channel the stores it writes to; required before updates arrive. */
@@ -405,7 +405,12 @@ export class TelegramChannel {
     }
   }
 
-  private async send(reply: OutgoingReply): Promise<DeliveryReceipt | void> {
+  /**
+   * Posts the reply's messages after those already posted: by this process (`progress`, for a retry after an
+   * error) or by one that died (`reply.partsSent`, stored after each message but the last). Telegram has no
+   * idempotency key, so a crash re-posts at most the one message that was in flight.
+   */
+  private async send(reply: OutgoingReply, stored?: DeliveryProgress): Promise<DeliveryReceipt | void> {
     const signal = AbortSignal.timeout(this.options.sendTimeoutMs ?? 25_000);
     if (reply.kind === 'card_update') return this.updateButtons(reply, signal);
     const messages = renderReply(reply.text, reply.citations);
@@ -413,7 +418,7 @@ export class TelegramChannel {
     const keyboard = reply.consultationId ? feedbackKeyboard(reply.consultationId) : reply.buttons?.length ? actionKeyboard(reply.buttons) : undefined;
     let sent: number | undefined;
     try {
-      for (let i = this.progress.get(reply.id) ?? 0; i < messages.length; i++) {
+      for (let i = Math.max(this.progress.get(reply.id) ?? 0, reply.partsSent ?? 0); i < messages.length; i++) {
         const last = i === messages.length - 1;
         sent = await this.sendOne(reply.chatId, messages[i]!, {
           message_thread_id: threadId,
@@ -422,6 +427,7 @@ export class TelegramChannel {
           link_preview_options: { is_disabled: true },
         }, signal);
         this.progress.set(reply.id, i + 1);
+        if (!last) await stored?.partSent(i + 1);
       }
       this.progress.delete(reply.id);
       return sent === undefined ? undefined : { messageId: String(sent) };

@@ -5,13 +5,13 @@
  */
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
 import multipart from '@fastify/multipart';
 import fastifyStatic from '@fastify/static';
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { HttpError } from '../http/http-error.js';
+import { fromRoot } from '../paths.js';
 import { ApprovedAnswerStore } from '../store/approved-answers.js';
 import { ReviewStore } from '../store/reviews.js';
 import { loginRoutes, sessionHooks } from './auth.js';
@@ -25,7 +25,8 @@ import { caseRoutes } from './pages/cases.js';
 import { consultationRoutes } from './pages/consultations.js';
 import { reviewRoutes } from './pages/review.js';
 
-const STATIC_ROOT = path.join(path.dirname(fileURLToPath(import.meta.url)), 'static');
+/** From the project root, not this file: the compiled service (dist/) serves the same source files. */
+const STATIC_ROOT = fromRoot('src', 'console', 'static');
 const ECHARTS = createRequire(import.meta.url).resolve('echarts/dist/echarts.min.js');
 
 export async function consolePlugin(app: FastifyInstance, deps: ConsoleDeps) {

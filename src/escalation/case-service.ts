@@ -7,6 +7,7 @@
  * nothing; two instances serialise on the row lock.
  */
 import { and, desc, eq, inArray, isNull, lte, sql } from 'drizzle-orm';
+import type { Failpoint } from '../failpoint.js';
 import { maskPersonalInfo } from '../privacy/pii.js';
 import type { Outbox } from '../queue/outbox.js';
 import type { Database } from '../store/db.js';
@@ -44,6 +45,8 @@ export interface CaseServiceDeps extends CaseSettings {
   /** Told after outbox rows were committed, so the sender runs at once. */
   onQueued?: () => void;
   now?: () => Date;
+  /** Crash tests stop the process here (src/failpoint.ts). */
+  failpoint?: Failpoint;
 }
 
 /** A new referral: the consultation it is about and where the user is. */
@@ -81,7 +84,7 @@ export class CaseService {
 
   /** The same service working inside the caller's transaction (its operations become savepoints). */
   inTx(tx: Database): CaseService {
-    return new CaseService({ ...this.deps, db: tx, onQueued: undefined });
+    return new CaseService({ ...this.deps, db: tx, onQueued: undefined, failpoint: undefined });
   }
 
   private get now(): Date {
@@ -383,9 +386,10 @@ export class CaseService {
   }
 
   private async transact<T>(work: (tx: Database, effects: Effects) => Promise<T>): Promise<T> {
-    const effects: Effects = { queued: 0 };
+    const effects: Effects = { channels: new Set() };
     const result = await this.deps.db.transaction((tx) => work(tx, effects));
-    if (effects.queued) this.deps.onQueued?.();
+    for (const channel of effects.channels) this.deps.failpoint?.('case.committed', { channel });
+    if (effects.channels.size) this.deps.onQueued?.();
     return result;
   }
 
@@ -534,7 +538,7 @@ export class CaseService {
       replyTo: c.replyTo ?? undefined,
       payload: { kind: 'notice', text, buttons, caseId: c.id, contacts },
     });
-    effects.queued++;
+    effects.channels.add(c.channel);
   }
 
   /** A message to the agency: a signed webhook event, or a notice in its Telegram/Feishu chat; nothing for console-only agencies. */
@@ -570,7 +574,7 @@ export class CaseService {
           },
         },
       });
-      effects.queued++;
+        effects.channels.add('webhook');
       return;
     }
     const botId = this.deps.bots[channel.type];
@@ -590,12 +594,13 @@ export class CaseService {
           ? [[{ label: '结案', action: { type: 'agency', caseId: c.id, op: 'close' } }]]
           : undefined;
     await this.deps.outbox.enqueueIn(tx, { source, channel: channel.type, botId, chatId: channel.chatId, payload: { kind: 'notice', text: `${text}\n（案件 ${c.id.slice(0, 8)}）`, buttons, caseId: c.id, contacts: Boolean(contact) } });
-    effects.queued++;
+    effects.channels.add(channel.type);
   }
 }
 
 interface Effects {
-  queued: number;
+  /** The channels rows were queued for: the sender is woken when there are any, and the failpoint told each. */
+  channels: Set<ChannelName>;
 }
 
 function rows<T>(items: T[], width: number): T[][] {

@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { KnowledgeDocument } from '../types.js';
+import { withoutInstructions } from './instructions.js';
 import { DocumentError, REQUIRED_FIELDS, parseMetadata, type Issue } from './metadata.js';
 
 /** Files under the knowledge folder that are not documents. */
@@ -133,8 +134,10 @@ export async function loadKnowledge(dir: string, onProgress: (done: number, tota
   for (const file of listing.documents) {
     try {
       const { document, warnings } = await loadDocument(dir, file);
-      documents.push(document);
+      const { body, leftOut } = withoutInstructions(document.body);
+      documents.push({ ...document, body });
       for (const w of warnings) problems.push({ file, message: w.message, line: w.line, severity: 'warning' });
+      for (const l of leftOut) problems.push({ file, message: `left out, as it gives the bot instructions (line ${l.line} of the text): ${l.text.slice(0, 80)}`, severity: 'warning' });
     } catch (err) {
       const issues = err instanceof DocumentError ? err.issues : [{ message: (err as Error).message, severity: 'error' as const }];
       for (const i of issues) problems.push({ file, message: i.message, ...(i.line ? { line: i.line } : {}) });

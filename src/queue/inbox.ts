@@ -6,6 +6,7 @@
  * and the embedded default, PGlite, is single-connection. `SKIP LOCKED` over one table works on both drivers.
  */
 import { and, eq, inArray, sql } from 'drizzle-orm';
+import type { Failpoint } from '../failpoint.js';
 import { coalesce } from '../store/coalesce.js';
 import type { Database } from '../store/db.js';
 import { inbox, type InboxStatus } from '../store/schema.js';
@@ -34,7 +35,10 @@ export const OPEN_INBOX: readonly InboxStatus[] = ['queued', 'running'];
 export const INBOX_LEASE: LeaseTable = { table: 'inbox', waiting: 'queued', leased: 'running', dueColumn: 'run_after' };
 
 export class Inbox {
-  constructor(private readonly db: Database) {}
+  constructor(
+    private readonly db: Database,
+    private readonly options: { failpoint?: Failpoint } = {},
+  ) {}
 
   /**
    * Stores a message or interaction unless its (channel, botId, eventId) is known: true when new, false for a
@@ -66,6 +70,7 @@ export class Inbox {
       for (const column of ACCEPT_COLUMNS) values[`${column}${i}`] = row[column];
     });
     const inserted = await this.acceptStatement(messages.length).execute(values);
+    if (this.options.failpoint) for (const m of messages) this.options.failpoint('inbox.accepted', { channel: m.channel });
     const fresh = new Set(inserted.map((r) => `${r.channel}\u0000${r.botId}\u0000${r.eventId}`));
     return messages.map((m) => fresh.delete(`${m.channel}\u0000${m.botId}\u0000${m.eventId}`));
   }

@@ -3,9 +3,9 @@
  * leased by the sender like inbox rows; only the oldest open row of a chat can be leased, so a chat's
  * replies leave in order and a retrying row holds back the ones after it.
  */
-import { and, eq, inArray, sql, type SQL } from 'drizzle-orm';
+import { and, eq, sql, type SQL } from 'drizzle-orm';
 import { coalesce } from '../store/coalesce.js';
-import type { Database } from '../store/db.js';
+import { queryRows, type Database } from '../store/db.js';
 import { outbox, type OutboxPayload, type OutboxStatus } from '../store/schema.js';
 import type { ChannelName, OutgoingReply } from '../types.js';
 import { expireAllLeases, leaseOldestPerChat, type LeaseTable } from './lease.js';
@@ -79,13 +79,29 @@ export class Outbox {
     return this.markSentBatched([id, platformMessageId]);
   }
 
+  /**
+   * One UPDATE for the whole batch, message ids included (they matter where someone may reply to the message,
+   * e.g. an agency answering a case notice): until it commits, a crash re-sends the batch's replies, and
+   * Telegram, which has no idempotency key, shows them twice. Keeping it to one round trip keeps that short.
+   */
   private readonly markSentBatched = coalesce(async (marks: [number, string | undefined][]) => {
-    const ids = marks.map(([id]) => id);
-    await this.db.update(outbox).set({ status: 'sent', sentAt: sql`now()`, lockedUntil: null, lastError: null }).where(inArray(outbox.id, ids));
-    // Message ids matter only where someone may reply to the message (an agency answering a case notice).
-    for (const [id, messageId] of marks) if (messageId) await this.db.update(outbox).set({ platformMessageId: messageId }).where(eq(outbox.id, id));
-    return ids.map(() => undefined);
+    const values = sql.join(marks.map(([id, messageId]) => sql`(${id}::bigint, ${messageId ?? null}::text)`), sql`, `);
+    await queryRows(
+      this.db,
+      sql`update ${outbox} set status = 'sent', sent_at = now(), locked_until = null, last_error = null,
+                 platform_message_id = coalesce(v.message_id, ${outbox.platformMessageId})
+          from (values ${values}) as v(id, message_id) where ${outbox.id} = v.id`,
+    );
+    return marks.map(() => undefined);
   });
+
+  /** Stores how many messages of a split reply are posted (kept in the payload, read back as `partsSent`). */
+  async markPartsSent(id: number, parts: number): Promise<void> {
+    await this.db
+      .update(outbox)
+      .set({ payload: sql`jsonb_set(${outbox.payload}, '{partsSent}', to_jsonb(${parts}::int))` })
+      .where(and(eq(outbox.id, id), eq(outbox.status, 'sending')));
+  }
 
   /** The case a platform message of the bot belongs to (a reply to it answers that case). */
   async caseOfMessage(channel: ChannelName, chatId: string, platformMessageId: string, tx: Database = this.db): Promise<string | undefined> {
@@ -129,6 +145,7 @@ function toReply(row: Record<string, unknown>): OutgoingReply {
     chatId: String(row.chat_id),
     replyTo: row.reply_to == null ? undefined : String(row.reply_to),
     attempt: Number(row.attempts),
+    ...(payload.partsSent ? { partsSent: payload.partsSent } : {}),
   };
   switch (payload.kind) {
     case 'notice':

@@ -7,6 +7,7 @@ import { toRecord, type Asker } from '../record.js';
 import type { ConsultationStore, NewConsultation } from '../store/consultations.js';
 import type { Database } from '../store/db.js';
 import { recentTurns } from '../store/history.js';
+import type { Failpoint } from '../failpoint.js';
 import type { Answer, Consultation } from '../types.js';
 
 /** Turns of earlier history a follow-up is read with. */
@@ -26,6 +27,8 @@ export interface ResponderDeps {
   consult: Consult;
   /** Told about every answer, e.g. to count outcomes and latency. */
   onAnswer?: (question: Question, result: ConsultResult) => void;
+  /** Crash tests stop the process here (src/failpoint.ts). */
+  failpoint?: Failpoint;
 }
 
 /** An answer and its log entry, not yet written: the worker commits several of these in one transaction. */
@@ -49,6 +52,7 @@ export function createDrafter(deps: Omit<ResponderDeps, 'store'>): Drafter {
     const history = options.freshConversation ? [] : () => recentTurns(deps.db, question.conversationId, question.userId, HISTORY_TURNS);
     const result = await deps.consult(text, { history });
     deps.onAnswer?.(question, result);
+    deps.failpoint?.('answer.drafted', { channel: question.channel });
     const asker: Asker = {
       channel: question.channel,
       conversationId: question.conversationId,

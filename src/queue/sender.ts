@@ -3,6 +3,7 @@
  * send and `sent` right after, which keeps the window for a duplicate after a crash as short as it can be;
  * deliverers pass `reply.id` to platforms that take an idempotency key.
  */
+import type { Failpoint } from '../failpoint.js';
 import type { ChannelName, Deliverer, OutgoingReply } from '../types.js';
 import { DeliveryError } from './delivery-error.js';
 import type { Outbox } from './outbox.js';
@@ -28,6 +29,8 @@ export interface SenderDeps {
   deliverers: Deliverer[];
   onError: (error: unknown, reply?: OutgoingReply) => void;
   onDelivery?: (reply: OutgoingReply, result: DeliveryResult) => void;
+  /** Crash tests stop the process here (src/failpoint.ts). */
+  failpoint?: Failpoint;
 }
 
 /** Sends one claimed row and settles it: sent, back to pending after a delay, or dead. */
@@ -36,7 +39,13 @@ export async function deliverOne(deps: SenderDeps, byChannel: Map<ChannelName, D
   let result: DeliveryResult;
   try {
     if (!deliverer) throw new DeliveryError(`no deliverer for channel ${reply.channel}`, { permanent: true });
-    const receipt = await deliverer.send(reply);
+    const receipt = await deliverer.send(reply, {
+      partSent: async (parts) => {
+        deps.failpoint?.('delivery.sent', { channel: reply.channel });
+        await deps.outbox.markPartsSent(reply.id, parts);
+      },
+    });
+    deps.failpoint?.('delivery.sent', { channel: reply.channel });
     await deps.outbox.markSent(reply.id, receipt?.messageId);
     result = 'sent';
   } catch (error) {

@@ -6,6 +6,7 @@
  * inbox row and per consultation) keep the answer single.
  */
 import { AppError } from '../errors.js';
+import type { Failpoint } from '../failpoint.js';
 import { coalesce } from '../store/coalesce.js';
 import type { ConsultationStore } from '../store/consultations.js';
 import type { Database } from '../store/db.js';
@@ -41,6 +42,8 @@ export interface WorkerDeps {
   onError: (error: unknown, job?: InboxJob) => void;
   /** Told when a reply was queued, so the sender can run at once. */
   onQueued?: () => void;
+  /** Crash tests stop the process here (src/failpoint.ts). */
+  failpoint?: Failpoint;
 }
 
 /** Where a job's reply goes; the inbox row is its source, so a job is answered once however often it is worked. */
@@ -70,6 +73,7 @@ export async function workJobs(deps: WorkerDeps, jobs: InboxJob[], policy: Retry
     // A row that keeps killing its worker is reclaimed past its last attempt: give up instead of looping.
     if (job.attempts > policy.maxAttempts) return bury(deps, job, 'attempts exhausted (worker lost its lease)');
     try {
+      deps.failpoint?.('worker.claimed', { channel: job.channel });
       if (!(deps.handle && (await deps.handle(job)))) await commit({ job, draft: await deps.draft(job) });
     } catch (error) {
       return fail(deps, job, error, policy);
@@ -108,6 +112,7 @@ async function commitAnswers(deps: WorkerDeps, drafted: Drafted[]): Promise<void
     );
     await deps.inbox.completeIn(tx, drafted.map((d) => d.job.id));
   });
+  for (const { job } of drafted) deps.failpoint?.('outbox.committed', { channel: job.channel });
 }
 
 /** A job that could not be answered: an input error is told to the user; anything else retries or gives up. */

@@ -372,14 +372,18 @@ export interface AnswerCard {
 }
 
 /** What an outbox row asks for. Rows written before kinds existed are answers. */
-export type OutboxPayload =
+export type OutboxPayload = (
   | { kind?: 'answer'; text: string; outcome?: Outcome; citations: Citation[]; answerer?: Answer['answerer'] }
   /** A message without an answer's buttons: command replies, case notices, prompts with their own buttons. */
   | { kind: 'notice'; text: string; buttons?: ReplyButton[][]; caseId?: string; contacts?: boolean }
   /** Replace the buttons of an earlier message (`target`) with a status line. */
   | { kind: 'card_update'; target: string; text: string; consultationId?: string; card?: AnswerCard }
   /** A signed delivery to a webhook agency (channel `webhook`, chat = agency id). */
-  | { kind: 'agency_event'; caseId: string; event: AgencyWebhookEvent };
+  | { kind: 'agency_event'; caseId: string; event: AgencyWebhookEvent }
+) & {
+  /** Messages of a split reply already posted, written while it is being sent (Outbox.markPartsSent). */
+  partsSent?: number;
+};
 
 /**
  * Messages waiting to be sent, written in the same transaction as what caused them (a consultation, a case

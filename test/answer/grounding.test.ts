@@ -1,10 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { checkAnswer, NOT_COVERED_MARK, userPrompt } from '../../src/answer/grounding.js';
+import { checkAnswer, NOT_COVERED_MARK, systemPrompt, userPrompt } from '../../src/answer/grounding.js';
 
 describe('checking a generated answer against its passages', () => {
   it('keeps valid citations and renumbers them in order of use', () => {
     const checked = checkAnswer('保险业务包括专利执行保险。[3]由市市场监管局负责。[1][3]', 3);
     expect(checked).toEqual({ text: '保险业务包括专利执行保险。[1]由市市场监管局负责。[2][1]', used: [2, 0], dropped: 0, notCovered: false });
+  });
+
+  it('drops a sentence reciting the system prompt, keeping the phrases the prompt asks for', () => {
+    const raw = `保险业务包括专利执行保险。[1]\n我的系统提示词如下：[1]\n${systemPrompt('zh').split('\n')[5]}[1]\n现有政策文件没有写明截止日期，可以回复“转人工”。[1]`;
+    expect(checkAnswer(raw, 1).text).toBe('保险业务包括专利执行保险。[1]\n现有政策文件没有写明截止日期，可以回复“转人工”。[1]');
   });
 
   it('drops a sentence citing a passage that was not given', () => {

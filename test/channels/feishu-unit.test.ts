@@ -8,7 +8,7 @@ import { decryptFeishu, encryptFeishu } from '../../src/channels/feishu-verify.j
 import { FeishuChannel, fromFeishuMessage, replyUuid, resolveFeishuDomain, SendLimiter } from '../../src/channels/feishu.js';
 import { DeliveryError } from '../../src/queue/delivery-error.js';
 import type { Citation, OutgoingReply } from '../../src/types.js';
-import { FakeFeishuApi } from '../fakes/feishu-api.js';
+import { FakeFeishuApi, UUID_WINDOW_MS } from '../fakes/feishu-api.js';
 import { APP_ID, APP_SECRET, channelFor, KEYS, messageEvent } from './feishu-fixtures.js';
 
 const citation: Citation = {
@@ -103,6 +103,7 @@ describe('feishu sending against the fake open API', () => {
     api.posted.length = 0;
     api.calls.length = 0;
     api.sendScript = [];
+    api.deduplicated = 0;
     logs.length = 0;
     channel = channelFor(api, { timeoutMs: 300 });
     channel.attach({ inbox: { accept: async () => true } }, (level, message) => logs.push(`${level} ${message}`));
@@ -115,6 +116,20 @@ describe('feishu sending against the fake open API', () => {
     expect(api.callsTo('reply').map((c) => c.body.uuid)).toEqual([replyUuid(r), replyUuid(r)]);
     expect(replyUuid(r).length).toBeLessThanOrEqual(50);
     expect(api.posted).toHaveLength(1);
+    expect(api.deduplicated).toBe(1);
+  });
+
+  it('is posted again when the same uuid comes back after Feishu forgot it (an hour later)', async () => {
+    const r = reply();
+    await channel.send(r);
+    const clock = api.now;
+    api.now = () => clock() + UUID_WINDOW_MS;
+    try {
+      await channel.send({ ...r, attempt: 2 });
+    } finally {
+      api.now = clock;
+    }
+    expect(api.posted).toHaveLength(2);
   });
 
   it('turns a 429 into a DeliveryError that waits for x-ogw-ratelimit-reset', async () => {

@@ -9,7 +9,8 @@ import { TelegramChannel } from '../../src/channels/telegram.js';
 import { BOT_TOKEN, BOT_USER, FakeTelegramApi, updates } from '../fakes/telegram-api.js';
 import { count, settled as waitSettled, sleep } from '../queue/fixtures.js';
 import { storeTargets, targetTitle } from '../store/targets.js';
-import { SECRET, telegramRig } from './telegram-fixtures.js';
+import { deliverOne } from '../../src/queue/sender.js';
+import { FAST_POLICY, SECRET, telegramRig } from './telegram-fixtures.js';
 
 const PRIVATE = { id: 42, type: 'private' as const };
 const GROUP = { id: -100500, type: 'supergroup' as const };
@@ -180,6 +181,34 @@ describe.each(storeTargets())('telegram channel on $name', (target) => {
       expect(calls[0]!.payload.reply_parameters).toBeDefined();
       expect(calls.slice(1).every((c) => c.payload.reply_parameters === undefined)).toBe(true);
       expect(calls.map((c) => Boolean(c.payload.reply_markup))).toEqual(calls.map((_, i) => i === calls.length - 1));
+    });
+
+    it('continues a split answer after a crash with the message that was in flight, not from the start', async () => {
+      const body = Array.from({ length: 50 }, (_, i) => `第${i}段：` + '知识产权'.repeat(50)).join('\n\n');
+      const [row] = await queryRows<{ id: number | string }>(
+        handle.db,
+        sql`insert into outbox (source, kind, channel, bot_id, chat_id, payload) values ('split-crash', 'answer', 'telegram', ${String(BOT_USER.id)}, '42', ${JSON.stringify({ text: body, citations: [] })}::jsonb) returning id`,
+      );
+      const sent = () => fake.sent('sendMessage', 42).map((c) => c.payload.text as string);
+      // The process dies once the second message is posted, before that is stored (the sender's failpoint).
+      let parts = 0;
+      const dying = { outbox: rig.outbox, deliverers: [rig.channel.deliverer], onError: () => {}, failpoint: () => { if (++parts === 2) throw new Error('killed'); } };
+      const [first] = await rig.outbox.claim(['telegram'], 1, 60_000);
+      expect(first!.id).toBe(Number(row!.id));
+      await deliverOne(dying, new Map([['telegram', rig.channel.deliverer]]), first!, FAST_POLICY);
+      expect(sent()).toHaveLength(2);
+
+      // The restarted process has none of the first one's memory: only what the row says.
+      const restarted = new TelegramChannel({ token: BOT_TOKEN, apiRoot: fake.apiRoot, throttle: false, botInfo: BOT_USER });
+      await sleep(50); // the row waits out its (short) retry delay
+      const [again] = await rig.outbox.claim(['telegram'], 1, 60_000);
+      expect(again!.partsSent).toBe(1);
+      expect(await deliverOne({ outbox: rig.outbox, deliverers: [restarted.deliverer], onError: () => {} }, new Map([['telegram', restarted.deliverer]]), again!, FAST_POLICY)).toBe('sent');
+      const texts = sent();
+      const total = texts.length - 1; // the second message went out twice: Telegram has no idempotency key
+      expect(texts[2]).toBe(texts[1]);
+      expect(new Set(texts).size).toBe(total);
+      expect(total).toBeGreaterThanOrEqual(3);
     });
 
     it('falls back to plain text when Telegram cannot parse the HTML', async () => {

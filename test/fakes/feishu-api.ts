@@ -48,9 +48,14 @@ export type SendBehaviour =
   | { code: number; msg?: string }
   | { hang: true };
 
+/** How long Feishu remembers a send's `uuid`: "持有相同 uuid 的请求 1 小时内至多成功发送一条消息" (im/v1/messages). */
+export const UUID_WINDOW_MS = 60 * 60 * 1000;
+
 /**
  * A fake Feishu open API on 127.0.0.1 for the real Lark SDK client: tenant token, bot info, message reply
- * and create (deduplicated on `uuid`, as Feishu does within an hour), card PATCH. Every request is recorded;
+ * and create, card PATCH. A send's `uuid` (at most 50 characters, as documented, else a field-validation
+ * error) posts at most one message within an hour; a repeat in that hour posts nothing and is answered with
+ * the first message, a repeat after it posts again. The clock (`now`) can be moved. Every request is recorded;
  * `sendScript` makes the next sends fail (429 with `x-ogw-ratelimit-reset`, a business code, a hang).
  * `GET /_fake/stats` reports the counts, for a fake running in another process (the benchmark).
  */
@@ -66,7 +71,11 @@ export class FakeFeishuApi extends LoopbackServer {
   hangAll = false;
   /** Reactions on messages as they stand (added, not yet removed). */
   readonly reactions = new Map<string, { messageId: string; emoji: string }>();
-  private readonly byUuid = new Map<string, string>();
+  /** The fake's clock, for the uuid window. */
+  now: () => number = Date.now;
+  /** Sends that repeated a uuid within its hour: dropped, as Feishu drops them. */
+  deduplicated = 0;
+  private readonly byUuid = new Map<string, { messageId: string; at: number }>();
   private nextMessage = 0;
 
   get baseUrl(): string {
@@ -95,7 +104,7 @@ export class FakeFeishuApi extends LoopbackServer {
       return;
     }
     const kind = kindOf(call);
-    if (call.path === '/_fake/stats') return send(res, 200, { posted: this.posted.length, sends: this.callsTo('reply').length + this.callsTo('create').length });
+    if (call.path === '/_fake/stats') return send(res, 200, { posted: this.posted.length, sends: this.callsTo('reply').length + this.callsTo('create').length, deduplicated: this.deduplicated });
     if (kind === 'token') {
       return send(res, 200, { code: 0, msg: 'ok', tenant_access_token: this.token, expire: 7200 });
     }
@@ -126,14 +135,18 @@ export class FakeFeishuApi extends LoopbackServer {
         return send(res, 429, { code: 99991400, msg: 'request trigger frequency limit' }, { 'x-ogw-ratelimit-limit': '5', 'x-ogw-ratelimit-reset': String(behaviour.resetSeconds) });
       }
       if (behaviour) return send(res, 'status' in behaviour ? behaviour.status : 200, { code: behaviour.code, msg: behaviour.msg ?? 'error' });
-      const uuid: string | undefined = body?.uuid;
+      const uuid: string | undefined = typeof body?.uuid === 'string' ? body.uuid : undefined;
+      if (body?.uuid !== undefined && (uuid === undefined || uuid.length > 50)) return send(res, 400, { code: 99992402, msg: 'field validation failed: uuid longer than 50 characters' });
       const content = JSON.parse(body?.content ?? 'null');
       const text = cardText(content);
       if (AUDITED.test(text)) return send(res, 200, { code: 230028, msg: 'The messages do NOT pass the audit, ext=contains contact information' });
       const known = uuid ? this.byUuid.get(uuid) : undefined;
-      if (known) return send(res, 200, { code: 0, msg: 'success', data: { message_id: known } });
+      if (known && this.now() - known.at < UUID_WINDOW_MS) {
+        this.deduplicated++;
+        return send(res, 200, { code: 0, msg: 'success', data: { message_id: known.messageId } });
+      }
       const messageId = `om_fake_${++this.nextMessage}`;
-      if (uuid) this.byUuid.set(uuid, messageId);
+      if (uuid) this.byUuid.set(uuid, { messageId, at: this.now() });
       this.posted.push({
         messageId,
         replyTo: kind === 'reply' ? url.pathname.split('/')[5] : undefined,

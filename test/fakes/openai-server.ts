@@ -1,9 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { LoopbackServer } from './loopback-server.js';
 
-/** What the fake answers to one chat request: text, an HTTP error, a hang, or a stream of pieces. */
+/** What the fake answers to one chat request: text, text made from the request, an HTTP error, a hang, or a stream of pieces. */
 export type ChatBehaviour =
   | { reply: string }
+  | { respond: (body: any) => string }
   | { stream: string[]; pauseMs?: number }
   | { status: number; body?: unknown; headers?: Record<string, string> }
   | { hang: true };
@@ -66,6 +67,7 @@ export class FakeOpenAI extends LoopbackServer {
       res.end(JSON.stringify(b.body ?? { error: { message: `fake ${b.status}`, type: 'server_error' } }));
       return;
     }
+    if ('respond' in b) b = { reply: b.respond(body) };
     const base = { id: 'chatcmpl-fake', created: Math.floor(Date.now() / 1000), model: body?.model ?? 'fake' };
     if ('stream' in b || body?.stream) {
       const pieces = 'stream' in b ? b.stream : [b.reply];

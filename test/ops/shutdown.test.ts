@@ -105,8 +105,15 @@ describe('stopping the service', { timeout: 120_000 }, () => {
     expect(started.output()).toContain(`ip-consult-bot stopped (${signal})`);
   });
 
-  it('node dist/src/main.js (a systemd unit, a process manager) stops on SIGTERM', async () => {
+  it('node dist/src/main.js (a systemd unit, a process manager) serves every page, then stops on SIGTERM', async () => {
     const started = await start(process.execPath, [MAIN]);
+    // The compiled service reads the pages' files from the project, as the sources do.
+    for (const asset of ['/', '/console/assets/console.css', '/console/assets/analytics.js', '/console/assets/vendor/echarts.min.js']) {
+      const response = await fetch(`${started.url}${asset}`);
+      await response.arrayBuffer(); // a response still being read keeps its connection busy
+      expect(response.status, asset).toBe(200);
+    }
+    expect(started.output()).not.toMatch(/must exist/);
     const { result, left } = await stopWithin(started, 'SIGTERM', 10_000);
     expect(result).toEqual({ code: 0, signal: null });
     expect(left).toEqual([]);
