@@ -19,6 +19,7 @@ import { performance } from 'node:perf_hooks';
 import { FEISHU_WEBHOOK_PATH } from '../src/channels/feishu.js';
 import { messageEvent, signed, webhookEnv, type SignedRequest } from '../test/channels/feishu-fixtures.js';
 import { ROOT, scratchDatabase, startServer } from './child-server.js';
+import { percentile, post, round } from './open-loop.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
 const RATE = Number(process.env.BENCH_RATE ?? 200);
@@ -44,23 +45,6 @@ function prepare(total: number): { requests: SignedRequest[]; unique: number } {
   }
   return { requests, unique: requests.length - Math.floor(total / 50) };
 }
-
-function post(agent: http.Agent, url: URL, request: SignedRequest): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(url, { method: 'POST', agent, headers: { ...request.headers, 'content-length': Buffer.byteLength(request.body) } }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-    });
-    req.on('error', reject);
-    req.end(request.body);
-  });
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
-}
-
-const round = (n: number) => Math.round(n * 100) / 100;
 
 /** Share of webhook requests the server answered within each histogram bound (fastify's own timing). */
 async function handlingTimes(serverUrl: string): Promise<Record<string, string>> {
