@@ -11,7 +11,7 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import postgres from 'postgres';
+import { scratchDatabase as createScratchDatabase } from '../../bench/child-server.js';
 import { FAILPOINT_STEPS, type FailpointStep } from '../../src/failpoint.js';
 import { APOLOGY } from '../../src/queue/worker.js';
 import { messageEvent, signed, webhookEnv } from '../channels/feishu-fixtures.js';
@@ -317,19 +317,8 @@ export async function runScenario(scenario: Scenario, target: DatabaseTarget, op
 }
 
 /** A new, empty database on the server of `url` (the service migrates it), dropped afterwards. */
-export async function scratchDatabase(url: string): Promise<{ url: string; drop(): Promise<void> }> {
-  const admin = postgres(url, { max: 1, onnotice: () => {} });
-  const name = `ipcb_crash_${process.pid}_${Date.now().toString(36)}`;
-  await admin.unsafe(`create database "${name}"`);
-  const u = new URL(url);
-  u.pathname = `/${name}`;
-  return {
-    url: u.toString(),
-    async drop() {
-      await admin.unsafe(`drop database if exists "${name}" with (force)`);
-      await admin.end({ timeout: 5 });
-    },
-  };
+export function scratchDatabase(url: string): Promise<{ url: string; drop(): Promise<void> }> {
+  return createScratchDatabase(url, `ipcb_crash_${process.pid}_${Date.now().toString(36)}`);
 }
 
 /** The matrix as a Markdown table. */
