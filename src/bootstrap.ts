@@ -26,7 +26,7 @@ import { startSender } from './queue/sender.js';
 import { MemorySendLimiter } from './queue/send-limits.js';
 import { startWorker } from './queue/worker.js';
 import { ConsultationStore } from './store/consultations.js';
-import { openDatabase, queryRows } from './store/db.js';
+import { openDatabase, queryRows, type Database } from './store/db.js';
 import { SharedSendLimiter } from './store/send-windows.js';
 import { ApprovedAnswers, type ApprovedAnswerSource } from './approved/approved-answers.js';
 import type { ConsoleDeps } from './console/context.js';
@@ -146,6 +146,8 @@ export interface Service {
   app: FastifyInstance;
   inbox: Inbox;
   cases: CaseService;
+  /** The consultation database (tests and benchmarks inspect it; the service's own code gets it passed in). */
+  db: Database;
   /** Each channel's state: connecting, ready or failed: … */
   channelStates(): Record<string, ChannelState>;
   /** Stops taking requests and messages, finishes or releases work in hand, closes the database. */
@@ -329,6 +331,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
     app,
     inbox,
     cases,
+    db,
     channelStates,
     async stop() {
       accepting = false;

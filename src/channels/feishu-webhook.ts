@@ -2,9 +2,10 @@
  * `POST /webhooks/feishu`: events and card callbacks. The route lives in its own encapsulated plugin with a
  * content-type parser that keeps the body as raw bytes (the signature covers them exactly); other routes
  * keep fastify's JSON parser. Every request is verified before anything is parsed for use, and a refused
- * one is answered 401/400 and logged without being processed.
+ * one is answered 401/400 and logged without being processed; so is a verified event of the wrong shape.
  */
 import type { FastifyInstance } from 'fastify';
+import { MalformedFeishuEvent } from './feishu-event.js';
 import { verifyFeishuRequest, type FeishuKeys } from './feishu-verify.js';
 
 export interface FeishuWebhookOptions {
@@ -29,7 +30,13 @@ export async function registerFeishuWebhook(app: FastifyInstance, options: Feish
         return reply.code(verified.status).send({ error: verified.status === 401 ? 'unauthorized' : 'bad_request' });
       }
       if (verified.challenge !== undefined) return { challenge: verified.challenge };
-      return options.dispatch(verified.payload);
+      try {
+        return await options.dispatch(verified.payload);
+      } catch (error) {
+        if (!(error instanceof MalformedFeishuEvent)) throw error;
+        request.log.warn({ channel: 'feishu', reason: error.problem }, 'feishu event refused');
+        return reply.code(400).send({ error: 'bad_request' });
+      }
     });
   });
 }

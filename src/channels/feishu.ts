@@ -19,6 +19,7 @@ import { DeliveryError } from '../queue/delivery-error.js';
 import type { DeliveryReceipt, Deliverer, Interaction, OutgoingReply, SendLimit } from '../types.js';
 import { commandAction, parseTextCommand } from './action-codec.js';
 import { buildAnswerCard, buildNoticeCard, parseButtonValue, type CardContent } from './feishu-card.js';
+import { feishuCardActionEvent, feishuMessageEvent, messageContent, parseEvent, type FeishuCardActionEvent, type FeishuMessageEvent } from './feishu-event.js';
 import { createRedactingLogger, stderrSink, type LogSink } from './feishu-log.js';
 import { registerFeishuWebhook } from './feishu-webhook.js';
 
@@ -49,31 +50,7 @@ export interface FeishuDeps {
 }
 
 /** The slice of a flattened `im.message.receive_v1` (header fields spread beside the event) that is read. */
-export interface FeishuMessageEvent {
-  event_id?: string;
-  app_id?: string;
-  sender?: { sender_id?: { open_id?: string }; sender_type?: string };
-  message?: {
-    message_id?: string;
-    root_id?: string;
-    parent_id?: string;
-    thread_id?: string;
-    chat_id?: string;
-    chat_type?: string;
-    message_type?: string;
-    content?: string;
-    mentions?: { key?: string; id?: { open_id?: string }; name?: string }[];
-  };
-}
-
-/** The slice of a flattened `card.action.trigger` that is read. */
-export interface FeishuCardActionEvent {
-  event_id?: string;
-  token?: string;
-  operator?: { open_id?: string };
-  action?: { value?: unknown };
-  context?: { open_message_id?: string; open_chat_id?: string };
-}
+export type { FeishuCardActionEvent, FeishuMessageEvent } from './feishu-event.js';
 
 export interface Toast {
   toast: { type: 'success' | 'info' | 'warning' | 'error'; content: string };
@@ -112,9 +89,11 @@ export function messageText(message: NonNullable<FeishuMessageEvent['message']>,
   }
   let text = '';
   if (message.message_type === 'text') {
-    text = String((content as { text?: unknown }).text ?? '');
+    const parsed = messageContent.text.safeParse(content);
+    text = parsed.success ? parsed.data.text : '';
   } else if (message.message_type === 'post') {
-    const post = content as { title?: string; content?: { tag?: string; text?: string; user_id?: string }[][] };
+    const parsed = messageContent.post.safeParse(content);
+    const post = parsed.success ? parsed.data : {};
     const lines = (post.content ?? []).map((line) => line.map((el) => (el.tag === 'text' || el.tag === 'a' ? (el.text ?? '') : el.tag === 'at' ? (el.user_id ?? '') : '')).join(''));
     text = [post.title ?? '', ...lines].filter(Boolean).join('\n');
   }
@@ -229,8 +208,8 @@ export class FeishuChannel implements Deliverer {
     const common = { appId: options.appId, appSecret: options.appSecret, domain: resolveFeishuDomain(options.domain), logger: this.sdkLogger, loggerLevel: lark.LoggerLevel.warn };
     this.client = new lark.Client({ ...common, httpInstance: this.httpInstance, ...(options.cache ? { cache: options.cache } : {}) });
     this.dispatcher = new lark.EventDispatcher({ logger: this.sdkLogger, loggerLevel: lark.LoggerLevel.warn }).register({
-      'im.message.receive_v1': (data) => this.onMessage(data as FeishuMessageEvent),
-      'card.action.trigger': (data: unknown) => this.onCardAction(data as FeishuCardActionEvent),
+      'im.message.receive_v1': (data: unknown) => this.onMessage(parseEvent(feishuMessageEvent, data)),
+      'card.action.trigger': (data: unknown) => this.onCardAction(parseEvent(feishuCardActionEvent, data)),
     } as lark.EventHandles);
   }
 

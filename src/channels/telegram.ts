@@ -23,6 +23,7 @@ import type { Inbox } from '../queue/inbox.js';
 import type { DeliveryProgress, DeliveryReceipt, Deliverer, Envelope, IncomingMessage, Interaction, OutgoingReply, ReplyButton } from '../types.js';
 import { commandAction, packAction, unpackAction } from './action-codec.js';
 import { isParseError, renderReply, type RenderedMessage } from './telegram-format.js';
+import { updateProblem } from './telegram-update.js';
 
 /** The commands registered with setMyCommands, with their Chinese descriptions. */
 export const TELEGRAM_COMMANDS: { command: string; description: string }[] = [
@@ -478,6 +479,8 @@ export function registerTelegramWebhook(app: FastifyInstance, channel: TelegramC
     const given = Buffer.from(String(request.headers['x-telegram-bot-api-secret-token'] ?? ''));
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) return reply.code(401).send({ error: 'unauthorized', message: 'secret token is wrong' });
     // Until the bot knows who it is (getMe), updates cannot be read; Telegram delivers them again later.
+    const problem = updateProblem(request.body);
+    if (problem) return reply.code(400).send({ error: 'input_invalid', message: `not a Telegram update: ${problem}` });
     if (!channel.bot.isInited()) return reply.code(503).header('retry-after', '10').send({ error: 'unavailable', message: 'the Telegram channel is still connecting' });
     return handle(request, reply);
   });

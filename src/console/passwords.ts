@@ -5,7 +5,7 @@
  */
 import { randomBytes, scrypt as scryptCallback, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 
-const LOG_N = 17;
+let LOG_N = 17;
 const R = 8;
 const P = 1;
 const KEY_BYTES = 32;
@@ -32,6 +32,14 @@ async function limited<T>(task: () => Promise<T>): Promise<T> {
 
 function options(logN: number, r: number, p: number): ScryptOptions {
   return { N: 2 ** logN, r, p, maxmem: 2 * 128 * r * 2 ** logN };
+}
+
+/**
+ * Lowers the work factor of new hashes and of the missing-account check, for the fuzzer and benchmarks that
+ * post thousands of logins (0.5 s each at the default); the service never calls it.
+ */
+export function useHashCostForTesting(logN: number): void {
+  LOG_N = logN;
 }
 
 /** `scrypt$17$8$1$<salt>$<key>` (base64url). */

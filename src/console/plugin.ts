@@ -16,6 +16,7 @@ import { ApprovedAnswerStore } from '../store/approved-answers.js';
 import { ReviewStore } from '../store/reviews.js';
 import { loginRoutes, sessionHooks } from './auth.js';
 import { sessionOf, type ConsoleDeps } from './context.js';
+import { formInputHook } from './form-input.js';
 import { html } from './html.js';
 import { ASSETS, page } from './layout.js';
 import { analyticsRoutes } from './pages/analytics.js';
@@ -53,6 +54,7 @@ export async function consolePlugin(app: FastifyInstance, deps: ConsoleDeps) {
       .send(page({ title: '出错了', session, body: html`<main><h1>${status === 403 ? '无权访问' : status === 404 ? '没有找到' : '出错了'}</h1><p class="error" role="alert">${message}</p><p><a href="/console">返回首页</a></p></main>` }));
   });
 
+  formInputHook(app);
   sessionHooks(app, deps);
   await loginRoutes(app, deps);
   app.get('/console', { config: { roles: ['admin', 'reviewer', 'agency'] } }, async (request, reply) =>

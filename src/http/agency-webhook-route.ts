@@ -16,6 +16,7 @@ import type { ConsultationStore } from '../store/consultations.js';
 import type { Database } from '../store/db.js';
 import { cases } from '../store/schema.js';
 import { eq } from 'drizzle-orm';
+import { storable } from '../store/storable.js';
 
 export interface AgencyWebhookDeps {
   db: Database;
@@ -60,7 +61,7 @@ export async function agencyWebhookRoute(app: FastifyInstance, deps: AgencyWebho
       }
       if (!verified || !agencyId) return refuse(401, 'unauthorized', 'signature or timestamp not accepted');
       if (!verified.ok) return refuse(400, 'input_invalid', verified.reason);
-      const body = eventBody.safeParse(verified.payload);
+      const body = eventBody.safeParse(storable(verified.payload));
       if (!body.success) return refuse(400, 'input_invalid', body.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '));
       const webhookId = verified.id;
       try {

@@ -21,9 +21,11 @@ import { handleError, HttpError } from './http-error.js';
 import type { Metrics } from './metrics.js';
 import { restrictOps, type OpsAccess } from './ops-access.js';
 import { opsRoutes, type Readiness } from './ops-routes.js';
+import { loggableRequestId, loggedPath } from './log-path.js';
 import { errorBody } from './schemas.js';
 import { addSecurityHeaders } from './security-headers.js';
 import { fromRoot } from '../paths.js';
+import { storable } from '../store/storable.js';
 
 /** The chat page's files: served from the sources, also when the compiled service runs from dist/. */
 export const WEB_ROOT = fromRoot('src', 'web');
@@ -60,14 +62,14 @@ export async function buildApp(deps: AppDeps, options: AppOptions): Promise<Fast
       ...(options.logStream ? { stream: options.logStream } : {}),
       // Method and path only: no query string, no client address, no body (questions may hold personal data).
       serializers: {
-        req: (req: FastifyRequest) => ({ method: req.method, url: req.url.split('?')[0] }),
+        req: (req: FastifyRequest) => ({ method: req.method, url: loggedPath(req.url) }),
         res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
       },
     },
     // Keep a proxy's request id for correlation when it looks like one; otherwise make one.
     genReqId: (req) => {
       const given = req.headers['x-request-id'];
-      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+      return typeof given === 'string' && REQUEST_ID.test(given) && loggableRequestId(given) ? given : randomUUID();
     },
     trustProxy: options.trustProxy ?? false,
     bodyLimit: 64 * 1024,
@@ -75,6 +77,11 @@ export async function buildApp(deps: AppDeps, options: AppOptions): Promise<Fast
   });
 
   app.setErrorHandler(handleError);
+  // Parsed JSON and form bodies and queries: NUL made storable before any handler sees it (src/store/storable.ts).
+  app.addHook('preValidation', async (request) => {
+    request.body = storable(request.body);
+    storable(request.query);
+  });
   app.setNotFoundHandler((request, reply) => reply.status(404).send({ error: 'not_found', message: `没有这个地址：${request.method} ${request.url.split('?')[0]}` }));
   addSecurityHeaders(app);
   app.addHook('onResponse', async (request, reply) => {

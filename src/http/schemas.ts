@@ -130,7 +130,7 @@ export const consentBody = {
     userId: clientId,
     consent: { type: 'boolean' },
     contact: { type: 'string', maxLength: 200, description: 'Phone or e-mail the agency may use; encrypted, shown only to the agency' },
-    consentId: { type: 'integer', description: 'The notice answered (consent.consentId of the case view)' },
+    consentId: { type: 'integer', minimum: 1, maximum: Number.MAX_SAFE_INTEGER, description: 'The notice answered (consent.consentId of the case view)' },
   },
 } as const;
 

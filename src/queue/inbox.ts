@@ -9,6 +9,7 @@ import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Failpoint } from '../failpoint.js';
 import { coalesce } from '../store/coalesce.js';
 import type { Database } from '../store/db.js';
+import { storable } from '../store/storable.js';
 import { inbox, type InboxStatus } from '../store/schema.js';
 import type { ChannelName, IncomingMessage, Interaction, InteractionAction } from '../types.js';
 import { expireAllLeases, leaseOldestPerChat, type LeaseTable } from './lease.js';
@@ -48,7 +49,9 @@ export class Inbox {
   readonly accept: (item: InboxItem) => Promise<boolean> = coalesce((items: InboxItem[]) => this.acceptAll(items));
 
   /** Stores several items in one statement; per item, whether it was new (a repeat in the batch is not). */
-  async acceptAll(messages: InboxItem[]): Promise<boolean[]> {
+  async acceptAll(given: InboxItem[]): Promise<boolean[]> {
+    // A NUL anywhere in a platform's event would fail the insert (and the webhook, again at every retry).
+    const messages = given.map(storable);
     const values: Record<string, unknown> = {};
     messages.forEach((m, i) => {
       const interaction = isInteraction(m);

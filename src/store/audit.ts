@@ -5,6 +5,7 @@
 import { and, desc, eq, lt, type SQL } from 'drizzle-orm';
 import type { Database } from './db.js';
 import { auditLog } from './schema.js';
+import { storable } from './storable.js';
 
 export interface AuditEntry {
   /** Staff account id, `username:<name>` for failed logins, or a job name such as `cli:admin`. */
@@ -19,11 +20,11 @@ export type AuditRow = typeof auditLog.$inferSelect;
 
 export async function appendAudit(db: Database, entry: AuditEntry): Promise<void> {
   await db.insert(auditLog).values({
-    actor: entry.actor,
+    actor: storable(entry.actor),
     action: entry.action,
     targetType: entry.targetType ?? null,
-    targetId: entry.targetId ?? null,
-    details: entry.details ?? null,
+    targetId: entry.targetId === undefined ? null : storable(entry.targetId),
+    details: entry.details === undefined ? null : storable(entry.details),
   });
 }
 

@@ -124,14 +124,20 @@ export async function approvedRoutes(app: FastifyInstance, deps: ConsoleDeps, ap
     const session = sessionOf(request);
     let token: unknown;
     let text: string | undefined;
-    for await (const part of request.parts({ limits: { fileSize: MAX_IMPORT_BYTES, files: 1, fields: 4 } })) {
-      if (part.type === 'field' && part.fieldname === '_csrf') token = part.value;
-      else if (part.type === 'file') {
-        // The token comes first in the form; nothing of the file is read before it is checked.
-        await checkCsrf(deps, request, token);
-        text = (await part.toBuffer()).toString('utf8');
-        if (part.file.truncated) throw new HttpError(413, 'too_large', '文件超过 1 MB。');
+    try {
+      for await (const part of request.parts({ limits: { fileSize: MAX_IMPORT_BYTES, files: 1, fields: 4 } })) {
+        if (part.type === 'field' && part.fieldname === '_csrf') token = part.value;
+        else if (part.type === 'file') {
+          // The token comes first in the form; nothing of the file is read before it is checked.
+          await checkCsrf(deps, request, token);
+          text = (await part.toBuffer()).toString('utf8');
+          if (part.file.truncated) throw new HttpError(413, 'too_large', '文件超过 1 MB。');
+        }
       }
+    } catch (error) {
+      // A broken multipart body (cut short, bad boundary) is the sender's fault, as are the parser's limits.
+      if (error instanceof HttpError || (error as { statusCode?: number }).statusCode) throw error;
+      throw new HttpError(400, 'input_invalid', '上传的表单不完整，请重新选择文件上传。');
     }
     if (text === undefined) {
       await checkCsrf(deps, request, token);
@@ -194,7 +200,8 @@ export async function approvedRoutes(app: FastifyInstance, deps: ConsoleDeps, ap
     app.post<{ Params: { id: string; version: string } }>(`/console/approved/:id/versions/:version/${decision}`, { config: { roles: ADMIN } }, async (request, reply) => {
       const session = sessionOf(request);
       const version = Number(request.params.version);
-      if (!(await approvedStore.answer(request.params.id)) || !Number.isInteger(version)) throw new HttpError(404, 'not_found', '没有这条标准答复。');
+      // Versions are int4 in the database: a larger number is no version, not a database error.
+      if (!(Number.isInteger(version) && version > 0 && version <= 2_147_483_647) || !(await approvedStore.answer(request.params.id))) throw new HttpError(404, 'not_found', '没有这条标准答复。');
       try {
         if (decision === 'approve') await approvedStore.approve(request.params.id, version, session.account.id);
         else await approvedStore.reject(request.params.id, version, session.account.id);

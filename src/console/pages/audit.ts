@@ -11,7 +11,7 @@ export async function auditRoutes(app: FastifyInstance, deps: ConsoleDeps) {
     const session = sessionOf(request);
     const before = Number(request.query.before);
     const action = /^[a-z_.]{1,64}$/.test(request.query.action ?? '') ? request.query.action : undefined;
-    const rows = await recentAudit(deps.db, { limit: 100, beforeId: Number.isInteger(before) && before > 0 ? before : undefined, action });
+    const rows = await recentAudit(deps.db, { limit: 100, beforeId: Number.isSafeInteger(before) && before > 0 ? before : undefined, action });
     const last = rows.at(-1);
     const body = html`<main>
       <h1>审计日志</h1>
