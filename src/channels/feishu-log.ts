@@ -2,9 +2,10 @@
  * A logger for the Lark SDK that never prints secrets. The SDK logs whole request errors, and those carry
  * the token request body (`app_secret`), `Authorization: Bearer t-…` headers and message bodies (user text).
  * Every argument is reduced to a short description (message, HTTP status, Feishu code and msg, method and
- * path) and then scrubbed of the configured secrets and anything shaped like a token.
+ * path) and then scrubbed of the configured secrets, anything shaped like a token and personal data.
  */
 import type * as lark from '@larksuiteoapi/node-sdk';
+import { loggableText } from '../privacy/log-text.js';
 
 export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
 
@@ -55,7 +56,8 @@ export function describeLogArgument(arg: unknown): string {
 
 /** The SDK's logger interface over a sink, with everything redacted. */
 export function createRedactingLogger(sink: () => LogSink, secrets: readonly string[]): lark.Logger {
-  const emit = (level: LogLevel) => (...args: unknown[]) => sink()(level, redact(args.map(describeLogArgument).join(' '), secrets));
+  // The SDK also logs what events carry (an unknown event type, say): masked like any outside text.
+  const emit = (level: LogLevel) => (...args: unknown[]) => sink()(level, loggableText(redact(args.map(describeLogArgument).join(' '), secrets), 1_000));
   return { error: emit('error'), warn: emit('warn'), info: emit('info'), debug: emit('debug'), trace: emit('debug') };
 }
 

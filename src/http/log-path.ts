@@ -1,11 +1,10 @@
 /**
  * The request path as the logs show it: without the query string, percent-decoded so that personal data
- * typed into a path (`/console/cases/13912345678`) is recognised and masked, and cut to a length a log line
- * can carry. Logs hold method and path only (see buildApp), so this is the one place input reaches them.
+ * typed into a path (`/console/cases/13912345678`) is recognised and masked, and cut short. Logs hold
+ * method and path only (see buildApp), so this is where request input reaches them.
  */
 import { maskPersonalInfo } from '../privacy/pii.js';
-
-const MAX_LOGGED_PATH = 300;
+import { loggableText } from '../privacy/log-text.js';
 
 export function loggedPath(url: string): string {
   const path = url.split('?')[0] ?? '';
@@ -15,9 +14,7 @@ export function loggedPath(url: string): string {
   } catch {
     // Malformed percent-encoding: mask what is there as it is.
   }
-  const short = decoded.length > MAX_LOGGED_PATH ? `${decoded.slice(0, MAX_LOGGED_PATH)}…(${decoded.length} chars)` : decoded;
-  // Long digit runs next to other digits escape the masker's word boundaries; no route needs them in a log.
-  return maskPersonalInfo(short).text.replace(/\d{11,}/g, '[数字]');
+  return loggableText(decoded);
 }
 
 /**
