@@ -164,21 +164,35 @@ export async function startService(config: Config, options: ServiceOptions = {})
   // The app's logger exists once the app is built; until then knowledge messages go to stderr.
   let warn = (message: string) => console.error(message);
   let onReload: (event: ReloadEvent) => void = () => {};
+  // The database opens while the knowledge loads: PGlite compiles its WebAssembly module meanwhile.
+  progress(config.databaseUrl ? 'opening the database (PostgreSQL)…' : `opening the database (embedded, ${config.dataDir})…`);
+  const databaseStarted = Date.now();
+  const opening = openStore(config);
+  opening.catch(() => {}); // awaited below, where a failure is thrown
   progress(`loading knowledge from ${config.knowledgeDir}…`);
   const knowledgeStarted = Date.now();
-  const knowledge = await LiveKnowledge.start({
-    knowledgeDir: config.knowledgeDir,
-    open: () => openKnowledge(config, { warn: (message) => warn(message) }),
-    checkEveryMs: config.knowledgeReloadMs,
-    onReload: (event) => onReload(event),
-  });
+  let knowledge: LiveKnowledge;
+  try {
+    knowledge = await LiveKnowledge.start({
+      knowledgeDir: config.knowledgeDir,
+      open: () => openKnowledge(config, { warn: (message) => warn(message) }),
+      checkEveryMs: config.knowledgeReloadMs,
+      onReload: (event) => onReload(event),
+    });
+  } catch (error) {
+    await opening.then(({ database }) => database.close(), () => {});
+    throw error;
+  }
   {
     const kb = knowledge.current();
     const how = kb.origin.source === 'cache' ? 'index from the cache' : 'index built and cached';
     progress(`knowledge: ${kb.documents.length} documents, ${kb.chunks.length} passages (${how}, ${((Date.now() - knowledgeStarted) / 1000).toFixed(1)} s)`);
   }
-  progress(config.databaseUrl ? 'opening the database (PostgreSQL)…' : `opening the database (embedded, ${config.dataDir})…`);
-  const { database, store } = await openStore(config);
+  const { database, store } = await opening.catch(async (error: unknown) => {
+    await knowledge.stop();
+    throw error;
+  });
+  progress(`database open (${((Date.now() - databaseStarted) / 1000).toFixed(1)} s)`);
   const { db } = database;
   let logError = (error: unknown, message: string) => console.error(message, error);
   const approvedAnswers = new ApprovedAnswers(new ApprovedAnswerStore(db), analyzerFollowing(knowledge), {

@@ -48,8 +48,11 @@ export function safeNext(next: unknown): string {
 }
 
 function sameToken(given: unknown, expected: string): boolean {
-  if (typeof given !== 'string' || given.length !== expected.length) return false;
-  return timingSafeEqual(Buffer.from(given), Buffer.from(expected));
+  if (typeof given !== 'string') return false;
+  // Compared as bytes: a token of the right length in characters may be longer in UTF-8.
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
 }
 
 /** A request sent by a page of another site; `none` is the user typing the address or a bookmark. */

@@ -96,7 +96,7 @@ async function stopWithin(started: Started, signal: NodeJS.Signals, ms: number) 
 describe('stopping the service', { timeout: 120_000 }, () => {
   it.each(['SIGTERM', 'SIGINT'] as const)('npm start stops on %s: node drains and exits, nothing is left', async (signal) => {
     const started = await start('npm', ['start']);
-    expect(started.output()).toMatch(/loading knowledge[\s\S]*opening the database[\s\S]*listening on/);
+    expect(started.output()).toMatch(/opening the database[\s\S]*loading knowledge[\s\S]*knowledge: [\s\S]*database open[\s\S]*listening on/);
     expect((await fetch(`${started.url}/readyz`)).status).toBe(200);
     const { result, below, left } = await stopWithin(started, signal, 10_000);
     expect(below.length).toBeGreaterThan(0); // node ran below npm

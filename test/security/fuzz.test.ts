@@ -125,6 +125,12 @@ describe('inputs the fuzzer found', () => {
     expect(cited.statusCode).not.toBe(400);
   });
 
+  it('refuses a CSRF token of the right length in characters but not in bytes with a 403', async () => {
+    const token = '中'.repeat(f.sessions.admin.csrf.length);
+    const res = await inject({ method: 'POST', url: `/console/approved/${f.ids.approved}/state`, headers: { ...admin(), 'x-csrf-token': token, 'content-type': 'application/x-www-form-urlencoded' }, payload: 'state=retired' });
+    expect(res.statusCode).toBe(403);
+  });
+
   it('treats numbers beyond the database types as no such record', async () => {
     expect((await inject({ method: 'GET', url: '/console/audit?before=100000000000000000000', headers: admin() })).statusCode).toBe(200);
     for (const decision of ['approve', 'reject']) {
