@@ -35,7 +35,8 @@ describe('telegram in the service', { timeout: 120_000 }, () => {
   });
 
   it('reads getMe, registers the commands in Chinese and explains privacy mode', async () => {
-    await fake.waitFor(() => fake.sent('setMyCommands').length === 1);
+    // The privacy-mode line is logged once setMyCommands has answered, a little after the fake saw the call.
+    await fake.waitFor(() => fake.sent('setMyCommands').length === 1 && logs.some((m) => m.includes('privacy mode')));
     expect(fake.sent('getMe')).toHaveLength(1);
     const [commands] = fake.sent('setMyCommands');
     expect(commands!.payload.commands.map((c: { command: string }) => c.command).sort()).toEqual(['ask', 'forget', 'help', 'human', 'privacy', 'start']);
