@@ -11,7 +11,7 @@ const clean = (s: string) => (s.includes('\u0000') ? s.replaceAll('\u0000', '\uF
  */
 export function storable<T>(value: T): T {
   if (typeof value === 'string') return clean(value) as T;
-  if (!value || typeof value !== 'object') return value;
+  if (!value || typeof value !== 'object' || Buffer.isBuffer(value)) return value;
   const pending: Record<string, unknown>[] = [value as Record<string, unknown>];
   while (pending.length) {
     const node = pending.pop()!;
