@@ -140,9 +140,15 @@ function ownLapse(doc: DocumentMeta, today: string): Lapse | undefined {
   return undefined;
 }
 
-/** Today's date where the service's users are (China Standard Time), as YYYY-MM-DD. */
+const CHINA_OFFSET_MS = 8 * 3_600_000;
+
+/**
+ * Today's date where the service's users are (China Standard Time, UTC+8 all year: no daylight saving
+ * since 1991), as YYYY-MM-DD. Plain arithmetic: a new Intl.DateTimeFormat per question took a few
+ * per cent of the answering CPU.
+ */
 export function chinaDate(now: Date): string {
-  return new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai', year: 'numeric', month: '2-digit', day: '2-digit' }).format(now);
+  return new Date(now.getTime() + CHINA_OFFSET_MS).toISOString().slice(0, 10);
 }
 
 /** The places a question is read against, and the retrieval options that follow from them. */
