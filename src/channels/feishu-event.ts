@@ -7,6 +7,7 @@ import { z } from 'zod/v4';
 
 const text = z.string().max(1_000_000);
 
+/** The slice of a flattened `im.message.receive_v1` (header fields spread beside the event) that is read. */
 export const feishuMessageEvent = z.looseObject({
   event_id: text.optional(),
   app_id: text.optional(),

@@ -49,9 +49,6 @@ export interface FeishuDeps {
   inbox: Pick<Inbox, 'accept'>;
 }
 
-/** The slice of a flattened `im.message.receive_v1` (header fields spread beside the event) that is read. */
-export type { FeishuCardActionEvent, FeishuMessageEvent } from './feishu-event.js';
-
 export interface Toast {
   toast: { type: 'success' | 'info' | 'warning' | 'error'; content: string };
 }

@@ -478,9 +478,9 @@ export function registerTelegramWebhook(app: FastifyInstance, channel: TelegramC
     // still pending (grammY would wait for it first).
     const given = Buffer.from(String(request.headers['x-telegram-bot-api-secret-token'] ?? ''));
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) return reply.code(401).send({ error: 'unauthorized', message: 'secret token is wrong' });
-    // Until the bot knows who it is (getMe), updates cannot be read; Telegram delivers them again later.
     const problem = updateProblem(request.body);
     if (problem) return reply.code(400).send({ error: 'input_invalid', message: `not a Telegram update: ${problem}` });
+    // Until the bot knows who it is (getMe), updates cannot be read; Telegram delivers them again later.
     if (!channel.bot.isInited()) return reply.code(503).header('retry-after', '10').send({ error: 'unavailable', message: 'the Telegram channel is still connecting' });
     return handle(request, reply);
   });

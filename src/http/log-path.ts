@@ -3,7 +3,6 @@
  * typed into a path (`/console/cases/13912345678`) is recognised and masked, and cut short. Logs hold
  * method and path only (see buildApp), so this is where request input reaches them.
  */
-import { maskPersonalInfo } from '../privacy/pii.js';
 import { loggableText } from '../privacy/log-text.js';
 
 export function loggedPath(url: string): string {
@@ -18,9 +17,9 @@ export function loggedPath(url: string): string {
 }
 
 /**
- * A client's request id kept for correlation only when it cannot carry personal data: ids are short
- * tokens, and a phone or ID-card number in their place is replaced, not logged.
+ * A client's request id kept for correlation only when a log line may carry it as it is: one holding a
+ * phone or ID-card number is replaced, not logged masked.
  */
 export function loggableRequestId(given: string): boolean {
-  return !/\d{11,}/.test(given) && maskPersonalInfo(given).found.length === 0;
+  return loggableText(given) === given;
 }

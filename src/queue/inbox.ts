@@ -49,9 +49,9 @@ export class Inbox {
   readonly accept: (item: InboxItem) => Promise<boolean> = coalesce((items: InboxItem[]) => this.acceptAll(items));
 
   /** Stores several items in one statement; per item, whether it was new (a repeat in the batch is not). */
-  async acceptAll(given: InboxItem[]): Promise<boolean[]> {
+  async acceptAll(messages: InboxItem[]): Promise<boolean[]> {
     // A NUL anywhere in a platform's event would fail the insert (and the webhook, again at every retry).
-    const messages = given.map(storable);
+    for (const m of messages) storable(m);
     const values: Record<string, unknown> = {};
     messages.forEach((m, i) => {
       const interaction = isInteraction(m);

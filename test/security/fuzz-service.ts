@@ -56,6 +56,8 @@ export interface FuzzService {
   /** Strings that must never appear in a log line: platform secrets, passwords, session and CSRF tokens. */
   secrets: string[];
   sessions: Record<Role, ConsoleSession>;
+  /** The webhook agency's fake endpoint; its `sign()` signs the agency's own requests. */
+  agency: FakeAgencyWebhook;
   ids: { consultation: string; userId: string; caseId: string; approved: string; approvedVersion: number };
   stop(): Promise<void>;
 }
@@ -130,6 +132,7 @@ export async function startFuzzService(): Promise<FuzzService> {
     logs,
     secrets: [BOT_TOKEN, TELEGRAM_SECRET, APP_SECRET, KEYS.encryptKey, KEYS.verificationToken, WEBHOOK_SECRET, PASSWORD, ...Object.values(sessions).flatMap((s) => [s.cookie.split('=')[1]!, s.csrf])],
     sessions,
+    agency,
     ids: { consultation, userId, caseId, approved: proposed.answerId, approvedVersion: proposed.version },
     async stop() {
       await service.stop();

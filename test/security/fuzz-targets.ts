@@ -4,12 +4,11 @@
  * is left out. Console targets mostly carry a valid session and CSRF token of a random role, so the inputs
  * reach the handlers and not only the login redirect.
  */
-import { Webhook } from 'standardwebhooks';
 import fc from 'fast-check';
 import type { InjectOptions } from 'fastify';
 import { cardActionEvent, messageEvent, signBody, signed } from '../channels/feishu-fixtures.js';
 import { SECRET as TELEGRAM_SECRET } from '../channels/telegram-fixtures.js';
-import { WEBHOOK_SECRET, OTHER_SECRET } from '../escalation/fixtures.js';
+import { OTHER_SECRET } from '../escalation/fixtures.js';
 import { updates } from '../fakes/telegram-api.js';
 import { SEED_ID } from '../helpers.js';
 import { brokenBody, enc, encodeForm, formFields, hostileHeaders, junk, mutated, nastyString, queryString, segment } from './fuzz-inputs.js';
@@ -142,10 +141,10 @@ const agencyEvent = fc.oneof(
   fc.constant({ type: 'close', text: '已办结' }),
 );
 
-function agencySigned(body: string, how: number, id: string): Record<string, string> {
+/** Signed as the agency signs (how: 1 an hour old, 2 another agency's secret, 3 and 4 broken headers). */
+function agencySigned(f: FuzzService, body: string, how: number, id: string): Record<string, string> {
   const at = how === 1 ? new Date(Date.now() - 3_600_000) : new Date();
-  const secret = how === 2 ? OTHER_SECRET : WEBHOOK_SECRET;
-  const headers = { 'content-type': 'application/json', 'webhook-id': id, 'webhook-timestamp': String(Math.floor(at.getTime() / 1000)), 'webhook-signature': new Webhook(secret).sign(id, at, body) };
+  const headers = f.agency.sign(body, id, at, how === 2 ? OTHER_SECRET : undefined);
   if (how === 3) headers['webhook-timestamp'] = 'soon';
   if (how === 4) headers['webhook-signature'] = 'v1,';
   return headers;
@@ -170,7 +169,7 @@ export const TARGETS: FuzzTarget[] = [
       fc.tuple(segment(f.ids.caseId), jsonBody(agencyEvent), fc.nat(6), fc.oneof(fc.uuid().map((u) => `msg_${u}`), nastyString.map((s) => s.replace(/[^\x20-\x7e]/g, ''))), hostileHeaders).map(([id, body, how, msgId, hostile]) => ({
         method: 'POST',
         url: `/api/v1/agency/cases/${id}/events`,
-        headers: how === 5 ? hostile : how === 6 ? {} : agencySigned(body.toString(), how, msgId),
+        headers: how === 5 ? hostile : how === 6 ? {} : agencySigned(f, body.toString(), how, msgId),
         payload: body,
       })),
   },
