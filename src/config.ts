@@ -1,7 +1,8 @@
 import path from 'node:path';
 import { z } from 'zod/v4';
 import { parseAllowList } from './http/ops-access.js';
-import { CHINA, parseRegion } from './knowledge/places.js';
+import { CHINA } from './knowledge/gazetteer.js';
+import { parseRegion } from './knowledge/places.js';
 
 const optionalText = z
   .string()

@@ -12,7 +12,8 @@ import { GUIDANCE_NOTE, elsewhereNote, isGuidance, lapseNotice, noDocumentsFor }
 import { AppError } from './errors.js';
 import { Applicability, DocumentScope, asksAboutLocalProvision, chinaDate, type Scoped } from './knowledge/applicability.js';
 import type { KnowledgeBase, Retrieval } from './knowledge/knowledge-base.js';
-import { within, withoutPlaces, type Place } from './knowledge/places.js';
+import type { Place } from './knowledge/gazetteer.js';
+import { within, withoutPlaces } from './knowledge/places.js';
 import { evidence, groupMatch } from './knowledge/query.js';
 import { normalize } from './knowledge/tokenizer.js';
 import { searchableText } from './knowledge/knowledge-base.js';

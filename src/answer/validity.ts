@@ -4,7 +4,7 @@
  * its own. One wording for the answer text and every channel's citation list.
  */
 import type { Lapse } from '../knowledge/applicability.js';
-import type { Place } from '../knowledge/places.js';
+import type { Place } from '../knowledge/gazetteer.js';
 import type { Citation, DocumentLevel, DocumentMeta } from '../types.js';
 import type { Language } from './extractive.js';
 

@@ -13,7 +13,8 @@
  */
 import type { DocumentMeta } from '../types.js';
 import type { RetrieveOptions } from './knowledge-base.js';
-import { CHINA, findPlaces, parseRegion, within, type Place } from './places.js';
+import { CHINA, type Place } from './gazetteer.js';
+import { findPlaces, parseRegion, within } from './places.js';
 
 export interface QuestionScope {
   /** The places the question is read against (the home region when it names none). */

@@ -95,7 +95,7 @@ export class KnowledgeBase {
     const { knowledgeDir } = options;
     const dictionary = await readOptional(path.join(knowledgeDir, DICTIONARY_FILE));
     const thesaurus = await readOptional(path.join(knowledgeDir, THESAURUS_FILE));
-    const tokenizer = Tokenizer.for(dictionary);
+    const tokenizer = new Tokenizer(dictionary);
     const tools: QueryTools = {
       tokenizer,
       thesaurus: Thesaurus.parse(thesaurus),

@@ -1,44 +1,12 @@
 /**
- * Places in questions and in document metadata: a gazetteer of China's provinces, cities and county-level
- * units (src/knowledge/divisions.ts) with the short and English names people use, and a recognizer that
- * finds them in Chinese or English text. Segmentation (jieba) decides word boundaries, so 大连 is not
- * found in 最大连续 nor 中山 in 中山大学; names that are also common words (来宾, 白银, 朝阳) count only
- * with their suffix (来宾市). Pure and offline: the tables are built once, on first use.
+ * Places in questions and in document metadata: the gazetteer's provinces, cities and county-level units
+ * (gazetteer.ts) with the short and English names people use, and a recognizer that finds them in Chinese
+ * or English text. Segmentation (jieba, the one search uses: segmenter.ts) decides word boundaries, so 大连
+ * is not found in 最大连续 nor 中山 in 中山大学; names that are also common words (来宾, 白银, 朝阳) count
+ * only with their suffix (来宾市). Pure and offline.
  */
-import { Jieba } from '@node-rs/jieba';
-import { dict } from '@node-rs/jieba/dict.js';
-import { DIVISIONS } from './divisions.js';
-
-export type PlaceLevel = 'country' | 'province' | 'city' | 'district';
-
-export interface Place {
-  /** Full name: 山东省, 淄博市, 张店区; 全国 for the whole country. */
-  name: string;
-  /** The name as people say it: 山东, 淄博, 张店. */
-  short: string;
-  level: PlaceLevel;
-  /** The province or municipality it lies in (itself for one). */
-  province?: string;
-  /** The prefecture-level city it lies in (itself for a city); absent for units the province governs directly. */
-  city?: string;
-  /** False for a place known by its form only (an X县 not in the gazetteer): where it lies is unknown. */
-  known: boolean;
-}
-
-export const CHINA: Place = { name: '全国', short: '全国', level: 'country', known: true };
-
-/** City short names that are everyday words too: they count only with their suffix (来宾市, 朝阳市). */
-const NEEDS_SUFFIX = new Set(
-  '来宾 白银 朝阳 安康 东方 北海 黄山 日照 开封 阿里 普洱 玉树 红河 怒江 海西 海北 海东 海南 黄南 山南 中卫 定西 通化 安顺 长治 大同 四平 三明 中山 文山 兴安 吉安 白山 白城 黑河 伊春 南平 宁德 保山 丽水 金昌 阳江 云浮 清远 河源 三沙 铜仁 临沧 果洛'.split(' '),
-);
-
-/**
- * County-level units people name without their suffix: the home city's districts (this deployment's first
- * region) and a few that are better known than their city. Others need 区/县/市 (张店 vs 南山区).
- */
-const DISTRICT_SHORT = new Set(
-  '张店 淄川 博山 临淄 周村 桓台 高青 沂源 海淀 浦东 黄岛 即墨 崂山 寿光 青州 诸城 邹平 曲阜 滕州 龙口 胶州 平度 荣成 昆山 义乌 江阴 张家港 常熟 晋江 慈溪 宜兴 太仓'.split(' '),
-);
+import { CHINA, gazetteer, type Place } from './gazetteer.js';
+import { segmenter } from './segmenter.js';
 
 /** Homonymous district names: the one people usually mean when nothing else in the text says which. */
 const PREFERRED_CITY: Record<string, string> = {
@@ -46,20 +14,6 @@ const PREFERRED_CITY: Record<string, string> = {
   鼓楼区: '南京市', 西湖区: '杭州市', 江北区: '重庆市', 市中区: '济南市', 白云区: '广州市', 长安区: '西安市', 新城区: '西安市', 青山区: '武汉市',
   铁西区: '沈阳市', 城关区: '兰州市', 新华区: '石家庄市', 桥西区: '石家庄市', 城中区: '西宁市', 海州区: '连云港市',
 };
-
-/**
- * Named zones and new areas that are not in the statistical division list, each with the city it lies in.
- * 淄博's development zones come first: 高新区 and 经开区 alone name no other place (every city has one).
- */
-const ZONES: [name: string, province: string, city: string | undefined][] = [
-  ['淄博高新区', '山东省', '淄博市'], ['淄博高新技术产业开发区', '山东省', '淄博市'], ['淄博经济开发区', '山东省', '淄博市'], ['淄博经开区', '山东省', '淄博市'],
-  ['文昌湖区', '山东省', '淄博市'], ['文昌湖省级旅游度假区', '山东省', '淄博市'],
-  ['雄安新区', '河北省', '保定市'], ['两江新区', '重庆市', '重庆市'], ['天府新区', '四川省', '成都市'], ['西海岸新区', '山东省', '青岛市'], ['青岛西海岸新区', '山东省', '青岛市'],
-  ['南沙新区', '广东省', '广州市'], ['前海', '广东省', '深圳市'], ['横琴', '广东省', '珠海市'], ['西咸新区', '陕西省', '西安市'], ['贵安新区', '贵州省', '贵阳市'],
-  ['金普新区', '辽宁省', '大连市'], ['舟山群岛新区', '浙江省', '舟山市'], ['赣江新区', '江西省', '南昌市'], ['滇中新区', '云南省', '昆明市'],
-  ['哈尔滨新区', '黑龙江省', '哈尔滨市'], ['长春新区', '吉林省', '长春市'], ['福州新区', '福建省', '福州市'], ['湘江新区', '湖南省', '长沙市'], ['江北新区', '江苏省', '南京市'],
-  ['中关村', '北京市', '北京市'], ['张江', '上海市', '上海市'], ['临港新片区', '上海市', '上海市'],
-];
 
 /** Names that stand for several provinces at once. */
 const GROUPS: Record<string, string[]> = {
@@ -112,80 +66,6 @@ const NOT_ENGLISH_PLACE = /^(The|Our|This|That|Which|What|Any|Each|Every|My|Your
 const GENERIC_STEM = /^(本|该|我|全|各|每|同|邻|外|市|城|郊|新|老|小|专|片|街|社|园|景|校|厂|矿|牧|山|库|灾|禁|误|盲|雷|分|港|湾|商|保税|自贸|高新|经开|开发|先行|示范|试点|试验|实验|集聚|聚集|功能|产业|工业|经济|商务|旅游|度假|风景|生态|创新|承载|服务|保护|引领|合作|协作|核心|改革|样板|先导|集中|起步|主城|中心城|老城|边境|民族|重点|欠发达|贫困|偏远|示范县|强县|大县|百强|县域|区域|地区|行政|辖|管辖|所在|当地|本地)$/;
 /** Parts of speech (jieba tags) a stem of an unknown X县 may carry: names and unknown words. */
 const NAME_TAG = /^(ns|nr|nrt|nz|nt|x|s|j)$/;
-
-interface Gazetteer {
-  /** Full and short names → places (several for homonyms such as 朝阳区). */
-  names: Map<string, Place[]>;
-  longest: number;
-  jieba: Jieba;
-}
-
-let gazetteer: Gazetteer | undefined;
-
-function build(): Gazetteer {
-  const names = new Map<string, Place[]>();
-  const add = (name: string, place: Place) => {
-    if (name.length < 2) return;
-    const list = names.get(name) ?? [];
-    if (!list.some((p) => p.name === place.name && p.city === place.city)) list.push(place);
-    names.set(name, list);
-  };
-  let province: Place | undefined;
-  for (const line of DIVISIONS.split('\n')) {
-    if (!line.trim()) continue;
-    if (!line.startsWith(' ')) {
-      const name = line.trim();
-      province = { name, short: provinceShort(name), level: 'province', province: name, known: true };
-      add(name, province);
-      add(province.short, province);
-      continue;
-    }
-    const [head, ...units] = line.trim().split(/\s+/);
-    const p = province!.name;
-    if (head === '-') {
-      // A municipality's districts: the municipality is their province and their city.
-      for (const u of units) addDistrict(u, p, p);
-    } else if (head === '+') {
-      for (const u of units) {
-        if (u.endsWith('市')) add(u, { name: u, short: cityShort(u), level: 'city', province: p, city: u, known: true });
-        else addDistrict(u, p, undefined);
-      }
-    } else {
-      const city: Place = { name: head!, short: cityShort(head!), level: 'city', province: p, city: head, known: true };
-      add(head!, city);
-      if (city.short.length >= 2 && !NEEDS_SUFFIX.has(city.short)) add(city.short, city);
-      for (const u of units) addDistrict(u, p, head);
-    }
-  }
-  function addDistrict(name: string, p: string, city: string | undefined) {
-    const short = name.replace(/(新区|区|县|市|旗)$/, '');
-    const place: Place = { name, short, level: 'district', province: p, ...(city ? { city } : {}), known: true };
-    add(name, place);
-    if (DISTRICT_SHORT.has(short)) add(short, place);
-  }
-  for (const [name, p, city] of ZONES) add(name, { name, short: name, level: 'district', province: p, ...(city ? { city } : {}), known: true });
-
-  // The segmenter must keep every name whole, or the boundary test would reject 张店 (张/店).
-  const jieba = Jieba.withDict(dict);
-  // Two-character county names (新县, 南县) stay out: as dictionary words they would split 新县城 wrongly.
-  const missing = [...names.keys()].filter((n) => n.length > 2 && jieba.cut(n, false).length > 1);
-  jieba.loadDict(Buffer.from(missing.map((n) => `${n} 3000 ns`).join('\n')));
-  return { names, longest: Math.max(...[...names.keys()].map((n) => n.length)), jieba };
-}
-
-function places(): Gazetteer {
-  gazetteer ??= build();
-  return gazetteer;
-}
-
-function provinceShort(name: string): string {
-  return name.replace(/(省|市|特别行政区|壮族自治区|回族自治区|维吾尔自治区|自治区)$/, '');
-}
-
-function cityShort(name: string): string {
-  if (name.endsWith('自治州')) return name.replace(/(朝鲜族|土家族|苗族|侗族|彝族|藏族|白族|傣族|景颇族|壮族|哈尼族|傈僳族|蒙古族|回族|布依族|羌族|哈萨克|柯尔克孜|蒙古).*$/, '');
-  return name.replace(/(市|地区|盟)$/, '');
-}
 
 /** A place found in a text, with where. */
 interface Mention {
@@ -244,8 +124,8 @@ function depth(p: Place): number {
 }
 
 function mentions(text: string, atWordBoundaries: boolean): Mention[] {
-  const { names, longest, jieba } = places();
-  const tokens = jieba.tag(text, true);
+  const { names, longest } = gazetteer();
+  const tokens = segmenter().tag(text, true);
   const bounds = new Set<number>([0]);
   const starts: { start: number; word: string; tag: string }[] = [];
   let offset = 0;

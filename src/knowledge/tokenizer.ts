@@ -1,31 +1,18 @@
-import { Jieba } from '@node-rs/jieba';
-import { dict } from '@node-rs/jieba/dict.js';
+import type { Jieba } from '@node-rs/jieba';
+import { segmenter } from './segmenter.js';
 import { STOPWORDS } from './stopwords.js';
 
 const WORD = /[\p{L}\p{N}]/u;
 const CJK = /\p{Script=Han}/u;
 
-/** The tokenizer made last, by its dictionary: a reload that leaves the dictionary alone reuses it. */
-let latest: { dictionary: string; tokenizer: Tokenizer } | undefined;
-
 /** Segments Chinese (and plain English) text into index terms. Immutable once made, so snapshots may share one. */
 export class Tokenizer {
   private readonly jieba: Jieba;
 
-  /** A tokenizer for this user dictionary; loading jieba's dictionary takes a few hundred ms, so the last one is kept. */
-  static for(userDictionary: string): Tokenizer {
-    if (latest?.dictionary !== userDictionary) latest = { dictionary: userDictionary, tokenizer: new Tokenizer(userDictionary) };
-    return latest.tokenizer;
-  }
-
   /** `userDictionary` is the jieba user dictionary text (`word freq [tag]` per line). */
   constructor(userDictionary = '') {
-    this.jieba = Jieba.withDict(dict);
-    const lines = userDictionary
-      .split('\n')
-      .map((l) => l.trim())
-      .filter((l) => l && !l.startsWith('#'));
-    if (lines.length) this.jieba.loadDict(Buffer.from(lines.join('\n')));
+    // Loading jieba's dictionary takes a few hundred ms: the segmenter is made again only when this changes.
+    this.jieba = segmenter(userDictionary);
   }
 
   /**

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { CHINA, findPlaces, parseRegion, within, type Place } from '../../src/knowledge/places.js';
+import { CHINA, type Place } from '../../src/knowledge/gazetteer.js';
+import { findPlaces, parseRegion, within } from '../../src/knowledge/places.js';
 
 const names = (text: string) => findPlaces(text).map((p) => p.name);
 const region = (text: string): Place => {
