@@ -45,7 +45,7 @@ async function until<T>(what: string, probe: () => T | undefined | Promise<T | u
 }
 
 const stop = async (child: ChildProcess) => {
-  if (child.exitCode !== null) return;
+  if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise((resolve) => child.on('exit', resolve));
   child.kill('SIGTERM');
   await exited;

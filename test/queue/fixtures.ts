@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { sql } from 'drizzle-orm';
+import { onTestFailed } from 'vitest';
 import type { Consult } from '../../src/consult.js';
 import { createDrafter, createResponder } from '../../src/queue/respond.js';
 import { Inbox } from '../../src/queue/inbox.js';
@@ -65,10 +66,17 @@ export async function settled(db: Database): Promise<void> {
 
 /**
  * Starts the real service in a child process (test/queue/fixtures/crash-service.ts, or `script`, e.g.
- * src/main.ts) and waits until it listens.
+ * src/main.ts) and waits until it listens. Call it inside a test: when the test fails, the child is killed, so
+ * one left running half-way cannot hold a port, a database or a core afterwards.
  */
 export function startCrashService(env: NodeJS.ProcessEnv, script = 'test/queue/fixtures/crash-service.ts'): Promise<{ child: ChildProcess; url: string }> {
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, script)], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  onTestFailed(async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGKILL');
+    await exited;
+  });
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
   return new Promise((resolve, reject) => {
