@@ -19,7 +19,7 @@ const PDF_QUESTION = '通过专利合作条约途径提交国际专利申请并�
 const SEED_QUESTION = '知识产权保险有哪些?';
 
 const sidecar = (id: string) =>
-  `id: ${id}\ntitle: 示例市知识产权资助管理办法（${id}）\ndocNumber: 示市监发〔2024〕${id.length}号\nissuers: 示例市市场监督管理局\nissueDate: "2024-03-01"\nstatus: 现行有效\nsource: 基准样例\n`;
+  `id: ${id}\ntitle: 示例市知识产权资助管理办法（${id}）\ndocNumber: 示市监发〔2024〕${id.replace(/\D/g, '')}号\nissuers: 示例市市场监督管理局\nissueDate: "2024-03-01"\nstatus: 现行有效\nsource: 基准样例\n`;
 const markdown = (id: string, term: string) =>
   `---\nid: ${id}\ntitle: 示例市${term}扶持办法\nissuers: [示例市市场监督管理局]\nissueDate: "2024-05-01"\nstatus: 现行有效\nsource: 基准样例\n---\n一、对开展${term}的企业，给予一次性奖励五万元。\n`;
 /** Words no shipped document uses, so only the new Markdown document answers the question about it. */
