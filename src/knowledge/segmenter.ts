@@ -27,9 +27,8 @@ export function segmenter(userDictionary?: string): Jieba {
   }
   if (latest?.userDictionary !== userDictionary) {
     // One that only the place finder used so far takes the words on top instead of being made again.
-    if (latest && !latest.given && latest.userDictionary === '') addWords(latest.jieba, userDictionary);
-    else latest = { userDictionary, jieba: addWords(make(), userDictionary), given: true };
-    latest.userDictionary = userDictionary;
+    const unused = latest && !latest.given && latest.userDictionary === '' ? latest.jieba : undefined;
+    latest = { userDictionary, jieba: addWords(unused ?? make(), userDictionary), given: true };
   }
   latest.given = true;
   return latest.jieba;
