@@ -1,8 +1,11 @@
 /**
  * Exports as streams with bounded memory: rows are read a page at a time (store/console-queries.ts) and
- * written as they come. CSV is UTF-8 with a BOM (Excel opens Chinese text) and every text cell that a
- * spreadsheet would read as a formula (= + - @, or a leading tab or CR) gets a leading apostrophe (OWASP
- * CSV injection). XLSX cells are written as typed text, which spreadsheets never evaluate.
+ * written as they come. CSV is UTF-8 with a BOM (Excel opens Chinese text), every field quoted, and every
+ * line of a text cell that a spreadsheet would read as a formula (= + - @, or a leading tab or CR) gets a
+ * leading apostrophe (OWASP CSV injection). Both matter: csv-stringify leaves a field with a lone LF
+ * unquoted under CRLF record delimiters, and a reader that splits rows there (Excel, WPS, LibreOffice)
+ * starts a new row with whatever followed the break, so the text after a line break is a cell start too.
+ * XLSX cells are written as typed text, which spreadsheets never evaluate.
  */
 import { once } from 'node:events';
 import { PassThrough, Readable, Transform } from 'node:stream';
@@ -18,10 +21,18 @@ export interface Column<T> {
   width?: number;
 }
 
-const FORMULA_START = /^[=+\-@\t\r]/;
+/** The start of the cell or of any line in it, followed by a character that opens a formula. */
+const FORMULA_START = /(^|\r\n|\r|\n)(?=[=+\-@\t\r])/g;
 
 export function neutralise(cell: Cell): Cell {
-  return typeof cell === 'string' && FORMULA_START.test(cell) ? `'${cell}` : cell;
+  return typeof cell === 'string' ? cell.replace(FORMULA_START, "$1'") : cell;
+}
+
+const NEUTRALISED = /(^|\r\n|\r|\n)'(?=[=+\-@\t\r])/g;
+
+/** The text `neutralise` was given, for a CSV exported here and imported again. */
+export function restoreNeutralised(text: string): string {
+  return text.replace(NEUTRALISED, '$1');
 }
 
 export const BOM = '\ufeff';
@@ -36,7 +47,7 @@ export function csvStream<T>(rows: AsyncIterable<T>, columns: Column<T>[]): Read
       done(null, columns.map((c) => neutralise(c.value(row)) ?? ''));
     },
   });
-  pipeline(Readable.from(rows), toRecord, stringify({ header: true, columns: columns.map((c) => c.header), eof: true, record_delimiter: 'windows' }), out).catch((error: unknown) => out.destroy(error as Error));
+  pipeline(Readable.from(rows), toRecord, stringify({ header: true, columns: columns.map((c) => c.header), eof: true, record_delimiter: 'windows', quoted: true, quoted_empty: true }), out).catch((error: unknown) => out.destroy(error as Error));
   return out;
 }
 

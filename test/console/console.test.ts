@@ -160,7 +160,7 @@ for (const target of storeTargets()) {
       expect(csv.statusCode).toBe(200);
       expect(csv.headers['content-type']).toMatch(/^text\/csv/);
       expect(csv.headers['content-disposition']).toMatch(/attachment; filename=".*\.csv"; filename\*=UTF-8''/);
-      expect(csv.body.startsWith('\ufeff时间,渠道,问题')).toBe(true);
+      expect(csv.body.startsWith('\ufeff"时间","渠道","问题"')).toBe(true);
       const lines = csv.body.trim().split('\r\n');
       expect(lines).toHaveLength(1 + 10); // i % 3 === 0 and even i: 0, 6, …, 54
       expect(lines.slice(1).every((l) => l.includes('抢注') && l.includes('Telegram'))).toBe(true);
@@ -250,7 +250,7 @@ for (const target of storeTargets()) {
       await client.login('admin1');
       const csv = await client.get('/console/approved/export.csv');
       expect(csv.statusCode).toBe(200);
-      expect(csv.body.startsWith('\ufeffid,state,version,status,question,answer,articles')).toBe(true);
+      expect(csv.body.startsWith('\ufeff"id","state","version","status","question","answer","articles"')).toBe(true);
       expect(csv.body).toContain("'=有专利执行保险等。");
       const file = `question,answer,articles\r\n商标被抢注怎么办？,可以提出异议。,zibo-ip-service-opinions-2023#十\r\n`;
       const boundary = '----ipcb';

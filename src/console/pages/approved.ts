@@ -11,7 +11,7 @@ import type { Session } from '../../store/console-accounts.js';
 import type { Citation } from '../../types.js';
 import { ADMIN, STAFF, audit, sessionOf, type ConsoleDeps } from '../context.js';
 import { checkCsrf } from '../auth.js';
-import { BOM, attachment, csvStream, type Column } from '../export.js';
+import { BOM, attachment, csvStream, restoreNeutralised, type Column } from '../export.js';
 import { day, percent, time } from '../format.js';
 import { html, type Html } from '../html.js';
 import { csrfField, page } from '../layout.js';
@@ -153,8 +153,8 @@ export async function approvedRoutes(app: FastifyInstance, deps: ConsoleDeps, ap
     const knowledge = deps.knowledge();
     const chunkFor = (ref: string) => knowledge.chunks.find((k) => k.id === ref || `${k.documentId}#${k.article}` === ref)?.id;
     const valid = records.flatMap((r, i) => {
-      const question = r.question?.replace(/^'/, '') ?? '';
-      const answer = r.answer?.replace(/^'/, '') ?? '';
+      const question = restoreNeutralised(r.question ?? '');
+      const answer = restoreNeutralised(r.answer ?? '');
       if (!question || !answer) {
         problems.push(`第 ${i + 2} 行缺少 question 或 answer`);
         return [];
