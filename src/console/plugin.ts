@@ -11,6 +11,7 @@ import multipart from '@fastify/multipart';
 import fastifyStatic from '@fastify/static';
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { HttpError } from '../http/http-error.js';
+import { routePath } from '../http/route-path.js';
 import { fromRoot } from '../paths.js';
 import { ApprovedAnswerStore } from '../store/approved-answers.js';
 import { ReviewStore } from '../store/reviews.js';
@@ -38,7 +39,7 @@ export async function consolePlugin(app: FastifyInstance, deps: ConsoleDeps) {
   await app.register(fastifyStatic, { root: path.dirname(ECHARTS), prefix: `${ASSETS}/vendor/`, decorateReply: false, allowedPath: (p) => p === '/echarts.min.js', maxAge: 86_400_000 });
 
   app.addHook('onSend', async (request, reply) => {
-    if (!request.url.startsWith(`${ASSETS}/`)) reply.header('cache-control', 'no-store');
+    if (!routePath(request).startsWith(`${ASSETS}/`)) reply.header('cache-control', 'no-store');
   });
   app.setErrorHandler((error: FastifyError | HttpError, request, reply) => {
     const status = error instanceof HttpError ? error.statusCode : error.validation ? 400 : (error.statusCode ?? 500);

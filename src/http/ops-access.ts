@@ -4,11 +4,13 @@
  * ranges), and can turn /docs off with DOCS_ENABLED=false. /metrics is let through when either configured
  * means admits the request; /docs, read in a browser, only by address. /healthz and /readyz stay open:
  * orchestrators probe them from addresses nobody lists.
+ * The decision reads the matched route (route-path.ts), never the URL; a request no route matched is a 404.
  */
 import { timingSafeEqual } from 'node:crypto';
 import { BlockList, isIPv4, isIPv6 } from 'node:net';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { HttpError } from './http-error.js';
+import { routePath } from './route-path.js';
 
 export interface OpsAccess {
   /** Bearer token for /metrics. */
@@ -50,7 +52,7 @@ export function restrictOps(app: FastifyInstance, access: OpsAccess): void {
     return bytes.length === token.length && timingSafeEqual(bytes, token);
   };
   app.addHook('onRequest', async (request, reply) => {
-    const route = request.url.split('?')[0]!;
+    const route = routePath(request);
     if (route === '/metrics') {
       if ((!token && !list) || byAddress(request) || byToken(request)) return;
       if (token) {

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { routePath } from './route-path.js';
 
 /**
  * The chat page loads only its own script and stylesheet and talks only to this origin; no inline code,
@@ -20,14 +21,15 @@ export const CONSOLE_CONTENT_SECURITY_POLICY = CONTENT_SECURITY_POLICY.replace("
 
 export function addSecurityHeaders(app: FastifyInstance): void {
   app.addHook('onSend', async (request, reply) => {
+    const route = routePath(request);
     reply.header('x-content-type-options', 'nosniff');
     // The console's forms need a real Origin header for its CSRF check; with no-referrer, browsers send `null`.
-    reply.header('referrer-policy', request.url.startsWith('/console') ? 'same-origin' : 'no-referrer');
+    reply.header('referrer-policy', route.startsWith('/console') ? 'same-origin' : 'no-referrer');
     reply.header('x-request-id', request.id);
-    if (!request.url.startsWith('/docs')) {
-      reply.header('content-security-policy', request.url.startsWith('/console') ? CONSOLE_CONTENT_SECURITY_POLICY : CONTENT_SECURITY_POLICY);
+    if (!route.startsWith('/docs')) {
+      reply.header('content-security-policy', route.startsWith('/console') ? CONSOLE_CONTENT_SECURITY_POLICY : CONTENT_SECURITY_POLICY);
       reply.header('x-frame-options', 'DENY');
     }
-    if (request.url.startsWith('/api/')) reply.header('cache-control', 'no-store');
+    if (route.startsWith('/api/')) reply.header('cache-control', 'no-store');
   });
 }

@@ -60,6 +60,35 @@ describe('who may read /metrics and /docs', { timeout: 60_000 }, () => {
     expect((await get({ docs: false }, '/docs')).statusCode).toBe(404);
     expect((await get({ docs: false }, '/docs/json')).statusCode).toBe(404);
   });
+
+  // The router decodes the path before matching; the check must judge the route that runs, not the URL.
+  const METRICS_SPELLINGS = ['/%6detrics', '/%6Detrics', '/m%65trics', '/%6d%65%74%72%69%63%73', '/metrics?x=1', '/%6detrics?x=/docs', '/metrics#x'];
+  const DOCS_SPELLINGS = ['/%64ocs/json', '/%64%6f%63%73/json', '/docs/%6a%73%6f%6e', '/%64ocs', '/%64ocs/', '/docs/', '/%64ocs/static/index.html', '/%64ocs/yaml'];
+  const OTHER_SPELLINGS = ['/%256detrics', '/%2564ocs/json', '/metrics/', '/METRICS', '/Metrics', '/DOCS/json', '/Docs/json', '//metrics', '/./metrics', '/x/../metrics'];
+
+  it('judges every spelling of /metrics and /docs by the route it reaches: encoded, double-encoded, trailing slash, case', async () => {
+    const opsAccess = { metricsToken: TOKEN, allow: ['10.0.0.0/8'] };
+    const outside = { remoteAddress: '203.0.113.7' };
+    for (const url of METRICS_SPELLINGS) {
+      const res = await get({ opsAccess }, url, outside);
+      expect(res.statusCode, url).toBe(401);
+      expect(res.body, url).not.toMatch(/ipcb_answers_total/);
+      expect((await get({ opsAccess }, url, { ...outside, headers: { authorization: `Bearer ${TOKEN}` } })).statusCode, url).toBe(200);
+    }
+    for (const url of DOCS_SPELLINGS) {
+      const res = await get({ opsAccess }, url, outside);
+      expect(res.statusCode, url).toBe(403);
+      expect(res.body, url).not.toMatch(/openapi/);
+      expect((await get({ opsAccess }, url, { remoteAddress: '10.1.1.1' })).statusCode, url).not.toBe(403);
+    }
+    // Anything that does not reach either route: not served at all (404), never the content.
+    for (const url of OTHER_SPELLINGS) {
+      const res = await get({ opsAccess }, url, outside);
+      expect([401, 403, 404], url).toContain(res.statusCode);
+      expect(res.body, url).not.toMatch(/ipcb_answers_total|openapi/);
+    }
+    for (const url of [...DOCS_SPELLINGS, '/%64ocs/json']) expect((await get({ docs: false }, url)).statusCode, url).toBe(404);
+  });
 });
 
 describe('the settings', () => {
