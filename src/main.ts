@@ -5,11 +5,13 @@
 import { pino } from 'pino';
 import { startService, type ChannelPlugin } from './bootstrap.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
+import { usePrivateUmask } from './store/file-modes.js';
 
 /** Kubernetes waits 30 s before SIGKILL; leave plenty of that unused. */
 const SHUTDOWN_DEADLINE_MS = 10_000;
 
 async function main(): Promise<void> {
+  usePrivateUmask();
   let config: Config;
   try {
     config = loadConfig();

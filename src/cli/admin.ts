@@ -9,6 +9,7 @@
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { openStore } from '../bootstrap.js';
+import { usePrivateUmask } from '../store/file-modes.js';
 import { MIN_PASSWORD_LENGTH, hashPassword } from '../console/passwords.js';
 import { ConfigError, loadConfig } from '../config.js';
 import { appendAudit } from '../store/audit.js';
@@ -34,6 +35,7 @@ async function readPassword(): Promise<string> {
 }
 
 async function main(): Promise<number> {
+  usePrivateUmask();
   const { positionals, values } = parseArgs({
     allowPositionals: true,
     options: { username: { type: 'string' }, role: { type: 'string' }, agency: { type: 'string' }, 'display-name': { type: 'string' }, help: { type: 'boolean' } },

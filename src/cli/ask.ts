@@ -10,6 +10,7 @@ import os from 'node:os';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { openConsultation, openStore } from '../bootstrap.js';
+import { usePrivateUmask } from '../store/file-modes.js';
 import { ConfigError, loadConfig } from '../config.js';
 import { AppError } from '../errors.js';
 import { toRecord } from '../record.js';
@@ -18,6 +19,7 @@ import { toContractJson, toText } from './format.js';
 const USAGE = 'usage: npm run ask -- [--json] [--record] "问题"  |  npm run ask -- --jsonl < questions.jsonl';
 
 async function main(): Promise<number> {
+  usePrivateUmask();
   const { values, positionals } = parseArgs({
     options: { json: { type: 'boolean', default: false }, jsonl: { type: 'boolean', default: false }, record: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' } },
     allowPositionals: true,

@@ -12,6 +12,7 @@
 import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
 import { ConfigError, loadConfig } from '../config.js';
+import { usePrivateUmask } from '../store/file-modes.js';
 import { compareSources, summarizeChanges } from '../knowledge/changes.js';
 import type { BuildProgress, BuildStage, DocumentSource } from '../knowledge/index-build.js';
 import { readLatestManifest } from '../knowledge/index-cache.js';
@@ -24,6 +25,7 @@ const CHANGE_LINES = 200;
 const STAGE_NAMES: Record<BuildStage, string> = { read: 'reading files', tokenize: 'segmenting', embed: 'embedding', vectors: 'vector index' };
 
 async function main(): Promise<number> {
+  usePrivateUmask();
   const { values } = parseArgs({ options: { list: { type: 'boolean', default: false }, strict: { type: 'boolean', default: false } } });
   const config = loadConfig();
   const previous = await readLatestManifest(indexCacheDir(config));

@@ -6,6 +6,7 @@
  */
 import { parseArgs } from 'node:util';
 import { openStore } from '../bootstrap.js';
+import { usePrivateUmask } from '../store/file-modes.js';
 import { ConfigError, loadConfig } from '../config.js';
 import { loadCaseSetup } from '../escalation/case-setup.js';
 import { CaseService } from '../escalation/case-service.js';
@@ -16,6 +17,7 @@ import { cutoffFor } from '../store/retention.js';
 const USAGE = 'Usage: npm run db:purge -- [--older-than <N>d|<N>h]   (default: RETENTION, 180d)';
 
 async function main(): Promise<number> {
+  usePrivateUmask();
   const { values } = parseArgs({ options: { 'older-than': { type: 'string' }, help: { type: 'boolean' } } });
   if (values.help) {
     console.error(USAGE);

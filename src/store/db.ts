@@ -9,6 +9,7 @@ import type { SQL } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { fromRoot } from '../paths.js';
 import { acquireDirectoryLock, type DirectoryLock } from './lock.js';
+import { makePrivate } from './file-modes.js';
 import { seedFromTemplate } from './pglite-template.js';
 import { preparing } from './prepared-statements.js';
 import * as schema from './schema.js';
@@ -79,12 +80,14 @@ async function openPglite(dataDir: string | undefined, migrationsFolder: string)
     const pgdata = dataDir === undefined ? undefined : path.resolve(dataDir, 'pglite');
     if (pgdata) await seedFromTemplate(pgdata);
     const client = await PGlite.create(pgdata, { startParams: [...PGlite.defaultStartParams, ...PGLITE_SETTINGS] });
+    if (pgdata) await makePrivate(pgdata);
     const handle = await attachPglite(client, { migrationsFolder });
     return {
       ...handle,
       close: async () => {
         try {
           await handle.close();
+          if (pgdata) await makePrivate(pgdata);
         } finally {
           await lock?.release();
         }

@@ -9,6 +9,7 @@
 import { mkdir, open, readFile, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import { AppError } from '../errors.js';
+import { PRIVATE_DIR, PRIVATE_FILE } from './file-modes.js';
 
 /** A held lock; `release()` removes the file if it is still ours. */
 export interface DirectoryLock {
@@ -27,11 +28,11 @@ const FRESH_EMPTY_LOCK_MS = 5_000;
 
 /** Takes `lockPath` for this process or throws an AppError naming `dataDir` and the holder's pid. */
 export async function acquireDirectoryLock(lockPath: string, dataDir: string): Promise<DirectoryLock> {
-  await mkdir(dataDir, { recursive: true });
+  await mkdir(dataDir, { recursive: true, mode: PRIVATE_DIR });
   const me: LockOwner = { pid: process.pid, hostname: os.hostname(), startedAt: new Date().toISOString() };
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
-      const handle = await open(lockPath, 'wx');
+      const handle = await open(lockPath, 'wx', PRIVATE_FILE);
       try {
         await handle.writeFile(JSON.stringify(me));
       } finally {

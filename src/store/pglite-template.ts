@@ -13,6 +13,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fromRoot } from '../paths.js';
+import { makePrivate } from './file-modes.js';
 
 /** Keyed by PGlite's version: a data directory is only opened by the version that made it. */
 export function templateDir(): string {
@@ -43,6 +44,8 @@ export async function writeTemplate(target = templateDir()): Promise<void> {
   await rm(tmp, { recursive: true, force: true });
   const handle = await attachPglite(await PGlite.create(tmp, { startParams: [...PGlite.defaultStartParams, ...PGLITE_SETTINGS] }));
   await handle.close();
+  // Copied as it is into every fresh DATA_DIR: private there only if private here.
+  await makePrivate(tmp);
   await rm(target, { recursive: true, force: true });
   await rename(tmp, target);
 }
