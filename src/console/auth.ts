@@ -8,18 +8,23 @@
  *   Origin). A synchronizer token needs no second cookie or secret, since the session row already exists;
  *   @fastify/csrf-protection would add both. The login form, which has no session yet, relies on the
  *   fetch-metadata check: every browser that can be tricked into posting it sends those headers.
- * - Login: per-address rate limit, per-username lock-out after repeated failures (also for unknown names,
- *   which answer as slowly as wrong passwords), every success and failure audited.
+ * - Login: per-address rate limit, back-off per username and address after repeated failures (also for
+ *   unknown names, which answer as slowly as wrong passwords), every success and failure audited; what
+ *   was typed as a username is written down only when it names an account.
+ * - Refusals are audited within a per-address budget (refusals.ts).
  * State is never changed by GET.
  */
-import { timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { HttpError } from '../http/http-error.js';
+import { loggedPath } from '../http/log-path.js';
+import { routePath } from '../http/route-path.js';
 import { validUsername } from '../store/console-accounts.js';
 import { audit, type ConsoleDeps } from './context.js';
 import { html } from './html.js';
 import { page } from './layout.js';
 import { verifyPassword } from './passwords.js';
+import { RefusalBudget } from './refusals.js';
 
 const COOKIE = 'ipcb_console';
 /** The session is written "used" at most this often; the idle timeout is therefore exact to a minute. */
@@ -42,9 +47,23 @@ function clearSessionCookie(reply: FastifyReply, secure: boolean) {
   reply.clearCookie(cookieName(secure), { path: '/', httpOnly: true, sameSite: 'strict', secure });
 }
 
-/** Where to go after login: only a console path of this site (no open redirect). */
+/** Path segments of the console (no `.` or `..`, which a browser resolves, also when written %2e). */
+const NEXT_PATH = /^\/console(?:\/(?!\.{1,2}(?:\/|$))[A-Za-z0-9_~.-]*)*$/;
+/** A query in URL characters only: a Location header carries no others, and a header error would come after the session was made. */
+const NEXT_QUERY = /^[A-Za-z0-9_~.\-=&+%]*$/;
+
+/** Where to go after login: a console path of this site (no open redirect), checked before anything is done. */
 export function safeNext(next: unknown): string {
-  return typeof next === 'string' && /^\/console(\/[A-Za-z0-9/_\-.]*)?(\?[^\s]*)?$/.test(next) && !next.startsWith('//') ? next : '/console';
+  if (typeof next !== 'string' || next.length > 1000) return '/console';
+  const [path = '', query, extra] = next.split('?');
+  if (extra !== undefined || !NEXT_PATH.test(path)) return '/console';
+  if (query === undefined) return path;
+  try {
+    decodeURIComponent(query);
+  } catch {
+    return '/console';
+  }
+  return NEXT_QUERY.test(query) ? next : '/console';
 }
 
 function sameToken(given: unknown, expected: string): boolean {
@@ -65,8 +84,18 @@ function crossSite(request: FastifyRequest): string | undefined {
   return undefined;
 }
 
+const budgets = new WeakMap<ConsoleDeps, RefusalBudget>();
+
+/** Audits a refusal while the sender's budget lasts (refusals.ts); past it, a 429 and no row. */
+async function auditRefusal(deps: ConsoleDeps, request: FastifyRequest, entry: Parameters<typeof audit>[2]): Promise<void> {
+  let budget = budgets.get(deps);
+  if (!budget) budgets.set(deps, (budget = new RefusalBudget()));
+  if (!budget.take(request.ip)) throw new HttpError(429, 'rate_limited', '被拒绝的请求过多，请稍后再试。', 60);
+  await audit(deps.db, request, entry);
+}
+
 async function refuse(deps: ConsoleDeps, request: FastifyRequest, reason: string): Promise<never> {
-  await audit(deps.db, request, { action: 'console.csrf_refused', targetType: 'route', targetId: `${request.method} ${request.url.split('?')[0]}`, details: { reason } });
+  await auditRefusal(deps, request, { action: 'console.csrf_refused', targetType: 'route', targetId: `${request.method} ${routePath(request)}`, details: { reason } });
   throw new HttpError(403, 'csrf', '请求被拒绝：缺少或无效的安全令牌，请刷新页面后重试。');
 }
 
@@ -100,7 +129,7 @@ export function sessionHooks(app: FastifyInstance, deps: ConsoleDeps) {
     request.consoleSession = session;
     if (Date.now() - session.lastSeenAt.getTime() > TOUCH_EVERY_MS) await deps.accounts.touch(session.id);
     if (!roles.includes(session.account.role)) {
-      await audit(deps.db, request, { action: 'console.denied', targetType: 'route', targetId: `${request.method} ${request.routeOptions.url ?? ''}`, details: { path: request.url.split('?')[0] } });
+      await auditRefusal(deps, request, { action: 'console.denied', targetType: 'route', targetId: `${request.method} ${routePath(request)}`, details: { path: loggedPath(request.url) } });
       throw new HttpError(403, 'forbidden', '您的账户无权访问此页面。');
     }
     if (!SAFE_METHODS.has(request.method) && !request.routeOptions.config.csrfInHandler) await checkCsrf(deps, request);
@@ -141,22 +170,24 @@ export async function loginRoutes(app: FastifyInstance, deps: ConsoleDeps) {
       const username = String(request.body?.username ?? '').trim();
       const password = String(request.body?.password ?? '');
       const next = safeNext(request.body?.next);
-      const fail = (status: number, message: string) => reply.status(status).type('text/html; charset=utf-8').send(loginPage(message, next, validUsername(username) ? username : ''));
-      // A password typed into the username field must not land in the audit log.
-      const who = validUsername(username) ? username : '(invalid)';
-      const locked = validUsername(username) ? await deps.accounts.lockedUntil(username) : undefined;
-      if (locked) {
-        await audit(deps.db, request, { actor: `username:${who}`, action: 'console.login_locked', details: { until: locked.toISOString() } });
-        return fail(429, `登录失败次数过多，账户已暂时锁定，请于 ${minutesUntil(locked)} 分钟后再试。`);
-      }
       const account = validUsername(username) ? await deps.accounts.byUsername(username) : undefined;
+      // What was typed is written down (audit log, attempt counts) only when it names an account: a password
+      // typed into the username field must land nowhere.
+      const actor = `username:${account ? account.username : '(unknown)'}`;
+      const key = { username: account ? account.username : unknownNameKey(username), address: request.ip };
+      const fail = (status: number, message: string) => reply.status(status).type('text/html; charset=utf-8').send(loginPage(message, next, account ? account.username : ''));
+      const locked = await deps.accounts.lockedUntil(key);
+      if (locked) {
+        await audit(deps.db, request, { actor, action: 'console.login_locked', details: { until: locked.toISOString() } });
+        return fail(429, lockedMessage(locked));
+      }
       const valid = await verifyPassword(password, account && !account.disabledAt ? account.passwordHash : null);
       if (!account || account.disabledAt || !valid) {
-        const lockedNow = validUsername(username) ? await deps.accounts.recordFailure(username) : undefined;
-        await audit(deps.db, request, { actor: `username:${who}`, action: 'console.login_failed', details: { locked: Boolean(lockedNow) } });
-        return fail(401, lockedNow ? `登录失败次数过多，账户已暂时锁定，请于 ${minutesUntil(lockedNow)} 分钟后再试。` : '用户名或密码不正确。');
+        const lockedNow = await deps.accounts.recordFailure(key);
+        await audit(deps.db, request, { actor, action: 'console.login_failed', details: { locked: Boolean(lockedNow) } });
+        return fail(401, lockedNow ? lockedMessage(lockedNow) : '用户名或密码不正确。');
       }
-      await deps.accounts.clearFailures(username);
+      await deps.accounts.clearFailures(key);
       const { token } = await deps.accounts.startSession(account.id, deps.settings.sessionMaxMs);
       setSessionCookie(reply, isSecure(request, deps.settings.cookieSecure), token, deps.settings.sessionMaxMs);
       await audit(deps.db, request, { actor: account.id, action: 'console.login', details: { username: account.username, role: account.role } });
@@ -174,6 +205,13 @@ export async function loginRoutes(app: FastifyInstance, deps: ConsoleDeps) {
   });
 }
 
-function minutesUntil(at: Date): number {
-  return Math.max(1, Math.ceil((at.getTime() - Date.now()) / 60_000));
+function lockedMessage(until: Date): string {
+  return `登录失败次数过多，此地址已暂时锁定，请于 ${Math.max(1, Math.ceil((until.getTime() - Date.now()) / 60_000))} 分钟后再试。`;
+}
+
+/** A per-process key: names that are no account are counted without being stored as typed. */
+const UNKNOWN_NAME_KEY = randomBytes(32);
+
+function unknownNameKey(typed: string): string {
+  return `?${createHmac('sha256', UNKNOWN_NAME_KEY).update(typed).digest('base64url')}`;
 }

@@ -10,6 +10,7 @@ import formbody from '@fastify/formbody';
 import multipart from '@fastify/multipart';
 import fastifyStatic from '@fastify/static';
 import type { FastifyError, FastifyInstance } from 'fastify';
+import { AppError } from '../errors.js';
 import { HttpError } from '../http/http-error.js';
 import { routePath } from '../http/route-path.js';
 import { fromRoot } from '../paths.js';
@@ -41,10 +42,11 @@ export async function consolePlugin(app: FastifyInstance, deps: ConsoleDeps) {
   app.addHook('onSend', async (request, reply) => {
     if (!routePath(request).startsWith(`${ASSETS}/`)) reply.header('cache-control', 'no-store');
   });
-  app.setErrorHandler((error: FastifyError | HttpError, request, reply) => {
-    const status = error instanceof HttpError ? error.statusCode : error.validation ? 400 : (error.statusCode ?? 500);
+  app.setErrorHandler((error: FastifyError | HttpError | AppError, request, reply) => {
+    const senders = error instanceof AppError && error.code === 'input_invalid';
+    const status = error instanceof HttpError ? error.statusCode : senders ? 400 : 'validation' in error && error.validation ? 400 : ('statusCode' in error && error.statusCode) || 500;
     if (status >= 500) request.log.error({ err: error }, 'console request failed');
-    const message = status >= 500 ? '服务暂时出错，请稍后再试。' : error instanceof HttpError ? error.message : '请求格式不正确。';
+    const message = status >= 500 ? '服务暂时出错，请稍后再试。' : error instanceof HttpError || senders ? error.message : '请求格式不正确。';
     if (error instanceof HttpError && error.retryAfterSeconds !== undefined) reply.header('retry-after', error.retryAfterSeconds);
     const wantsJson = request.headers.accept?.includes('application/json') && !request.headers.accept.includes('text/html');
     if (wantsJson) return reply.status(status).send({ error: error instanceof HttpError ? error.code : 'error', message });

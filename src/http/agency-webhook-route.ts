@@ -6,7 +6,7 @@
  * the state does not allow. A repeated `webhook-id` changes nothing and gets the first answer's status.
  * The dedupe key commits in the transaction of the transition.
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod/v4';
 import type { AgencyRegistry } from '../escalation/agencies.js';
 import { CaseNotFound, type AgencyOp, type CaseService } from '../escalation/case-service.js';
@@ -35,11 +35,16 @@ const eventBody = z.discriminatedUnion('type', [
   z.object({ type: z.literal('close'), text: z.string().max(4000).optional() }),
 ]);
 
-export async function agencyWebhookRoute(app: FastifyInstance, deps: AgencyWebhookDeps): Promise<void> {
+/**
+ * Per source address, like the public API (RATE_LIMIT_IP_PER_MINUTE): every request costs a case lookup
+ * and an HMAC per agency that had the case, so unsigned floods are cut off before that work.
+ */
+export async function agencyWebhookRoute(app: FastifyInstance, deps: AgencyWebhookDeps, perIpPerMinute: number): Promise<void> {
+  const config = { rateLimit: { max: perIpPerMinute, timeWindow: 60_000, keyGenerator: (req: FastifyRequest) => `agency-events:${req.ip}` } };
   await app.register(async (scope) => {
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: BODY_LIMIT }, (_request, body, done) => done(null, body));
-    scope.post<{ Params: { id: string } }>('/api/v1/agency/cases/:id/events', { schema: { hide: true } }, async (request, reply) => {
+    scope.post<{ Params: { id: string } }>('/api/v1/agency/cases/:id/events', { config, schema: { hide: true } }, async (request, reply) => {
       const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
       const refuse = (status: number, error: string, message: string) => {
         request.log.warn({ route: 'agency-webhook', status, reason: error }, 'agency event refused');

@@ -21,6 +21,7 @@ import { handleError, HttpError } from './http-error.js';
 import type { Metrics } from './metrics.js';
 import { restrictOps, type OpsAccess } from './ops-access.js';
 import { opsRoutes, type Readiness } from './ops-routes.js';
+import { loggableError } from './log-error.js';
 import { loggableRequestId, loggedPath } from './log-path.js';
 import { errorBody } from './schemas.js';
 import { addSecurityHeaders } from './security-headers.js';
@@ -51,11 +52,22 @@ export interface AppOptions {
   opsAccess?: OpsAccess;
   /** Serve the OpenAPI UI at /docs (default true). */
   docs?: boolean;
+  /** Time for a whole request to arrive (default REQUEST_TIMEOUT_MS). */
+  requestTimeoutMs?: number;
+  /** Idle time after which a connection is closed (default CONNECTION_TIMEOUT_MS). */
+  connectionTimeoutMs?: number;
 }
+
+/** Bodies are at most 64 KiB (an import 1 MiB): half a minute is ample on any line a person uses. */
+export const REQUEST_TIMEOUT_MS = 30_000;
+export const CONNECTION_TIMEOUT_MS = 60_000;
+/** Headers are a few hundred bytes: a client slower than this is holding the connection on purpose. */
+export const HEADERS_TIMEOUT_MS = 10_000;
 
 const REQUEST_ID = /^[A-Za-z0-9_-]{8,64}$/;
 
 export async function buildApp(deps: AppDeps, options: AppOptions): Promise<FastifyInstance> {
+  const requestTimeout = options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
   const app = Fastify({
     logger: {
       level: options.logLevel ?? 'info',
@@ -64,6 +76,7 @@ export async function buildApp(deps: AppDeps, options: AppOptions): Promise<Fast
       serializers: {
         req: (req: FastifyRequest) => ({ method: req.method, url: loggedPath(req.url) }),
         res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+        err: loggableError,
       },
     },
     // Keep a proxy's request id for correlation when it looks like one; otherwise make one.
@@ -73,6 +86,13 @@ export async function buildApp(deps: AppDeps, options: AppOptions): Promise<Fast
     },
     trustProxy: options.trustProxy ?? false,
     bodyLimit: 64 * 1024,
+    // A request must arrive whole in this time, and an idle connection is closed after this long: a body
+    // trickled in a byte at a time otherwise holds its connection for good.
+    requestTimeout,
+    connectionTimeout: options.connectionTimeoutMs ?? CONNECTION_TIMEOUT_MS,
+    // Node checks for requests past their time only this often (30 s by default, which would double it),
+    // and enforces the request timeout only when the headers' own timeout is not longer (60 s by default).
+    http: { connectionsCheckingInterval: Math.max(100, Math.min(5_000, requestTimeout / 2)), headersTimeout: Math.min(HEADERS_TIMEOUT_MS, requestTimeout) },
     ajv: { customOptions: { coerceTypes: false } },
   });
 
@@ -105,7 +125,7 @@ export async function buildApp(deps: AppDeps, options: AppOptions): Promise<Fast
 
   await app.register(async (scope) => apiRoutes(scope, deps, options.rateLimit));
   await app.register(async (scope) => caseRoutes(scope, deps, options.rateLimit.perIpPerMinute));
-  await agencyWebhookRoute(app, deps);
+  await agencyWebhookRoute(app, deps, options.rateLimit.perIpPerMinute);
   await app.register(async (scope) => opsRoutes(scope, deps));
   const consoleDeps = deps.console;
   if (consoleDeps) await app.register(async (scope) => consolePlugin(scope, consoleDeps));

@@ -36,13 +36,31 @@ export interface Session {
   expiresAt: Date;
 }
 
+/**
+ * Failed sign-ins are counted per username and source address. The first `freeFailures` cost nothing;
+ * each one after that pauses that pair for `firstLockMs`, doubled at every further failure up to
+ * `maxLockMs`. An attacker slows only their own address; the owner signing in from elsewhere is not
+ * affected. A quiet day starts the count again.
+ */
 export interface LockoutPolicy {
-  /** Failed attempts in a row that lock the username. */
-  maxFailures: number;
-  lockMs: number;
+  freeFailures: number;
+  firstLockMs: number;
+  maxLockMs: number;
 }
 
-export const DEFAULT_LOCKOUT: LockoutPolicy = { maxFailures: 5, lockMs: 15 * 60_000 };
+export const DEFAULT_LOCKOUT: LockoutPolicy = { freeFailures: 5, firstLockMs: 60_000, maxLockMs: 15 * 60_000 };
+
+/** Whose failures are counted: an account's username (or a keyed hash of a name that is none) from one address. */
+export interface AttemptKey {
+  username: string;
+  address: string;
+}
+
+/** How long the `failures`-th failure in a row pauses its pair, in milliseconds (0: not at all). */
+export function lockMsAfter(failures: number, policy: LockoutPolicy = DEFAULT_LOCKOUT): number {
+  if (failures < policy.freeFailures) return 0;
+  return Math.min(policy.maxLockMs, policy.firstLockMs * 2 ** Math.min(30, failures - policy.freeFailures));
+}
 
 /** 256 bits from the CSPRNG, as the cookie value; only its hash is stored. */
 export function newSessionToken(): string {
@@ -107,44 +125,41 @@ export class ConsoleAccounts {
     });
   }
 
-  /** When the username is locked out, until when. */
-  async lockedUntil(username: string): Promise<Date | undefined> {
+  /** Until when the pair is paused, if it is. */
+  async lockedUntil(key: AttemptKey): Promise<Date | undefined> {
     const [row] = await this.db
       .select({ lockedUntil: consoleLoginAttempts.lockedUntil })
       .from(consoleLoginAttempts)
-      .where(and(eq(consoleLoginAttempts.username, username), gt(consoleLoginAttempts.lockedUntil, sql`now()`)));
+      .where(and(eq(consoleLoginAttempts.username, key.username), eq(consoleLoginAttempts.address, key.address), gt(consoleLoginAttempts.lockedUntil, sql`now()`)));
     return row?.lockedUntil ?? undefined;
   }
 
-  /** Counts a failed login; the one that reaches the limit locks the username. Returns the lock's end, if any. */
-  async recordFailure(username: string): Promise<Date | undefined> {
-    const lockInterval = sql.raw(`interval '${Math.round(this.lockout.lockMs)} milliseconds'`);
+  /** Counts a failed sign-in of the pair; returns the end of the pause it earns, if any. */
+  async recordFailure(key: AttemptKey): Promise<Date | undefined> {
     const [row] = await this.db
       .insert(consoleLoginAttempts)
-      .values({ username, failures: 1, lastFailureAt: sql`now()` })
+      .values({ ...key, failures: 1, lastFailureAt: sql`now()` })
       .onConflictDoUpdate({
-        target: consoleLoginAttempts.username,
-        // A lock that has run out starts the count again.
+        target: [consoleLoginAttempts.username, consoleLoginAttempts.address],
         set: {
-          failures: sql`case when ${consoleLoginAttempts.lockedUntil} is not null and ${consoleLoginAttempts.lockedUntil} <= now() then 1 else ${consoleLoginAttempts.failures} + 1 end`,
-          lockedUntil: sql`case when ${consoleLoginAttempts.lockedUntil} is not null and ${consoleLoginAttempts.lockedUntil} <= now() then null else ${consoleLoginAttempts.lockedUntil} end`,
+          failures: sql`case when ${consoleLoginAttempts.lastFailureAt} < now() - interval '1 day' then 1 else ${consoleLoginAttempts.failures} + 1 end`,
           lastFailureAt: sql`now()`,
         },
       })
-      .returning();
-    if (row && row.failures >= this.lockout.maxFailures && !row.lockedUntil) {
-      const [locked] = await this.db
-        .update(consoleLoginAttempts)
-        .set({ lockedUntil: sql`now() + ${lockInterval}` })
-        .where(eq(consoleLoginAttempts.username, username))
-        .returning({ lockedUntil: consoleLoginAttempts.lockedUntil });
-      return locked?.lockedUntil ?? undefined;
-    }
-    return row?.lockedUntil ?? undefined;
+      .returning({ failures: consoleLoginAttempts.failures });
+    const lockMs = lockMsAfter(row?.failures ?? 0, this.lockout);
+    if (!lockMs) return undefined;
+    const [locked] = await this.db
+      .update(consoleLoginAttempts)
+      .set({ lockedUntil: sql`now() + ${sql.raw(`interval '${Math.round(lockMs)} milliseconds'`)}` })
+      .where(and(eq(consoleLoginAttempts.username, key.username), eq(consoleLoginAttempts.address, key.address)))
+      .returning({ lockedUntil: consoleLoginAttempts.lockedUntil });
+    return locked?.lockedUntil ?? undefined;
   }
 
-  async clearFailures(username: string): Promise<void> {
-    await this.db.delete(consoleLoginAttempts).where(eq(consoleLoginAttempts.username, username));
+  /** After a success: the pair starts afresh (other addresses' counts stay). */
+  async clearFailures(key: AttemptKey): Promise<void> {
+    await this.db.delete(consoleLoginAttempts).where(and(eq(consoleLoginAttempts.username, key.username), eq(consoleLoginAttempts.address, key.address)));
   }
 
   /** A new session for a fresh login; returns the cookie token (never stored) and the session. */

@@ -13,6 +13,7 @@ import { and, asc, desc, eq, gte, inArray, isNull, lt, sql, type SQL } from 'dri
 import { WITH_AGENCY } from '../escalation/case-states.js';
 import { queryRows, type Database } from './db.js';
 import { agencies, caseConsents, caseEvents, caseMessages, cases, caseTimers, CASE_STATUSES, staffAccounts, type CaseStatus } from './schema.js';
+import { decodeCursorParts } from './cursor.js';
 
 export interface CaseFilter {
   status?: CaseStatus;
@@ -71,10 +72,8 @@ export function encodeCaseCursor(cursor: CaseCursor): string {
 }
 
 export function decodeCaseCursor(text: string | undefined): CaseCursor | undefined {
-  if (!text) return undefined;
-  const [at, id] = Buffer.from(text, 'base64url').toString().split('|');
-  if (!at || !/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d{1,6})?$/.test(at) || !UUID.test(id ?? '')) return undefined;
-  return { at, id: id! };
+  const parts = decodeCursorParts(text, (id) => UUID.test(id));
+  return parts && { at: parts.at, id: parts.key };
 }
 
 /** `"cases"."id"` written out, for correlated subqueries (drizzle leaves columns of a one-table select unqualified). */

@@ -10,6 +10,7 @@ import { and, desc, eq, gte, lt, sql, type SQL } from 'drizzle-orm';
 import type { ChannelName, Citation, Consultation, Outcome, PassageRef, PiiFinding } from '../types.js';
 import { queryRows, type Database } from './db.js';
 import { agencies, cases, consultationReviews, consultations, feedback, reviewClaims, staffAccounts, type CaseStatus, type ReviewVerdict } from './schema.js';
+import { decodeCursorParts } from './cursor.js';
 
 export interface ConsoleFilter {
   /** Inclusive. */
@@ -70,11 +71,10 @@ export function encodeCursor(cursor: Cursor): string {
   return Buffer.from(`${cursor.at}|${cursor.seq}`).toString('base64url');
 }
 
+/** The cursor sent back by the browser; undefined for none; CursorError (a 400) for a malformed one. */
 export function decodeCursor(text: string | undefined): Cursor | undefined {
-  if (!text) return undefined;
-  const [at, seq] = Buffer.from(text, 'base64url').toString().split('|');
-  if (!at || !/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d{1,6})?$/.test(at) || !/^\d+$/.test(seq ?? '')) return undefined;
-  return { at, seq: Number(seq) };
+  const parts = decodeCursorParts(text, (seq) => /^\d{1,15}$/.test(seq));
+  return parts && { at: parts.at, seq: Number(parts.key) };
 }
 
 /**

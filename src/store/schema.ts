@@ -297,6 +297,14 @@ export const staffAccounts = pgTable('staff_accounts', {
   passwordHash: text('password_hash'),
   disabledAt: timestamp('disabled_at', { withTimezone: true }),
   createdAt: createdAt(),
+  passwordChangedAt: timestamp('password_changed_at', { withTimezone: true }),
+  /** TOTP shared secret (base32) once enrolment has started; it counts only from `totpEnabledAt` on. */
+  totpSecret: text('totp_secret'),
+  totpEnabledAt: timestamp('totp_enabled_at', { withTimezone: true }),
+  /** The last time step a code was accepted for: a code is good once (no replay inside its window). */
+  totpLastStep: bigint('totp_last_step', { mode: 'number' }),
+  /** SHA-256 hashes of the unused recovery codes. */
+  recoveryCodes: jsonb('recovery_codes').$type<string[]>(),
 });
 
 /** Who did what in the console or in maintenance jobs. Not purged with consultations. */
@@ -446,17 +454,28 @@ export const consoleSessions = pgTable(
     lastSeenAt: timestamp('last_seen_at', { withTimezone: true }).defaultNow().notNull(),
     /** Absolute end of the session, whatever its activity. */
     expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+    /** `full`, or a sign-in half done: `totp` (the code is still due) or `enrol` (a second factor must be set up first). */
+    stage: text('stage').default('full').notNull(),
   },
   (t) => [index('console_sessions_account_idx').on(t.accountId)],
 );
 
-/** Failed logins per username (known or not, so lock-out reveals nothing about which names exist). */
-export const consoleLoginAttempts = pgTable('console_login_attempts', {
-  username: text('username').primaryKey(),
-  failures: integer('failures').default(0).notNull(),
-  lockedUntil: timestamp('locked_until', { withTimezone: true }),
-  lastFailureAt: timestamp('last_failure_at', { withTimezone: true }),
-});
+/**
+ * Failed sign-ins per username and source address, so that an attacker slows only their own attempts and
+ * never locks the account's owner out. A name that is no account is kept as a keyed hash (what was typed
+ * may be a password), so lock-out answers alike for names that exist and names that do not.
+ */
+export const consoleLoginAttempts = pgTable(
+  'console_login_attempts',
+  {
+    username: text('username').notNull(),
+    address: text('address').default('').notNull(),
+    failures: integer('failures').default(0).notNull(),
+    lockedUntil: timestamp('locked_until', { withTimezone: true }),
+    lastFailureAt: timestamp('last_failure_at', { withTimezone: true }),
+  },
+  (t) => [primaryKey({ columns: [t.username, t.address] })],
+);
 
 export type ReviewVerdict = 'correct' | 'incorrect';
 

@@ -10,7 +10,7 @@ import { ApprovedAnswers } from '../../src/approved/approved-answers.js';
 import type { ConsoleDeps } from '../../src/console/context.js';
 import { hashPassword } from '../../src/console/passwords.js';
 import { createConsult } from '../../src/consult.js';
-import { buildApp } from '../../src/http/app.js';
+import { buildApp, type AppOptions } from '../../src/http/app.js';
 import { createMetrics } from '../../src/http/metrics.js';
 import { Outbox } from '../../src/queue/outbox.js';
 import { createResponder } from '../../src/queue/respond.js';
@@ -30,7 +30,7 @@ export const CONSOLE_AGENCIES = registryOf([
 
 export const PASSWORD = 'correct horse battery staple';
 
-export async function consoleApp(handle: DatabaseHandle, settings: Partial<ConsoleDeps['settings']> = {}) {
+export async function consoleApp(handle: DatabaseHandle, settings: Partial<ConsoleDeps['settings']> = {}, options: Partial<AppOptions> = {}) {
   const { db } = handle;
   const kb = await shippedKnowledge();
   const store = new ConsultationStore(db);
@@ -51,7 +51,7 @@ export async function consoleApp(handle: DatabaseHandle, settings: Partial<Conso
       readiness: async () => ({ database: true, knowledge: true }),
       console: { db, store, accounts, cases, registry: cases.registry, knowledge: () => kb, approved, settings: { sessionIdleMs: 30 * 60_000, sessionMaxMs: 12 * 3_600_000, cookieSecure: 'auto', ...settings } },
     },
-    { rateLimit: { perUserPerMinute: 1000, perIpPerMinute: 1000 }, logLevel: process.env.CONSOLE_TEST_LOG ?? 'silent' },
+    { rateLimit: { perUserPerMinute: 1000, perIpPerMinute: 1000 }, logLevel: process.env.CONSOLE_TEST_LOG ?? 'silent', ...options },
   );
   return { app, store, accounts, approved, db, cases };
 }
