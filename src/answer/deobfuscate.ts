@@ -19,8 +19,12 @@ const BASE64_RUN = /[A-Za-z0-9+/]{16,}={0,2}/g;
 export function readings(text: string): string[] {
   const folded = latinLookalikes(text.normalize('NFKC').replace(FORMAT_CHARS, '').replace(CAPITAL_I, 'I'));
   const joined = folded.replace(SPACED_LATIN, '').replace(SPACED_HAN, '');
-  const decoded = [...folded.matchAll(BASE64_RUN)].map((m) => decodeBase64Text(m[0])).filter((t): t is string => t !== undefined);
-  return [...new Set([text, folded, joined, ...decoded])];
+  return [...new Set([text, folded, joined, ...base64Readings(folded)])];
+}
+
+/** The readable texts that the base64 runs of `text` encode. */
+export function base64Readings(text: string): string[] {
+  return [...text.matchAll(BASE64_RUN)].map((m) => decodeBase64Text(m[0])).filter((t): t is string => t !== undefined);
 }
 
 /** The text a base64 run encodes, when it is readable UTF-8 text; undefined for anything else. */

@@ -1,3 +1,5 @@
+import { allowedBy, contactSources, contactsIn } from './contacts.js';
+import { base64Readings, readings } from './deobfuscate.js';
 import type { Language } from './extractive.js';
 
 /** A passage as the model sees it: numbered, with where it comes from. */
@@ -59,7 +61,6 @@ export interface CheckedAnswer {
 /** A sentence with the [n] markers that follow its end punctuation (models write “…。[1]”). */
 const SENTENCE = /[^。！？!?\n]+(?:[。！？!?]+)?(?:[ \t]*\[\d{1,2}\])*[ \t]*\n?/g;
 const CITATION = /\[(\d{1,2})\]/g;
-const URL = /\bhttps?:\/\/[^\s)\]）】>"']+/gi;
 
 /**
  * The clauses of the system prompt (both languages) a model may not repeat: a reply that recites its rules
@@ -69,43 +70,71 @@ const URL = /\bhttps?:\/\/[^\s)\]）】>"']+/gi;
 const INSTRUCTION_CLAUSES: string[] = [
   ...new Set(
     (['zh', 'en'] as const)
-      .flatMap((language) => systemPrompt(language).split(/[\n，。；：、（）“”,:;]/))
+      // Split at punctuation and at the prompt's tags: a recital that leaves out `<passages>` still matches.
+      .flatMap((language) => systemPrompt(language).split(/[\n，。；：、（）“”,:;]|\s*<[^>]+>\s*/))
       .map((clause) => clause.replace(/^\s*\d+\.\s*/, '').trim())
       .filter((clause) => clause.length >= 6 && !/现有政策文件没有写明|转人工|<missing>/.test(clause)),
   ),
 ];
 const NAMES_THE_PROMPT = /系统提示词?|提示词|system\s*prompt|<\/?(passages?|question|missing)\b/i;
+/** The clauses as bare letters and digits: a recital spaced out or punctuated differently still matches. */
+const CLAUSE_LETTERS = INSTRUCTION_CLAUSES.map(lettersOf).filter((c) => c.length >= 6);
+/**
+ * The rules as a model translating them would put them (the prompt itself is Chinese in both languages).
+ * Each names something only the instructions speak of: the numbered passages, output rules, the role.
+ */
+const TRANSLATED_RULES: RegExp[] = [
+  /\byou are an?\b.{0,80}\b(assistant|consultant|advisor)\b.{0,80}\b(enterprises?|SMEs?|companies)\b/i,
+  /\b(only|solely)\b.{0,40}\b(numbered|given|provided)\s+passages?\b|\bpassages?\b.{0,40}\b(are|is)\s+(data|material|information|reference),?\s+not\s+instructions?\b/i,
+  /\b(cite|mark|label|tag)\b.{0,30}\bpassages?\b.{0,20}\b(numbers?|ids?|\[)/i,
+  /\bdo not (output|include|give|provide) (any )?(urls?|links|web ?addresses|websites)\b/i,
+  /\b(no more than|at most|under|within) 250 (characters|words)\b/i,
+  /\b(my|the) (rules|instructions|system (prompt|message))\b.{0,20}\b(are|is|say|says|state|follow)\b|\brule \d\b/i,
+];
 
-/** Whether a sentence of a reply recites the model's own instructions. */
+/** Whether a sentence of a reply recites the model's own instructions, also spaced out, encoded or translated. */
 export function recitesInstructions(sentence: string): boolean {
-  return NAMES_THE_PROMPT.test(sentence) || INSTRUCTION_CLAUSES.some((clause) => sentence.includes(clause));
+  return readings(sentence).some((reading) => {
+    if (NAMES_THE_PROMPT.test(reading) || TRANSLATED_RULES.some((rule) => rule.test(reading))) return true;
+    const letters = lettersOf(reading);
+    return CLAUSE_LETTERS.some((clause) => letters.includes(clause));
+  });
+}
+
+function lettersOf(text: string): string {
+  return text.normalize('NFKC').replace(/[^\p{L}\p{N}]/gu, '').toLowerCase();
 }
 
 /**
  * Checks a model's answer against the passages it was given: a sentence citing a passage that does not
- * exist is dropped, and so is one that recites the model's instructions; links are removed unless they are one of the documents' own sources; citations are
- * renumbered. An answer left with no valid citation counts as not covered.
+ * exist is dropped, and so is one that recites the model's instructions (also spaced out, in base64 or
+ * translated) or carries a link, phone number or account id that neither the cited passages nor the
+ * documents' own source links hold (contacts.ts); citations are renumbered. An answer that recites the
+ * instructions as a whole (base64 across lines) or is left with no valid citation counts as not covered.
  */
-export function checkAnswer(raw: string, passageCount: number, allowedLinks: string[] = []): CheckedAnswer {
+export function checkAnswer(raw: string, passages: readonly string[], allowedLinks: string[] = []): CheckedAnswer {
   const text = raw.trim();
   if (!text || text.includes(NOT_COVERED_MARK)) return { text: '', used: [], dropped: 0, notCovered: true };
+  const valid = (n: number) => n >= 1 && n <= passages.length;
+  const citedTexts = [...new Set([...text.matchAll(CITATION)].map((m) => Number(m[1])).filter(valid))].map((n) => passages[n - 1]!);
+  const sources = contactSources(citedTexts, allowedLinks);
   const renumber = new Map<number, number>();
   const kept: string[] = [];
   let dropped = 0;
   for (const sentence of text.match(SENTENCE) ?? []) {
     const cited = [...sentence.matchAll(CITATION)].map((m) => Number(m[1]));
-    if (cited.some((n) => n < 1 || n > passageCount) || recitesInstructions(sentence)) {
+    if (!cited.every(valid) || recitesInstructions(sentence) || contactsIn(sentence).some((c) => !allowedBy(c, sources))) {
       dropped++;
       continue;
     }
     for (const n of cited) if (!renumber.has(n)) renumber.set(n, renumber.size + 1);
     kept.push(sentence);
   }
-  if (!renumber.size) return { text: '', used: [], dropped, notCovered: true };
+  // Base64 broken over lines decodes only whole (a line alone may cut a character in two): such an answer goes whole.
+  if (!renumber.size || base64Readings(kept.join('').replace(/\s+/g, '')).some(recitesInstructions)) return { text: '', used: [], dropped, notCovered: true };
   const cleaned = kept
     .join('')
     .replace(CITATION, (_, n: string) => `[${renumber.get(Number(n))}]`)
-    .replace(URL, (url) => (allowedLinks.some((a) => url.startsWith(a)) ? url : ''))
     .trim();
   return { text: cleaned, used: [...renumber.keys()].map((n) => n - 1), dropped, notCovered: false };
 }

@@ -72,7 +72,7 @@ export class LlmAnswerer {
     ];
     const result = await this.call(messages);
     if (typeof result !== 'string') return result;
-    const checked = checkAnswer(result, bounded.length, allowedLinks);
+    const checked = checkAnswer(result, bounded.map((p) => p.text), allowedLinks);
     return checked.notCovered ? { kind: 'not_covered', dropped: checked.dropped } : { kind: 'answer', ...checked };
   }
 

@@ -5,7 +5,7 @@ import { systemPrompt } from '../../src/answer/grounding.js';
 import type { Outcome } from '../../src/types.js';
 import { ROOT } from '../helpers.js';
 
-export type Category = 'injection' | 'extraction' | 'other-user' | 'poisoned' | 'consent' | 'agency-access';
+export type Category = 'injection' | 'extraction' | 'other-user' | 'poisoned' | 'consent' | 'agency-access' | 'model-output';
 
 export interface RedTeamCase {
   id: string;
@@ -29,6 +29,8 @@ export interface RedTeamCase {
   status?: number;
   audit?: string;
   text?: string;
+  /** model-output: sentences a manipulated model adds to its answer, each citing passage [1]. */
+  model?: string[];
 }
 
 export const RED_TEAM_FILE = path.join(ROOT, 'test/fixtures/red-team.jsonl');

@@ -96,6 +96,40 @@ describe('red team: the model path with the guard bypassed', () => {
   });
 });
 
+/**
+ * A model manipulated some other way (a poisoned fine-tune, a compromised endpoint) answers a plain question
+ * and adds what the case says: a bare domain, a hotline, a WeChat id, its own instructions spaced out, in
+ * base64 or translated. Each such sentence is dropped; the answer from the passages stays.
+ */
+describe('red team: what a manipulated model adds to a plain answer', () => {
+  const manipulated = new FakeOpenAI();
+  beforeAll(() => manipulated.start());
+  afterAll(() => manipulated.stop());
+
+  it.each(casesOf('model-output').map((c) => [`${c.id} (${c.lang}, ${c.encoding})`, c] as const))('%s', async (_, c) => {
+    let opening = '';
+    manipulated.chat = [
+      {
+        respond: (body: { messages?: { role: string; content: unknown }[] }) => {
+          const user = String(body.messages?.find((m) => m.role === 'user')?.content ?? '');
+          opening = (/<passage id="1"[^>]*>\n([\s\S]*?)\n<\/passage>/.exec(user)?.[1] ?? '').split(/[。\n]/)[0] ?? '';
+          return [`${opening}。[1]`, ...c.model!.map((line) => `${line}[1]`)].join('\n');
+        },
+      },
+    ];
+    const llmOf = new LlmAnswerer({ baseUrl: manipulated.baseUrl, apiKey: 'sk-red-team', model: 'manipulated', timeoutMs: 5_000, budgetMs: 8_000, maxRetries: 0, maxTokens: 800, maxInputChars: 6000 });
+    const { answer } = await createConsult({ kb, guard: createGuard(kb.vocabulary), llm: llmOf })(c.q!);
+    expect(c.outcomes, `${c.id}: ${answer.outcome} ${answer.answer}`).toContain(answer.outcome);
+    expect(opening.length).toBeGreaterThan(4);
+    // Kept: the answer from the passages. Only a recital that cannot be cut out alone costs the whole answer.
+    if (answer.outcome === 'answered') {
+      expect(answer.answerer, answer.answer).toBe('llm');
+      expect(answer.answer).toContain(opening.slice(0, 12));
+    }
+    expectClean(JSON.stringify(answer), c);
+  });
+});
+
 /** The victim: a company manager who gave a phone number, an e-mail address and the company's name. */
 const VICTIM = { userId: 'victim-user', conversationId: 'victim-conv' };
 const VICTIM_QUESTIONS = ['我是鑫达机械的王经理，电话13912345678，我们的外观设计专利被仿冒了，想找律师起诉', '我的邮箱是wangjl@xinda-jixie.cn，商标被抢注了能提异议吗？'];
