@@ -19,12 +19,13 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { HttpError } from '../http/http-error.js';
 import { loggedPath } from '../http/log-path.js';
 import { routePath } from '../http/route-path.js';
-import { validUsername } from '../store/console-accounts.js';
-import { audit, type ConsoleDeps } from './context.js';
+import { validUsername, type Session, type SessionStage, type StaffAccount } from '../store/console-accounts.js';
+import { ANYONE, audit, sessionOf, type ConsoleDeps } from './context.js';
 import { html } from './html.js';
-import { page } from './layout.js';
+import { csrfField, page } from './layout.js';
 import { verifyPassword } from './passwords.js';
 import { RefusalBudget } from './refusals.js';
+import { SECOND_FACTOR_REQUIRED, recoveryHash, totpStep } from './totp.js';
 
 const COOKIE = 'ipcb_console';
 /** The session is written "used" at most this often; the idle timeout is therefore exact to a minute. */
@@ -128,6 +129,11 @@ export function sessionHooks(app: FastifyInstance, deps: ConsoleDeps) {
     }
     request.consoleSession = session;
     if (Date.now() - session.lastSeenAt.getTime() > TOUCH_EVERY_MS) await deps.accounts.touch(session.id);
+    // A sign-in half done (password given, second factor not yet) reaches its own next step and logout only.
+    if (!(request.routeOptions.config.stages ?? FULL_ONLY).includes(session.stage)) {
+      if (request.method === 'GET') return reply.redirect(stagePage(session.stage, safeNext(request.url)), 303);
+      throw new HttpError(401, 'second_factor', '请先完成两步验证。');
+    }
     if (!roles.includes(session.account.role)) {
       await auditRefusal(deps, request, { action: 'console.denied', targetType: 'route', targetId: `${request.method} ${routePath(request)}`, details: { path: loggedPath(request.url) } });
       throw new HttpError(403, 'forbidden', '您的账户无权访问此页面。');
@@ -188,20 +194,109 @@ export async function loginRoutes(app: FastifyInstance, deps: ConsoleDeps) {
         return fail(401, lockedNow ? lockedMessage(lockedNow) : '用户名或密码不正确。');
       }
       await deps.accounts.clearFailures(key);
-      const { token } = await deps.accounts.startSession(account.id, deps.settings.sessionMaxMs);
-      setSessionCookie(reply, isSecure(request, deps.settings.cookieSecure), token, deps.settings.sessionMaxMs);
-      await audit(deps.db, request, { actor: account.id, action: 'console.login', details: { username: account.username, role: account.role } });
-      return reply.redirect(account.role === 'agency' && next === '/console' ? '/console/cases' : next, 303);
+      // The second factor next: its code, or (admins and reviewers without one) its enrolment first.
+      const stage: SessionStage = account.totpEnabledAt ? 'totp' : SECOND_FACTOR_REQUIRED.has(account.role) ? 'enrol' : 'full';
+      await startSignedIn(deps, request, reply, account, stage);
+      return reply.redirect(stage === 'full' ? landing(account, next) : stagePage(stage, next), 303);
     },
   );
 
-  app.post('/console/logout', { config: { roles: ['admin', 'reviewer', 'agency'] } }, async (request, reply) => {
+  app.get<{ Querystring: { next?: string } }>('/console/login/totp', { config: { roles: ANYONE, stages: ['totp'] } }, async (request, reply) =>
+    reply.type('text/html; charset=utf-8').send(totpPage(sessionOf(request), safeNext(request.query.next))),
+  );
+
+  app.post<{ Body: { code?: string; next?: string } }>(
+    '/console/login/totp',
+    { config: { roles: ANYONE, stages: ['totp'], rateLimit: { max: 10, timeWindow: 60_000, keyGenerator: (req: FastifyRequest) => `console-totp:${req.ip}` } } },
+    async (request, reply) => {
+      const session = sessionOf(request);
+      const { account } = session;
+      const next = safeNext(request.body?.next);
+      const code = String(request.body?.code ?? '').trim();
+      const key = { username: account.username, address: request.ip };
+      const fail = (status: number, message: string) => reply.status(status).type('text/html; charset=utf-8').send(totpPage(session, next, message));
+      const locked = await deps.accounts.lockedUntil(key);
+      if (locked) {
+        await audit(deps.db, request, { action: 'console.login_locked', details: { until: locked.toISOString(), step: 'totp' } });
+        return fail(429, lockedMessage(locked));
+      }
+      const used = await secondFactor(deps, account.id, code);
+      if (!used) {
+        const lockedNow = await deps.accounts.recordFailure(key);
+        await audit(deps.db, request, { action: 'console.totp_failed', details: { locked: Boolean(lockedNow) } });
+        return fail(401, lockedNow ? lockedMessage(lockedNow) : '验证码不正确或已使用过，请输入验证器上的最新验证码，或一个未用过的恢复码。');
+      }
+      await deps.accounts.clearFailures(key);
+      if (used === 'recovery') await audit(deps.db, request, { action: 'console.recovery_code_used', details: { left: Math.max(0, account.recoveryCodesLeft - 1) } });
+      await completeSignIn(deps, request, reply);
+      return reply.redirect(landing(account, next), 303);
+    },
+  );
+
+  app.post('/console/logout', { config: { roles: ANYONE, stages: ['full', 'totp', 'enrol'] } }, async (request, reply) => {
     const secure = isSecure(request, deps.settings.cookieSecure);
     const token = request.cookies[cookieName(secure)];
     if (token) await deps.accounts.endSession(token);
     clearSessionCookie(reply, secure);
     await audit(deps.db, request, { action: 'console.logout' });
     return reply.redirect('/console/login', 303);
+  });
+}
+
+const FULL_ONLY: readonly SessionStage[] = ['full'];
+/** A half-done sign-in lasts this long: time to find the phone, not a working day. */
+const PENDING_SIGN_IN_MS = 10 * 60_000;
+
+/** Where a session of `stage` goes on; `next` rides along. */
+export function stagePage(stage: SessionStage, next: string): string {
+  const page = stage === 'totp' ? '/console/login/totp' : stage === 'enrol' ? '/console/account/totp' : next;
+  return stage === 'full' || next === '/console' ? page : `${page}?next=${encodeURIComponent(next)}`;
+}
+
+function landing(account: StaffAccount, next: string): string {
+  return account.role === 'agency' && next === '/console' ? '/console/cases' : next;
+}
+
+/** A new session (a new token: never one from before the password) at `stage`, audited as a sign-in step. */
+async function startSignedIn(deps: ConsoleDeps, request: FastifyRequest, reply: FastifyReply, account: StaffAccount, stage: SessionStage): Promise<void> {
+  const maxMs = stage === 'full' ? deps.settings.sessionMaxMs : PENDING_SIGN_IN_MS;
+  const { token } = await deps.accounts.startSession(account.id, maxMs, stage);
+  setSessionCookie(reply, isSecure(request, deps.settings.cookieSecure), token, maxMs);
+  await audit(deps.db, request, { actor: account.id, action: stage === 'full' ? 'console.login' : 'console.login_password', details: { username: account.username, role: account.role, ...(stage === 'full' ? {} : { next: stage }) } });
+}
+
+/** The second factor done: the half-done session ends and a full one (new token) takes its place. */
+export async function completeSignIn(deps: ConsoleDeps, request: FastifyRequest, reply: FastifyReply): Promise<void> {
+  const session = sessionOf(request);
+  await deps.accounts.endSession(request.cookies[cookieName(isSecure(request, deps.settings.cookieSecure))] ?? '');
+  await startSignedIn(deps, request, reply, session.account, 'full');
+}
+
+/** Checks a TOTP code or a recovery code of the account and uses it up; which kind it was, or undefined. */
+async function secondFactor(deps: ConsoleDeps, accountId: string, code: string): Promise<'totp' | 'recovery' | undefined> {
+  const secret = await deps.accounts.totpSecret(accountId);
+  if (!secret) return undefined;
+  if (/^\d{6}$/.test(code)) {
+    const step = totpStep(secret, code, (deps.settings.now ?? Date.now)());
+    return step !== undefined && (await deps.accounts.useTotpStep(accountId, step)) ? 'totp' : undefined;
+  }
+  return code.length <= 40 && (await deps.accounts.useRecoveryCode(accountId, recoveryHash(code))) ? 'recovery' : undefined;
+}
+
+function totpPage(session: Session, next: string, message?: string): string {
+  return page({
+    title: '两步验证',
+    session,
+    body: html`<main class="login">
+      <h1>两步验证</h1>
+      <form method="post" action="/console/login/totp" class="card">
+        ${message ? html`<p class="error" role="alert">${message}</p>` : ''}
+        <label>验证码（验证器上的 6 位数字，或一个恢复码） <input name="code" autocomplete="one-time-code" inputmode="numeric" required maxlength="40" autofocus></label>
+        ${csrfField(session)}
+        <input type="hidden" name="next" value="${next}">
+        <button type="submit">验证</button>
+      </form>
+    </main>`,
   });
 }
 

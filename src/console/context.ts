@@ -5,7 +5,7 @@ import type { AgencyRegistry } from '../escalation/agencies.js';
 import type { CaseService } from '../escalation/case-service.js';
 import type { KnowledgeBase } from '../knowledge/knowledge-base.js';
 import { appendAudit, type AuditEntry } from '../store/audit.js';
-import type { ConsoleAccounts, Role, Session } from '../store/console-accounts.js';
+import type { ConsoleAccounts, Role, Session, SessionStage } from '../store/console-accounts.js';
 import type { ConsultationStore } from '../store/consultations.js';
 import type { Database } from '../store/db.js';
 
@@ -16,6 +16,8 @@ export interface ConsoleSettings {
   cookieSecure: 'auto' | boolean;
   /** Below this confidence an answer goes to the review queue. */
   lowConfidence?: number;
+  /** The time TOTP codes are checked at (Date.now); tests let it move on between sign-ins of one account. */
+  now?: () => number;
 }
 
 /** The parts of the knowledge base the console reads: chunk texts for passages, citations for approved answers. */
@@ -43,6 +45,8 @@ declare module 'fastify' {
     roles?: readonly Role[];
     /** The route checks the CSRF token itself (multipart bodies arrive after the preHandler). */
     csrfInHandler?: boolean;
+    /** Sign-in stages the route serves; absent means a complete sign-in (`full`) only. */
+    stages?: readonly SessionStage[];
   }
 }
 

@@ -17,6 +17,7 @@ const NAV: NavItem[] = [
   { href: '/console/cases', label: '转介案件', roles: ['admin', 'reviewer', 'agency'] },
   { href: '/console/analytics', label: '统计分析', roles: ['admin', 'reviewer'] },
   { href: '/console/audit', label: '审计日志', roles: ['admin'] },
+  { href: '/console/account', label: '账户安全', roles: ['admin', 'reviewer', 'agency'] },
 ];
 
 const ROLE_LABEL: Record<Role, string> = { admin: '管理员', reviewer: '审核员', agency: '服务机构' };
@@ -41,7 +42,7 @@ export function page(options: PageOptions): string {
   const nav = session
     ? html`<header class="top">
         <a class="brand" href="/console">知识产权咨询 · 管理台</a>
-        <nav>${NAV.filter((n) => n.roles.includes(session.account.role)).map(
+        <nav>${NAV.filter((n) => session.stage === 'full' && n.roles.includes(session.account.role)).map(
           (n) => html`<a href="${n.href}"${options.active === n.href ? html` aria-current="page"` : ''}>${n.label}</a>`,
         )}</nav>
         <form method="post" action="/console/logout" class="who">

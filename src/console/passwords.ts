@@ -11,7 +11,6 @@ const P = 1;
 const KEY_BYTES = 32;
 /** Hashes at once; each takes 128 MiB, and a login storm must not take the machine's memory. */
 const CONCURRENCY = 2;
-export const MIN_PASSWORD_LENGTH = 12;
 
 function scrypt(password: string, salt: Buffer, keyLength: number, options: ScryptOptions): Promise<Buffer> {
   return new Promise((resolve, reject) => scryptCallback(password, salt, keyLength, options, (err, key) => (err ? reject(err) : resolve(key))));

@@ -21,6 +21,7 @@ import { sessionOf, type ConsoleDeps } from './context.js';
 import { formInputHook } from './form-input.js';
 import { html } from './html.js';
 import { ASSETS, page } from './layout.js';
+import { accountRoutes } from './pages/account.js';
 import { analyticsRoutes } from './pages/analytics.js';
 import { approvedRoutes } from './pages/approved.js';
 import { auditRoutes } from './pages/audit.js';
@@ -71,4 +72,5 @@ export async function consolePlugin(app: FastifyInstance, deps: ConsoleDeps) {
   await caseRoutes(app, deps);
   await analyticsRoutes(app, deps);
   await auditRoutes(app, deps);
+  await accountRoutes(app, deps);
 }

@@ -3,7 +3,7 @@
  * login: disabling an account deletes its sessions in the same transaction, so it ends at once everywhere.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { and, eq, gt, lt, sql } from 'drizzle-orm';
+import { and, eq, gt, isNull, lt, ne, sql } from 'drizzle-orm';
 import type { Database } from './db.js';
 import { consoleLoginAttempts, consoleSessions, staffAccounts } from './schema.js';
 
@@ -17,7 +17,14 @@ export interface StaffAccount {
   role: Role;
   agencyId: string | null;
   disabledAt: Date | null;
+  /** When the second factor was enrolled; null while there is none. */
+  totpEnabledAt: Date | null;
+  /** Unused recovery codes left. */
+  recoveryCodesLeft: number;
 }
+
+/** How far a session's sign-in has come: `totp` waits for the code, `enrol` for a second factor to be set up. */
+export type SessionStage = 'full' | 'totp' | 'enrol';
 
 export interface NewAccount {
   username: string;
@@ -31,6 +38,7 @@ export interface NewAccount {
 export interface Session {
   id: string;
   account: StaffAccount;
+  stage: SessionStage;
   csrfToken: string;
   lastSeenAt: Date;
   expiresAt: Date;
@@ -80,7 +88,16 @@ export function validUsername(name: string): boolean {
 type AccountRow = typeof staffAccounts.$inferSelect;
 
 function toAccount(row: AccountRow): StaffAccount {
-  return { id: row.id, username: row.username, displayName: row.displayName, role: row.role as Role, agencyId: row.agencyId, disabledAt: row.disabledAt };
+  return {
+    id: row.id,
+    username: row.username,
+    displayName: row.displayName,
+    role: row.role as Role,
+    agencyId: row.agencyId,
+    disabledAt: row.disabledAt,
+    totpEnabledAt: row.totpEnabledAt,
+    recoveryCodesLeft: row.recoveryCodes?.length ?? 0,
+  };
 }
 
 export class ConsoleAccounts {
@@ -97,9 +114,78 @@ export class ConsoleAccounts {
     return toAccount(row!);
   }
 
-  async byUsername(username: string): Promise<(StaffAccount & { passwordHash: string | null }) | undefined> {
+  async byUsername(username: string): Promise<(StaffAccount & { passwordHash: string | null; totpSecret: string | null }) | undefined> {
     const [row] = await this.db.select().from(staffAccounts).where(eq(staffAccounts.username, username));
-    return row && { ...toAccount(row), passwordHash: row.passwordHash };
+    return row && { ...toAccount(row), passwordHash: row.passwordHash, totpSecret: row.totpSecret };
+  }
+
+  /** The TOTP secret, enrolled or pending, of an account. */
+  async totpSecret(accountId: string): Promise<string | null> {
+    const [row] = await this.db.select({ secret: staffAccounts.totpSecret }).from(staffAccounts).where(eq(staffAccounts.id, accountId));
+    return row?.secret ?? null;
+  }
+
+  /** A new password; every session of the account but `keepSessionId` ends. */
+  async setPassword(accountId: string, passwordHash: string, keepSessionId?: string): Promise<number> {
+    return this.db.transaction(async (tx) => {
+      await tx.update(staffAccounts).set({ passwordHash, passwordChangedAt: sql`now()` }).where(eq(staffAccounts.id, accountId));
+      const others = keepSessionId ? and(eq(consoleSessions.accountId, accountId), ne(consoleSessions.id, keepSessionId)) : eq(consoleSessions.accountId, accountId);
+      return (await tx.delete(consoleSessions).where(others).returning({ id: consoleSessions.id })).length;
+    });
+  }
+
+  /** The secret enrolment shows; an enrolment begun earlier keeps its secret (the app may have it already). */
+  async pendingTotpSecret(accountId: string, fresh: string): Promise<string> {
+    const [row] = await this.db
+      .update(staffAccounts)
+      .set({ totpSecret: sql`coalesce(${staffAccounts.totpSecret}, ${fresh})` })
+      .where(and(eq(staffAccounts.id, accountId), isNull(staffAccounts.totpEnabledAt)))
+      .returning({ secret: staffAccounts.totpSecret });
+    return row?.secret ?? fresh;
+  }
+
+  /** Turns the pending secret on, with the step of the code that proved it and the recovery codes' hashes. */
+  async enableTotp(accountId: string, step: number, recoveryHashes: string[]): Promise<boolean> {
+    const rows = await this.db
+      .update(staffAccounts)
+      .set({ totpEnabledAt: sql`now()`, totpLastStep: step, recoveryCodes: recoveryHashes })
+      .where(and(eq(staffAccounts.id, accountId), isNull(staffAccounts.totpEnabledAt)))
+      .returning({ id: staffAccounts.id });
+    return rows.length === 1;
+  }
+
+  /** Accepts a code's time step once: false when that step or a later one was used already. */
+  async useTotpStep(accountId: string, step: number): Promise<boolean> {
+    const rows = await this.db
+      .update(staffAccounts)
+      .set({ totpLastStep: step })
+      .where(and(eq(staffAccounts.id, accountId), sql`(${staffAccounts.totpLastStep} is null or ${staffAccounts.totpLastStep} < ${step})`))
+      .returning({ id: staffAccounts.id });
+    return rows.length === 1;
+  }
+
+  /** Uses up a recovery code; false when it is not one of the account's unused codes. */
+  async useRecoveryCode(accountId: string, hash: string): Promise<boolean> {
+    const rows = await this.db
+      .update(staffAccounts)
+      .set({ recoveryCodes: sql`${staffAccounts.recoveryCodes} - ${hash}::text` })
+      .where(and(eq(staffAccounts.id, accountId), sql`${staffAccounts.recoveryCodes} ? ${hash}::text`))
+      .returning({ id: staffAccounts.id });
+    return rows.length === 1;
+  }
+
+  /** Removes the second factor (lost phone): the next sign-in enrols again. Ends the account's sessions. */
+  async resetTotp(username: string): Promise<{ account: StaffAccount; sessionsEnded: number } | undefined> {
+    return this.db.transaction(async (tx) => {
+      const [row] = await tx
+        .update(staffAccounts)
+        .set({ totpSecret: null, totpEnabledAt: null, totpLastStep: null, recoveryCodes: null })
+        .where(eq(staffAccounts.username, username))
+        .returning();
+      if (!row) return undefined;
+      const ended = await tx.delete(consoleSessions).where(eq(consoleSessions.accountId, row.id)).returning({ id: consoleSessions.id });
+      return { account: toAccount(row), sessionsEnded: ended.length };
+    });
   }
 
   async byId(id: string): Promise<StaffAccount | undefined> {
@@ -163,12 +249,13 @@ export class ConsoleAccounts {
   }
 
   /** A new session for a fresh login; returns the cookie token (never stored) and the session. */
-  async startSession(accountId: string, maxAgeMs: number): Promise<{ token: string; csrfToken: string }> {
+  async startSession(accountId: string, maxAgeMs: number, stage: SessionStage = 'full'): Promise<{ token: string; csrfToken: string }> {
     const token = newSessionToken();
     const csrfToken = randomBytes(32).toString('base64url');
     await this.db.insert(consoleSessions).values({
       id: sessionIdOf(token),
       accountId,
+      stage,
       csrfToken,
       expiresAt: sql`now() + ${sql.raw(`interval '${Math.round(maxAgeMs)} milliseconds'`)}`,
     });
@@ -191,7 +278,7 @@ export class ConsoleAccounts {
       await this.endSession(token);
       return undefined;
     }
-    return { id, account: toAccount(row.account), csrfToken: row.session.csrfToken, lastSeenAt: row.session.lastSeenAt, expiresAt: row.session.expiresAt };
+    return { id, account: toAccount(row.account), stage: row.session.stage as SessionStage, csrfToken: row.session.csrfToken, lastSeenAt: row.session.lastSeenAt, expiresAt: row.session.expiresAt };
   }
 
   /** Marks the session used now (the idle clock restarts). */

@@ -32,7 +32,7 @@ for (const target of storeTargets()) {
       expect(anon.headers.location).toMatch(/^\/console\/login\?next=/);
 
       const client = new Client(suite.env.app);
-      const ok = await client.post('/console/login', { username: 'admin1', password: PASSWORD }, { csrf: false });
+      const ok = await client.login('admin1');
       expect(ok.statusCode).toBe(303);
       const setCookie = String(ok.headers['set-cookie']);
       expect(setCookie).toMatch(/^ipcb_console=[A-Za-z0-9_-]{43};/);
@@ -273,7 +273,7 @@ for (const target of storeTargets()) {
       await new Client(suite.env.app).login('admin1');
       await expect(suite.handle.db.execute(sql`update audit_log set action = 'x'`)).rejects.toThrow();
       await expect(suite.handle.db.execute(sql`delete from audit_log`)).rejects.toThrow();
-      expect((await auditActions(suite.handle)).map((a) => a.action)).toEqual(['console.login']);
+      expect((await auditActions(suite.handle)).map((a) => a.action)).toEqual(['console.login_password', 'console.totp_enrolled', 'console.login']);
     });
   });
 }

@@ -36,6 +36,9 @@ const login = (app: Client['app'], username: string, password: string, remoteAdd
     payload: new URLSearchParams({ username, password, ...(next === undefined ? {} : { next }) }).toString(),
   });
 
+/** Where a sign-in goes once complete: the `next` of the second-factor step it was sent to first. */
+const nextOf = (location: string) => new URL(location, 'http://x').searchParams.get('next') ?? '/console';
+
 for (const target of storeTargets()) {
   describe.skipIf(Boolean(target.skipReason))(`console abuse on ${targetTitle(target)}`, { timeout: 120_000 }, () => {
     const suite = consoleTestEnv(target);
@@ -77,10 +80,10 @@ for (const target of storeTargets()) {
       for (const next of ['/console/consultations?q=商标', '/console/商标', '//evil.example/console', '/console/../api/v1/ask', '/console/%2e%2e/metrics', '/console/./x', 'https://evil.example/console', '/console\\evil', '/console?x=%E0%A4%A']) {
         const res = await login(suite.env.app, 'admin1', PASSWORD, '198.51.100.20', next);
         expect(res.statusCode, next).toBe(303);
-        expect(res.headers.location, next).toBe('/console');
+        expect(nextOf(res.headers.location as string), next).toBe('/console');
       }
       const kept = await login(suite.env.app, 'admin1', PASSWORD, '198.51.100.20', '/console/cases?after=abc_-&x=%E5%95%86');
-      expect(kept.headers.location).toBe('/console/cases?after=abc_-&x=%E5%95%86');
+      expect(nextOf(kept.headers.location as string)).toBe('/console/cases?after=abc_-&x=%E5%95%86');
       expect(safeNext('/console/review')).toBe('/console/review');
     });
 
@@ -112,10 +115,13 @@ for (const target of storeTargets()) {
       await client.login('admin1');
       const statuses: number[] = [];
       for (let i = 0; i < 300; i++) statuses.push((await client.post('/console/review/next', {}, { headers: { 'sec-fetch-site': 'cross-site' } })).statusCode);
+      // The budget is per clock minute: a run that spans a minute's turn may spend two.
+      const budget = 2 * AUDITED_REFUSALS_PER_MINUTE;
       expect(statuses.slice(0, AUDITED_REFUSALS_PER_MINUTE).every((s) => s === 403)).toBe(true);
-      expect(statuses.slice(AUDITED_REFUSALS_PER_MINUTE + 1).every((s) => s === 429)).toBe(true);
+      expect(statuses.filter((s) => s === 403).length).toBeLessThanOrEqual(budget);
+      expect(statuses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(300 - budget);
       const rows = await queryRows<{ n: number }>(suite.handle.db, sql`select count(*)::int as n from audit_log where action = 'console.csrf_refused'`);
-      expect(rows[0]!.n).toBeLessThanOrEqual(AUDITED_REFUSALS_PER_MINUTE);
+      expect(rows[0]!.n).toBeLessThanOrEqual(budget);
       // The same budget covers pages a role may not see.
       const agency = await consoleApp(suite.handle);
       try {
@@ -124,8 +130,9 @@ for (const target of storeTargets()) {
         await probe.login('agency1');
         const denied: number[] = [];
         for (let i = 0; i < 60; i++) denied.push((await probe.get('/console/audit')).statusCode);
-        expect(denied.filter((s) => s === 403).length).toBe(AUDITED_REFUSALS_PER_MINUTE);
-        expect(denied.at(-1)).toBe(429);
+        expect(denied.filter((s) => s === 403).length).toBeGreaterThanOrEqual(AUDITED_REFUSALS_PER_MINUTE);
+        expect(denied.filter((s) => s === 403).length).toBeLessThanOrEqual(budget);
+        expect(denied).toContain(429);
       } finally {
         await agency.app.close();
       }
