@@ -10,10 +10,18 @@
  * One exception: Feishu sends the `url_verification` challenge without signature headers. A request with
  * none of the three headers is accepted only when it decrypts to a `url_verification` with the right token.
  *
- * Replay: no timestamp window (Feishu's re-pushes within ~7 h may reuse the first timestamp, which is not
- * documented); a replayed event is dropped by its event id in the inbox instead.
+ * Replay: a replayed event is dropped by its event id, whose dedupe key is kept at least 24 hours
+ * (MIN_RETENTION_MS). A signed request older than that is refused (401), so a replay can never outlive
+ * its dedupe key, even with RETENTION set to the minimum. The window is not shorter because Feishu re-pushes
+ * a failed event for about 7 hours and may reuse the first delivery's timestamp (not documented either
+ * way); five minutes ahead is allowed for clock skew.
  */
 import { createCipheriv, createDecipheriv, createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { MIN_RETENTION_MS } from '../store/consultations.js';
+
+/** Signed requests older than this are refused: dedupe keys live at least this long. */
+export const MAX_SIGNED_AGE_MS = MIN_RETENTION_MS;
+const MAX_CLOCK_AHEAD_MS = 5 * 60_000;
 
 export interface FeishuKeys {
   encryptKey: string;
@@ -59,7 +67,7 @@ function sameText(a: string, b: string): boolean {
 }
 
 /** Checks one webhook request on its raw bytes; nothing from a refused request may be processed. */
-export function verifyFeishuRequest(rawBody: Buffer, headers: Record<string, HeaderValue>, keys: FeishuKeys): Verification {
+export function verifyFeishuRequest(rawBody: Buffer, headers: Record<string, HeaderValue>, keys: FeishuKeys, now = Date.now()): Verification {
   const timestamp = header(headers, 'x-lark-request-timestamp');
   const nonce = header(headers, 'x-lark-request-nonce');
   const signature = header(headers, 'x-lark-signature');
@@ -70,6 +78,10 @@ export function verifyFeishuRequest(rawBody: Buffer, headers: Record<string, Hea
     }
     if (!sameText(feishuSignature(timestamp, nonce, keys.encryptKey, rawBody), signature.toLowerCase())) {
       return { ok: false, status: 401, reason: 'signature mismatch' };
+    }
+    const age = now - Number(timestamp) * 1000;
+    if (!/^\d{1,12}$/.test(timestamp) || age > MAX_SIGNED_AGE_MS || age < -MAX_CLOCK_AHEAD_MS) {
+      return { ok: false, status: 401, reason: 'signature timestamp outside the replay window' };
     }
   }
 
