@@ -11,6 +11,9 @@
  * - Login: per-address rate limit, back-off per username and address after repeated failures (also for
  *   unknown names, which answer as slowly as wrong passwords), every success and failure audited; what
  *   was typed as a username is written down only when it names an account.
+ * - Second factor (totp.ts): after the password a session is only half made (`totp`: the code is due;
+ *   `enrol`: an admin or reviewer without one sets it up first) and reaches nothing but that step and
+ *   logout; completing it replaces the session with a full one under a new token.
  * - Refusals are audited within a per-address budget (refusals.ts).
  * State is never changed by GET.
  */
