@@ -1,6 +1,6 @@
 /**
  * The referral workflow, platform-free: every operation locks the case row, checks the transition against
- * src/escalation/case-states.ts, and commits the new state, its append-only event, the messages it causes
+ * src/cases/core.ts, and commits the new state, its append-only event, the messages it causes
  * (outbox rows to the user's chat and to the agency) and its SLA timers in ONE transaction. A crash therefore
  * never leaves a transition without its notification, or a notification without its transition; the outbox
  * sends each row once (unique per source and kind). Repeated requests find the state already moved and change
@@ -15,7 +15,7 @@ import { caseConsents, caseEvents, caseMessages, cases, caseTimers, consultation
 import type { ChannelName, Consultation, Envelope, ReplyButton } from '../types.js';
 import { FIELD_LABELS, type Agency, type AgencyRegistry, type IpField } from './agencies.js';
 import { addWorkingTime, type WorkCalendar } from './calendar.js';
-import { assertMove, CaseConflict, isOpen, WITH_AGENCY } from './case-states.js';
+import { agencyMaySee, agencyMaySeeContact, assertMove, CaseConflict, CaseNotFound, isOpen, OPEN_STATUSES, WITH_AGENCY } from '../cases/core.js';
 import { caseView, type CaseView } from './case-view.js';
 import type { DataKey } from './data-key.js';
 import { inferNeeds, nextQuestion, type Needs } from './intake.js';
@@ -63,13 +63,6 @@ const PUSHED: ReadonlySet<ChannelName> = new Set(['telegram', 'feishu']);
 const CONVERSATION_TURNS = 4;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-export class CaseNotFound extends Error {
-  constructor() {
-    super('no such case');
-    this.name = 'CaseNotFound';
-  }
-}
-
 export class CaseService {
   constructor(private readonly deps: CaseServiceDeps) {}
 
@@ -101,7 +94,7 @@ export class CaseService {
       const [existing] = await tx
         .select()
         .from(cases)
-        .where(and(eq(cases.consultationId, consultation.id), inArray(cases.status, ['offered', 'awaiting_consent', 'requested', 'accepted', 'answered', 'staff_queue'])))
+        .where(and(eq(cases.consultationId, consultation.id), inArray(cases.status, [...OPEN_STATUSES])))
         .for('update');
       if (existing) return existing;
       const history = await tx
@@ -373,8 +366,8 @@ export class CaseService {
   async forAgency(caseId: string, agencyId: string): Promise<(CaseRow & { contact?: string }) | undefined> {
     if (!UUID.test(caseId)) return undefined;
     const [c] = await this.deps.db.select().from(cases).where(eq(cases.id, caseId));
-    if (!c || c.agencyId !== agencyId || !(WITH_AGENCY.includes(c.status) || c.status === 'completed')) return undefined;
-    return { ...c, contact: c.contactCipher && WITH_AGENCY.includes(c.status) ? this.decrypt(c.contactCipher) : undefined };
+    if (!c || !agencyMaySee(c, agencyId)) return undefined;
+    return { ...c, contact: c.contactCipher && agencyMaySeeContact(c, agencyId) ? this.decrypt(c.contactCipher) : undefined };
   }
 
   // ——— inside a transaction ———

@@ -4,8 +4,8 @@
  * with the case view; someone else's case is a 404, a transition the state does not allow a 409.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { CaseNotFound, type CaseService } from '../escalation/case-service.js';
-import { CaseConflict } from '../escalation/case-states.js';
+import { CaseConflict, CaseNotFound, referralReason } from '../cases/core.js';
+import type { CaseService } from '../escalation/case-service.js';
 import type { ConsultationStore } from '../store/consultations.js';
 import { HttpError } from './http-error.js';
 import {
@@ -57,7 +57,7 @@ export async function caseRoutes(app: FastifyInstance, deps: CaseRouteDeps, perI
       const { consultationId, userId, district } = request.body;
       const consultation = await deps.store.get(consultationId);
       if (!consultation || consultation.userId !== userId) throw new HttpError(404, 'not_found', '没有找到这条咨询记录。');
-      return answer(() => deps.cases.refer({ consultation, district, reason: consultation.outcome === 'not_covered' ? 'not_covered' : consultation.outcome === 'escalation_offered' ? 'professional_service' : 'requested' }));
+      return answer(() => deps.cases.refer({ consultation, district, reason: referralReason(consultation.outcome) }));
     },
   );
 

@@ -1,5 +1,6 @@
 /** JSON schemas of the public API: validation, fast serialisation and the OpenAPI document in one place. */
 import { MAX_QUESTION_CHARS } from '../consult.js';
+import { CASE_STATUSES } from '../cases/core.js';
 
 /** Client-chosen ids (conversation, anonymous user): short, printable, no spaces. */
 const clientId = { type: 'string', minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9_.:@-]+$' } as const;
@@ -105,7 +106,7 @@ const caseView = {
   required: ['id', 'status', 'agency', 'consent', 'messages', 'events'],
   properties: {
     id: { type: 'string' },
-    status: { type: 'string', enum: ['offered', 'awaiting_consent', 'requested', 'accepted', 'answered', 'completed', 'cancelled', 'staff_queue'] },
+    status: { type: 'string', enum: [...CASE_STATUSES] },
     agency: { type: ['object', 'null'], properties: { id: { type: 'string' }, name: { type: 'string' }, contact: { type: 'string' } } },
     consent: {
       type: 'object',

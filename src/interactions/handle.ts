@@ -6,8 +6,8 @@
  * and in the case service. Each item's effects, its reply and the inbox row's `done` commit together.
  */
 import { and, eq, inArray } from 'drizzle-orm';
-import { CaseNotFound, CaseService, type CaseRow } from '../escalation/case-service.js';
-import { CaseConflict } from '../escalation/case-states.js';
+import { BEFORE_CONSENT, CaseConflict, CaseNotFound, OPEN_STATUSES, referralReason } from '../cases/core.js';
+import type { CaseService, CaseRow } from '../escalation/case-service.js';
 import type { AgencyRegistry } from '../escalation/agencies.js';
 import { TEXT } from '../escalation/notices.js';
 import type { InboxJob, Inbox } from '../queue/inbox.js';
@@ -15,7 +15,7 @@ import type { Outbox } from '../queue/outbox.js';
 import type { ConsultationStore } from '../store/consultations.js';
 import type { Database } from '../store/db.js';
 import { cases } from '../store/schema.js';
-import type { Consultation, InteractionAction, ReplyButton } from '../types.js';
+import type { InteractionAction, ReplyButton } from '../types.js';
 import { ASK_FIRST, ASK_USAGE, CASE_GONE, CONSULTATION_GONE, forgotten, HELP_TEXT, PRIVACY_TEXT, REFERRAL_NOTED } from './texts.js';
 import { AGENCY_TEXT } from '../escalation/notices.js';
 
@@ -109,7 +109,7 @@ async function interact(deps: InboundDeps, tx: Database, job: InboxJob, action: 
       const consultation = action.consultationId ? await deps.store.get(action.consultationId, tx) : (await deps.store.history(job.conversationId, job.userId, 1, tx))[0];
       if (!consultation || consultation.channel !== job.channel) return reply(action.consultationId ? CONSULTATION_GONE : ASK_FIRST);
       if (consultation.userId !== job.userId) return reply(TEXT.notAsker);
-      await caseService.refer({ consultation, envelope: job, reason: reasonOf(consultation) });
+      await caseService.refer({ consultation, envelope: job, reason: referralReason(consultation.outcome) });
       if (job.messageId && action.consultationId) {
         await deps.outbox.enqueueIn(tx, { source: `inbox:${job.id}`, channel: job.channel, botId: job.botId, chatId: job.chatId, payload: { kind: 'card_update', target: job.messageId, text: REFERRAL_NOTED, consultationId: consultation.id, card: { text: consultation.answer, citations: consultation.citations, answerer: consultation.answerer } } });
       }
@@ -163,7 +163,7 @@ async function openCases(tx: Database, job: InboxJob): Promise<CaseRow[]> {
   return tx
     .select()
     .from(cases)
-    .where(and(eq(cases.channel, job.channel), eq(cases.userId, job.userId), inArray(cases.status, ['offered', 'awaiting_consent', 'requested', 'accepted', 'answered', 'staff_queue'])));
+    .where(and(eq(cases.channel, job.channel), eq(cases.userId, job.userId), inArray(cases.status, [...OPEN_STATUSES])));
 }
 
 /** Lists open cases with a withdraw button each (at most 5), after `intro`; `none` when there are none. */
@@ -180,13 +180,9 @@ async function waitingCase(db: Database, job: InboxJob): Promise<CaseRow | undef
   const [row] = await db
     .select()
     .from(cases)
-    .where(and(eq(cases.conversationId, job.conversationId), eq(cases.userId, job.userId), inArray(cases.status, ['offered', 'awaiting_consent'])))
+    .where(and(eq(cases.conversationId, job.conversationId), eq(cases.userId, job.userId), inArray(cases.status, [...BEFORE_CONSENT])))
     .limit(1);
   return row;
-}
-
-function reasonOf(c: Consultation): 'requested' | 'professional_service' | 'not_covered' {
-  return c.outcome === 'not_covered' ? 'not_covered' : c.outcome === 'escalation_offered' ? 'professional_service' : 'requested';
 }
 
 const via = (job: InboxJob) => `${job.channel}:${job.eventId}`;

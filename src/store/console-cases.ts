@@ -10,7 +10,7 @@
  * and its own steps only, since the consent that covered it ended (src/console/pages/cases.ts).
  */
 import { and, asc, desc, eq, gte, inArray, isNull, lt, sql, type SQL } from 'drizzle-orm';
-import { WITH_AGENCY } from '../escalation/case-states.js';
+import { agencyMaySee, agencyMaySeeSql, WITH_AGENCY } from '../cases/core.js';
 import { queryRows, type Database } from './db.js';
 import { agencies, caseConsents, caseEvents, caseMessages, cases, caseTimers, CASE_STATUSES, staffAccounts, type CaseStatus } from './schema.js';
 
@@ -90,9 +90,9 @@ export function receivedBy(agencyId: string): SQL {
   return sql`exists (select 1 from ${caseConsents} cc where cc.case_id = ${caseId} and cc.agency_id = ${agencyId} and cc.decision = 'given')`;
 }
 
-/** The agency holds the case now or closed it (mirrors `heldBy`). */
+/** The agency holds the case now or closed it: the SQL side of `heldBy`. */
 function holding(agencyId: string): SQL {
-  return sql`(${cases.agencyId} = ${agencyId} and ${cases.status} in ('requested', 'accepted', 'answered', 'completed'))`;
+  return agencyMaySeeSql({ agencyId: cases.agencyId, status: cases.status }, agencyId);
 }
 
 function caseWhere(filter: CaseFilter): SQL | undefined {
@@ -253,7 +253,7 @@ export async function caseHolder(db: Database, id: string): Promise<Pick<CaseRec
 
 /** Whether the agency holds the case now or closed it: then it sees the data the user shared with it. */
 export function heldBy(c: Pick<CaseRecord, 'agencyId' | 'status'>, agencyId: string): boolean {
-  return c.agencyId === agencyId && (WITH_AGENCY.includes(c.status) || c.status === 'completed');
+  return agencyMaySee(c, agencyId);
 }
 
 /** One row of the case export: the board's columns with times and the rating, never the contact. */

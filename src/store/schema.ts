@@ -22,6 +22,7 @@ import {
   uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
+import { CASE_STATUSES, CLOSED_STATUSES, statusListDdl, type CaseStatus } from '../cases/core.js';
 import type { AgencyWebhookEvent, Answer, ChannelName, Citation, InteractionAction, Outcome, PassageRef, PiiFinding, ReplyButton } from '../types.js';
 
 const createdAt = () => timestamp('created_at', { withTimezone: true }).defaultNow().notNull();
@@ -137,9 +138,8 @@ export const agencies = pgTable('agencies', {
   syncedAt: timestamp('synced_at', { withTimezone: true }).defaultNow().notNull(),
 });
 
-/** Where a case stands; see src/escalation/case-states.ts for the transitions allowed. */
-export const CASE_STATUSES = ['offered', 'awaiting_consent', 'requested', 'accepted', 'answered', 'completed', 'cancelled', 'staff_queue'] as const;
-export type CaseStatus = (typeof CASE_STATUSES)[number];
+// Where a case stands and the transitions allowed live with the other case rules (src/cases/core.ts).
+export { CASE_STATUSES, type CaseStatus } from '../cases/core.js';
 
 /**
  * A referral of one consultation to an agency, tracked to its end. Never deleted: retention and /forget
@@ -184,10 +184,10 @@ export const cases = pgTable(
     erasedAt: timestamp('erased_at', { withTimezone: true }),
   },
   (t) => [
-    check('cases_status_check', sql.raw(`status in (${CASE_STATUSES.map((s) => `'${s}'`).join(', ')})`)),
+    check('cases_status_check', sql.raw(`status in (${statusListDdl(CASE_STATUSES)})`)),
     check('cases_rating_check', sql`${t.rating} between 1 and 5`),
     // One open case per consultation: a double click or a second instance finds the first.
-    uniqueIndex('cases_open_consultation_uq').on(t.consultationId).where(sql`status not in ('completed', 'cancelled')`),
+    uniqueIndex('cases_open_consultation_uq').on(t.consultationId).where(sql.raw(`status not in (${statusListDdl(CLOSED_STATUSES)})`)),
     index('cases_status_idx').on(t.status, t.updatedAt),
     index('cases_agency_status_idx').on(t.agencyId, t.status),
     index('cases_user_idx').on(t.channel, t.userId),

@@ -6,7 +6,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ALWAYS } from '../../src/escalation/calendar.js';
 import type { CaseService } from '../../src/escalation/case-service.js';
-import { CaseConflict } from '../../src/escalation/case-states.js';
+import { CaseConflict } from '../../src/cases/core.js';
 import { Outbox } from '../../src/queue/outbox.js';
 import { ConsultationStore } from '../../src/store/consultations.js';
 import { queryRows, type DatabaseHandle } from '../../src/store/db.js';

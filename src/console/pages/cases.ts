@@ -12,8 +12,8 @@
  *   and its own steps. Any other case id, existing or not, is a 403, audited as `case.denied`.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { CaseNotFound, type AgencyOp } from '../../escalation/case-service.js';
-import { CaseConflict } from '../../escalation/case-states.js';
+import type { AgencyOp } from '../../escalation/case-service.js';
+import { CaseConflict, CaseNotFound } from '../../cases/core.js';
 import { HttpError } from '../../http/http-error.js';
 import {
   accountNames,
