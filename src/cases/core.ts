@@ -109,7 +109,7 @@ export const HTTP_CHANNELS: readonly string[] = ['web', 'api'];
 export const isHttpChannel = (channel: string): boolean => HTTP_CHANNELS.includes(channel);
 
 /** Who asks to act: the user and the channel the request came through. */
-export interface Actor {
+export interface Asker {
   channel: string;
   userId: string;
 }
@@ -119,9 +119,18 @@ export interface Actor {
  * same channel, where the web chat and the API count as one (both speak HTTP with the user's secret id).
  * Staff act through the console, which is not a user channel and does not come here.
  */
-export function mayAct(owner: Actor, actor: Actor): boolean {
+export function mayAct(owner: Asker, actor: Asker): boolean {
   if (owner.userId !== actor.userId) return false;
   return isHttpChannel(owner.channel) ? isHttpChannel(actor.channel) : owner.channel === actor.channel;
+}
+
+/**
+ * Whether `actor` may give 👍/👎 on an answer. Over HTTP only its asker (no one else can prove who they are);
+ * in a chat every member who sees the answer, each under their own platform-vouched id, as feedback is kept
+ * per user and changes no one else's.
+ */
+export function mayGiveFeedback(owner: Asker, actor: Asker): boolean {
+  return isHttpChannel(owner.channel) ? mayAct(owner, actor) : owner.channel === actor.channel;
 }
 
 // ——— Why a referral was made ———

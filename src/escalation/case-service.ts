@@ -15,7 +15,7 @@ import { caseConsents, caseEvents, caseMessages, cases, caseTimers, consultation
 import type { ChannelName, Consultation, Envelope, ReplyButton } from '../types.js';
 import { FIELD_LABELS, type Agency, type AgencyRegistry, type IpField } from './agencies.js';
 import { addWorkingTime, type WorkCalendar } from './calendar.js';
-import { agencyMaySee, agencyMaySeeContact, assertMove, CaseConflict, CaseNotFound, isOpen, OPEN_STATUSES, WITH_AGENCY } from '../cases/core.js';
+import { agencyMaySee, agencyMaySeeContact, assertMove, CaseConflict, CaseNotFound, isOpen, mayAct, OPEN_STATUSES, WITH_AGENCY, type Asker } from '../cases/core.js';
 import { caseView, type CaseView } from './case-view.js';
 import type { DataKey } from './data-key.js';
 import { inferNeeds, nextQuestion, type Needs } from './intake.js';
@@ -132,9 +132,9 @@ export class CaseService {
   }
 
   /** The user answered an intake question (district or field); the case moves on to routing. */
-  async choose(caseId: string, userId: string, slot: 'district' | 'field', value: string): Promise<CaseView> {
+  async choose(caseId: string, asker: Asker, slot: 'district' | 'field', value: string): Promise<CaseView> {
     return this.run(async (tx, effects) => {
-      const c = await this.lockOwn(tx, caseId, userId);
+      const c = await this.lockOwn(tx, caseId, asker);
       if (c.status !== 'offered' || c.pending !== slot) throw new CaseConflict(c.status, `choose ${slot}`);
       const known = value && value !== '-' ? value : null;
       const updated = await this.update(tx, c, slot === 'district' ? { district: known, pending: null } : { field: known && known in FIELD_LABELS ? known : null, pending: null });
@@ -149,10 +149,10 @@ export class CaseService {
    * given, if any). No: nothing is shared and the case is cancelled. `consentId` ties a button to the notice
    * it sat under; a stale one (another agency since) is refused.
    */
-  async consent(caseId: string, userId: string, answer: { consent: boolean; contact?: string; consentId?: number; via: string }): Promise<CaseView> {
-    if (!answer.consent) return this.withdraw(caseId, userId, 'user', answer.via);
+  async consent(caseId: string, asker: Asker, answer: { consent: boolean; contact?: string; consentId?: number; via: string }): Promise<CaseView> {
+    if (!answer.consent) return this.withdraw(caseId, asker, 'user', answer.via);
     return this.run(async (tx, effects) => {
-      let c = await this.lockOwn(tx, caseId, userId);
+      let c = await this.lockOwn(tx, caseId, asker);
       if (WITH_AGENCY.includes(c.status) && (await this.alreadyGiven(tx, c, answer.consentId))) return c; // a repeated yes
       assertMove(c.status, 'requested', 'consent');
       const [pending] = await tx
@@ -177,9 +177,9 @@ export class CaseService {
   }
 
   /** A contact the user typed while a case waits for consent: stored encrypted, echoed back masked. */
-  async addContact(caseId: string, userId: string, contact: string, via: string): Promise<CaseView> {
+  async addContact(caseId: string, asker: Asker, contact: string, via: string): Promise<CaseView> {
     return this.run(async (tx, effects) => {
-      const c = await this.lockOwn(tx, caseId, userId);
+      const c = await this.lockOwn(tx, caseId, asker);
       if (c.status !== 'awaiting_consent' && c.status !== 'offered') throw new CaseConflict(c.status, 'add contact');
       const event = await this.event(tx, c, 'contact_given', 'user', c.status, c.status, { via });
       if (!this.deps.dataKey) {
@@ -197,9 +197,9 @@ export class CaseService {
    * Withdraws an open case (the user's button, /privacy, /forget, the retention purge): consent ends, the
    * contact is erased, an agency that had received the case is told to delete what it got. Events are kept.
    */
-  async withdraw(caseId: string, userId: string | undefined, actor: Actor = 'user', via?: string, options: { tellUser?: boolean } = {}): Promise<CaseView> {
+  async withdraw(caseId: string, asker: Asker | undefined, actor: Actor = 'user', via?: string, options: { tellUser?: boolean } = {}): Promise<CaseView> {
     return this.run(async (tx, effects) => {
-      const c = userId === undefined ? await this.lock(tx, caseId) : await this.lockOwn(tx, caseId, userId);
+      const c = asker === undefined ? await this.lock(tx, caseId) : await this.lockOwn(tx, caseId, asker);
       if (c.status === 'cancelled') return c;
       assertMove(c.status, 'cancelled', 'withdraw');
       const refused = c.status === 'awaiting_consent' || c.status === 'offered';
@@ -280,9 +280,9 @@ export class CaseService {
   }
 
   /** The user says whether the closed case solved the problem, then rates it. */
-  async resolve(caseId: string, userId: string, resolved: boolean): Promise<CaseView> {
+  async resolve(caseId: string, asker: Asker, resolved: boolean): Promise<CaseView> {
     return this.run(async (tx, effects) => {
-      const c = await this.lockOwn(tx, caseId, userId);
+      const c = await this.lockOwn(tx, caseId, asker);
       if (c.status !== 'completed') throw new CaseConflict(c.status, 'resolved');
       if (c.resolved !== null) return c;
       const updated = await this.update(tx, c, { resolved });
@@ -294,9 +294,9 @@ export class CaseService {
   }
 
   /** Rating of a completed case, 1–5, with whether it was resolved; stored per agency (the case's). */
-  async rate(caseId: string, userId: string, rating: { rating: number; resolved?: boolean; comment?: string }): Promise<CaseView> {
+  async rate(caseId: string, asker: Asker, rating: { rating: number; resolved?: boolean; comment?: string }): Promise<CaseView> {
     return this.run(async (tx, effects) => {
-      const c = await this.lockOwn(tx, caseId, userId);
+      const c = await this.lockOwn(tx, caseId, asker);
       if (c.status !== 'completed') throw new CaseConflict(c.status, 'rate');
       if (!Number.isInteger(rating.rating) || rating.rating < 1 || rating.rating > 5) throw new CaseConflict(c.status, 'rate outside 1…5');
       const first = c.rating === null;
@@ -338,11 +338,11 @@ export class CaseService {
     }
   }
 
-  /** The case as its user sees it; undefined for anyone else's (the API answers 404 alike). */
-  async view(caseId: string, userId: string): Promise<CaseView | undefined> {
+  /** The case as its user sees it; undefined for anyone else's, or asked through another channel (the API answers 404 alike). */
+  async view(caseId: string, asker: Asker): Promise<CaseView | undefined> {
     if (!UUID.test(caseId)) return undefined;
     const [c] = await this.deps.db.select().from(cases).where(eq(cases.id, caseId));
-    if (!c || c.userId !== userId) return undefined;
+    if (!c || !mayAct(c, asker)) return undefined;
     return caseView(this.deps.db, c, this.deps.registry);
   }
 
@@ -393,9 +393,10 @@ export class CaseService {
     return c;
   }
 
-  private async lockOwn(tx: Database, caseId: string, userId: string): Promise<CaseRow> {
+  /** Locks a case its asker may act on: the owner, through the channel the case came from. */
+  private async lockOwn(tx: Database, caseId: string, asker: Asker): Promise<CaseRow> {
     const c = await this.lock(tx, caseId);
-    if (c.userId !== userId) throw new CaseNotFound();
+    if (!mayAct(c, asker)) throw new CaseNotFound();
     return c;
   }
 

@@ -39,7 +39,7 @@ export const askBody = {
     // A loose bound here; validateQuestion() gives the precise limit with a message for the user.
     question: { type: 'string', maxLength: MAX_QUESTION_CHARS * 4 },
     conversationId: { ...clientId, description: 'Keeps follow-ups together (with userId).' },
-    userId: { ...clientId, description: 'Anonymous user id; history is never shared across users.' },
+    userId: { ...clientId, description: "The user's own random secret (the answer returns a fresh one when absent); history and referrals are never shared across users." },
   },
 } as const;
 
@@ -57,6 +57,7 @@ export const askResponse = {
       properties: { reason: { type: 'string', enum: ['requested', 'professional_service', 'not_covered'] }, topic: { type: 'string' } },
     },
     answerer: { type: 'string', enum: ['extractive', 'llm', 'guard', 'reviewed'], description: 'extractive: quotes of the documents; llm: generated (AI); guard: a fixed reply; reviewed: an answer written and approved by staff' },
+    userId: { type: 'string', description: 'The user id to act with (feedback, referral): the one sent, or a fresh random one when none was. Keep it secret: it is the only proof of who asked.' },
   },
 } as const;
 

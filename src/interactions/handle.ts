@@ -6,7 +6,7 @@
  * and in the case service. Each item's effects, its reply and the inbox row's `done` commit together.
  */
 import { and, eq, inArray } from 'drizzle-orm';
-import { BEFORE_CONSENT, CaseConflict, CaseNotFound, OPEN_STATUSES, referralReason } from '../cases/core.js';
+import { BEFORE_CONSENT, CaseConflict, CaseNotFound, mayAct, mayGiveFeedback, OPEN_STATUSES, referralReason, type Asker } from '../cases/core.js';
 import type { CaseService, CaseRow } from '../escalation/case-service.js';
 import type { AgencyRegistry } from '../escalation/agencies.js';
 import { TEXT } from '../escalation/notices.js';
@@ -62,7 +62,7 @@ export function createInboundHandler(deps: InboundDeps): InboundHandler {
     if (looksLikeContact(job.text)) {
       const waiting = await waitingCase(deps.db, job);
       if (waiting) {
-        await once(deps, job, (tx) => guarded(() => deps.cases.inTx(tx).addContact(waiting.id, job.userId, contactOf(job.text), via(job)), async () => {}));
+        await once(deps, job, (tx) => guarded(() => deps.cases.inTx(tx).addContact(waiting.id, asker(job), contactOf(job.text), via(job)), async () => {}));
         return true;
       }
     }
@@ -102,13 +102,13 @@ async function interact(deps: InboundDeps, tx: Database, job: InboxJob, action: 
   switch (action.type) {
     case 'feedback': {
       const consultation = await deps.store.get(action.consultationId, tx);
-      if (consultation?.channel === job.channel) await deps.store.feedback(consultation.id, job.userId, action.rating, undefined, tx);
+      if (consultation && mayGiveFeedback(consultation, asker(job))) await deps.store.feedback(consultation.id, job.userId, action.rating, undefined, tx);
       return;
     }
     case 'refer': {
       const consultation = action.consultationId ? await deps.store.get(action.consultationId, tx) : (await deps.store.history(job.conversationId, job.userId, 1, tx))[0];
       if (!consultation || consultation.channel !== job.channel) return reply(action.consultationId ? CONSULTATION_GONE : ASK_FIRST);
-      if (consultation.userId !== job.userId) return reply(TEXT.notAsker);
+      if (!mayAct(consultation, asker(job))) return reply(TEXT.notAsker);
       await caseService.refer({ consultation, envelope: job, reason: referralReason(consultation.outcome) });
       if (job.messageId && action.consultationId) {
         await deps.outbox.enqueueIn(tx, { source: `inbox:${job.id}`, channel: job.channel, botId: job.botId, chatId: job.chatId, payload: { kind: 'card_update', target: job.messageId, text: REFERRAL_NOTED, consultationId: consultation.id, card: { text: consultation.answer, citations: consultation.citations, answerer: consultation.answerer } } });
@@ -116,16 +116,16 @@ async function interact(deps: InboundDeps, tx: Database, job: InboxJob, action: 
       return;
     }
     case 'choose':
-      return guarded(() => caseService.choose(action.caseId, job.userId, action.slot, action.value), reply);
+      return guarded(() => caseService.choose(action.caseId, asker(job), action.slot, action.value), reply);
     case 'consent':
-      return guarded(() => caseService.consent(action.caseId, job.userId, { consent: action.consent, consentId: action.consentId, via: via(job) }), reply);
+      return guarded(() => caseService.consent(action.caseId, asker(job), { consent: action.consent, consentId: action.consentId, via: via(job) }), reply);
     case 'withdraw':
-      if (action.caseId) return guarded(() => caseService.withdraw(action.caseId!, job.userId, 'user', via(job)), reply);
+      if (action.caseId) return guarded(() => caseService.withdraw(action.caseId!, asker(job), 'user', via(job)), reply);
       return listOpenCases(tx, job, reply, TEXT.noOpenCases);
     case 'resolved':
-      return guarded(() => caseService.resolve(action.caseId, job.userId, action.resolved), reply);
+      return guarded(() => caseService.resolve(action.caseId, asker(job), action.resolved), reply);
     case 'rate':
-      return guarded(() => caseService.rate(action.caseId, job.userId, { rating: action.rating }), reply);
+      return guarded(() => caseService.rate(action.caseId, asker(job), { rating: action.rating }), reply);
     case 'agency': {
       const agency = deps.registry.forChat(job.channel, job.chatId);
       if (!agency) return reply(AGENCY_TEXT.notYourCase);
@@ -150,7 +150,7 @@ async function interact(deps: InboundDeps, tx: Database, job: InboxJob, action: 
           return listOpenCases(tx, job, reply, PRIVACY_TEXT, PRIVACY_TEXT);
         case 'forget': {
           const open = await openCases(tx, job);
-          for (const c of open) await caseService.withdraw(c.id, job.userId, 'user', `${via(job)}:forget`, { tellUser: false });
+          for (const c of open) await caseService.withdraw(c.id, asker(job), 'user', `${via(job)}:forget`, { tellUser: false });
           const n = await deps.store.forgetUser(job.channel, job.userId, tx);
           return reply(forgotten(n, open.length));
         }
@@ -185,4 +185,5 @@ async function waitingCase(db: Database, job: InboxJob): Promise<CaseRow | undef
   return row;
 }
 
+const asker = (job: InboxJob): Asker => ({ channel: job.channel, userId: job.userId });
 const via = (job: InboxJob) => `${job.channel}:${job.eventId}`;

@@ -9,6 +9,7 @@ import {
   CLOSED_STATUSES,
   isOpen,
   mayAct,
+  mayGiveFeedback,
   OPEN_STATUSES,
   referralReason,
   statusIn,
@@ -35,6 +36,12 @@ describe('who may act on a case', () => {
     expect(mayAct({ channel: 'web', userId: 'secret' }, { channel: 'api', userId: 'secret' })).toBe(true);
     expect(mayAct({ channel: 'web', userId: 'secret' }, { channel: 'telegram', userId: 'secret' })).toBe(false);
     expect(mayAct({ channel: 'web', userId: 'secret' }, { channel: 'web', userId: 'other' })).toBe(false);
+  });
+
+  it('takes feedback over HTTP from the asker only, in a chat from anyone in it', () => {
+    expect(mayGiveFeedback({ channel: 'web', userId: 'secret' }, { channel: 'api', userId: 'other' })).toBe(false);
+    expect(mayGiveFeedback({ channel: 'telegram', userId: '42' }, { channel: 'telegram', userId: '43' })).toBe(true);
+    expect(mayGiveFeedback({ channel: 'telegram', userId: '42' }, { channel: 'api', userId: '42' })).toBe(false);
   });
 
   it('gives the referral the reason its answer called for', () => {

@@ -16,6 +16,7 @@ import { sampleConsultation } from '../store/sample.js';
 import { storeTargets, targetTitle } from '../store/targets.js';
 import { litigationRegistry, registryOf, testCases, TELEGRAM_AGENCY_CHAT } from './fixtures.js';
 
+const U42 = { channel: 'telegram' as const, userId: 'u42' };
 const TELEGRAM_USER = { channel: 'telegram' as const, botId: '123456', chatId: '42', replyTo: '7' };
 
 describe.each(storeTargets())('case service on $name', (target) => {
@@ -51,7 +52,7 @@ describe.each(storeTargets())('case service on $name', (target) => {
       expect((await outboxRows()).map((r) => r.chat_id)).toEqual(['42']);
 
       const contact = '13800138000';
-      const requested = await cases.consent(offered.id, 'u42', { consent: true, contact, consentId: offered.consent.consentId, via: 'test' });
+      const requested = await cases.consent(offered.id, U42, { consent: true, contact, consentId: offered.consent.consentId, via: 'test' });
       expect(requested.status).toBe('requested');
       const rows = await outboxRows();
       const toAgency = rows.filter((r) => r.chat_id === TELEGRAM_AGENCY_CHAT);
@@ -67,7 +68,7 @@ describe.each(storeTargets())('case service on $name', (target) => {
 
     it('shares nothing when consent is refused, and the case is cancelled', async () => {
       const offered = await cases.refer({ consultation: await consultation(), envelope: TELEGRAM_USER });
-      const refused = await cases.consent(offered.id, 'u42', { consent: false, via: 'test' });
+      const refused = await cases.consent(offered.id, U42, { consent: false, via: 'test' });
       expect(refused.status).toBe('cancelled');
       expect((await outboxRows()).every((r) => r.chat_id === '42')).toBe(true);
       expect(await events(offered.id)).toEqual(['offered', 'consent_requested', 'consent_refused']);
@@ -75,20 +76,20 @@ describe.each(storeTargets())('case service on $name', (target) => {
 
     it('after a decline offers the next agency under a new consent; a stale consent button is refused', async () => {
       const offered = await cases.refer({ consultation: await consultation(), envelope: TELEGRAM_USER });
-      await cases.consent(offered.id, 'u42', { consent: true, consentId: offered.consent.consentId, via: 'test' });
+      await cases.consent(offered.id, U42, { consent: true, consentId: offered.consent.consentId, via: 'test' });
       const next = await cases.agencyAction(offered.id, 'a-telegram-firm', { type: 'decline', reason: '利益冲突' });
       expect(next.status).toBe('awaiting_consent');
       expect(next.agency!.id).toBe('b-feishu-firm');
       expect(next.consent.consentId).not.toBe(offered.consent.consentId);
-      await expect(cases.consent(offered.id, 'u42', { consent: true, consentId: offered.consent.consentId, via: 'old button' })).rejects.toBeInstanceOf(CaseConflict);
-      const again = await cases.consent(offered.id, 'u42', { consent: true, consentId: next.consent.consentId, via: 'test' });
+      await expect(cases.consent(offered.id, U42, { consent: true, consentId: offered.consent.consentId, via: 'old button' })).rejects.toBeInstanceOf(CaseConflict);
+      const again = await cases.consent(offered.id, U42, { consent: true, consentId: next.consent.consentId, via: 'test' });
       expect(again).toMatchObject({ status: 'requested', agency: { id: 'b-feishu-firm' } });
       expect(await events(offered.id)).toEqual(['offered', 'consent_requested', 'consent_given', 'declined', 'consent_requested', 'consent_given']);
     });
 
     it('accepts once, relays answers, closes, and takes one rating', async () => {
       const offered = await cases.refer({ consultation: await consultation(), envelope: TELEGRAM_USER });
-      await cases.consent(offered.id, 'u42', { consent: true, contact: 'boss@example.com', via: 'test' });
+      await cases.consent(offered.id, U42, { consent: true, contact: 'boss@example.com', via: 'test' });
       expect((await cases.agencyAction(offered.id, 'a-telegram-firm', { type: 'accept' })).status).toBe('accepted');
       await expect(cases.agencyAction(offered.id, 'a-telegram-firm', { type: 'accept' })).rejects.toBeInstanceOf(CaseConflict);
       await expect(cases.agencyAction(offered.id, 'b-feishu-firm', { type: 'accept' })).rejects.toThrow(/no such case/);
@@ -100,12 +101,12 @@ describe.each(storeTargets())('case service on $name', (target) => {
       expect(closed.status).toBe('completed');
       const [row] = await queryRows<{ contact_cipher: string | null }>(handle.db, sql`select contact_cipher from cases`);
       expect(row!.contact_cipher).toBeNull(); // deleted when the case closes
-      await cases.resolve(offered.id, 'u42', true);
-      expect((await cases.rate(offered.id, 'u42', { rating: 5 })).rating).toEqual({ resolved: true, rating: 5 });
-      await expect(cases.rate(offered.id, 'someone-else', { rating: 1 })).rejects.toThrow(/no such case/);
-      const view = await cases.view(offered.id, 'u42');
+      await cases.resolve(offered.id, U42, true);
+      expect((await cases.rate(offered.id, U42, { rating: 5 })).rating).toEqual({ resolved: true, rating: 5 });
+      await expect(cases.rate(offered.id, { channel: 'telegram', userId: 'someone-else' }, { rating: 1 })).rejects.toThrow(/no such case/);
+      const view = await cases.view(offered.id, U42);
       expect(view!.events.map((e) => e.type)).toEqual(['offered', 'consent_requested', 'consent_given', 'accepted', 'answered', 'completed', 'resolved', 'rated']);
-      expect(await cases.view(offered.id, 'intruder')).toBeUndefined();
+      expect(await cases.view(offered.id, { channel: 'telegram', userId: 'intruder' })).toBeUndefined();
     });
 
     it('moves a case past an SLA to the next agency, and to the staff queue when none is left', async () => {
@@ -114,10 +115,10 @@ describe.each(storeTargets())('case service on $name', (target) => {
       let view = offered;
       for (const agency of ['a-telegram-firm', 'b-feishu-firm', 'c-webhook-firm']) {
         expect(view.agency!.id).toBe(agency);
-        await cases.consent(view.id, 'u42', { consent: true, via: 'test' });
+        await cases.consent(view.id, U42, { consent: true, via: 'test' });
         await new Promise((r) => setTimeout(r, 120));
         expect(await cases.fireDueTimers()).toBe(1);
-        view = (await cases.view(offered.id, 'u42'))!;
+        view = (await cases.view(offered.id, U42))!;
       }
       expect(view.status).toBe('staff_queue');
       expect(await cases.fireDueTimers()).toBe(0);
@@ -139,7 +140,7 @@ describe.each(storeTargets())('case service on $name', (target) => {
       });
       const offered = await cases.refer({ consultation: await consultation('帮我们申请一个发明专利') , envelope: TELEGRAM_USER });
       expect(offered).toMatchObject({ status: 'offered', intake: { ask: 'district', options: ['张店区', '-'] } });
-      const routed = await cases.choose(offered.id, 'u42', 'district', '张店区');
+      const routed = await cases.choose(offered.id, U42, 'district', '张店区');
       expect(routed).toMatchObject({ status: 'awaiting_consent', agency: { id: 'zhangdian' } });
     });
 
@@ -148,18 +149,18 @@ describe.each(storeTargets())('case service on $name', (target) => {
       const first = await cases.refer({ consultation: await consultation('想找律师起诉侵权', { messageId: 'm1' }), envelope: TELEGRAM_USER });
       expect(first.agency!.id).toBe('one');
       expect((await cases.refer({ consultation: (await store.history('telegram:42', 'u42', 1))[0]!, envelope: TELEGRAM_USER })).id).toBe(first.id);
-      await cases.consent(first.id, 'u42', { consent: true, via: 'test' });
+      await cases.consent(first.id, U42, { consent: true, via: 'test' });
       const second = await cases.refer({ consultation: await consultation('商标侵权找律师', { messageId: 'm2' }), envelope: TELEGRAM_USER });
       expect(second.agency!.id).toBe('two');
-      await cases.consent(second.id, 'u42', { consent: true, via: 'test' });
+      await cases.consent(second.id, U42, { consent: true, via: 'test' });
       const third = await cases.refer({ consultation: await consultation('版权侵权找律师', { messageId: 'm3' }), envelope: TELEGRAM_USER });
       expect(third.status).toBe('staff_queue'); // both at capacity
     });
 
     it('withdrawal tells an agency that had the case and erases the contact; the events stay', async () => {
       const offered = await cases.refer({ consultation: await consultation(), envelope: TELEGRAM_USER });
-      await cases.consent(offered.id, 'u42', { consent: true, contact: '13900139000', via: 'test' });
-      const withdrawn = await cases.withdraw(offered.id, 'u42', 'user', 'test');
+      await cases.consent(offered.id, U42, { consent: true, contact: '13900139000', via: 'test' });
+      const withdrawn = await cases.withdraw(offered.id, U42, 'user', 'test');
       expect(withdrawn.status).toBe('cancelled');
       const toAgency = (await outboxRows()).filter((r) => r.chat_id === TELEGRAM_AGENCY_CHAT).map((r) => r.payload.text!);
       expect(toAgency.at(-1)).toMatch(/已撤回转介/);
@@ -173,9 +174,9 @@ describe.each(storeTargets())('case service on $name', (target) => {
     it('retention withdraws an open case (the agency is told) and erases what closed cases shared; events stay', async () => {
       const longAgo = new Date(Date.now() - 200 * 86_400_000);
       const open = await cases.refer({ consultation: await consultation('专利侵权想找律师起诉', { createdAt: longAgo, messageId: 'old-1' }), envelope: TELEGRAM_USER });
-      await cases.consent(open.id, 'u42', { consent: true, contact: '13700137000', via: 'test' });
+      await cases.consent(open.id, U42, { consent: true, contact: '13700137000', via: 'test' });
       const closed = await cases.refer({ consultation: await consultation('商标侵权想找律师', { createdAt: longAgo, messageId: 'old-2' }), envelope: TELEGRAM_USER });
-      await cases.consent(closed.id, 'u42', { consent: true, via: 'test' });
+      await cases.consent(closed.id, U42, { consent: true, via: 'test' });
       await cases.agencyAction(closed.id, closed.agency!.id, { type: 'accept' });
       await cases.agencyAction(closed.id, closed.agency!.id, { type: 'close', text: '已电话沟通' });
       await handle.db.execute(sql`update cases set closed_at = ${longAgo.toISOString()}::timestamptz where id = ${closed.id}`);

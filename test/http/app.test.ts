@@ -30,13 +30,13 @@ describe('HTTP API', () => {
       const response = await ask({ question: '知识产权保险有哪些?' });
       expect(response.statusCode).toBe(200);
       const body = response.json();
-      expect(Object.keys(body).sort()).toEqual(['answer', 'answerer', 'citations', 'confidence', 'id', 'outcome']);
+      expect(Object.keys(body).sort()).toEqual(['answer', 'answerer', 'citations', 'confidence', 'id', 'outcome', 'userId']);
       expect(body.answerer).toBe('extractive');
       expect(body.outcome).toBe('answered');
       expect(body.citations[0]).toMatchObject({ documentId: 'zibo-ip-service-opinions-2023', docNumber: '淄市监知促字〔2023〕130号', article: '七' });
       expect(Object.keys(body.citations[0]).sort()).toEqual(['article', 'docNumber', 'documentId', 'excerpt', 'score', 'section', 'title']);
       const recorded = await store.get(body.id);
-      expect(recorded).toMatchObject({ channel: 'api', userId: 'anonymous', outcome: 'answered', question: '知识产权保险有哪些?' });
+      expect(recorded).toMatchObject({ channel: 'api', userId: body.userId, outcome: 'answered', question: '知识产权保险有哪些?' });
       expect(response.headers['cache-control']).toBe('no-store');
     });
 
