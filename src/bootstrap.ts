@@ -283,6 +283,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
     ? startSender(
         {
           outbox,
+          hooks: cases.deliveryHooks(),
           limiter: sharedLimiter ?? new MemorySendLimiter(),
           // Agencies on webhooks are delivered by the service itself, unless a channel plugin takes that over.
           deliverers: [new WebhookDeliverer(setup.registry), ...channels.flatMap((c) => (c.deliverer ? [c.deliverer] : []))],

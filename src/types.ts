@@ -238,6 +238,17 @@ export interface AgencyWebhookEvent {
 }
 
 /**
+ * A message to an agency about a case. With `contact`, the user's contact is read from the case (stored
+ * once, encrypted) and filled in just before the send, if the case is still with that agency: the queue
+ * never holds it in clear.
+ */
+export interface AgencyCaseRef {
+  caseId: string;
+  agencyId: string;
+  contact?: boolean;
+}
+
+/**
  * What the sender asks a channel to do: post one message to one chat (an answer, a notice, a prompt with
  * buttons), update an earlier message's buttons, or (channel `webhook`) deliver an event to an agency.
  */
@@ -267,6 +278,8 @@ export interface OutgoingReply {
   card?: { text: string; citations: Citation[]; answerer?: Answer['answerer'] };
   /** agency_event: the webhook body; `chatId` is the agency id. */
   event?: AgencyWebhookEvent;
+  /** A message about a case to its agency: the contact is filled in at send time, and replies to it answer the case. */
+  agencyCase?: AgencyCaseRef;
   /** 1 on the first try. */
   attempt: number;
   /** Messages of a split reply that an earlier attempt got posted (a crash mid-way): the next one starts after them. */

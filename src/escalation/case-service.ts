@@ -10,16 +10,18 @@ import { and, desc, eq, inArray, isNull, lte, sql } from 'drizzle-orm';
 import type { Failpoint } from '../failpoint.js';
 import { maskPersonalInfo } from '../privacy/pii.js';
 import type { Outbox } from '../queue/outbox.js';
+import type { SendHooks } from '../queue/sender.js';
 import type { Database } from '../store/db.js';
 import { caseConsents, caseEvents, caseMessages, cases, caseTimers, consultations, type CaseStatus } from '../store/schema.js';
 import type { ChannelName, Consultation, Envelope, ReplyButton } from '../types.js';
 import { FIELD_LABELS, type Agency, type AgencyRegistry, type IpField } from './agencies.js';
 import { addWorkingTime, type WorkCalendar } from './calendar.js';
 import { agencyMaySee, agencyMaySeeContact, assertMove, CaseConflict, CaseNotFound, isOpen, mayAct, OPEN_STATUSES, WITH_AGENCY, type Asker } from '../cases/core.js';
+import { caseDeliveryHooks } from './case-delivery.js';
 import { caseView, type CaseView } from './case-view.js';
 import type { DataKey } from './data-key.js';
 import { inferNeeds, nextQuestion, type Needs } from './intake.js';
-import { AGENCY_TEXT, agencyName, agencyRequest, consentNotice, formatDue, maskedContact, TEXT } from './notices.js';
+import { AGENCY_TEXT, agencyName, agencyRequest, consentNotice, CONTACT_SLOT, formatDue, maskedContact, TEXT } from './notices.js';
 import { pickAgency } from './routing.js';
 
 export type CaseRow = typeof cases.$inferSelect;
@@ -68,6 +70,11 @@ export class CaseService {
 
   get registry(): AgencyRegistry {
     return this.deps.registry;
+  }
+
+  /** What the sender does around a message to an agency: fill in the contact at send time, link the posted message to its case. */
+  deliveryHooks(): SendHooks {
+    return caseDeliveryHooks({ db: this.deps.db, dataKey: this.deps.dataKey });
   }
 
   /** Wakes the sender (after a caller's own transaction that used `inTx` has committed). */
@@ -482,7 +489,9 @@ export class CaseService {
   private async offerTo(tx: Database, effects: Effects, c: CaseRow, cause: number, agency: Agency): Promise<CaseRow> {
     assertMove(c.status, 'awaiting_consent', 'offer');
     const notice = consentNotice(agency, { field: c.field ?? undefined, service: c.service ?? undefined });
-    const updated = await this.update(tx, c, { status: 'awaiting_consent', agencyId: agency.id, pending: null });
+    // A contact given while another agency was named was given for that one: it does not pass to this one.
+    const contactCipher = c.agencyId && c.agencyId !== agency.id ? null : c.contactCipher;
+    const updated = await this.update(tx, c, { status: 'awaiting_consent', agencyId: agency.id, pending: null, contactCipher });
     const [consent] = await tx
       .insert(caseConsents)
       .values({ caseId: c.id, agencyId: agency.id, noticeVersion: notice.version, noticeHash: notice.hash, noticeText: notice.text, data: ['question', 'conversation', 'contact'] })
@@ -501,7 +510,8 @@ export class CaseService {
     await this.cancelTimers(tx, c.id);
     await tx.update(caseConsents).set({ withdrawnAt: this.now }).where(and(eq(caseConsents.caseId, c.id), eq(caseConsents.decision, 'given'), isNull(caseConsents.withdrawnAt)));
     const tried = [...new Set([...c.triedAgencies, ...(c.agencyId ? [c.agencyId] : [])])];
-    const moved = await this.update(tx, c, { triedAgencies: tried, contactCipher: c.contactCipher });
+    // The contact was given for the agency that had the case: the next one gets it only if the user gives it again.
+    const moved = await this.update(tx, c, { triedAgencies: tried, contactCipher: null });
     await this.tellUser(tx, effects, moved, event, why, undefined, false, 'bot', 'reroute');
     const agency = await pickAgency(tx, this.deps.registry, { field: (c.field ?? undefined) as Needs['field'], service: (c.service ?? undefined) as Needs['service'], district: c.district ?? undefined }, tried);
     if (agency) return this.offerTo(tx, effects, moved, event, agency);
@@ -540,7 +550,9 @@ export class CaseService {
     const channel = agency.channel;
     if (!channel) return;
     const source = `case:${c.id}:${event}:agency`;
-    const contact = what === 'requested' && c.contactCipher ? this.decrypt(c.contactCipher) : undefined;
+    // The contact is named, never copied: the sender reads it from the case at send time (case-delivery.ts).
+    const contact = what === 'requested' && Boolean(c.contactCipher);
+    const agencyCase = { caseId: c.id, agencyId: agency.id, ...(contact ? { contact } : {}) };
     if (channel.type === 'webhook') {
       if (what === 'accepted') return; // the agency accepted through its own endpoint: nothing to tell it
       await this.deps.outbox.enqueueIn(tx, {
@@ -551,6 +563,7 @@ export class CaseService {
         payload: {
           kind: 'agency_event',
           caseId: c.id,
+          agencyCase,
           event: {
             type: what === 'requested' ? 'case.requested' : what === 'closed' ? 'case.closed' : 'case.withdrawn',
             timestamp: this.now.toISOString(),
@@ -562,7 +575,6 @@ export class CaseService {
               ...(c.district ? { district: c.district } : {}),
               question: what === 'requested' ? (c.question ?? '') : '',
               conversation: what === 'requested' ? (c.conversation ?? []) : [],
-              ...(contact ? { contact } : {}),
               ...(extra.due ? { respondBy: extra.due.toISOString() } : {}),
             },
           },
@@ -575,7 +587,7 @@ export class CaseService {
     if (!botId) return; // that platform is not configured here: the agency sees the case in the console
     const text =
       what === 'requested'
-        ? agencyRequest({ ...c, question: c.question ?? '', conversation: c.conversation ?? [] }, contact, formatDue(extra.due ?? this.now, this.deps.calendar.zone))
+        ? agencyRequest({ ...c, question: c.question ?? '', conversation: c.conversation ?? [] }, contact ? CONTACT_SLOT : undefined, formatDue(extra.due ?? this.now, this.deps.calendar.zone))
         : what === 'accepted'
           ? AGENCY_TEXT.accepted
           : what === 'closed'
@@ -587,7 +599,7 @@ export class CaseService {
         : what === 'accepted'
           ? [[{ label: '结案', action: { type: 'agency', caseId: c.id, op: 'close' } }]]
           : undefined;
-    await this.deps.outbox.enqueueIn(tx, { source, channel: channel.type, botId, chatId: channel.chatId, payload: { kind: 'notice', text: `${text}\n（案件 ${c.id.slice(0, 8)}）`, buttons, caseId: c.id, contacts: Boolean(contact) } });
+    await this.deps.outbox.enqueueIn(tx, { source, channel: channel.type, botId, chatId: channel.chatId, payload: { kind: 'notice', text: `${text}\n（案件 ${c.id.slice(0, 8)}）`, buttons, caseId: c.id, contacts: contact, agencyCase } });
     effects.channels.add(channel.type);
   }
 }

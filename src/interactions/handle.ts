@@ -12,6 +12,7 @@ import type { AgencyRegistry } from '../escalation/agencies.js';
 import { TEXT } from '../escalation/notices.js';
 import type { InboxJob, Inbox } from '../queue/inbox.js';
 import type { Outbox } from '../queue/outbox.js';
+import { caseOfAgencyMessage } from '../store/case-agency-messages.js';
 import type { ConsultationStore } from '../store/consultations.js';
 import type { Database } from '../store/db.js';
 import { cases } from '../store/schema.js';
@@ -53,7 +54,7 @@ export function createInboundHandler(deps: InboundDeps): InboundHandler {
     const agency = deps.registry.forChat(job.channel, job.chatId);
     if (agency) {
       await once(deps, job, async (tx, reply) => {
-        const caseId = job.quoted ? await deps.outbox.caseOfMessage(job.channel, job.chatId, job.quoted, tx) : undefined;
+        const caseId = job.quoted ? await caseOfAgencyMessage(tx, { channel: job.channel, chatId: job.chatId, platformMessageId: job.quoted, agencyId: agency.id }) : undefined;
         if (!caseId) return reply(AGENCY_TEXT.replyHint);
         await guarded(() => deps.cases.inTx(tx).agencyAction(caseId, agency.id, { type: 'answer', text: job.text }), reply);
       });

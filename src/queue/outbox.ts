@@ -103,17 +103,6 @@ export class Outbox {
       .where(and(eq(outbox.id, id), eq(outbox.status, 'sending')));
   }
 
-  /** The case a platform message of the bot belongs to (a reply to it answers that case). */
-  async caseOfMessage(channel: ChannelName, chatId: string, platformMessageId: string, tx: Database = this.db): Promise<string | undefined> {
-    const [row] = await tx
-      .select({ payload: outbox.payload })
-      .from(outbox)
-      .where(and(eq(outbox.channel, channel), eq(outbox.chatId, chatId), eq(outbox.platformMessageId, platformMessageId)))
-      .limit(1);
-    const payload = row?.payload;
-    return payload && 'caseId' in payload ? payload.caseId : undefined;
-  }
-
   async retryLater(id: number, delayMs: number, error: string): Promise<void> {
     await this.db
       .update(outbox)
@@ -149,11 +138,11 @@ function toReply(row: Record<string, unknown>): OutgoingReply {
   };
   switch (payload.kind) {
     case 'notice':
-      return { ...base, kind: 'message', text: payload.text, citations: [], buttons: payload.buttons, contacts: payload.contacts };
+      return { ...base, kind: 'message', text: payload.text, citations: [], buttons: payload.buttons, contacts: payload.contacts, ...(payload.agencyCase ? { agencyCase: payload.agencyCase } : {}) };
     case 'card_update':
       return { ...base, kind: 'card_update', text: payload.text, citations: [], target: payload.target, consultationId: payload.consultationId, card: payload.card };
     case 'agency_event':
-      return { ...base, kind: 'agency_event', text: '', citations: [], event: payload.event };
+      return { ...base, kind: 'agency_event', text: '', citations: [], event: payload.event, ...(payload.agencyCase ? { agencyCase: payload.agencyCase } : {}) };
     default:
       return {
         ...base,

@@ -23,7 +23,7 @@ import {
   uuid,
 } from 'drizzle-orm/pg-core';
 import { CASE_STATUSES, CLOSED_STATUSES, statusListDdl, type CaseStatus } from '../cases/core.js';
-import type { AgencyWebhookEvent, Answer, ChannelName, Citation, InteractionAction, Outcome, PassageRef, PiiFinding, ReplyButton } from '../types.js';
+import type { AgencyCaseRef, AgencyWebhookEvent, Answer, ChannelName, Citation, InteractionAction, Outcome, PassageRef, PiiFinding, ReplyButton } from '../types.js';
 
 const createdAt = () => timestamp('created_at', { withTimezone: true }).defaultNow().notNull();
 
@@ -285,6 +285,26 @@ export const caseTimers = pgTable(
   ],
 );
 
+/**
+ * Which case each message posted to an agency's chat belongs to: an agency answers a case by replying to
+ * one of them. The case's own table, written when the message was posted, so the link lasts as long as the
+ * case (not as long as the queue keeps its sent rows).
+ */
+export const caseAgencyMessages = pgTable(
+  'case_agency_messages',
+  {
+    channel: text('channel').$type<ChannelName>().notNull(),
+    chatId: text('chat_id').notNull(),
+    platformMessageId: text('platform_message_id').notNull(),
+    caseId: uuid('case_id')
+      .notNull()
+      .references(() => cases.id),
+    agencyId: text('agency_id').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.channel, t.chatId, t.platformMessageId] })],
+);
+
 /** Console users: government staff, reviewers and agency staff. */
 export const staffAccounts = pgTable('staff_accounts', {
   id: uuid('id').defaultRandom().primaryKey(),
@@ -376,11 +396,11 @@ export interface AnswerCard {
 export type OutboxPayload = (
   | { kind?: 'answer'; text: string; outcome?: Outcome; citations: Citation[]; answerer?: Answer['answerer'] }
   /** A message without an answer's buttons: command replies, case notices, prompts with their own buttons. */
-  | { kind: 'notice'; text: string; buttons?: ReplyButton[][]; caseId?: string; contacts?: boolean }
+  | { kind: 'notice'; text: string; buttons?: ReplyButton[][]; caseId?: string; contacts?: boolean; agencyCase?: AgencyCaseRef }
   /** Replace the buttons of an earlier message (`target`) with a status line. */
   | { kind: 'card_update'; target: string; text: string; consultationId?: string; card?: AnswerCard }
   /** A signed delivery to a webhook agency (channel `webhook`, chat = agency id). */
-  | { kind: 'agency_event'; caseId: string; event: AgencyWebhookEvent }
+  | { kind: 'agency_event'; caseId: string; event: AgencyWebhookEvent; agencyCase?: AgencyCaseRef }
 ) & {
   /** Messages of a split reply already posted, written while it is being sent (Outbox.markPartsSent). */
   partsSent?: number;

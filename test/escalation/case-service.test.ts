@@ -38,7 +38,7 @@ describe.each(storeTargets())('case service on $name', (target) => {
 
     const consultation = (question = '我们的专利被侵权了，想找律师起诉对方', overrides: Partial<Parameters<ConsultationStore['record']>[0]> = {}): Promise<Consultation> =>
       store.record(sampleConsultation({ channel: 'telegram', chatId: '42', userId: 'u42', conversationId: 'telegram:42', question, outcome: 'escalation_offered', ...overrides }));
-    const outboxRows = () => queryRows<{ chat_id: string; channel: string; kind: string; payload: { text?: string; event?: { type: string } } }>(handle.db, sql`select chat_id, channel, kind, payload from outbox order by id`);
+    const outboxRows = () => queryRows<{ chat_id: string; channel: string; kind: string; payload: { text?: string; event?: { type: string }; agencyCase?: unknown } }>(handle.db, sql`select chat_id, channel, kind, payload from outbox order by id`);
     const events = async (caseId: string) => (await queryRows<{ type: string }>(handle.db, sql`select type from case_events where case_id = ${caseId} order by id`)).map((e) => e.type);
 
     it('names the agency and asks for consent before anything is shared; consent sends the case to its chat', async () => {
@@ -57,7 +57,11 @@ describe.each(storeTargets())('case service on $name', (target) => {
       const rows = await outboxRows();
       const toAgency = rows.filter((r) => r.chat_id === TELEGRAM_AGENCY_CHAT);
       expect(toAgency).toHaveLength(1);
-      expect(toAgency[0]!.payload.text).toContain(contact); // the consented contact reaches the agency
+      // The queue holds no copy of the contact: it names the case, and the sender fills the contact in.
+      expect(JSON.stringify(toAgency[0]!.payload)).not.toContain(contact);
+      expect(toAgency[0]!.payload).toMatchObject({ agencyCase: { caseId: offered.id, agencyId: 'a-telegram-firm', contact: true } });
+      const [claimed] = (await outbox.claim(['telegram'], 10, 60_000)).filter((r) => r.chatId === TELEGRAM_AGENCY_CHAT);
+      expect((await cases.deliveryHooks().prepare!(claimed!)).text).toMatch(new RegExp(`联系方式：${contact}`)); // the consented contact reaches the agency
       const [stored] = await queryRows<{ contact_cipher: string }>(handle.db, sql`select contact_cipher from cases`);
       expect(stored!.contact_cipher).toMatch(/^v1\./);
       expect(stored!.contact_cipher).not.toContain('138');
