@@ -8,6 +8,7 @@ CREATE TABLE "case_agency_messages" (
 	CONSTRAINT "case_agency_messages_channel_chat_id_platform_message_id_pk" PRIMARY KEY("channel","chat_id","platform_message_id")
 );
 --> statement-breakpoint
+ALTER TABLE "case_consents" ADD COLUMN "ended_by" text;--> statement-breakpoint
 ALTER TABLE "case_agency_messages" ADD CONSTRAINT "case_agency_messages_case_id_cases_id_fk" FOREIGN KEY ("case_id") REFERENCES "public"."cases"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 -- Messages already posted to agency chats keep answering their case: their links move out of the queue.
 INSERT INTO "case_agency_messages" ("channel", "chat_id", "platform_message_id", "case_id", "agency_id", "created_at")

@@ -78,6 +78,9 @@ export function statusListDdl(statuses: readonly CaseStatus[]): string {
   return statuses.map((s) => `'${s}'`).join(', ');
 }
 
+/** Why consent given to an agency ended: the user withdrew it, the agency declined, or it let its SLA pass. */
+export type ConsentEnd = 'withdrawn' | 'declined' | 'sla_breached';
+
 // ——— What an agency may see (PIPL: only what the user's consent naming it covers, while it covers it) ———
 
 /** Where an agency sees the data the user shared: while it holds the case, and the case it closed. */

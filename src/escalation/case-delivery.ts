@@ -10,7 +10,7 @@ import type { SendHooks } from '../queue/sender.js';
 import { linkAgencyMessage } from '../store/case-agency-messages.js';
 import type { Database } from '../store/db.js';
 import { cases } from '../store/schema.js';
-import type { DataKey } from './data-key.js';
+import { openContact, type DataKey } from './data-key.js';
 import { CONTACT_SLOT, NO_CONTACT } from './notices.js';
 
 export function caseDeliveryHooks(deps: { db: Database; dataKey?: DataKey }): SendHooks {
@@ -35,11 +35,7 @@ export function caseDeliveryHooks(deps: { db: Database; dataKey?: DataKey }): Se
 async function readContact(deps: { db: Database; dataKey?: DataKey }, caseId: string, agencyId: string): Promise<string | undefined> {
   const [c] = await deps.db.select({ agencyId: cases.agencyId, status: cases.status, contactCipher: cases.contactCipher }).from(cases).where(eq(cases.id, caseId));
   if (!c?.contactCipher || !agencyMaySeeContact(c, agencyId)) return undefined;
-  try {
-    return deps.dataKey?.decrypt(c.contactCipher);
-  } catch {
-    return undefined; // a key that changed: the contact is lost, the case goes on without it
-  }
+  return openContact(deps.dataKey, c.contactCipher);
 }
 
 /** The slot is in the last line but one of the message; the user's question above it could hold the same characters. */

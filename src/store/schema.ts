@@ -22,7 +22,7 @@ import {
   uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
-import { CASE_STATUSES, CLOSED_STATUSES, statusListDdl, type CaseStatus } from '../cases/core.js';
+import { CASE_STATUSES, CLOSED_STATUSES, statusListDdl, type CaseStatus, type ConsentEnd } from '../cases/core.js';
 import type { AgencyCaseRef, AgencyWebhookEvent, Answer, ChannelName, Citation, InteractionAction, Outcome, PassageRef, PiiFinding, ReplyButton } from '../types.js';
 
 const createdAt = () => timestamp('created_at', { withTimezone: true }).defaultNow().notNull();
@@ -240,7 +240,9 @@ export const caseConsents = pgTable(
     /** The platform event that carried the answer (button press, API call). */
     decidedVia: text('decided_via'),
     decidedAt: timestamp('decided_at', { withTimezone: true }),
+    /** When consent given ended, and why: the user withdrew it, or the agency declined or let its SLA pass. */
     withdrawnAt: timestamp('withdrawn_at', { withTimezone: true }),
+    endedBy: text('ended_by').$type<ConsentEnd>(),
     createdAt: createdAt(),
   },
   (t) => [index('case_consents_case_idx').on(t.caseId, t.id)],

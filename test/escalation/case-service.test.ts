@@ -107,6 +107,9 @@ describe.each(storeTargets())('case service on $name', (target) => {
       expect(row!.contact_cipher).toBeNull(); // deleted when the case closes
       await cases.resolve(offered.id, U42, true);
       expect((await cases.rate(offered.id, U42, { rating: 5 })).rating).toEqual({ resolved: true, rating: 5 });
+      // One rating per case: a second is refused and changes nothing.
+      await expect(cases.rate(offered.id, U42, { rating: 1 })).rejects.toBeInstanceOf(CaseConflict);
+      expect((await cases.view(offered.id, U42))!.rating).toEqual({ resolved: true, rating: 5 });
       await expect(cases.rate(offered.id, { channel: 'telegram', userId: 'someone-else' }, { rating: 1 })).rejects.toThrow(/no such case/);
       const view = await cases.view(offered.id, U42);
       expect(view!.events.map((e) => e.type)).toEqual(['offered', 'consent_requested', 'consent_given', 'accepted', 'answered', 'completed', 'resolved', 'rated']);
@@ -114,14 +117,22 @@ describe.each(storeTargets())('case service on $name', (target) => {
     });
 
     it('moves a case past an SLA to the next agency, and to the staff queue when none is left', async () => {
-      cases = await testCases(handle.db, outbox, { acceptSlaMs: 50, calendar: ALWAYS });
+      // One clock for due times and firing: the test moves it instead of waiting.
+      let clock = new Date('2026-03-02T02:00:00Z');
+      cases = await testCases(handle.db, outbox, { acceptSlaMs: 3_600_000, calendar: ALWAYS, now: () => clock });
       const offered = await cases.refer({ consultation: await consultation(), envelope: TELEGRAM_USER });
       let view = offered;
       for (const agency of ['a-telegram-firm', 'b-feishu-firm', 'c-webhook-firm']) {
         expect(view.agency!.id).toBe(agency);
         await cases.consent(view.id, U42, { consent: true, via: 'test' });
-        await new Promise((r) => setTimeout(r, 120));
+        clock = new Date(clock.getTime() + 3_600_000 - 1);
+        expect(await cases.fireDueTimers()).toBe(0); // a millisecond before the deadline
+        clock = new Date(clock.getTime() + 1);
         expect(await cases.fireDueTimers()).toBe(1);
+        if (agency === 'a-telegram-firm') {
+          // 24x7 counts every hour, but the user is told the time in Beijing: 03:00 UTC is 11:00.
+          expect((await outboxRows()).map((r) => r.payload.text ?? '').find((t) => t.includes('已将您的问题转交'))).toContain('3月2日 11:00前');
+        }
         view = (await cases.view(offered.id, U42))!;
       }
       expect(view.status).toBe('staff_queue');
@@ -146,6 +157,33 @@ describe.each(storeTargets())('case service on $name', (target) => {
       expect(offered).toMatchObject({ status: 'offered', intake: { ask: 'district', options: ['张店区', '-'] } });
       const routed = await cases.choose(offered.id, U42, 'district', '张店区');
       expect(routed).toMatchObject({ status: 'awaiting_consent', agency: { id: 'zhangdian' } });
+    });
+
+    it('takes the district and field already named in the conversation instead of asking', async () => {
+      cases = await testCases(handle.db, outbox, {
+        registry: registryOf([
+          { id: 'zhangdian', name: '张店代理所', services: ['agency'], fields: ['patent'], districts: ['张店区'] },
+          { id: 'zhoucun', name: '周村代理所', services: ['agency'], fields: ['patent'], districts: ['周村区'] },
+          { id: 'marks', name: '商标事务所', services: ['agency'], fields: ['trademark'], districts: 'all' },
+        ]),
+      });
+      await consultation('我们是张店的一家企业，想申请发明专利', { messageId: 'm-earlier' });
+      const offered = await cases.refer({ consultation: await consultation('代理费用大概多少？', { messageId: 'm-now' }), envelope: TELEGRAM_USER });
+      expect(offered).toMatchObject({ status: 'awaiting_consent', agency: { id: 'zhangdian' } });
+      expect(offered.intake).toBeUndefined();
+    });
+
+    it('never moves a general request to an agency that only mediates, after a decline either', async () => {
+      cases = await testCases(handle.db, outbox, {
+        registry: registryOf([
+          { id: 'a-firm', name: '甲所', services: ['consulting', 'litigation'] },
+          { id: 'b-arbitration', name: '仲裁院', services: ['mediation_arbitration'] },
+        ]),
+      });
+      const offered = await cases.refer({ consultation: await consultation('商标被别人抢先用了怎么办'), envelope: TELEGRAM_USER });
+      expect(offered.agency!.id).toBe('a-firm');
+      await cases.consent(offered.id, U42, { consent: true, via: 'test' });
+      expect(await cases.agencyAction(offered.id, 'a-firm', { type: 'decline' })).toMatchObject({ status: 'staff_queue', agency: null });
     });
 
     it('balances by open cases under capacity, and one open case per consultation', async () => {
