@@ -6,6 +6,7 @@
  */
 import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
+import { time } from '../../src/console/format.js';
 import { agencyPerformance } from '../../src/store/console-cases.js';
 import { queryRows } from '../../src/store/db.js';
 import { sampleConsultation } from '../store/sample.js';
@@ -121,6 +122,50 @@ for (const target of storeTargets()) {
       await yi.login('yi1');
       expect((await yi.get(`/console/cases/${c.id}`)).statusCode).toBe(403);
       expect((await yi.get('/console/cases')).body).not.toContain(c.id.slice(0, 8));
+    });
+
+    it('says what became of a contact and a consent, and shows an agency when the case reached it', async () => {
+      const moved = await referral('我们的专利被侵权了，想找律师起诉对方', CONTACT);
+      expect(moved.agencyId).toBe('jia-ip-firm');
+      // The case began two days before it reached the second agency.
+      await suite.handle.db.execute(sql`update cases set created_at = now() - interval '2 days' where id = ${moved.id}`);
+      const began = (await queryRows<{ created_at: Date }>(suite.handle.db, sql`select created_at from cases where id = ${moved.id}`))[0]!.created_at;
+      await suite.env.cases.agencyAction(moved.id, 'jia-ip-firm', { type: 'decline' });
+      const offered = (await suite.env.cases.view(moved.id, moved.asker))!;
+      await suite.env.cases.consent(moved.id, moved.asker, { consent: true, consentId: offered.consent.consentId, via: 'test' });
+      const closed = await referral('商标被人抢注，想请代理机构提异议', CONTACT);
+      expect(closed.agencyId).toBe('jia-ip-firm');
+      await suite.env.cases.agencyAction(closed.id, 'jia-ip-firm', { type: 'accept' });
+      await suite.env.cases.agencyAction(closed.id, 'jia-ip-firm', { type: 'close' });
+
+      await createAccount(suite.env.accounts, 'yi1', 'agency', 'yi-law-firm');
+      const yi = new Client(suite.env.app);
+      await yi.login('yi1');
+      const board = await yi.get('/console/cases');
+      expect(board.body).toContain(moved.id.slice(0, 8));
+      expect(board.body).not.toContain(time(new Date(began))); // not when the case began, but when it reached this agency
+      const yiDetail = await yi.get(`/console/cases/${moved.id}`);
+      expect(yiDetail.body).not.toContain(time(new Date(began)));
+      expect(yiDetail.body).toContain('用户未留联系方式'); // the contact was given for the first agency only
+      expect(yiDetail.body).not.toContain(CONTACT);
+
+      await createAccount(suite.env.accounts, 'jia1', 'agency', 'jia-ip-firm');
+      const jia = new Client(suite.env.app);
+      await jia.login('jia1');
+      expect((await jia.get(`/console/cases/${closed.id}`)).body).toMatch(/用户联系方式<\/dt><dd>已删除/);
+
+      await createAccount(suite.env.accounts, 'admin1', 'admin');
+      const admin = new Client(suite.env.app);
+      await admin.login('admin1');
+      const staffView = await admin.get(`/console/cases/${moved.id}`);
+      expect(staffView.body).toMatch(/联系方式<\/dt><dd>已删除/);
+      expect(staffView.body).toContain('机构拒绝'); // the consent to the first agency ended by its decline, not a withdrawal
+      expect(staffView.body).not.toContain('用户撤回');
+      const csv = (await admin.post('/console/cases/export?format=csv', {})).body;
+      const header = csv.replace(/^\ufeff/, '').split('\r\n')[0]!.split(',');
+      const column = header.indexOf('留有联系方式');
+      const contactOf = (id: string) => csv.split('\r\n').find((l) => l.includes(id))!.split(',')[column];
+      expect([contactOf(moved.id), contactOf(closed.id)]).toEqual(['已删除', '已删除']);
     });
 
     it('shows staff every case without the contact, highlights breaches, and assigns from the staff queue', async () => {
