@@ -104,21 +104,24 @@ describe.skipIf(!hasChromium)(hasChromium ? 'chat page on a phone' : `chat page 
   });
 
   it('shows the feedback buttons’ words only where no emoji can be drawn', { timeout: 60_000 }, async () => {
-    const page = await browser!.newPage({ viewport: PHONE, locale: 'zh-CN' });
-    // Pretend the emoji draws exactly like a code point no font has: the page must fall back to words.
+    // Whether this machine has an emoji font must not matter: each page is told how the emoji draws, by
+    // drawing it as something else — a code point no font has (no emoji), or a letter every font has.
     // (Scripts are strings: the page's DOM types are not part of this project's TypeScript setup.)
-    await page.addInitScript({
+    const drawEmojiAs = (replacement: string) => ({
       content: `const fill = CanvasRenderingContext2D.prototype.fillText;
-        CanvasRenderingContext2D.prototype.fillText = function (text, x, y) { return fill.call(this, text === '\\u{1F44D}' ? '\\u{10FFFD}' : text, x, y); };`,
+        CanvasRenderingContext2D.prototype.fillText = function (text, x, y) { return fill.call(this, text === '\\u{1F44D}' ? '${replacement}' : text, x, y); };`,
     });
+    const page = await browser!.newPage({ viewport: PHONE, locale: 'zh-CN' });
+    await page.addInitScript(drawEmojiAs('\\u{10FFFD}'));
     await page.goto(url);
     expect(await page.evaluate(NO_EMOJI)).toBe(true);
     await page.close();
 
-    // With the emoji drawn (the default here), the class is absent.
-    const normal = await browser!.newPage({ viewport: PHONE });
-    await normal.goto(url);
-    expect(await normal.evaluate(NO_EMOJI)).toBe(false);
-    await normal.close();
+    // Where the emoji draws (here: as a letter), the class is absent.
+    const drawn = await browser!.newPage({ viewport: PHONE });
+    await drawn.addInitScript(drawEmojiAs('A'));
+    await drawn.goto(url);
+    expect(await drawn.evaluate(NO_EMOJI)).toBe(false);
+    await drawn.close();
   });
 });
