@@ -1,8 +1,7 @@
-/** Reads of the case workflow: the user's view, an agency's view, the user's open cases, counts for /metrics. */
-import { and, desc, eq, isNull, lt, sql } from 'drizzle-orm';
-import { agencyMaySee, agencyMaySeeContact, isOpen, mayAct, type Asker } from '../cases/core.js';
+/** Reads of the case workflow: the user's view, an agency's view, counts for /metrics. (A chat's open cases: interactions/handle.ts.) */
+import { and, eq, isNull, lt, sql } from 'drizzle-orm';
+import { agencyMaySee, agencyMaySeeContact, mayAct, type Asker } from '../cases/core.js';
 import { cases, caseTimers } from '../store/schema.js';
-import type { ChannelName } from '../types.js';
 import type { CaseServiceDeps } from './case-deps.js';
 import type { CaseRow } from './case-effects.js';
 import { isCaseId } from './case-repository.js';
@@ -25,12 +24,6 @@ export class CaseQueries {
     const c = await this.row(caseId);
     if (!c || !agencyMaySee(c, agencyId)) return undefined;
     return { ...c, contact: c.contactCipher && agencyMaySeeContact(c, agencyId) ? openContact(this.deps.dataKey, c.contactCipher) : undefined };
-  }
-
-  /** The user's open cases (for /privacy and /forget). */
-  async openCasesOf(channel: ChannelName, userId: string): Promise<CaseRow[]> {
-    const rows = await this.deps.db.select().from(cases).where(and(eq(cases.channel, channel), eq(cases.userId, userId))).orderBy(desc(cases.createdAt));
-    return rows.filter((r) => isOpen(r.status));
   }
 
   /** Counts for /metrics: cases by status, and timers past due by more than a minute that have not fired. */

@@ -8,7 +8,7 @@
 import { maskPersonalInfo } from '../privacy/pii.js';
 import type { SendHooks } from '../queue/sender.js';
 import type { Database } from '../store/db.js';
-import type { ChannelName, Consultation, Envelope, ReplyButton } from '../types.js';
+import type { Consultation, Envelope, ReplyButton } from '../types.js';
 import { assertMove, CaseConflict, CaseNotFound, isWithAgency, type Asker, type ReferralReason } from '../cases/core.js';
 import { FIELD_LABELS, type AgencyRegistry } from './agencies.js';
 import { addWorkingTime } from './calendar.js';
@@ -292,10 +292,6 @@ export class CaseService {
 
   stats(): Promise<{ byStatus: Record<string, number>; overdueTimers: number }> {
     return this.queries.stats();
-  }
-
-  openCasesOf(channel: ChannelName, userId: string): Promise<CaseRow[]> {
-    return this.queries.openCasesOf(channel, userId);
   }
 
   forAgency(caseId: string, agencyId: string): Promise<(CaseRow & { contact?: string }) | undefined> {
