@@ -16,7 +16,10 @@ import {
   WITH_AGENCY,
   type CaseStatus,
 } from '../../src/cases/core.js';
+import { Outbox } from '../../src/queue/outbox.js';
+import { caseHolder, heldBy, listCases } from '../../src/store/console-cases.js';
 import { queryRows, type DatabaseHandle } from '../../src/store/db.js';
+import { registryOf, testCases } from '../escalation/fixtures.js';
 import { storeTargets, targetTitle } from '../store/targets.js';
 
 describe('case states', () => {
@@ -81,6 +84,36 @@ describe.each(storeTargets())('what an agency may see, in SQL on $name', (target
         expect(Boolean(r.open)).toBe(isOpen(r.status));
       }
       expect(rows.filter((r) => r.sees).map((r) => r.status).sort()).toEqual(['accepted', 'answered', 'completed', 'requested']);
+    });
+
+    it('every query an agency reads through shows it exactly the cases the rule allows, in every state', async () => {
+      const cases = await testCases(handle.db, new Outbox(handle.db), { registry: registryOf([{ id: 'mine', name: '本所' }, { id: 'other', name: '他所' }]) });
+      const ids = new Map<string, { status: CaseStatus; agencyId: string }>();
+      for (const status of CASE_STATUSES) {
+        for (const agencyId of ['mine', 'other']) {
+          // A case the agency received (consent named it), now in `status`, with it or with another one.
+          const [row] = await queryRows<{ id: string }>(
+            handle.db,
+            sql`insert into cases (channel, bot_id, user_id, conversation_id, status, reason, agency_id, question)
+                values ('web', '', ${`u-${status}-${agencyId}`}, 'c', ${status}, 'requested', ${agencyId}, ${`问题 ${status} ${agencyId}`}) returning id`,
+          );
+          await handle.db.execute(sql`insert into case_consents (case_id, agency_id, notice_version, notice_hash, notice_text, data, decision)
+                                      values (${row!.id}, 'mine', 'v', 'h', 't', '{question}', 'given')`);
+          ids.set(row!.id, { status, agencyId });
+        }
+      }
+      const held = new Set((await listCases(handle.db, { receivedBy: 'mine', held: true }, { limit: 200 })).rows.map((r) => r.id));
+      const past = new Set((await listCases(handle.db, { receivedBy: 'mine', held: false }, { limit: 200 })).rows.map((r) => r.id));
+      const board = new Map((await listCases(handle.db, { receivedBy: 'mine' }, { limit: 200 })).rows.map((r) => [r.id, r.question]));
+      for (const [id, c] of ids) {
+        const may = agencyMaySee(c, 'mine');
+        const what = `${c.status} with ${c.agencyId}`;
+        expect(held.has(id), what).toBe(may);
+        expect(past.has(id), what).toBe(!may);
+        expect(board.get(id) !== null, what).toBe(may); // the question only where it may be seen
+        expect(heldBy((await caseHolder(handle.db, id))!, 'mine'), what).toBe(may);
+        expect((await cases.forAgency(id, 'mine')) !== undefined, what).toBe(may);
+      }
     });
   });
 });
