@@ -25,12 +25,14 @@ export interface DocumentMeta {
   supersedes: string[];
   /** e.g. 现行有效, 已废止. */
   status: string;
+  /** What is known, or not known, about the status: shown with every answer that cites the document. */
+  statusNote?: string;
   validFrom?: string;
   validUntil?: string;
   source: string;
   language: string;
   tags: string[];
-  /** Guidance documents: when their facts were last checked against `sources` (YYYY-MM-DD). */
+  /** When the facts (a guide) or the status (a law) were last checked (YYYY-MM-DD). */
   checked?: string;
   /** Guidance documents: the public sources their facts were checked against. */
   sources?: string[];
