@@ -144,7 +144,10 @@ export function createConsult(deps: {
 
   return async function consult(rawQuestion: string, context: { history?: History } = {}): Promise<ConsultResult> {
     const started = performance.now();
-    const question = validateQuestion(rawQuestion);
+    // The knowledge base is read once per question: every later step uses these sources.
+    const src = sourcesFor(deps.kb.current());
+    // Typos are read as the knowledge's words before anything judges the question (续站 is 续展).
+    const question = src.kb.correct(validateQuestion(rawQuestion));
     let verdict = guard(question);
     const done = (answer: Answer, retrieval?: Retrieval): ConsultResult => ({ answer, retrieval, latencyMs: performance.now() - started });
 
@@ -154,8 +157,6 @@ export function createConsult(deps: {
     const reviewed = verdict.verdict === 'escalate' ? undefined : await deps.approved?.answer(question);
     if (reviewed) return done(reviewed);
 
-    // The knowledge base is read once per question: every later step uses these sources.
-    const src = sourcesFor(deps.kb.current());
     const reading = await readInContext(src.kb, question, context.history ?? [], searchIn(src), llm);
     const { retrieval } = reading;
     const language = reading.language ?? detectLanguage(question);

@@ -6,6 +6,7 @@ import { buildIndex, type BuildProgress, type DocumentSource, type Index, type Q
 import { fingerprintOf, readCache, writeCache } from './index-cache.js';
 import { DICTIONARY_FILE, THESAURUS_FILE, readOptional, type LoadProblem } from './load.js';
 import { analyzeQuery, coverage, type AnalyzedQuery } from './query.js';
+import { Speller } from './speller.js';
 import { Thesaurus } from './thesaurus.js';
 import { Tokenizer } from './tokenizer.js';
 
@@ -73,6 +74,8 @@ export class KnowledgeBase {
   private readonly documentsById: Map<string, DocumentMeta>;
   /** Position in `documents` of each chunk's document, for per-query document filters. */
   private readonly chunkDocument: Uint32Array;
+  /** Made on the first question: reading the vocabulary's pinyin takes a moment nobody should wait for at start. */
+  private speller?: Speller;
 
   private constructor(
     private readonly index: Index,
@@ -125,6 +128,16 @@ export class KnowledgeBase {
 
   document(id: string): DocumentMeta | undefined {
     return this.documentsById.get(id);
+  }
+
+  /** The question with homophone typos (续站, 实用新形) read as the knowledge's own words. */
+  correct(question: string): string {
+    this.speller ??= new Speller(
+      [...this.index.bm25.vocabulary, ...this.vocabulary, ...this.tools.thesaurus.words()],
+      (w) => this.index.bm25.docFrequency(w),
+      (phrase) => this.chunks.some((c) => c.text.includes(phrase)),
+    );
+    return this.speller.correct(question, this.tools.tokenizer).text;
   }
 
   analyze(question: string): AnalyzedQuery {
