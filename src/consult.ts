@@ -7,7 +7,7 @@ import type { Guard } from './answer/guard.js';
 import type { LlmAnswerer } from './answer/llm.js';
 import { MESSAGES, detectLanguage } from './answer/messages.js';
 import { planAnswer, type AnswerPlan } from './answer/plan.js';
-import { asksWhatToDo, missingLine } from './answer/slots.js';
+import { askedSlots, asksWhatToDo, missingLine, statesSlot, type SlotKind } from './answer/slots.js';
 import { GUIDANCE_NOTE, elsewhereNote, isGuidance, lapseNotice, noDocumentsFor } from './answer/validity.js';
 import { AppError } from './errors.js';
 import { Applicability, DocumentScope, asksAboutLocalProvision, chinaDate, type Scoped } from './knowledge/applicability.js';
@@ -17,7 +17,7 @@ import { within, withoutPlaces } from './knowledge/places.js';
 import { evidence, groupMatch } from './knowledge/query.js';
 import { normalize } from './knowledge/tokenizer.js';
 import { searchableText } from './knowledge/knowledge-base.js';
-import type { Answer, DocumentMeta, Passage } from './types.js';
+import type { Answer, Chunk, DocumentMeta, Passage } from './types.js';
 
 export type { History, Turn } from './answer/follow-up.js';
 
@@ -219,8 +219,18 @@ function searchText(text: string, home: Place): string {
  * benchmark searches the same way.
  */
 export function scopedSearch(kb: KnowledgeBase, documents: DocumentScope): Search {
-  return (text, limit, places) => kb.retrieve(searchText(text, documents.home), limit, documents.of(places, asksWhatToDo(text)).retrieve);
+  return (text, limit, places) => {
+    const slots = askedSlots(text).filter((s) => ANSWER_SHAPED.has(s.kind));
+    // A passage that states what is asked (a period for 多久, a body for 找谁) is the likelier answer.
+    const boost = slots.length ? (chunk: Chunk) => (slots.some((s) => statesSlot(s, chunk.text, chunk.departments)) ? STATES_ASKED_BOOST : 1) : undefined;
+    return kb.retrieve(searchText(text, documents.home), limit, { ...documents.of(places, asksWhatToDo(text)).retrieve, boost });
+  };
 }
+
+/** Slots whose answer has a recognisable shape in the text: a figure, a date, a body. */
+const ANSWER_SHAPED: ReadonlySet<SlotKind> = new Set(['period', 'deadline', 'amount', 'count', 'who']);
+/** How much more a passage that states the asked shape counts in retrieval. */
+const STATES_ASKED_BOOST = 1.25;
 
 /**
  * Confidence that the documents answer the question: half the share of the question's words the best

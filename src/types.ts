@@ -55,6 +55,8 @@ export interface Chunk {
   article: string;
   /** Human-readable location, e.g. `七、推动知识产权服务业优化升级`. */
   section: string;
+  /** The chapter or part the article sits in (第七章 专利权的保护), shown as context; not the article's own words. */
+  chapter?: string;
   /** The article's heading sentence, e.g. `推动知识产权服务业优化升级`. */
   heading: string;
   /** Verbatim text of the chunk (without the trailing 责任单位 note). */

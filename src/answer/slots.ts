@@ -155,7 +155,7 @@ const STATES: Partial<Record<SlotKind, RegExp>> = {
   amount: /\d\s*(元|万元|亿元|%|％)|百分之|[一二三四五六七八九十百千万]+(元|万元)|免费|不收费|收费标准/,
   count: /\d|[一二三四五六七八九十百千万两]+(个|件|项|家|名|次|种)/,
   // 同一天 names a day, not a period; 满三年 a condition met (自申请日起满四年…的), not how long something lasts.
-  period: /(?<![\d满])\d{1,3}\s*(个月|个?工作日|天|周|日内|年(?!\d{1,2}月))|(?<![同当满])[一二三四五六七八九十百两]+(个月|个?工作日|天|周|年)(?!级)|\d+\s*(years?|months?|days?)/,
+  period: /(?<![\d满])\d{1,3}\s*(个月|个?工作日|天|周|日(内|起|之内|以内)|年(?!\d{1,2}月))|(?<![同当满第月])[一二三四五六七八九十百两]+(个月|个?工作日|天|周|日(?![起止])|年)(?!级)|\d+\s*(years?|months?|days?)/,
   deadline: /截止|截至|\d{1,2}\s*月\s*\d{1,2}\s*日\s*(前|之前|以前|截止)|(月底|年底)(前|之前)/,
   date: /\d{4}\s*年|\d{1,2}\s*月|[一二三四五六七八九十]+月|每年|当年|次年|每季度|定期|年底|年初|月底|季度|期间|高发期|时期|届时|即日起/,
   url: /https?:\/\/|www\.|\.(gov\.)?cn\b|\.com\b|网址/,
@@ -164,6 +164,12 @@ const STATES: Partial<Record<SlotKind, RegExp>> = {
   conditions: /具备.{0,12}条件|条件如下|下列条件|应当具备|符合下列/,
   advice: /维权|援助|调解|仲裁|诉讼|律师|法律服务|打击|整治|查处|监督检查|执法|司法|保护|预警|防控|防范|抵制|保险|咨询|辅导|培训|指导|转化|运营|质押|融资|监管|监督/,
 };
+
+/**
+ * A body that handles something, as laws and regulations name it: 国务院专利行政部门, 人民法院, 管理专利工作的部门,
+ * 海关, 市场监督管理部门, 仲裁机构 … (a policy names its departments in a （责任单位：…） note instead).
+ */
+export const BODY = /[\p{Script=Han}]{0,12}(行政部门|行政管理部门|主管部门|管理部门|工作的部门|人民法院|人民政府|海关|仲裁机构|仲裁委员会|调解组织|复审委员会|商标局|评审委员会|登记机构|代理机构|公安机关|监督管理部门)/u;
 
 /** What an owner in a dispute can turn to: the services and procedures of rights protection. */
 export const REMEDIES = /维权援助|调解|仲裁|诉讼代理|法律服务|律师/;
@@ -182,7 +188,7 @@ export function sentencesOf(text: string): string[] {
  */
 export function statesSlot(slot: Slot, text: string, departments: string[], objects: string[] = []): boolean {
   if (slot.kind === 'general') return true;
-  if (slot.kind === 'who') return departments.length > 0;
+  if (slot.kind === 'who') return departments.length > 0 || BODY.test(text);
   if (slot.kind === 'subsidy') return sentencesOf(text).some((s) => BENEFIT_STATED.test(s) && (!objects.length || objects.some((o) => s.includes(o))));
   return STATES[slot.kind]!.test(text);
 }

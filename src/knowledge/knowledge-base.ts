@@ -43,6 +43,8 @@ export interface RetrieveOptions {
    * `ratio` as much of the question (policy text ahead of guidance that says the same).
    */
   prefer?: { doc: (doc: DocumentMeta) => boolean; ratio: number };
+  /** Multiplies the fused score of a passage by what it says (one that states the period a question asks for). */
+  boost?: (chunk: Chunk) => number;
 }
 
 /** How a knowledge base came to be. */
@@ -168,6 +170,7 @@ export class KnowledgeBase {
       const weights = this.documents.map((d) => options.weight!(d));
       for (const [chunk, score] of fused) fused.set(chunk, score * weights[this.chunkDocument[chunk]!]!);
     }
+    if (options.boost) for (const [chunk, score] of fused) fused.set(chunk, score * options.boost(this.chunks[chunk]!));
     const ranked = [...fused]
       .sort((a, b) => b[1] - a[1])
       .slice(0, limit * 2)
@@ -211,9 +214,18 @@ function thesaurusProblem(message: string): LoadProblem {
   return m ? { file: THESAURUS_FILE, line: Number(m[1]), message: m[2]!, severity: 'warning' } : { file: THESAURUS_FILE, message, severity: 'warning' };
 }
 
-/** The text coverage is measured against. */
+/**
+ * The text coverage is measured against: the article's own label, heading and words and its departments.
+ * The chapter title is context, not evidence: in 第八章 注册商标的续展、变更、转让和使用许可 every article would
+ * otherwise "cover" 续展 and 转让 alike.
+ */
 export function searchableText(chunk: Chunk): string {
-  return `${chunk.section}\n${chunk.text}\n${chunk.departments.join('、')}`;
+  return `${ownSection(chunk)}\n${chunk.text}\n${chunk.departments.join('、')}`;
+}
+
+/** The section without its chapter: `第四十二条 …` of `第五章 … › 第四十二条 …`. */
+export function ownSection(chunk: Chunk): string {
+  return chunk.chapter && chunk.section.startsWith(chunk.chapter) ? chunk.section.slice(chunk.chapter.length).replace(/^\s*›\s*/, '') : chunk.section;
 }
 
 function vocabularyOf(dictionary: string): string[] {
