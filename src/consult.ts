@@ -11,7 +11,7 @@ import { askedSlots, asksWhatToDo, missingLine, statesSlot, type SlotKind } from
 import { GUIDANCE_NOTE, elsewhereNote, isGuidance, lapseNotice, noDocumentsFor } from './answer/validity.js';
 import { AppError } from './errors.js';
 import { Applicability, DocumentScope, asksAboutLocalProvision, chinaDate, type Scoped } from './knowledge/applicability.js';
-import type { KnowledgeBase, Retrieval } from './knowledge/knowledge-base.js';
+import type { KnowledgeBase, Retrieval, RetrieveOptions } from './knowledge/knowledge-base.js';
 import type { Place } from './knowledge/gazetteer.js';
 import { within, withoutPlaces } from './knowledge/places.js';
 import { evidence, groupMatch } from './knowledge/query.js';
@@ -218,19 +218,17 @@ function searchText(text: string, home: Place): string {
  * of `documents` that apply to the places `places` names and are in force on its day. The retrieval
  * benchmark searches the same way.
  */
-export function scopedSearch(kb: KnowledgeBase, documents: DocumentScope): Search {
+export function scopedSearch(kb: KnowledgeBase, documents: DocumentScope, inspect?: RetrieveOptions['inspect']): Search {
   return (text, limit, places) => {
     const slots = askedSlots(text).filter((s) => ANSWER_SHAPED.has(s.kind));
     // A passage that states what is asked (a period for 多久, a body for 找谁) is the likelier answer.
-    const boost = slots.length ? (chunk: Chunk) => (slots.some((s) => statesSlot(s, chunk.text, chunk.departments)) ? STATES_ASKED_BOOST : 1) : undefined;
-    return kb.retrieve(searchText(text, documents.home), limit, { ...documents.of(places, asksWhatToDo(text)).retrieve, boost });
+    const states = slots.length ? (chunk: Chunk) => slots.some((s) => statesSlot(s, chunk.text, chunk.departments)) : undefined;
+    return kb.retrieve(searchText(text, documents.home), limit, { ...documents.of(places, asksWhatToDo(text)).retrieve, states, inspect });
   };
 }
 
 /** Slots whose answer has a recognisable shape in the text: a figure, a date, a body. */
 const ANSWER_SHAPED: ReadonlySet<SlotKind> = new Set(['period', 'deadline', 'amount', 'count', 'who']);
-/** How much more a passage that states the asked shape counts in retrieval. */
-const STATES_ASKED_BOOST = 1.25;
 
 /**
  * Confidence that the documents answer the question: half the share of the question's words the best

@@ -6,7 +6,7 @@
  */
 import type { Chunk, Citation, DocumentMeta, Passage } from '../types.js';
 import { evidence, type AnalyzedQuery } from '../knowledge/query.js';
-import { chineseNumeral } from './numerals.js';
+import { chineseNumeral } from '../knowledge/numerals.js';
 import { REMEDIES, missingLine, sentenceStates, sentencesOf, type Slot } from './slots.js';
 import { GUIDANCE_NOTE, citationMeta, guidanceTag, isGuidance, sourceDetails } from './validity.js';
 

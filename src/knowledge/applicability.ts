@@ -15,7 +15,6 @@ import type { DocumentMeta } from '../types.js';
 import type { RetrieveOptions } from './knowledge-base.js';
 import { CHINA, type Place } from './gazetteer.js';
 import { findPlaces, parseRegion, within } from './places.js';
-import { documentFields, fieldWeight, fieldsOf, type IpField } from './ip-fields.js';
 
 export interface QuestionScope {
   /** The places the question is read against (the home region when it names none). */
@@ -164,11 +163,7 @@ export interface Scoped {
 
 /** Policy text goes ahead of guidance when it covers at least this share of what the guidance covers. */
 const POLICY_COVERAGE_RATIO = 0.9;
-/**
- * What a document about other fields of IP counts for a question that names its field: it still answers
- * when nothing of the question's field does, but never ahead of a fair match that is.
- */
-const OTHER_FIELD_WEIGHT = 0.5;
+
 
 /**
  * Which of a set of documents may answer on one day: made per question, from the documents the question is
@@ -176,7 +171,6 @@ const OTHER_FIELD_WEIGHT = 0.5;
  */
 export class DocumentScope {
   private readonly replaced: Map<string, DocumentMeta>;
-  private readonly fields: Map<string, IpField[]>;
 
   constructor(
     private readonly applicability: Applicability,
@@ -185,7 +179,6 @@ export class DocumentScope {
     private readonly guidanceWeight: number,
   ) {
     this.replaced = replacements(documents, today);
-    this.fields = new Map(documents.map((d) => [d.id, documentFields(d)]));
   }
 
   /** The region a question that names no place is read against. */
@@ -205,8 +198,7 @@ export class DocumentScope {
   of(text: string, policyFirst = false): Scoped {
     const scope = this.applicability.scope(text);
     const guidanceWeight = policyFirst || asksAboutPolicy(text, scope) ? this.guidanceWeight : 1;
-    const asked = fieldsOf(text);
-    const weight = (d: DocumentMeta) => (d.level === 'guidance' ? guidanceWeight : 1) * fieldWeight(asked, this.fields.get(d.id) ?? [], OTHER_FIELD_WEIGHT);
+    const weight = (d: DocumentMeta) => (d.level === 'guidance' ? guidanceWeight : 1);
     const prefer = { doc: (d: DocumentMeta) => d.level !== 'guidance', ratio: POLICY_COVERAGE_RATIO };
     const applies = (d: DocumentMeta) => this.applicability.applies(d, scope.targets);
     return {

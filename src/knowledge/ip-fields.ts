@@ -35,12 +35,3 @@ export function documentFields(doc: Pick<DocumentMeta, 'title' | 'tags'>): IpFie
   const fields = own.length ? own : fieldsOf(doc.tags.join(' '));
   return fields.length >= GENERAL ? [] : fields;
 }
-
-/**
- * How much a document counts for a question by field: 1 when either is general or they share a field,
- * `elsewhere` when the document is about other fields only.
- */
-export function fieldWeight(question: IpField[], document: IpField[], elsewhere: number): number {
-  if (!question.length || !document.length) return 1;
-  return document.some((f) => question.includes(f)) ? 1 : elsewhere;
-}

@@ -5,13 +5,17 @@ import { HashingEmbedder, type Embedder } from './embedder.js';
 import { buildIndex, type BuildProgress, type DocumentSource, type Index, type QueryTools } from './index-build.js';
 import { fingerprintOf, readCache, writeCache } from './index-cache.js';
 import { DICTIONARY_FILE, THESAURUS_FILE, readOptional, type LoadProblem } from './load.js';
-import { analyzeQuery, coverage, type AnalyzedQuery } from './query.js';
+import { analyzeQuery, coverage, type AnalyzedQuery, type TermGroup } from './query.js';
+import { referenceMap } from './references.js';
+import { featuresOf, scoreOf, viewOf, type Features } from './rerank.js';
 import { Speller } from './speller.js';
 import { Thesaurus } from './thesaurus.js';
 import { Tokenizer } from './tokenizer.js';
 
 /** Candidates taken from each retriever before fusion. */
 const CANDIDATES = 50;
+/** Fused candidates the re-ranking model orders. */
+const POOL = 50;
 /** Reciprocal-rank-fusion constant; 60 is the usual value from the original paper. */
 const RRF_K = 60;
 /** Weight of the BM25 ranking in the fusion; the dense ranking weighs what its embedder declares. */
@@ -43,8 +47,10 @@ export interface RetrieveOptions {
    * `ratio` as much of the question (policy text ahead of guidance that says the same).
    */
   prefer?: { doc: (doc: DocumentMeta) => boolean; ratio: number };
-  /** Multiplies the fused score of a passage by what it says (one that states the period a question asks for). */
-  boost?: (chunk: Chunk) => number;
+  /** Whether a passage states what kind of thing the question asks (a period for 多久, a body for 找谁). */
+  states?: (chunk: Chunk) => boolean;
+  /** Shown every candidate the model ordered, with its features (for fitting the model). */
+  inspect?: (pool: { chunk: Chunk; features: Features; offset: number }[]) => void;
 }
 
 /** How a knowledge base came to be. */
@@ -76,6 +82,8 @@ export class KnowledgeBase {
   private readonly documentsById: Map<string, DocumentMeta>;
   /** Position in `documents` of each chunk's document, for per-query document filters. */
   private readonly chunkDocument: Uint32Array;
+  /** Chunk index → the chunks of other documents it points to (a guide item → the law articles it explains). */
+  private readonly references: Map<number, number[]>;
   /** Made on the first question: reading the vocabulary's pinyin takes a moment nobody should wait for at start. */
   private speller?: Speller;
 
@@ -93,6 +101,7 @@ export class KnowledgeBase {
     this.documentsById = new Map(index.documents.map((d) => [d.id, d]));
     const position = new Map(index.documents.map((d, i) => [d.id, i]));
     this.chunkDocument = Uint32Array.from(index.chunks, (c) => position.get(c.documentId) ?? 0);
+    this.references = referenceMap(index.chunks, index.documents);
   }
 
   static async open(options: KnowledgeBaseOptions): Promise<KnowledgeBase> {
@@ -166,40 +175,84 @@ export class KnowledgeBase {
     dense.forEach((h, rank) => {
       if (h.similarity > 0) fused.set(h.index, (fused.get(h.index) ?? 0) + this.tools.embedder.fusionWeight / (RRF_K + rank + 1));
     });
-    if (options.weight) {
-      const weights = this.documents.map((d) => options.weight!(d));
-      for (const [chunk, score] of fused) fused.set(chunk, score * weights[this.chunkDocument[chunk]!]!);
-    }
-    if (options.boost) for (const [chunk, score] of fused) fused.set(chunk, score * options.boost(this.chunks[chunk]!));
-    const ranked = [...fused]
-      .sort((a, b) => b[1] - a[1])
-      .slice(0, limit * 2)
-      .map(([index, score]) => {
-        const chunk = this.chunks[index]!;
-        return { chunk, score, coverage: coverage(query.groups, searchableText(chunk)) };
+
+    // The fused candidates are ordered by the re-ranking model; the document weights (guidance below policy
+    // for a question about the policy) apply on top, as a decision rather than a fitted signal.
+    const lexRank = new Map(lexical.map((h, rank) => [h.index, { rank, score: h.score }]));
+    const similarity = new Map(dense.map((h) => [h.index, h.similarity]));
+    const view = viewOf(query, (g) => this.knows(g));
+    const maxBm25 = lexical[0]?.score ?? 0;
+    const candidate = (index: number) => {
+      const chunk = this.chunks[index]!;
+      const doc = this.documents[this.chunkDocument[index]!]!;
+      const ownText = searchableText(chunk);
+      const lex = lexRank.get(index);
+      const features = featuresOf(view, {
+        chunk,
+        doc,
+        ownText,
+        bm25: lex?.score ?? 0,
+        maxBm25,
+        lexRank: lex?.rank,
+        dense: similarity.get(index) ?? 0,
+        states: options.states?.(chunk),
       });
+      const logit = scoreOf(features) + Math.log(options.weight?.(doc) ?? 1);
+      return { index, chunk, features, logit, coverage: coverage(query.groups, ownText) };
+    };
+    const pool = [...fused]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, POOL)
+      .map(([index]) => candidate(index))
+      .sort((a, b) => b.logit - a.logit);
+    this.lawBeforeItsExplanation(pool, limit * 2, (index) => (!filter || filter(index) ? candidate(index) : undefined));
+    options.inspect?.(pool.map(({ chunk, features, logit }) => ({ chunk, features, offset: logit - scoreOf(features) })));
+    const top = pool[0]?.logit ?? 0;
+    // Scores relative to the best (1): a passage at 0.85 is one the model finds nearly as likely.
+    const ranked = pool.slice(0, limit * 2).map((p) => ({ chunk: p.chunk, score: Math.exp(p.logit - top), coverage: p.coverage }));
     const passages = rerank(ranked, options.prefer, (p) => this.documentsById.get(p.chunk.documentId)!).slice(0, limit);
     return { query, passages };
   }
+
+  /**
+   * A passage that points to the articles it explains (a guide's （依据：《商标法》第四十条）) is preceded by
+   * the best of those articles: the law is cited first and the guide explains it. The article is taken from
+   * the candidates, or brought in when the search did not find it (the guide's plain words matched, the
+   * law's did not).
+   */
+  private lawBeforeItsExplanation<T extends { index: number; logit: number; coverage: number }>(pool: T[], within: number, make: (index: number) => T | undefined): void {
+    for (let i = 0; i < Math.min(within, pool.length); i++) {
+      const targets = this.references.get(pool[i]!.index);
+      if (!targets) continue;
+      const at = (t: number) => pool.findIndex((p) => p.index === t);
+      if (targets.some((t) => { const j = at(t); return j >= 0 && j < i; })) continue;
+      const options = targets.map((t) => pool[at(t)] ?? make(t)).filter((p): p is T => p !== undefined);
+      const best = options.sort((a, b) => b.coverage - a.coverage || b.logit - a.logit)[0];
+      if (!best) continue;
+      const j = pool.indexOf(best);
+      if (j >= 0) pool.splice(j, 1);
+      pool.splice(i, 0, { ...best, logit: Math.max(best.logit, pool[i]!.logit) });
+      i++; // the explanation now follows its article
+    }
+  }
+
+  /** Whether the knowledge uses a word of a question (itself, a synonym, or a part of two or more characters). */
+  private knows(g: TermGroup): boolean {
+    const bm25 = this.index.bm25;
+    return g.synonyms.length > 0 || bm25.docFrequency(g.word) > 0 || g.parts.some((p) => p.length > 1 && bm25.docFrequency(p) > 0);
+  }
 }
 
-/** Fused scores within this share of each other are a tie for re-ranking. */
-const NEAR_TIE = 0.05;
-/** In a tie, a passage must cover this much more of the question to go first. */
-const COVERAGE_MARGIN = 0.1;
-
-/** Coverage re-ranking by adjacent swaps until stable (the lists are short). */
+/** Policy text ahead of guidance that says the same: adjacent swaps until stable (the lists are short). */
 function rerank(passages: Passage[], prefer: RetrieveOptions['prefer'], docOf: (p: Passage) => DocumentMeta): Passage[] {
+  if (!prefer) return passages;
   const out = [...passages];
-  const preferred = out.map((p) => prefer?.doc(docOf(p)) ?? false);
+  const preferred = out.map((p) => prefer.doc(docOf(p)));
   for (let moved = true; moved; ) {
     moved = false;
     for (let i = 0; i + 1 < out.length; i++) {
       const [a, b] = [out[i]!, out[i + 1]!];
-      // Coverage never moves a passage of a document that is not preferred (guidance) past one that is.
-      const covers = b.score >= a.score * (1 - NEAR_TIE) && b.coverage > a.coverage + COVERAGE_MARGIN && !(preferred[i] && !preferred[i + 1]);
-      const ranks = prefer !== undefined && !preferred[i] && preferred[i + 1] && b.coverage >= prefer.ratio * a.coverage;
-      if (!covers && !ranks) continue;
+      if (preferred[i] || !preferred[i + 1] || b.coverage < prefer.ratio * a.coverage) continue;
       [out[i], out[i + 1]] = [out[i + 1]!, out[i]!];
       [preferred[i], preferred[i + 1]] = [preferred[i + 1]!, preferred[i]!];
       moved = true;
