@@ -13,7 +13,7 @@ import { AppError } from './errors.js';
 import { Applicability, DocumentScope, asksAboutLocalProvision, chinaDate, type Scoped } from './knowledge/applicability.js';
 import type { KnowledgeBase, Retrieval, RetrieveOptions } from './knowledge/knowledge-base.js';
 import type { Place } from './knowledge/gazetteer.js';
-import { within, withoutPlaces } from './knowledge/places.js';
+import { findPlaces, within, withoutPlaces } from './knowledge/places.js';
 import { evidence, groupMatch } from './knowledge/query.js';
 import { normalize } from './knowledge/tokenizer.js';
 import { searchableText } from './knowledge/knowledge-base.js';
@@ -223,7 +223,9 @@ export function scopedSearch(kb: KnowledgeBase, documents: DocumentScope, inspec
     const slots = askedSlots(text).filter((s) => ANSWER_SHAPED.has(s.kind));
     // A passage that states what is asked (a period for 多久, a body for 找谁) is the likelier answer.
     const states = slots.length ? (chunk: Chunk) => slots.some((s) => statesSlot(s, chunk.text, chunk.departments)) : undefined;
-    return kb.retrieve(searchText(text, documents.home), limit, { ...documents.of(places, asksWhatToDo(text)).retrieve, states, inspect });
+    const advice = asksWhatToDo(text);
+    const asksLocal = advice || asksAboutLocalProvision(text) || findPlaces(places).length > 0;
+    return kb.retrieve(searchText(text, documents.home), limit, { ...documents.of(places, advice).retrieve, states, asksLocal, inspect });
   };
 }
 

@@ -47,6 +47,8 @@ export interface RetrieveOptions {
    * `ratio` as much of the question (policy text ahead of guidance that says the same).
    */
   prefer?: { doc: (doc: DocumentMeta) => boolean; ratio: number };
+  /** Whether the question asks what a place provides or what can be done (a local document's services). */
+  asksLocal?: boolean;
   /** Whether a passage states what kind of thing the question asks (a period for 多久, a body for 找谁). */
   states?: (chunk: Chunk) => boolean;
   /** Shown every candidate the model ordered, with its features (for fitting the model). */
@@ -137,6 +139,12 @@ export class KnowledgeBase {
     return this.documents.some((d) => `${d.title}${d.region ?? ''}${d.issuers.join('')}`.includes(text)) || this.chunks.some((c) => c.text.includes(text));
   }
 
+  /** The articles of other documents an article points to (a guide item → the law it explains). */
+  pointsTo(documentId: string, article: string): { documentId: string; article: string }[] {
+    const at = this.chunks.findIndex((c) => c.documentId === documentId && c.article === article);
+    return (this.references.get(at) ?? []).map((i) => ({ documentId: this.chunks[i]!.documentId, article: this.chunks[i]!.article }));
+  }
+
   document(id: string): DocumentMeta | undefined {
     return this.documentsById.get(id);
   }
@@ -196,6 +204,7 @@ export class KnowledgeBase {
         lexRank: lex?.rank,
         dense: similarity.get(index) ?? 0,
         states: options.states?.(chunk),
+        asksLocal: options.asksLocal,
       });
       const logit = scoreOf(features) + Math.log(options.weight?.(doc) ?? 1);
       return { index, chunk, features, logit, coverage: coverage(query.groups, ownText) };

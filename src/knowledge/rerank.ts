@@ -28,27 +28,31 @@ export const FEATURES = [
   'implementing',
   'header',
   'length',
+  'localAsked',
+  'localUnasked',
 ] as const;
 export type Feature = (typeof FEATURES)[number];
 export type Features = Record<Feature, number>;
 
 /** Fitted by bench/train-rerank.ts (see its header for the sets and the split); re-fit when features change. */
 export const WEIGHTS: Features = {
-  bm25: 2,
-  lexRank: 1,
-  dense: 1,
-  coverage: 1,
-  known: 2,
-  chapter: 0.2,
-  bigrams: 1,
-  field: 0.3,
-  otherField: -0.7,
-  states: 0.4,
-  guidance: 0,
-  statute: 0.2,
-  implementing: 0,
-  header: -0.5,
-  length: 0,
+  bm25: 1.762,
+  lexRank: 1.420,
+  dense: 0.775,
+  coverage: 1.812,
+  known: 2.147,
+  chapter: 0.157,
+  bigrams: 1.510,
+  field: 0.158,
+  otherField: -1.117,
+  states: 1.090,
+  guidance: 0.049,
+  statute: 0.349,
+  implementing: -0.802,
+  header: -0.213,
+  length: -0.133,
+  localAsked: 2.125,
+  localUnasked: 0.369,
 };
 
 export function scoreOf(f: Features, weights: Features = WEIGHTS): number {
@@ -86,12 +90,15 @@ export interface CandidateSignals {
   dense: number;
   /** Whether it states what kind of thing the question asks for (undefined: nothing of that kind asked). */
   states?: boolean;
+  /** Whether the question asks what a place provides or what can be done there (its services, its policy). */
+  asksLocal?: boolean;
 }
 
 /** A statute (…法), as its title names it; an implementing regulation (实施细则, 实施条例). */
 const STATUTE = /法(（[^）]*）)?$/;
 const IMPLEMENTING = /实施(细则|条例|办法)/;
 const LONG_ARTICLE = 700;
+const LOCAL: ReadonlySet<string> = new Set(['provincial', 'municipal', 'district']);
 
 export function featuresOf(v: QuestionView, c: CandidateSignals): Features {
   const docFields = documentFields(c.doc);
@@ -115,5 +122,8 @@ export function featuresOf(v: QuestionView, c: CandidateSignals): Features {
     implementing: IMPLEMENTING.test(c.doc.title) ? 1 : 0,
     header: c.chunk.article === 'header' ? 1 : 0,
     length: Math.min(1, c.chunk.text.length / LONG_ARTICLE),
+    // A local document answers what a place provides; what the law says, national law answers.
+    localAsked: LOCAL.has(c.doc.level ?? '') && c.asksLocal ? 1 : 0,
+    localUnasked: LOCAL.has(c.doc.level ?? '') && !c.asksLocal ? 1 : 0,
   };
 }
