@@ -7,16 +7,16 @@
 import type { Chunk, Citation, DocumentMeta, Passage } from '../types.js';
 import { evidence, type AnalyzedQuery } from '../knowledge/query.js';
 import { chineseNumeral } from '../knowledge/numerals.js';
-import { REMEDIES, missingLine, sentenceStates, sentencesOf, type Slot } from './slots.js';
+import { BODY, REMEDIES, missingLine, sentenceStates, sentencesOf, type Slot } from './slots.js';
 import { GUIDANCE_NOTE, citationMeta, guidanceTag, isGuidance, sourceDetails } from './validity.js';
 
 /** Short chunks are quoted whole (without their heading); longer ones by their best sentences. */
 const QUOTE_WHOLE_CHARS = 160;
 const MAX_EXCERPT_CHARS = 200;
 /** The opening line: one or two sentences, each cut to its best clauses. */
-const OPENING_SENTENCE_CHARS = 70;
+const OPENING_SENTENCE_CHARS = 100;
 const MIN_OPENING_SENTENCE_CHARS = 40;
-const OPENING_CHARS = 150;
+const OPENING_CHARS = 170;
 /** What a phone shows without scrolling, about 22 lines of 22 characters; excerpts are cut to fit. */
 export const ANSWER_BUDGET_CHARS = 480;
 const BODY_EXCERPT_CHARS = [110, 60];
@@ -247,14 +247,15 @@ function footer(quoted: Quoted[], language: Language, referral: boolean): string
 export function openingLine(input: AnswerInput): { text: string; picks: OpeningPick[] } {
   const { query, language, passages, slots } = input;
   const first = passages[0]!;
-  if (slots.some((s) => s.kind === 'who') && first.chunk.article !== 'header') return departmentsLine(first, input);
+  // A policy names its departments in a （责任单位：…） note; a law names the body in its own words.
+  if (slots.some((s) => s.kind === 'who') && first.chunk.article !== 'header' && first.chunk.departments.length) return departmentsLine(first, input);
 
   const asked = slots.filter((s) => !input.missing.includes(s));
-  const prefer = (s: string) => asked.some((slot) => sentenceStates(slot, s, input.objects));
+  const prefer = (s: string) => asked.some((slot) => (slot.kind === 'who' ? BODY.test(s) : sentenceStates(slot, s, input.objects)));
   const candidates = passages.flatMap((p, index) =>
-    sentencesOf(p.chunk.text)
-      .filter((s, position) => !(position === 0 && p.chunk.heading && s.includes(p.chunk.heading) && s.length <= p.chunk.heading.length + 8))
-      .map((sentence, position) => ({ sentence, index, position, score: evidence(query.groups, sentence).found / (index + 1) })),
+    openingSentences(p.chunk)
+      .filter((s, position) => !(position === 0 && p.chunk.heading && s.text.includes(p.chunk.heading) && s.text.length <= p.chunk.heading.length + 8))
+      .map(({ text: sentence, quoted }, position) => ({ sentence, quoted, index, position, score: evidence(query.groups, sentence).found / (index + 1) })),
   );
   const preferred = candidates.filter((c) => prefer(c.sentence));
   const pool = preferred.length ? preferred : candidates;
@@ -269,7 +270,32 @@ export function openingLine(input: AnswerInput): { text: string; picks: OpeningP
   picked.sort((a, b) => a.index - b.index || a.position - b.position);
   const parts = picked.map((c) => ({ text: shorten(c.sentence, query, OPENING_SENTENCE_CHARS, c === remedy ? REMEDIES : undefined), marker: `[${c.index + 1}]` }));
   const text = language === 'en' ? `In the original Chinese: ${parts.map((p) => `“${p.text}” ${p.marker}`).join(' ')}` : parts.map((p) => `${p.text}${p.marker}`).join('');
-  return { text, picks: picked.map((c) => ({ index: c.index, sentence: c.sentence })) };
+  return { text, picks: picked.map((c) => ({ index: c.index, sentence: c.quoted })) };
+}
+
+const ITEM = /^[（(][一二三四五六七八九十]+[）)]/;
+const LABEL = /^(第[一二三四五六七八九十百零〇两]+条\s*|[一二三四五六七八九十百]+、|[（(][一二三四五六七八九十]+[）)])/;
+
+/**
+ * Whole sentences an opening line may use, without the article's own label (第四十二条, 七、, （二）). An item
+ * of a list (（二）在…国际展览会上首次展出的；) is no sentence on its own: it is read with the line that
+ * introduces the list (…六个月内，有下列情形之一的，不丧失新颖性：), which holds the figure and the rule.
+ * `quoted` is the part as written, which the excerpt quotes.
+ */
+function openingSentences(chunk: Chunk): { text: string; quoted: string }[] {
+  const out: { text: string; quoted: string }[] = [];
+  let lead: string | undefined;
+  for (const line of chunk.text.split('\n').map((l) => l.trim()).filter(Boolean)) {
+    const item = ITEM.test(line);
+    for (const sentence of line.match(/[^。！？]+[。！？]?/g) ?? [line]) {
+      const own = sentence.trim().replace(LABEL, '').trim();
+      if (!own) continue;
+      const text = item && lead ? `${lead}${own.replace(/[；;]$/, '。')}` : own;
+      out.push({ text, quoted: own.replace(/[；;。]$/, '') });
+    }
+    if (!item) lead = /[：:]$/.test(line) ? line.replace(LABEL, '').trim() : undefined;
+  }
+  return out;
 }
 
 /** A body named in the text itself: 市市场监管局会同相关部门…, 淄博仲裁委员会…. */
@@ -301,7 +327,7 @@ function departmentsLine(p: Passage, input: AnswerInput): { text: string; picks:
  * sentence ends with its own or a full stop.
  */
 export function shorten(sentence: string, query: AnalyzedQuery, max = OPENING_SENTENCE_CHARS, keep?: RegExp): string {
-  const text = sentence.trim().replace(/^[一二三四五六七八九十百]+、/, '');
+  const text = sentence.trim().replace(LABEL, '');
   if (text.length <= max) return /[。！？]$/.test(text) ? text : `${text.replace(/[；;,，]$/, '')}。`;
   const clauses = text.match(/[^,，；;：:]+[,，；;：:]?/g) ?? [text];
   const score = (i: number) => evidence(query.groups, clauses[i]!).found + (keep?.test(clauses[i]!) ? 100 : 0);
@@ -312,6 +338,8 @@ export function shorten(sentence: string, query: AnalyzedQuery, max = OPENING_SE
   // Neighbouring clauses join while the line is short (what is asked often follows the words that match:
   // 开设…大讲堂,开展专利信息利用…培训), then only when they carry at least half as much of the question.
   const worth = (i: number) => clauses.slice(from, to + 1).join('').length < MIN_OPENING_SENTENCE_CHARS || score(i) >= score(best) / 2;
+  // A condition (…的，) or a lead-in (…：) says nothing without what follows it.
+  while (to < clauses.length - 1 && /(的[,，]|[：:])$/.test(clauses[to]!) && fits(from, to + 1)) to++;
   for (;;) {
     const left = from > 0 && fits(from - 1, to) && worth(from - 1) ? score(from - 1) : -1;
     const right = to < clauses.length - 1 && fits(from, to + 1) && worth(to + 1) ? score(to + 1) : -1;
