@@ -7,7 +7,7 @@ import type { Guard } from './answer/guard.js';
 import type { LlmAnswerer } from './answer/llm.js';
 import { MESSAGES, detectLanguage } from './answer/messages.js';
 import { planAnswer, type AnswerPlan } from './answer/plan.js';
-import { askedSlots, asksWhatToDo, missingLine, statesSlot, type SlotKind } from './answer/slots.js';
+import { askedSlots, asksWhatToDo, isAskingWord, missingLine, statesSlot, type SlotKind } from './answer/slots.js';
 import { GUIDANCE_NOTE, elsewhereNote, isGuidance, lapseNotice, noDocumentsFor } from './answer/validity.js';
 import { AppError } from './errors.js';
 import { Applicability, DocumentScope, asksAboutLocalProvision, chinaDate, type Scoped } from './knowledge/applicability.js';
@@ -225,7 +225,7 @@ export function scopedSearch(kb: KnowledgeBase, documents: DocumentScope, inspec
     const states = slots.length ? (chunk: Chunk) => slots.some((s) => statesSlot(s, chunk.text, chunk.departments)) : undefined;
     const advice = asksWhatToDo(text);
     const asksLocal = advice || asksAboutLocalProvision(text) || findPlaces(places).length > 0;
-    return kb.retrieve(searchText(text, documents.home), limit, { ...documents.of(places, advice).retrieve, states, asksLocal, inspect });
+    return kb.retrieve(searchText(text, documents.home), limit, { ...documents.of(places, advice).retrieve, states, asksLocal, asks: isAskingWord, inspect });
   };
 }
 

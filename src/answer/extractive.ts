@@ -89,6 +89,8 @@ export function cite(passage: Passage, query: AnalyzedQuery, doc: DocumentMeta |
 export function excerpt(chunk: Chunk, query: AnalyzedQuery, prefer?: (sentence: string) => boolean): string {
   const sentences = chunk.text.match(/[^。；！？\n]+[。；！？]?\n?/g) ?? [chunk.text];
   const first = chunk.heading && sentences[0]?.includes(chunk.heading) && sentences.length > 1 ? 1 : 0;
+  // The article's number is in the citation's label: the quote starts with its words.
+  sentences[0] = sentences[0]!.replace(LABEL, '');
   if (chunk.text.length <= QUOTE_WHOLE_CHARS) return sentences.slice(first).join('').trim();
   const score = (text: string) => evidence(query.groups, text).found;
   const indexes = sentences.map((_, i) => i).slice(first);

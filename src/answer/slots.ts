@@ -50,7 +50,7 @@ const ASKS: { kind: SlotKind; asks: RegExp; over?: SlotKind[] }[] = [
   { kind: 'date', asks: /什么时候|啥时候|什么时间|何时|哪天|哪一天|几号|(?<!哪)几月|哪(一)?年|几时|日期|\bwhen\b|\bwhat date\b/i },
   {
     kind: 'period',
-    asks: /多少(年|天|周|个月|个工作日)|(?<![好哪])几(年|天|周|个月|个工作日)|多久|多长时间|多长|多快|期限|周期|有效期|保护期|时长|\bhow long\b|\bterm of protection\b|\bhow many (years|months|days|weeks)\b|\bduration\b/i,
+    asks: /多少(年|天|周|个月|个工作日)|(?<![好哪])几(年|天|周|个月|个工作日)|多久|多长时间|多长|多快|期限|时间限制|时限|周期|有效期|保护期|时长|\bhow long\b|\bterm of protection\b|\bhow many (years|months|days|weeks)\b|\bduration\b/i,
     // 多久能下证 asks how long, not how to apply.
     over: ['procedure'],
   },
@@ -135,7 +135,7 @@ const ASKING_WORDS = new RegExp(
     '吗|么|呢|有没有|有无|是否|能否|可否|能不能|可不可以|会不会|要不要|是不是|(?<ab>.)不\\k<ab>',
     MONEY.slice(3, -1),
     BENEFIT.slice(3, -1),
-    '截止|截至|最晚|最迟|日期|时间|期限|周期|有效期|时长|网址|网站|官网|网页|链接|材料|资料|证件|准备|提交|提供|流程|步骤|程序|手续|条件|要件|门槛|责任单位|部门|单位|牵头|负责|主管|管|办|找|批|审|办法|对策|途径|处理|解决|应对',
+    '截止|截至|最晚|最迟|日期|时间|时限|限制|期限|周期|有效期|时长|网址|网站|官网|网页|链接|材料|资料|证件|准备|提交|提供|流程|步骤|程序|手续|条件|要件|门槛|责任单位|部门|单位|牵头|负责|主管|管|办|找|批|审|办法|对策|途径|处理|解决|应对',
     '\\d+|[一二三四五六七八九十百千万两]+(?=年|月|日|号|个月|天)|年|月|日|号|天|周|个月|工作日|填',
     '\\b(how much|how long|how many|costs?|fees?|price|deadlines?|when|websites?|url|links?|documents|paperwork|procedure|process|steps|who|which|what|subsid(y|ies)|grants?|funding)\\b',
   ].join('|'),

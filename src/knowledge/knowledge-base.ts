@@ -47,6 +47,8 @@ export interface RetrieveOptions {
    * `ratio` as much of the question (policy text ahead of guidance that says the same).
    */
   prefer?: { doc: (doc: DocumentMeta) => boolean; ratio: number };
+  /** Whether a word of the question only asks (多久, 多少钱) rather than names its topic. */
+  asks?: (word: string) => boolean;
   /** Whether the question asks what a place provides or what can be done (a local document's services). */
   asksLocal?: boolean;
   /** Whether a passage states what kind of thing the question asks (a period for 多久, a body for 找谁). */
@@ -188,7 +190,7 @@ export class KnowledgeBase {
     // for a question about the policy) apply on top, as a decision rather than a fitted signal.
     const lexRank = new Map(lexical.map((h, rank) => [h.index, { rank, score: h.score }]));
     const similarity = new Map(dense.map((h) => [h.index, h.similarity]));
-    const view = viewOf(query, (g) => this.knows(g));
+    const view = viewOf(query, (g) => this.knows(g), options.asks);
     const maxBm25 = lexical[0]?.score ?? 0;
     const candidate = (index: number) => {
       const chunk = this.chunks[index]!;
@@ -214,6 +216,9 @@ export class KnowledgeBase {
       .slice(0, POOL)
       .map(([index]) => candidate(index))
       .sort((a, b) => b.logit - a.logit);
+    // A question that names its field of IP is answered from that field's documents (or general ones); a
+    // trademark article answers a patent question only when nothing else does.
+    if (pool.some((p) => !p.features.otherField)) pool.sort((a, b) => a.features.otherField - b.features.otherField);
     this.lawBeforeItsExplanation(pool, limit * 2, (index) => (!filter || filter(index) ? candidate(index) : undefined));
     options.inspect?.(pool.map(({ chunk, features, logit }) => ({ chunk, features, offset: logit - scoreOf(features) })));
     const top = pool[0]?.logit ?? 0;

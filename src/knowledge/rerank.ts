@@ -36,23 +36,23 @@ export type Features = Record<Feature, number>;
 
 /** Fitted by bench/train-rerank.ts (see its header for the sets and the split); re-fit when features change. */
 export const WEIGHTS: Features = {
-  bm25: 1.762,
-  lexRank: 1.420,
-  dense: 0.775,
-  coverage: 1.812,
-  known: 2.147,
-  chapter: 0.157,
-  bigrams: 1.510,
-  field: 0.158,
+  bm25: 1.792,
+  lexRank: 1.438,
+  dense: 0.772,
+  coverage: 1.862,
+  known: 2.154,
+  chapter: 0.044,
+  bigrams: 1.505,
+  field: 0.136,
   otherField: -1.117,
-  states: 1.090,
-  guidance: 0.049,
-  statute: 0.349,
-  implementing: -0.802,
-  header: -0.213,
-  length: -0.133,
-  localAsked: 2.125,
-  localUnasked: 0.369,
+  states: 1.170,
+  guidance: 0.098,
+  statute: 0.302,
+  implementing: -0.809,
+  header: -0.206,
+  length: -0.148,
+  localAsked: 2.088,
+  localUnasked: 0.361,
 };
 
 export function scoreOf(f: Features, weights: Features = WEIGHTS): number {
@@ -64,15 +64,19 @@ export function scoreOf(f: Features, weights: Features = WEIGHTS): number {
 /** What is known of the question once, for every candidate. */
 export interface QuestionView {
   query: AnalyzedQuery;
-  /** The question's words the knowledge uses: words it never uses cannot be covered by any passage. */
+  /** The question's topic words the knowledge uses: words it never uses cannot be covered by any passage. */
   known: TermGroup[];
   fields: IpField[];
   /** Han character pairs of the question's known words, for partial matches jieba cuts differently. */
   bigrams: string[];
 }
 
-export function viewOf(query: AnalyzedQuery, isKnown: (g: TermGroup) => boolean): QuestionView {
-  const known = query.groups.filter(isKnown);
+/**
+ * `isKnown`: whether the knowledge uses a word; `asks`: whether a word only asks (多久, 时间, 多少钱) rather
+ * than names what the question is about: such words are left out of what a passage must cover.
+ */
+export function viewOf(query: AnalyzedQuery, isKnown: (g: TermGroup) => boolean, asks: (word: string) => boolean = () => false): QuestionView {
+  const known = query.groups.filter((g) => isKnown(g) && !asks(g.word));
   const bigrams = new Set<string>();
   for (const g of known) for (const run of g.word.match(/\p{Script=Han}{2,}/gu) ?? []) for (let i = 0; i + 1 < run.length; i++) bigrams.add(run.slice(i, i + 2));
   return { query, known, fields: fieldsOf(query.text), bigrams: [...bigrams] };
