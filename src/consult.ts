@@ -7,6 +7,7 @@ import type { Guard } from './answer/guard.js';
 import type { LlmAnswerer } from './answer/llm.js';
 import { MESSAGES, detectLanguage } from './answer/messages.js';
 import { planAnswer, type AnswerPlan } from './answer/plan.js';
+import { clarification, combineParts, questionParts, type PartAnswer } from './answer/conversation.js';
 import { askedSlots, asksWhatToDo, isAskingWord, missingLine, statesSlot, type SlotKind } from './answer/slots.js';
 import { GUIDANCE_NOTE, elsewhereNote, isGuidance, lapseNotice, noDocumentsFor } from './answer/validity.js';
 import { AppError } from './errors.js';
@@ -142,12 +143,38 @@ export function createConsult(deps: {
     return { answer: { ...notCovered(confidenceOf(top, retrieval), language), answer, citations, answerer: 'extractive' }, retrieval };
   }
 
+  /**
+   * A message as a whole: a bare topic gets a question back, several questions are answered part by part
+   * (each read with the parts before it, as follow-ups are), anything else is one question.
+   */
   return async function consult(rawQuestion: string, context: { history?: History } = {}): Promise<ConsultResult> {
     const started = performance.now();
-    // The knowledge base is read once per question: every later step uses these sources.
+    // The knowledge base is read once per message: every later step uses these sources.
     const src = sourcesFor(deps.kb.current());
     // Typos are read as the knowledge's words before anything judges the question (续站 is 续展).
     const question = src.kb.correct(validateQuestion(rawQuestion));
+    const language = detectLanguage(question);
+    const clarify = clarification(question, language);
+    if (clarify && guard(question).verdict !== 'injection') {
+      return { answer: { outcome: 'answered', answer: clarify.text, citations: [], confidence: 0, answerer: 'guard' }, latencyMs: performance.now() - started };
+    }
+    const parts = questionParts(question);
+    if (parts.length === 1) return one(src, question, context, started);
+    const earlier = typeof context.history === 'function' ? await context.history() : (context.history ?? []);
+    const answered: PartAnswer[] = [];
+    let first: Retrieval | undefined;
+    for (const part of parts) {
+      const turns = [...earlier, ...answered.map((a) => ({ question: a.question, citations: a.answer.citations }))];
+      const result = await one(src, part, { history: turns }, started);
+      first ??= result.retrieval;
+      answered.push({ question: part, answer: result.answer });
+    }
+    // A part that tries to change the bot's instructions declines the whole message.
+    const declined = answered.find((a) => a.answer.outcome === 'declined');
+    return { answer: declined?.answer ?? combineParts(answered, language), retrieval: first, latencyMs: performance.now() - started };
+  };
+
+  async function one(src: Sources, question: string, context: { history?: History }, started: number): Promise<ConsultResult> {
     let verdict = guard(question);
     const done = (answer: Answer, retrieval?: Retrieval): ConsultResult => ({ answer, retrieval, latencyMs: performance.now() - started });
 
@@ -200,7 +227,7 @@ export function createConsult(deps: {
     const answer = async () =>
       done(llm ? await generated(src, llm, reading.question, plan, retrieval, confidence, language, lead) : extractive(src, plan, retrieval, confidence, language, lead), retrieval);
     return plan.verdict === 'not_stated' ? lapsedOr(answer) : answer();
-  };
+  }
 }
 
 export type Consult = ReturnType<typeof createConsult>;
