@@ -250,7 +250,9 @@ export function openingLine(input: AnswerInput): { text: string; picks: OpeningP
   const { query, language, passages, slots } = input;
   const first = passages[0]!;
   // A policy names its departments in a （责任单位：…） note; a law names the body in its own words.
-  if (slots.some((s) => s.kind === 'who') && first.chunk.article !== 'header' && first.chunk.departments.length) return departmentsLine(first, input);
+  // Asked for the 责任单位 by that name, an article without the note says it names none.
+  const who = slots.find((s) => s.kind === 'who');
+  if (who && first.chunk.article !== 'header' && (first.chunk.departments.length || who.phrase?.includes('责任单位'))) return departmentsLine(first, input);
 
   const asked = slots.filter((s) => !input.missing.includes(s));
   const prefer = (s: string) => asked.some((slot) => (slot.kind === 'who' ? BODY.test(s) : sentenceStates(slot, s, input.objects)));

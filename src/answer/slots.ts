@@ -44,7 +44,7 @@ const BENEFIT = '(?:补贴|补助|资助|奖励|奖补|扶持资金|报销|减�
 const ASKS: { kind: SlotKind; asks: RegExp; over?: SlotKind[] }[] = [
   {
     kind: 'who',
-    asks: /责任单位|(哪个|哪些|哪几个|哪几家|什么)(部门|单位|局)(.{0,3})(负责|管|办|牵头)|哪个部门|谁(来)?(负责|牵头|管|办|批|审)|找谁|向谁|归谁|归哪|谁牵头|牵头(负责)?的(是|单位|部门)|哪.{0,4}牵头|主管部门|负责部门|\bwhich (department|authority|agency|bureau)|\bwho (is|are) (responsible|in charge)\b|\bwho (handles|runs|manages)\b|\bwho\b.{0,12}\b(in charge|responsible)\b|^who\b/i,
+    asks: /责任单位|(哪个|哪些|哪几个|哪几家|什么)(部门|单位|局|机关)(.{0,3})(负责|管|办|牵头|印发|发布|制定|出台|发的)|谁(印发|发布|制定|发)的|哪个部门|谁(来)?(负责|牵头|管|办|批|审)|找谁|向谁|归谁|归哪|谁牵头|牵头(负责)?的(是|单位|部门)|哪.{0,4}牵头|主管部门|负责部门|\bwhich (department|authority|agency|bureau)|\bwho (is|are) (responsible|in charge)\b|\bwho (handles|runs|manages)\b|\bwho\b.{0,12}\b(in charge|responsible)\b|^who\b/i,
   },
   { kind: 'deadline', asks: /截止|截至|最晚|最迟|\bdeadlines?\b|\bdue date\b|\bby when\b/i, over: ['date'] },
   { kind: 'date', asks: /什么时候|啥时候|什么时间|何时|哪天|哪一天|几号|(?<!哪)几月|哪(一)?年|几时|日期|\bwhen\b|\bwhat date\b/i },
@@ -169,7 +169,7 @@ const STATES: Partial<Record<SlotKind, RegExp>> = {
  * A body that handles something, as laws and regulations name it: 国务院专利行政部门, 人民法院, 管理专利工作的部门,
  * 海关, 市场监督管理部门, 仲裁机构 … (a policy names its departments in a （责任单位：…） note instead).
  */
-export const BODY = /[\p{Script=Han}]{0,12}(行政部门|行政管理部门|主管部门|管理部门|工作的部门|人民法院|人民政府|海关|仲裁机构|仲裁委员会|调解组织|复审委员会|商标局|评审委员会|登记机构|代理机构|公安机关|监督管理部门)/u;
+export const BODY = /[\p{Script=Han}]{0,12}(行政部门|行政管理部门|主管部门|管理部门|工作的部门|人民法院|人民政府|海关|仲裁机构|仲裁委员会|调解组织|复审委员会|商标局|评审委员会|登记机构|代理机构|公安机关|监督管理部门|[^\s，。、；]{2,10}(局|厅|委员会|办公室))/u;
 
 /** What an owner in a dispute can turn to: the services and procedures of rights protection. */
 export const REMEDIES = /维权援助|调解|仲裁|诉讼代理|法律服务|律师/;
@@ -195,7 +195,8 @@ export function statesSlot(slot: Slot, text: string, departments: string[], obje
 
 /** Whether one sentence states the slot (used to pick the sentence an answer opens with). */
 export function sentenceStates(slot: Slot, sentence: string, objects: string[] = []): boolean {
-  if (slot.kind === 'general' || slot.kind === 'who') return false;
+  if (slot.kind === 'who') return BODY.test(sentence);
+  if (slot.kind === 'general') return false;
   return statesSlot(slot, sentence, [], objects);
 }
 
