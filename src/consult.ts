@@ -8,7 +8,7 @@ import type { LlmAnswerer } from './answer/llm.js';
 import { MESSAGES, detectLanguage } from './answer/messages.js';
 import { planAnswer, type AnswerPlan } from './answer/plan.js';
 import { clarification, combineParts, questionParts, type PartAnswer } from './answer/conversation.js';
-import { askedSlots, asksWhatToDo, isAskingWord, missingLine, statesSlot, type SlotKind } from './answer/slots.js';
+import { ROUTES, askedSlots, asksWhatToDo, isAskingWord, missingLine, statesSlot, type Slot, type SlotKind } from './answer/slots.js';
 import { GUIDANCE_NOTE, elsewhereNote, isGuidance, lapseNotice, noDocumentsFor } from './answer/validity.js';
 import { AppError } from './errors.js';
 import { Applicability, DocumentScope, asksAboutLocalProvision, chinaDate, type Scoped } from './knowledge/applicability.js';
@@ -248,8 +248,9 @@ function searchText(text: string, home: Place): string {
 export function scopedSearch(kb: KnowledgeBase, documents: DocumentScope, inspect?: RetrieveOptions['inspect']): Search {
   return (text, limit, places) => {
     const slots = askedSlots(text).filter((s) => ANSWER_SHAPED.has(s.kind));
-    // A passage that states what is asked (a period for 多久, a body for 找谁) is the likelier answer.
-    const states = slots.length ? (chunk: Chunk) => slots.some((s) => statesSlot(s, chunk.text, chunk.departments)) : undefined;
+    // A passage that states what is asked (a period for 多久, a body for 找谁, a route for 怎么办) is the likelier answer.
+    const stated = (s: Slot, chunk: Chunk) => (s.kind === 'advice' ? ROUTES.test(chunk.text) : statesSlot(s, chunk.text, chunk.departments));
+    const states = slots.length ? (chunk: Chunk) => slots.some((s) => stated(s, chunk)) : undefined;
     const advice = asksWhatToDo(text);
     const asksLocal = advice || asksAboutLocalProvision(text) || findPlaces(places).length > 0;
     return kb.retrieve(searchText(text, documents.home), limit, { ...documents.of(places, advice).retrieve, states, asksLocal, asks: isAskingWord, inspect });
@@ -257,7 +258,7 @@ export function scopedSearch(kb: KnowledgeBase, documents: DocumentScope, inspec
 }
 
 /** Slots whose answer has a recognisable shape in the text: a figure, a date, a body. */
-const ANSWER_SHAPED: ReadonlySet<SlotKind> = new Set(['period', 'deadline', 'amount', 'count', 'who']);
+const ANSWER_SHAPED: ReadonlySet<SlotKind> = new Set(['period', 'deadline', 'amount', 'count', 'who', 'advice']);
 
 /**
  * Confidence that the documents answer the question: half the share of the question's words the best

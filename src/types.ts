@@ -91,6 +91,8 @@ export interface Citation {
   /** `guidance`: explanatory text written for companies, never to be presented as policy. */
   level?: DocumentLevel;
   status?: string;
+  /** What is known of the status when it is uncertain (a revision adopted but not verified here). */
+  statusNote?: string;
   validFrom?: string;
   validUntil?: string;
   region?: string;

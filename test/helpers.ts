@@ -32,13 +32,21 @@ let seedOnly: Promise<KnowledgeBase> | undefined;
  * they assert does not change whenever a law is added; the laws have tests of their own.
  */
 export function seedOnlyKnowledge(): Promise<KnowledgeBase> {
-  seedOnly ??= (async () => {
+  seedOnly ??= seedOnlyDir().then((dir) => KnowledgeBase.open({ knowledgeDir: dir }));
+  return seedOnly;
+}
+
+let seedDir: Promise<string> | undefined;
+
+/** A copy of the shipped knowledge folder without the national laws (made once per test file). */
+export function seedOnlyDir(): Promise<string> {
+  seedDir ??= (async () => {
     const root = await mkdtemp(path.join(tmpdir(), 'ipbot-seed-'));
     const dir = path.join(root, 'knowledge');
     await cp(KNOWLEDGE_DIR, dir, { recursive: true, filter: (src) => !src.startsWith(path.join(KNOWLEDGE_DIR, 'documents', 'laws')) });
-    return KnowledgeBase.open({ knowledgeDir: dir });
+    return dir;
   })();
-  return seedOnly;
+  return seedDir;
 }
 
 export async function seedOnlyConsult() {

@@ -4,7 +4,7 @@
  * 保险吗？"), which is answered part by part. Both read only the wording of the message, never a document.
  */
 import type { Answer, Citation } from '../types.js';
-import type { Language } from './extractive.js';
+import { ANSWER_BUDGET_CHARS, type Language } from './extractive.js';
 import { MESSAGES } from './messages.js';
 
 /** Topics an owner may name alone, and what people usually want to know about each. */
@@ -118,7 +118,14 @@ export function combineParts(parts: PartAnswer[], language: Language): Answer {
   const answered = parts.filter((p) => p.answer.outcome === 'answered');
   const referral = parts.find((p) => p.answer.escalation)?.answer.escalation;
   const outcome = answered.length ? 'answered' : (parts.find((p) => p.answer.outcome === 'escalation_offered') ?? parts[0]!).answer.outcome;
-  const text = [heads.join('\n'), quotes.join('\n'), footer ?? (referral ? MESSAGES.referralHint[language] : '')].filter(Boolean).join('\n\n');
+  const build = (lines: string[]) => [heads.join('\n'), lines.join('\n'), footer ?? (referral ? MESSAGES.referralHint[language] : '')].filter(Boolean).join('\n\n');
+  // Like a single answer, the reply fits a phone screen: quotes are cut, then reduced to their labels
+  // (every citation keeps its whole excerpt).
+  let text = build(quotes);
+  for (const max of [60, 0]) {
+    if ([...text].length <= ANSWER_BUDGET_CHARS) break;
+    text = build(quotes.map((q) => q.replace(/：“([^”]*)”/, (whole, quote: string) => (max && quote.length > max ? `：“${quote.slice(0, max)}……”` : max ? whole : ''))));
+  }
   return {
     outcome,
     answer: text,

@@ -233,11 +233,14 @@ function footer(quoted: Quoted[], language: Language, referral: boolean): string
   const guidance = quoted.some((q) => isGuidance(q.citation)) ? GUIDANCE_NOTE[language] : '';
   const tag = guided ? guidanceTag(language) : '';
   if (language === 'en') {
-    const source = `From ${tag}《${first.title}》${details ? ` (${details})` : ''}${guided ? '.' : '; the official document prevails.'}`;
+    const uncertain = first.statusNote && /未核实|以最新|不是现行|已修订/.test(first.statusNote) ? ' Its current status is not verified here: check the latest published text.' : '';
+    const source = `From ${tag}《${first.title}》${details ? ` (${details})` : ''}${guided ? '.' : '; the official document prevails.'}${uncertain}`;
     return [source, guidance, referral ? 'Reply "human" to be referred, with your consent, to an IP service agency.' : 'Reply "human" for help from an IP service agency.'].filter(Boolean).join(' ');
   }
   const source = `摘自${tag}《${first.title}》${details ? `（${details}）` : ''}${guided ? '。' : '，以正式文件为准。'}`;
-  return `${source}${guidance}${referral ? '具体以主管部门的通知为准；需要帮助可回复“转人工”，经您同意后转介服务机构。' : '办理具体事务可回复“转人工”。'}`;
+  // A status the knowledge could not verify is said with every answer from the document.
+  const status = first.statusNote && /未核实|以最新|不是现行|已修订/.test(first.statusNote) ? `注意：${first.statusNote}。` : '';
+  return `${source}${status}${guidance}${referral ? '具体以主管部门的通知为准；需要帮助可回复“转人工”，经您同意后转介服务机构。' : '办理具体事务可回复“转人工”。'}`;
 }
 
 /**

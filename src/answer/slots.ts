@@ -174,6 +174,9 @@ export const BODY = /[\p{Script=Han}]{0,12}(行政部门|行政管理部门|主�
 /** What an owner in a dispute can turn to: the services and procedures of rights protection. */
 export const REMEDIES = /维权援助|调解|仲裁|诉讼代理|法律服务|律师/;
 
+/** The routes a text gives for what to do: those services, and the procedures laws open (起诉, 请求处理, 异议, 宣告无效). */
+export const ROUTES = /维权援助|调解|仲裁|诉讼|起诉|人民法院|请求.{0,12}处理|宣告.{0,6}无效|异议|投诉|举报|法律服务|律师/;
+
 /** A benefit a passage offers. */
 const BENEFIT_STATED = /补贴|补助|资助|奖励|奖补|扶持资金|财政资金|政府资金|基金|经费|资金支持|减免|减缴|优惠|财税支持|免费/;
 

@@ -93,6 +93,8 @@ export async function scoreSet(questions: EvalQuestion[], consult: Consult): Pro
     const cites = (expect: string[]) => answer.citations.some((c) => isExpected(expect, c));
     const cited = shortKeys(answer.citations).join(',') || '-';
     let right = answer.outcome === EXPECTED_OUTCOME[q.kind];
+    // A message that also asks what the documents answer gets those parts answered and the referral offered.
+    if (q.kind === 'escalate' && answer.outcome === 'answered' && answer.escalation) right = true;
     if (q.kind.startsWith('answer')) {
       const refs = (retrieval?.passages ?? []).map((p) => p.chunk);
       const articles = shortKeys(refs);

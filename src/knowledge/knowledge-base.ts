@@ -192,6 +192,7 @@ export class KnowledgeBase {
     const similarity = new Map(dense.map((h) => [h.index, h.similarity]));
     const view = viewOf(query, (g) => this.knows(g), options.asks);
     const maxBm25 = lexical[0]?.score ?? 0;
+    const maxFused = Math.max(0, ...fused.values());
     const candidate = (index: number) => {
       const chunk = this.chunks[index]!;
       const doc = this.documents[this.chunkDocument[index]!]!;
@@ -201,6 +202,8 @@ export class KnowledgeBase {
         chunk,
         doc,
         ownText,
+        fused: fused.get(index) ?? 0,
+        maxFused,
         bm25: lex?.score ?? 0,
         maxBm25,
         lexRank: lex?.rank,

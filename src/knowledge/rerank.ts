@@ -13,6 +13,7 @@ import { coverage, type AnalyzedQuery, type TermGroup } from './query.js';
 import { normalize } from './tokenizer.js';
 
 export const FEATURES = [
+  'fused',
   'bm25',
   'lexRank',
   'dense',
@@ -36,23 +37,24 @@ export type Features = Record<Feature, number>;
 
 /** Fitted by bench/train-rerank.ts (see its header for the sets and the split); re-fit when features change. */
 export const WEIGHTS: Features = {
-  bm25: 1.792,
-  lexRank: 1.438,
-  dense: 0.772,
-  coverage: 1.862,
-  known: 2.154,
-  chapter: 0.044,
-  bigrams: 1.505,
-  field: 0.136,
-  otherField: -1.117,
-  states: 1.170,
-  guidance: 0.098,
-  statute: 0.302,
-  implementing: -0.809,
-  header: -0.206,
-  length: -0.148,
-  localAsked: 2.088,
-  localUnasked: 0.361,
+  fused: 0.836,
+  bm25: 1.670,
+  lexRank: 1.425,
+  dense: 0.774,
+  coverage: 1.832,
+  known: 2.076,
+  chapter: 0.052,
+  bigrams: 1.415,
+  field: 0.094,
+  otherField: -1.102,
+  states: 1.238,
+  guidance: 0.099,
+  statute: 0.229,
+  implementing: -0.761,
+  header: -0.189,
+  length: -0.121,
+  localAsked: 2.060,
+  localUnasked: 0.360,
 };
 
 export function scoreOf(f: Features, weights: Features = WEIGHTS): number {
@@ -87,6 +89,9 @@ export interface CandidateSignals {
   doc: DocumentMeta;
   /** Own text: label, heading, words and departments, without the chapter. */
   ownText: string;
+  /** Reciprocal-rank fusion of the lexical and vector rankings, and the best of the pool. */
+  fused: number;
+  maxFused: number;
   bm25: number;
   maxBm25: number;
   /** 0-based rank in the BM25 list, or undefined when BM25 did not find it. */
@@ -111,6 +116,7 @@ export function featuresOf(v: QuestionView, c: CandidateSignals): Features {
   const haystack = normalize(c.ownText);
   const bigrams = v.bigrams.length ? v.bigrams.filter((b) => haystack.includes(b)).length / v.bigrams.length : 0;
   return {
+    fused: c.maxFused > 0 ? c.fused / c.maxFused : 0,
     bm25: c.maxBm25 > 0 ? c.bm25 / c.maxBm25 : 0,
     lexRank: c.lexRank === undefined ? 0 : 1 / (1 + c.lexRank),
     dense: Math.max(0, c.dense),
