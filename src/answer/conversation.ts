@@ -57,11 +57,11 @@ export function clarification(message: string, language: Language): Clarificatio
 /** Where a message divides into questions: after a question mark, a full stop or a line break. */
 const PART_END = /(?<=[?？。；;\n])/;
 /** Words that open a further question within one sentence. */
-const FURTHER = /[，,](?=(还有|另外|再问|以及|同时|还想问|顺便问)[一下]*)/;
+const FURTHER = /[，,](?=(?:还有|另外|再问|以及|同时|还想问|顺便问))/;
 /** A part this short ("谢谢。", "好的？") is no question of its own. */
 const MIN_PART_CHARS = 4;
 const MAX_PARTS = 4;
-const ASKS = /[?？]|吗|么|呢|什么|啥|哪|谁|几|多少|怎|如何|是否|能否|可否|有没有|是不是|能不能|可不可以|会不会|要不要|\b(what|which|who|when|where|how|can|could|does|do|is|are|will|may|should)\b/i;
+const ASKS = /[?？]|吗|么|呢|什么|啥|哪|谁|几|多少|多久|多长|怎|如何|是否|能否|可否|有没有|是不是|能不能|可不可以|会不会|要不要|\b(what|which|who|when|where|how|can|could|does|do|is|are|will|may|should)\b/i;
 
 /**
  * The questions of a message that asks several (each one a question on its own), or just the message.

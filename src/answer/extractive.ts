@@ -262,7 +262,7 @@ export function openingLine(input: AnswerInput): { text: string; picks: OpeningP
   const candidates = passages.flatMap((p, index) =>
     openingSentences(p.chunk)
       .filter((s, position) => !(position === 0 && p.chunk.heading && s.text.includes(p.chunk.heading) && s.text.length <= p.chunk.heading.length + 8))
-      .map(({ text: sentence, quoted }, position) => ({ sentence, quoted, index, position, score: evidence(query.groups, sentence).found / (index + 1) })),
+      .map(({ text: sentence, quoted, listed }, position) => ({ sentence, quoted, listed, index, position, score: evidence(query.groups, sentence).found / (index + 1) })),
   );
   const preferred = candidates.filter((c) => prefer(c.sentence));
   const pool = preferred.length ? preferred : candidates;
@@ -272,16 +272,21 @@ export function openingLine(input: AnswerInput): { text: string; picks: OpeningP
   const best = ranked[0]!;
   const picked = [best];
   const remedy = slots.some((s) => s.kind === 'advice') && !REMEDIES.test(best.sentence) ? candidates.filter((c) => REMEDIES.test(c.sentence)).sort((a, b) => b.score - a.score)[0] : undefined;
-  const second = remedy ?? ranked.find((c) => c !== best && c.score >= best.score * 0.75 && c.score > 0);
-  if (second && shorten(best.sentence, query).length + shorten(second.sentence, query, OPENING_SENTENCE_CHARS, REMEDIES).length <= OPENING_CHARS) picked.push(second);
+  // A second sentence adds something: not a part of the list or sentence already said.
+  const repeats = (c: typeof best) => best.sentence.includes(c.quoted) || c.sentence.includes(best.quoted);
+  const second = remedy ?? ranked.find((c) => c !== best && !repeats(c) && c.score >= best.score * 0.75 && c.score > 0);
+  // A list read with its lead keeps the lead (it holds the rule and the figure): only longer ones are cut.
+  const line = (c: typeof best) => (c.listed && c.sentence.length <= OPENING_CHARS ? c.sentence : shorten(c.sentence, query, OPENING_SENTENCE_CHARS, c === remedy ? REMEDIES : undefined));
+  if (second && line(best).length + line(second).length <= OPENING_CHARS) picked.push(second);
   picked.sort((a, b) => a.index - b.index || a.position - b.position);
-  const parts = picked.map((c) => ({ text: shorten(c.sentence, query, OPENING_SENTENCE_CHARS, c === remedy ? REMEDIES : undefined), marker: `[${c.index + 1}]` }));
+  const parts = picked.map((c) => ({ text: line(c), marker: `[${c.index + 1}]` }));
   const text = language === 'en' ? `In the original Chinese: ${parts.map((p) => `“${p.text}” ${p.marker}`).join(' ')}` : parts.map((p) => `${p.text}${p.marker}`).join('');
   return { text, picks: picked.map((c) => ({ index: c.index, sentence: c.quoted })) };
 }
 
 const ITEM = /^[（(][一二三四五六七八九十]+[）)]/;
-const LABEL = /^(第[一二三四五六七八九十百零〇两]+条\s*|[一二三四五六七八九十百]+、|[（(][一二三四五六七八九十]+[）)])/;
+/** An article's own label: 第四十二条 followed by its text (not 第七条、第十七条 named in a sentence), 七、, （二）. */
+const LABEL = /^(第[一二三四五六七八九十百零〇两]+条(\s+|(?=[^、，,和及与至]))|[一二三四五六七八九十百]+、|[（(][一二三四五六七八九十]+[）)])/;
 
 /**
  * Whole sentences an opening line may use, without the article's own label (第四十二条, 七、, （二）). An item
@@ -289,18 +294,26 @@ const LABEL = /^(第[一二三四五六七八九十百零〇两]+条\s*|[一二�
  * introduces the list (…六个月内，有下列情形之一的，不丧失新颖性：), which holds the figure and the rule.
  * `quoted` is the part as written, which the excerpt quotes.
  */
-function openingSentences(chunk: Chunk): { text: string; quoted: string }[] {
-  const out: { text: string; quoted: string }[] = [];
-  let lead: string | undefined;
-  for (const line of chunk.text.split('\n').map((l) => l.trim()).filter(Boolean)) {
-    const item = ITEM.test(line);
-    for (const sentence of line.match(/[^。！？]+[。！？]?/g) ?? [line]) {
-      const own = sentence.trim().replace(LABEL, '').trim();
-      if (!own) continue;
-      const text = item && lead ? `${lead}${own.replace(/[；;]$/, '。')}` : own;
-      out.push({ text, quoted: own.replace(/[；;。]$/, '') });
+function openingSentences(chunk: Chunk): { text: string; quoted: string; listed?: boolean }[] {
+  const out: { text: string; quoted: string; listed?: boolean }[] = [];
+  const lines = chunk.text.split('\n').map((l) => l.trim()).filter(Boolean);
+  const bare = (line: string) => line.replace(LABEL, '').trim();
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    const items: string[] = [];
+    while (/[：:]$/.test(line) && ITEM.test(lines[i + 1 + items.length] ?? '')) items.push(bare(lines[i + 1 + items.length]!).replace(/[；;。]$/, ''));
+    if (items.length) {
+      // The whole list answers "哪些"; each item with the lead answers a question about that item.
+      const lead = bare(line);
+      out.push({ text: `${lead}${items.join('；')}。`, quoted: lead.replace(/[：:]$/, ''), listed: true });
+      for (const item of items) out.push({ text: `${lead}${item}。`, quoted: item, listed: true });
+      i += items.length;
+      continue;
     }
-    if (!item) lead = /[：:]$/.test(line) ? line.replace(LABEL, '').trim() : undefined;
+    for (const sentence of line.match(/[^。！？]+[。！？]?/g) ?? [line]) {
+      const own = bare(sentence);
+      if (own) out.push({ text: own, quoted: own.replace(/[；;。]$/, '') });
+    }
   }
   return out;
 }

@@ -35,7 +35,7 @@ export interface Slot {
 const QTY = '(?:多少|(?<!哪)几|多大|多高|多贵)';
 const MONEY = '(?:钱|费用?|金额|价格|价钱|报酬|奖金|奖励|补贴|资助|补助|利率|利息|比例|额度|上限|下限|成本|标准|减缴|减免|赔偿)';
 /** Benefits a company may hope for; asking whether one exists is the `subsidy` slot. */
-const BENEFIT = '(?:补贴|补助|资助|奖励|奖补|扶持资金|报销|减免|减缴|优惠|资金支持|财政支持|拨款|奖金)';
+const BENEFIT = '(?:补贴|补助|资助|奖励|奖补|贴息|扶持资金|报销|减免|减缴|优惠|资金支持|财政支持|拨款|奖金)';
 
 /**
  * How each slot is asked, most specific first; a clause takes every kind that matches, except that a kind
@@ -178,7 +178,7 @@ export const REMEDIES = /维权援助|调解|仲裁|诉讼代理|法律服务|�
 export const ROUTES = /维权援助|调解|仲裁|诉讼|起诉|人民法院|请求.{0,12}处理|宣告.{0,6}无效|异议|投诉|举报|法律服务|律师/;
 
 /** A benefit a passage offers. */
-const BENEFIT_STATED = /补贴|补助|资助|奖励|奖补|扶持资金|财政资金|政府资金|基金|经费|资金支持|减免|减缴|优惠|财税支持|免费/;
+const BENEFIT_STATED = /补贴|补助|资助|奖励|奖补|贴息|扶持资金|财政资金|政府资金|基金|经费|资金支持|减免|减缴|优惠|财税支持|免费/;
 
 /** Sentences of a passage (also split at line breaks: the issuing block is one line per fact). */
 export function sentencesOf(text: string): string[] {

@@ -16,6 +16,9 @@ import { Tokenizer } from './tokenizer.js';
 const CANDIDATES = 50;
 /** Fused candidates the re-ranking model orders. */
 const POOL = 50;
+/** A passage stating what is asked moves first from this far down, when its score is this close (logits). */
+const STATING_WITHIN = 10;
+const STATING_MARGIN = 1.5;
 /** Reciprocal-rank-fusion constant; 60 is the usual value from the original paper. */
 const RRF_K = 60;
 /** Weight of the BM25 ranking in the fusion; the dense ranking weighs what its embedder declares. */
@@ -222,6 +225,10 @@ export class KnowledgeBase {
     // A question that names its field of IP is answered from that field's documents (or general ones); a
     // trademark article answers a patent question only when nothing else does.
     if (pool.some((p) => !p.features.otherField)) pool.sort((a, b) => a.features.otherField - b.features.otherField);
+    // What a question asks has a shape (a period for 多久, a body for 找谁): a passage that states one goes
+    // ahead of a better lexical match that does not, when the model finds it nearly as likely.
+    const stating = pool.findIndex((p, i) => i < STATING_WITHIN && p.features.states > 0);
+    if (stating > 0 && !pool[0]!.features.states && pool[0]!.logit - pool[stating]!.logit <= STATING_MARGIN) pool.unshift(...pool.splice(stating, 1));
     this.lawBeforeItsExplanation(pool, limit * 2, (index) => (!filter || filter(index) ? candidate(index) : undefined));
     options.inspect?.(pool.map(({ chunk, features, logit }) => ({ chunk, features, offset: logit - scoreOf(features) })));
     const top = pool[0]?.logit ?? 0;

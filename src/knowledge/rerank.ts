@@ -19,6 +19,7 @@ export const FEATURES = [
   'dense',
   'coverage',
   'known',
+  'withTitle',
   'chapter',
   'bigrams',
   'field',
@@ -37,24 +38,25 @@ export type Features = Record<Feature, number>;
 
 /** Fitted by bench/train-rerank.ts (see its header for the sets and the split); re-fit when features change. */
 export const WEIGHTS: Features = {
-  fused: 0.836,
-  bm25: 1.670,
-  lexRank: 1.425,
-  dense: 0.774,
-  coverage: 1.832,
-  known: 2.076,
-  chapter: 0.052,
-  bigrams: 1.415,
-  field: 0.094,
-  otherField: -1.102,
-  states: 1.238,
-  guidance: 0.099,
-  statute: 0.229,
-  implementing: -0.761,
-  header: -0.189,
-  length: -0.121,
-  localAsked: 2.060,
-  localUnasked: 0.360,
+  fused: 0.841,
+  bm25: 1.637,
+  lexRank: 1.399,
+  dense: 0.827,
+  coverage: 1.508,
+  known: 1.546,
+  withTitle: 1.544,
+  chapter: -0.034,
+  bigrams: 1.210,
+  field: 0.049,
+  otherField: -1.088,
+  states: 1.194,
+  guidance: -0.035,
+  statute: 0.248,
+  implementing: -0.770,
+  header: -0.142,
+  length: -0.120,
+  localAsked: 2.126,
+  localUnasked: 0.373,
 };
 
 export function scoreOf(f: Features, weights: Features = WEIGHTS): number {
@@ -104,7 +106,7 @@ export interface CandidateSignals {
 }
 
 /** A statute (…法), as its title names it; an implementing regulation (实施细则, 实施条例). */
-const STATUTE = /法(（[^）]*）)?$/;
+const STATUTE = /(?<!办)法(（[^）]*）)?$/;
 const IMPLEMENTING = /实施(细则|条例|办法)/;
 const LONG_ARTICLE = 700;
 const LOCAL: ReadonlySet<string> = new Set(['provincial', 'municipal', 'district']);
@@ -122,6 +124,8 @@ export function featuresOf(v: QuestionView, c: CandidateSignals): Features {
     dense: Math.max(0, c.dense),
     coverage: coverage(v.query.groups, c.ownText),
     known: v.known.length ? coverage(v.known, c.ownText) : 0,
+    // The document's title is the context every article shares (商标法 articles rarely say 商标).
+    withTitle: v.known.length ? coverage(v.known, `${c.doc.title}\n${c.ownText}`) : 0,
     chapter: c.chunk.chapter && v.known.length ? coverage(v.known, c.chunk.chapter) : 0,
     bigrams,
     field: shared ? 1 : 0,
