@@ -38,25 +38,25 @@ export type Features = Record<Feature, number>;
 
 /** Fitted by bench/train-rerank.ts (see its header for the sets and the split); re-fit when features change. */
 export const WEIGHTS: Features = {
-  fused: 0.841,
-  bm25: 1.637,
-  lexRank: 1.399,
-  dense: 0.827,
-  coverage: 1.508,
-  known: 1.546,
-  withTitle: 1.544,
-  chapter: -0.034,
-  bigrams: 1.210,
-  field: 0.049,
-  otherField: -1.088,
-  states: 1.194,
-  guidance: -0.035,
-  statute: 0.248,
-  implementing: -0.770,
-  header: -0.142,
-  length: -0.120,
-  localAsked: 2.126,
-  localUnasked: 0.373,
+  fused: 0.842,
+  bm25: 1.708,
+  lexRank: 1.376,
+  dense: 0.803,
+  coverage: 1.531,
+  known: 1.524,
+  withTitle: 1.524,
+  chapter: -0.078,
+  bigrams: 1.159,
+  field: 0.782,
+  otherField: -0.782,
+  states: 1.163,
+  guidance: -0.040,
+  statute: 0.275,
+  implementing: -0.771,
+  header: -0.141,
+  length: -0.109,
+  localAsked: 2.095,
+  localUnasked: 0.358,
 };
 
 export function scoreOf(f: Features, weights: Features = WEIGHTS): number {
@@ -113,7 +113,9 @@ const LOCAL: ReadonlySet<string> = new Set(['provincial', 'municipal', 'district
 
 export function featuresOf(v: QuestionView, c: CandidateSignals): Features {
   const docFields = documentFields(c.doc);
-  const shared = v.fields.length > 0 && docFields.some((f) => v.fields.includes(f));
+  // A general document (customs rules, a city's IP policy) answers every field alike: it fits as a
+  // document of the question's own field does.
+  const shared = v.fields.length > 0 && (docFields.length === 0 || docFields.some((f) => v.fields.includes(f)));
   const other = v.fields.length > 0 && docFields.length > 0 && !shared;
   const haystack = normalize(c.ownText);
   const bigrams = v.bigrams.length ? v.bigrams.filter((b) => haystack.includes(b)).length / v.bigrams.length : 0;
