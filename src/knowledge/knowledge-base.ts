@@ -19,6 +19,8 @@ const POOL = 50;
 /** A passage stating what is asked moves first from this far down, when its score is this close (logits). */
 const STATING_WITHIN = 10;
 const STATING_MARGIN = 1.5;
+/** An article a guide cites says the same thing when it covers at least this share of what the guide covers. */
+const SAME_THING = 0.6;
 /** Reciprocal-rank-fusion constant; 60 is the usual value from the original paper. */
 const RRF_K = 60;
 /** Weight of the BM25 ranking in the fusion; the dense ranking weighs what its embedder declares. */
@@ -244,13 +246,17 @@ export class KnowledgeBase {
    * the candidates, or brought in when the search did not find it (the guide's plain words matched, the
    * law's did not).
    */
-  private lawBeforeItsExplanation<T extends { index: number; logit: number; coverage: number }>(pool: T[], within: number, make: (index: number) => T | undefined): void {
+  private lawBeforeItsExplanation<T extends { index: number; logit: number; coverage: number; features: Features }>(pool: T[], within: number, make: (index: number) => T | undefined): void {
     for (let i = 0; i < Math.min(within, pool.length); i++) {
       const targets = this.references.get(pool[i]!.index);
       if (!targets) continue;
       const at = (t: number) => pool.findIndex((p) => p.index === t);
       if (targets.some((t) => { const j = at(t); return j >= 0 && j < i; })) continue;
-      const options = targets.map((t) => pool[at(t)] ?? make(t)).filter((p): p is T => p !== undefined);
+      // They say the same thing only when the article states what is asked wherever the explanation does.
+      const explains = pool[i]!;
+      const options = targets
+        .map((t) => pool[at(t)] ?? make(t))
+        .filter((p): p is T => p !== undefined && (p.features.states > 0 || !explains.features.states) && p.coverage >= SAME_THING * explains.coverage);
       const best = options.sort((a, b) => b.coverage - a.coverage || b.logit - a.logit)[0];
       if (!best) continue;
       const j = pool.indexOf(best);
