@@ -2,7 +2,7 @@
  * The WeChat channel inside the running service (src/bootstrap.ts, as `npm start` builds it) against a fake
  * WeCom API on 127.0.0.1 that encrypts and signs its callbacks as WeCom does and enforces its send limits.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { sql } from 'drizzle-orm';
@@ -170,5 +170,70 @@ describe('wechat in the service', { timeout: 180_000 }, () => {
     expect(result.stderr).toMatch(/WECOM_KF_SECRET: required/);
     expect(result.stderr).toMatch(/WECOM_ENCODING_AES_KEY: required/);
     expect(result.stderr).toMatch(/WECOM_OPEN_KFID: required/);
+  });
+});
+
+describe('a referral from WeChat', { timeout: 180_000 }, () => {
+  let api: FakeWecomApi;
+  let dataDir: string;
+  let service: Service;
+  const USER = 'user-referral';
+
+  beforeAll(async () => {
+    api = await new FakeWecomApi().start();
+    dataDir = await mkdtemp(path.join(os.tmpdir(), 'ipcb-wechat-referral-'));
+    const registry = path.join(dataDir, 'agencies.yaml');
+    await writeFile(
+      registry,
+      `agencies:\n  - id: firm-a\n    name: 甲知识产权律师事务所\n    fields: [patent, trademark, copyright]\n    services: [litigation]\n    districts: all\n    capacity: 100\n    contact: 甲所 0533-1234567\n`,
+    );
+    const config = loadConfig({ DATA_DIR: dataDir, KNOWLEDGE_DIR, PORT: '0', LOG_LEVEL: 'warn', AGENCIES_FILE: registry, CASE_CALENDAR: '24x7', ...wechatEnv(api.apiRoot) });
+    service = await startService(config, { channels: [new WechatChannel(config.wechat!)], idleMs: 20 });
+  }, 120_000);
+  afterAll(async () => {
+    await service?.stop();
+    await api?.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  /** The customer clicks the menu item labelled `label` in the last menu that has one. */
+  const click = async (label: string) => {
+    const menu = [...api.postedTo(USER)].reverse().find((p) => p.msgmenu?.list.some((i) => i.click.content === label))!;
+    const item = menu.msgmenu!.list.find((i) => i.click.content === label)!;
+    api.customerSays(USER, label, { menuId: item.click.id });
+    expect(await api.callback(service.url)).toBe(200);
+  };
+  const said = () => allText(api.postedTo(USER));
+
+  it('refers with consent naming the agency, and relays the agency answer into the chat', async () => {
+    api.customerSays(USER, '我们的外观设计专利被仿冒了，想找律师起诉');
+    expect(await api.callback(service.url)).toBe(200);
+    await until(() => answers(api.postedTo(USER)).length === 1, 'the answer');
+    await click('转人工');
+    await until(() => said().includes('转介前需要您的单独同意'), 'the consent notice');
+    expect(said()).toMatch(/甲知识产权律师事务所/);
+    await click('同意转介');
+    const [row] = await (async () => {
+      await until(async () => (await queryRows(service.db, sql`select status from cases`))[0]?.status === 'requested', 'the case requested');
+      return queryRows<{ id: string }>(service.db, sql`select id from cases`);
+    })();
+    await service.cases.agencyAction(row!.id, 'firm-a', { type: 'accept' });
+    await service.cases.agencyAction(row!.id, 'firm-a', { type: 'answer', text: '您好，请携带外观设计专利证书到我所面谈，我们协助准备起诉材料。' });
+    await until(() => said().includes('协助准备起诉材料'), 'the agency answer in WeChat');
+    expect(said()).toContain('甲知识产权律师事务所');
+    expect(api.refused).toEqual([]);
+  });
+
+  it('understands 转人工, 隐私 and 删除我的记录 typed as words', async () => {
+    const before = api.postedTo(USER).length;
+    api.customerSays(USER, '隐私');
+    expect(await api.callback(service.url)).toBe(200);
+    await until(() => api.postedTo(USER).length > before && said().includes('隐私说明'), 'the privacy notice');
+    api.customerSays(USER, '删除我的记录');
+    expect(await api.callback(service.url)).toBe(200);
+    await until(() => /已删除您的 \d+ 条/.test(said()), 'the records deleted');
+    api.customerSays(USER, '转人工');
+    expect(await api.callback(service.url)).toBe(200);
+    await until(() => said().includes('请先提出您的问题'), 'asked to ask first (no consultation left)');
   });
 });
