@@ -69,7 +69,11 @@ function packText(body: string, sources: string | undefined, count: number): str
   // Too many: keep the sources in the last message and cut the answer to what fits before them.
   const tail = sources ? [sources] : [];
   const room = count - tail.length;
-  if (room < 1) return [cutTo(`${body}\n\n${sources ?? ''}`.trim(), MAX_TEXT_UNITS)];
+  if (room < 1) {
+    // One message for both: as much of the answer as fits before the sources.
+    const left = MAX_TEXT_UNITS - tail[0]!.length - CUT.length - 2;
+    return [left > 20 ? `${cutTo(body, left)}${CUT}\n\n${tail[0]}` : tail[0]!];
+  }
   const kept: string[] = [];
   for (const piece of pieces) appendBlock(kept, piece);
   const cut = kept.slice(0, room);
