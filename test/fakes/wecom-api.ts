@@ -59,6 +59,11 @@ export class FakeWecomApi extends LoopbackServer {
   pageSize = 1000;
   /** Milliseconds added to the real clock. */
   clockOffsetMs = 0;
+  /**
+   * Whether sync_msg checks the callback token (issued by `callbackRequest()` of this instance). The load
+   * benchmark builds callbacks in another process and turns it off.
+   */
+  checkEventTokens = true;
   /** Called after a sync_msg answer is computed (tests add a message "meanwhile"). */
   afterSync?: () => void;
   tokensIssued = 0;
@@ -133,6 +138,8 @@ export class FakeWecomApi extends LoopbackServer {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify(value));
     };
+    // Not WeCom's: lets a load client in another process have a customer write.
+    if (url.pathname === '/fake/customer-says') return send({ msgid: this.customerSays(String(body?.user), String(body?.text)) });
     if (url.pathname === '/cgi-bin/gettoken') {
       if (url.searchParams.get('corpid') !== CORP_ID || url.searchParams.get('corpsecret') !== KF_SECRET) return send({ errcode: 40001, errmsg: 'invalid credential' });
       const token = `at_${randomBytes(16).toString('hex')}`;
@@ -148,7 +155,7 @@ export class FakeWecomApi extends LoopbackServer {
 
   private sync(body: { cursor?: string; token?: string; limit?: number; open_kfid?: string }) {
     if (body.open_kfid !== OPEN_KFID) return { errcode: 95000, errmsg: 'invalid open_kfid' };
-    if (body.token !== undefined) {
+    if (body.token !== undefined && this.checkEventTokens) {
       const issued = this.eventTokens.get(body.token);
       if (issued === undefined || this.now() - issued > 10 * 60 * 1000) return { errcode: 95007, errmsg: 'invalid msg token' };
     }
