@@ -67,6 +67,8 @@ export class FakeWecomApi extends LoopbackServer {
   /** Called after a sync_msg answer is computed (tests add a message "meanwhile"). */
   afterSync?: () => void;
   tokensIssued = 0;
+  /** Every access token is refused as expired, even a fresh one (a client must not loop on it). */
+  rejectTokens = false;
   private readonly validTokens = new Set<string>();
   private readonly eventTokens = new Map<string, number>();
   private readonly sessions = new Map<string, { lastAt: number; sent: number }>();
@@ -147,7 +149,7 @@ export class FakeWecomApi extends LoopbackServer {
       this.tokensIssued++;
       return send({ errcode: 0, errmsg: 'ok', access_token: token, expires_in: 7200 });
     }
-    if (!this.validTokens.has(url.searchParams.get('access_token') ?? '')) return send({ errcode: 42001, errmsg: 'access_token expired' });
+    if (this.rejectTokens || !this.validTokens.has(url.searchParams.get('access_token') ?? '')) return send({ errcode: 42001, errmsg: 'access_token expired' });
     if (url.pathname === '/cgi-bin/kf/sync_msg') return send(this.sync(body));
     if (url.pathname === '/cgi-bin/kf/send_msg') return send(this.sendMsg(body));
     res.writeHead(404).end();

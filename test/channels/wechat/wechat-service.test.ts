@@ -136,7 +136,9 @@ describe('wechat in the service', { timeout: 180_000 }, () => {
     expect(await api.callback(service.url, tampered)).toBe(401);
     expect(await inboxRows()).toBe(before);
     expect(api.postedTo('user-e')).toHaveLength(0);
-    expect(logLines.join('')).toContain('wechat callback refused');
+    const logs = logLines.join('');
+    expect(logs).toContain('wechat callback refused');
+    for (const secret of ['kf-secret-for-tests-0123456789', 'QDG6eKtest', 'jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C']) expect(logs).not.toContain(secret);
   });
 
   it('keeps a reply within the 5 messages a customer message allows, and sends what waited once they write again', async () => {
