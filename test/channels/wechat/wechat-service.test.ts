@@ -78,6 +78,14 @@ describe('wechat in the service', { timeout: 180_000 }, () => {
     expect(menu.list.map((i) => i.click.content)).toEqual(['👍 有帮助', '👎 没帮助', '转人工']);
     expect(menu.tail_content).toMatch(/仅供参考|自动生成|工作人员/);
     for (const p of posted) if (p.text) expect(Buffer.byteLength(p.text.content)).toBeLessThanOrEqual(2048);
+
+    // A follow-up is read in the same conversation, and the log and the console count it under wechat.
+    api.customerSays('user-a', '那责任单位是谁?');
+    expect(await api.callback(service.url)).toBe(200);
+    await until(() => answers(api.postedTo('user-a')).length === 2, 'the follow-up answer');
+    const rows = await queryRows<{ channel: string; conversation_id: string }>(service.db, sql`select channel, conversation_id from consultations where user_id = 'user-a'`);
+    expect(rows).toHaveLength(2);
+    expect(new Set(rows.map((r) => `${r.channel} ${r.conversation_id}`))).toEqual(new Set(['wechat wechat:wkAbCdEf0123456789:user-a']));
   });
 
   it('one answer for a callback delivered 5 times, twice at once, and again after a restart', async () => {
