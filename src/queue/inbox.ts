@@ -115,6 +115,29 @@ export class Inbox {
       .where(list.length === 1 ? eq(inbox.id, list[0]!) : inArray(inbox.id, list));
   }
 
+  /** The newest open row of a chat (channel, bot, chat), if any. */
+  async lastOpenIdOfChat(chat: { channel: ChannelName; botId: string; chatId: string }): Promise<number | undefined> {
+    const [row] = await this.db
+      .select({ id: sql<number | null>`max(${inbox.id})` })
+      .from(inbox)
+      .where(and(eq(inbox.channel, chat.channel), eq(inbox.botId, chat.botId), eq(inbox.chatId, chat.chatId), inArray(inbox.status, [...OPEN_INBOX])));
+    return row?.id == null ? undefined : Number(row.id);
+  }
+
+  /**
+   * Completes, inside the caller's transaction, the queued rows of a chat up to `upToId` that the caller's
+   * work made redundant (WeChat: callbacks whose messages one read has stored). Rows another worker holds
+   * are left to it.
+   */
+  async completeQueuedOfChatIn(tx: Database, chat: { channel: ChannelName; botId: string; chatId: string }, upToId: number, note: string): Promise<number> {
+    const done = await tx
+      .update(inbox)
+      .set({ status: 'done', text: '', raw: null, action: null, lockedUntil: null, finishedAt: sql`now()`, lastError: note })
+      .where(and(eq(inbox.channel, chat.channel), eq(inbox.botId, chat.botId), eq(inbox.chatId, chat.chatId), eq(inbox.status, 'queued'), sql`${inbox.id} <= ${upToId}`))
+      .returning({ id: inbox.id });
+    return done.length;
+  }
+
   /** Gives up on a row after its last attempt (the caller queues an apology in the same transaction). */
   async buryIn(tx: Database, id: number, error: string): Promise<void> {
     await tx

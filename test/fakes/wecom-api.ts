@@ -48,6 +48,18 @@ export function wechatEnv(apiRoot: string): Record<string, string> {
   return { WECOM_CORP_ID: CORP_ID, WECOM_KF_SECRET: KF_SECRET, WECOM_TOKEN: CALLBACK_TOKEN, WECOM_ENCODING_AES_KEY: ENCODING_AES_KEY, WECOM_OPEN_KFID: OPEN_KFID, WECOM_API_ROOT: apiRoot };
 }
 
+/**
+ * A callback as WeCom sends it: `plaintext` encrypted for `corpId` with the EncodingAESKey, the ciphertext
+ * signed with the callback Token; the query string and the XML body.
+ */
+export function signedCallback(plaintext: string, options: { timestamp?: number; nonce?: string; corpId?: string; token?: string; encodingAesKey?: string } = {}): { query: string; body: string } {
+  const ciphertext = encrypt(options.encodingAesKey ?? ENCODING_AES_KEY, plaintext, options.corpId ?? CORP_ID);
+  const timestamp = String(options.timestamp ?? Math.floor(Date.now() / 1000));
+  const nonce = options.nonce ?? String(Math.floor(Math.random() * 1e9));
+  const signature = getSignature(options.token ?? CALLBACK_TOKEN, timestamp, nonce, ciphertext);
+  return { query: `msg_signature=${signature}&timestamp=${timestamp}&nonce=${nonce}`, body: `<xml><ToUserName><![CDATA[${CORP_ID}]]></ToUserName><Encrypt><![CDATA[${ciphertext}]]></Encrypt><AgentID><![CDATA[]]></AgentID></xml>` };
+}
+
 export class FakeWecomApi extends LoopbackServer {
   /** Every API request, in order. */
   readonly calls: { path: string; body: any }[] = [];
@@ -115,12 +127,7 @@ export class FakeWecomApi extends LoopbackServer {
     this.eventTokens.set(token, this.now());
     const created = Math.floor(this.now() / 1000);
     const xml = `<xml><ToUserName><![CDATA[${CORP_ID}]]></ToUserName><CreateTime>${created}</CreateTime><MsgType><![CDATA[event]]></MsgType><Event><![CDATA[kf_msg_or_event]]></Event><Token><![CDATA[${token}]]></Token><OpenKfId><![CDATA[${OPEN_KFID}]]></OpenKfId></xml>`;
-    const ciphertext = encrypt(ENCODING_AES_KEY, xml, CORP_ID);
-    const timestamp = String(options.timestamp ?? created);
-    const nonce = options.nonce ?? String(Math.floor(Math.random() * 1e9));
-    const signature = getSignature(CALLBACK_TOKEN, timestamp, nonce, ciphertext);
-    const query = `msg_signature=${signature}&timestamp=${timestamp}&nonce=${nonce}`;
-    return { query, body: `<xml><ToUserName><![CDATA[${CORP_ID}]]></ToUserName><Encrypt><![CDATA[${ciphertext}]]></Encrypt><AgentID><![CDATA[]]></AgentID></xml>`, token };
+    return { ...signedCallback(xml, { timestamp: options.timestamp ?? created, nonce: options.nonce }), token };
   }
 
   /** Posts a callback to `serviceUrl` (or the one given); returns the HTTP status. */
