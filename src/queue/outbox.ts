@@ -150,6 +150,19 @@ export class Outbox {
     return revived.length;
   }
 
+  /**
+   * A sent row the platform reported afterwards as not delivered (WeChat: the customer refused it): kept
+   * as `dead` with the platform's reason, never sent again.
+   */
+  async markUndelivered(id: number, channel: ChannelName, error: string): Promise<boolean> {
+    const rows = await this.db
+      .update(outbox)
+      .set({ status: 'dead', lastError: error })
+      .where(and(eq(outbox.id, id), eq(outbox.channel, channel), eq(outbox.status, 'sent')))
+      .returning({ id: outbox.id });
+    return rows.length > 0;
+  }
+
   /** Makes rows leased by a dead process claimable now; see expireAllLeases() for when that is safe. */
   expireLeases(): Promise<number> {
     return expireAllLeases(this.db, OUTBOX_LEASE);

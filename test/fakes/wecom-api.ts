@@ -42,6 +42,7 @@ interface StoredMessage {
   origin: number;
   msgtype: string;
   text?: { content: string; menu_id?: string };
+  event?: Record<string, unknown>;
 }
 
 export function wechatEnv(apiRoot: string): Record<string, string> {
@@ -110,6 +111,20 @@ export class FakeWecomApi extends LoopbackServer {
     });
     this.sessions.set(user, { lastAt: this.now(), sent: 0 });
     return msgid;
+  }
+
+  /** WeCom reports a message it had accepted as not delivered (`msg_send_fail`, e.g. the customer refused it). */
+  sendFailed(msgid: string, failType: number): void {
+    const posted = this.posted.find((p) => p.msgid === msgid);
+    this.messages.push({
+      msgid: `evt${this.nextMsg++}_${randomBytes(4).toString('hex')}`,
+      open_kfid: OPEN_KFID,
+      external_userid: posted?.touser ?? '',
+      send_time: Math.floor(this.now() / 1000),
+      origin: 4,
+      msgtype: 'event',
+      event: { event_type: 'msg_send_fail', open_kfid: OPEN_KFID, external_userid: posted?.touser ?? '', fail_msgid: msgid, fail_type: failType },
+    });
   }
 
   /** Tokens handed out so far now answer 42001 (expired). */

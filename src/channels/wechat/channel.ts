@@ -51,6 +51,12 @@ export function partMsgid(reply: Pick<OutgoingReply, 'id' | 'chatId'>, part: num
   return `ipcb${reply.id}_${part}_${where}`.slice(0, 32);
 }
 
+/** The outbox row a msgid of ours was made from (`partMsgid`), or undefined for another sender's. */
+export function outboxIdOfMsgid(msgid: string): number | undefined {
+  const m = /^ipcb(\d+)_\d+_[0-9a-f]{1,8}$/.exec(msgid);
+  return m ? Number(m[1]) : undefined;
+}
+
 export class WechatChannel implements ChannelPlugin, Deliverer {
   readonly name = 'wechat';
   readonly channel = 'wechat' as const;
@@ -122,8 +128,16 @@ export class WechatChannel implements ChannelPlugin, Deliverer {
     return true;
   }
 
-  private onSendFailed(message: KfMessage): void {
-    this.log('warn', { failMsgid: message.event?.fail_msgid, failType: message.event?.fail_type }, 'wechat: WeCom could not deliver a message (the customer may have refused it)');
+  /**
+   * WeCom accepted a send and delivered it later, or not: `msg_send_fail` (the customer refused messages,
+   * the session ended). The reply's outbox row is marked dead with WeCom's reason, so it shows as failed.
+   */
+  private async onSendFailed(message: KfMessage): Promise<void> {
+    const failMsgid = message.event?.fail_msgid ?? '';
+    const failType = message.event?.fail_type;
+    this.log('warn', { failMsgid, failType }, 'wechat: WeCom could not deliver a message it had accepted');
+    const id = outboxIdOfMsgid(failMsgid);
+    if (id !== undefined) await this.requireContext().outbox.markUndelivered(id, 'wechat', `wecom reported it undelivered after the send (msg_send_fail, fail_type ${failType ?? '?'})`);
   }
 
   private requireContext(): ChannelContext {

@@ -23,8 +23,8 @@ export interface PullDeps {
   api: WecomApi;
   quota: SendQuota;
   openKfId: string;
-  /** Told of a message WeCom could not deliver (a customer refused it), for the log. */
-  onSendFailed?: (message: KfMessage) => void;
+  /** Told of a message WeCom accepted but could not deliver (a customer refused it). */
+  onSendFailed?: (message: KfMessage) => Promise<void>;
 }
 
 /** The event's token is no longer accepted (older than 10 minutes): read without it. */
@@ -53,7 +53,7 @@ export async function pullMessages(deps: PullDeps, eventToken: string | undefine
       }
       throw error;
     }
-    for (const m of result.msg_list) if (m.msgtype === 'event' && m.event?.event_type === 'msg_send_fail') deps.onSendFailed?.(m);
+    for (const m of result.msg_list) if (m.msgtype === 'event' && m.event?.event_type === 'msg_send_fail') await deps.onSendFailed?.(m);
     const pairs = result.msg_list.flatMap((m) => {
       const item = fromKfMessage(m, deps.openKfId);
       return item ? [{ message: m, item }] : [];

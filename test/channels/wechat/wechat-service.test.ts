@@ -173,6 +173,20 @@ describe('wechat in the service', { timeout: 180_000 }, () => {
     expect(api.refused.filter((r) => r.errcode === 95001)).toHaveLength(0);
   });
 
+  it('records a message WeCom reports undelivered after the send, and sends it no more', async () => {
+    await until(async () => (await service.inbox.stats()).depth === 0, 'an idle inbox');
+    api.customerSays('user-g', QUESTION);
+    expect(await api.callback(service.url)).toBe(200);
+    await until(() => answers(api.postedTo('user-g')).length === 1, 'the answer');
+    await until(async () => (await queryRows(service.db, sql`select count(*)::int as n from outbox where chat_id = 'user-g' and status = 'sent'`))[0]!.n === 1, 'the reply marked sent');
+    api.sendFailed(api.postedTo('user-g').at(-1)!.msgid, 10);
+    expect(await api.callback(service.url)).toBe(200);
+    await until(async () => (await queryRows(service.db, sql`select status from outbox where chat_id = 'user-g'`))[0]?.status === 'dead', 'the reply recorded as undelivered');
+    const [row] = await queryRows<{ last_error: string }>(service.db, sql`select last_error from outbox where chat_id = 'user-g'`);
+    expect(row!.last_error).toContain('fail_type 10');
+    expect(answers(api.postedTo('user-g'))).toHaveLength(1);
+  });
+
   it('npm start refuses a partly configured WeChat channel, naming what is missing', async () => {
     const env = { PATH: process.env.PATH, HOME: process.env.HOME, DATA_DIR: dataDir, WECOM_CORP_ID: 'ww1', WECOM_TOKEN: 't' };
     const result = await runTsx(path.join(ROOT, 'src/main.ts'), [], { env });
