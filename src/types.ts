@@ -1,7 +1,7 @@
 /** Shared nouns of the service. No logic lives here. */
 
 /** The platforms the bot listens on; `cli` is the command line, `webhook` the agencies reached by signed HTTP. */
-export type ChannelName = 'telegram' | 'feishu' | 'web' | 'api' | 'cli' | 'webhook';
+export type ChannelName = 'telegram' | 'feishu' | 'wechat' | 'web' | 'api' | 'cli' | 'webhook';
 
 /** What happened to a question. Part of the evaluation contract. */
 export type Outcome = 'answered' | 'not_covered' | 'out_of_scope' | 'declined' | 'escalation_offered';

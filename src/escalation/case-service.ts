@@ -58,8 +58,8 @@ export interface ReferralRequest {
   reason?: 'requested' | 'professional_service' | 'not_covered';
 }
 
-/** Chat channels get case messages pushed; the web chat and the API read them from the case view. */
-const PUSHED: ReadonlySet<ChannelName> = new Set(['telegram', 'feishu']);
+/** Chat channels (WeChat too: within WeCom's 48-hour window) get case messages pushed; the web chat and the API read them from the case view. */
+const PUSHED: ReadonlySet<ChannelName> = new Set(['telegram', 'feishu', 'wechat']);
 const CONVERSATION_TURNS = 4;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
