@@ -115,6 +115,43 @@ export class Outbox {
     await this.db.update(outbox).set({ status: 'dead', lockedUntil: null, lastError: error }).where(eq(outbox.id, id));
   }
 
+  /**
+   * Queues again, inside the caller's transaction, the chat's rows that were given up because the platform
+   * takes them only after the user writes (WeChat: 48 hours and 5 messages per customer message); their
+   * error names `marker`. Called in the transaction that stores the user's next message, so that what they
+   * missed (an agency's answer) goes out first, ahead of the answer to that message.
+   */
+  async reviveIn(tx: Database, where: { channel: ChannelName; botId: string; chatId: string }, marker: string, withinDays = 30): Promise<number> {
+    const revived = await tx
+      .update(outbox)
+      .set({ status: 'pending', attempts: 0, nextAttemptAt: sql`now()`, lockedUntil: null, lastError: null })
+      .where(
+        and(
+          eq(outbox.channel, where.channel),
+          eq(outbox.botId, where.botId),
+          eq(outbox.chatId, where.chatId),
+          eq(outbox.status, 'dead'),
+          sql`${outbox.lastError} like ${`%${marker}%`}`,
+          sql`${outbox.createdAt} > now() - ${millis(withinDays * 86_400_000)}`,
+        ),
+      )
+      .returning({ id: outbox.id });
+    return revived.length;
+  }
+
+  /**
+   * A sent row the platform reported afterwards as not delivered (WeChat: the customer refused it): kept
+   * as `dead` with the platform's reason, never sent again.
+   */
+  async markUndelivered(id: number, channel: ChannelName, error: string): Promise<boolean> {
+    const rows = await this.db
+      .update(outbox)
+      .set({ status: 'dead', lastError: error })
+      .where(and(eq(outbox.id, id), eq(outbox.channel, channel), eq(outbox.status, 'sent')))
+      .returning({ id: outbox.id });
+    return rows.length > 0;
+  }
+
   /** Makes rows leased by a dead process claimable now; see expireAllLeases() for when that is safe. */
   expireLeases(): Promise<number> {
     return expireAllLeases(this.db, OUTBOX_LEASE);

@@ -629,3 +629,32 @@ export const consoleRollupDays = pgTable('console_rollup_days', {
   day: date('day', { mode: 'string' }).primaryKey(),
   computedAt: timestamp('computed_at', { withTimezone: true }).defaultNow().notNull(),
 });
+
+/**
+ * WeChat (WeCom 微信客服): where reading an account's messages (kf/sync_msg) goes on. The cursor only moves
+ * in the transaction that stores the messages read before it (in the inbox, unique on their msgid), and only
+ * from the value the reader started from, so two readers never both advance it and none skips a message.
+ */
+export const wecomCursors = pgTable('wecom_cursors', {
+  openKfId: text('open_kfid').primaryKey(),
+  cursor: text('cursor').notNull().default(''),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+/**
+ * WeChat: what WeCom still lets the service send to one customer. Each customer message opens 48 hours in
+ * which at most 5 messages may be sent; `sent` counts them (a reply's parts are reserved at once, once per
+ * outbox row: `reservedFor`/`reservedParts` make a retried row reuse its reservation).
+ */
+export const wecomSessions = pgTable(
+  'wecom_sessions',
+  {
+    openKfId: text('open_kfid').notNull(),
+    externalUserId: text('external_userid').notNull(),
+    lastMessageAt: timestamp('last_message_at', { withTimezone: true }).notNull(),
+    sent: integer('sent').notNull().default(0),
+    reservedFor: bigint('reserved_for', { mode: 'number' }),
+    reservedParts: integer('reserved_parts').notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.openKfId, t.externalUserId] })],
+);
