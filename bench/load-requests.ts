@@ -1,19 +1,21 @@
 /**
  * The requests of `npm run bench:load`, prepared before each step so that building, encrypting and signing
  * them costs the load client nothing while it sends: Telegram updates with the webhook secret, Feishu
- * events encrypted and signed as Feishu pushes them, API questions, and agencies' signed case callbacks
+ * events encrypted and signed as Feishu pushes them, WeCom 微信客服 callbacks encrypted and signed as WeCom
+ * sends them (their messages put in the fake WeCom API beforehand), API questions, and agencies' signed case callbacks
  * (accept, answer, close) on cases opened over the API beforehand.
  */
 import { FEISHU_WEBHOOK_PATH } from '../src/channels/feishu.js';
 import { signDelivery } from '../src/escalation/webhook-signing.js';
 import { messageEvent, signed } from '../test/channels/feishu-fixtures.js';
 import { updates } from '../test/fakes/telegram-api.js';
+import { FakeWecomApi } from '../test/fakes/wecom-api.js';
 import type { PreparedRequest } from './open-loop.js';
 
-export type Kind = 'telegram' | 'feishu' | 'api' | 'case';
-export const KINDS: Kind[] = ['telegram', 'feishu', 'api', 'case'];
+export type Kind = 'telegram' | 'feishu' | 'wechat' | 'api' | 'case';
+export const KINDS: Kind[] = ['telegram', 'feishu', 'wechat', 'api', 'case'];
 /** Webhook kinds: their latency is the acknowledgement; an API question's is the whole answer. */
-export const WEBHOOK_KINDS: Kind[] = ['telegram', 'feishu', 'case'];
+export const WEBHOOK_KINDS: Kind[] = ['telegram', 'feishu', 'wechat', 'case'];
 
 export const TELEGRAM_SECRET = 'bench-load-secret_0123456789abcdef';
 export const AGENCY_SECRET = `whsec_${Buffer.from('bench-load-agency-secret-0123456').toString('base64')}`;
@@ -64,6 +66,25 @@ export function feishuRequest(): PreparedRequest {
   const i = serial++;
   const user = `ou_load_${i % 300}`;
   return { path: FEISHU_WEBHOOK_PATH, ...signed(messageEvent({ chatId: `oc_load_${i % 300}`, openId: user, text: QUESTIONS[i % QUESTIONS.length]! })) };
+}
+
+/** Builds WeCom callbacks (encrypted and signed with the fake's keys); never started, it serves no requests. */
+const wecom = new FakeWecomApi();
+
+/**
+ * A WeChat customer's message and WeCom's callback for it: the message is put in the fake WeCom API (in its
+ * own process) now, while the step is prepared; the callback, which names no message, is what the step sends.
+ */
+export async function wechatRequests(fakeWecom: string, count: number): Promise<PreparedRequest[]> {
+  const out: PreparedRequest[] = [];
+  for (let i = 0; i < count; i++) {
+    const n = serial++;
+    const res = await fetch(new URL('/fake/customer-says', fakeWecom), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user: `wx_load_${n % 300}`, text: QUESTIONS[n % QUESTIONS.length] }) });
+    if (res.status !== 200) throw new Error(`fake WeCom: ${res.status}`);
+    const callback = wecom.callbackRequest();
+    out.push({ path: `/webhooks/wechat?${callback.query}`, headers: { 'content-type': 'text/xml' }, body: callback.body });
+  }
+  return out;
 }
 
 export function apiRequest(): PreparedRequest {

@@ -1,11 +1,12 @@
 /**
  * `npm run bench:load`: the service under a mixed load at rising rates, on the embedded default (PGlite)
  * and on Postgres, until the webhook acknowledgement p99 passes 50 ms. The service runs as `npm start`
- * (its own process) with Telegram and Feishu in webhook mode and one webhook agency; the fake Telegram API,
- * the fake Feishu open API and the fake agency run in processes of their own, so that replies and case
- * deliveries go somewhere. Each step sends, open loop (bench/open-loop.ts), a mix of Telegram updates with
- * the secret header, encrypted and signed Feishu events, `POST /api/v1/ask` questions and agencies' signed
- * case callbacks, at one rate for a few seconds. Per step: the latency of each kind (for webhooks the
+ * (its own process) with Telegram and Feishu in webhook mode, WeChat (WeCom 微信客服) and one webhook
+ * agency; the fake Telegram API, the fake Feishu open API, the fake WeCom API and the fake agency run in
+ * processes of their own, so that replies and case deliveries go somewhere. Each step sends, open loop
+ * (bench/open-loop.ts), a mix of Telegram updates with the secret header, encrypted and signed Feishu
+ * events, encrypted and signed WeCom callbacks (each announcing a customer message put in the fake
+ * beforehand), `POST /api/v1/ask` questions and agencies' signed case callbacks, at one rate for a few seconds. Per step: the latency of each kind (for webhooks the
  * acknowledgement, for API questions the whole answer), the server's CPU (user + system from /proc, 100 %
  * = one core) and that of its Postgres backends, its RSS, the inbox and outbox depth from /metrics, and
  * the requests not answered 200. The knee is the highest rate whose webhook ack p99 is ≤ 50 ms.
@@ -13,7 +14,7 @@
  * BENCH_DB=pglite | pg | both (default), BENCH_STEPS (req/s, default 10,25,50,100,200,400,800),
  * BENCH_STEP_SECONDS (default 10), BENCH_MAX_SECONDS (load seconds per database, default 90),
  * BENCH_STOP_AFTER_OVER (steps over the goal in a row that end the ramp, default 1), BENCH_MIX
- * (telegram,feishu,api,case shares, default 40,30,20,10), BENCH_DATABASE_URL (Postgres to create a scratch
+ * (telegram,feishu,wechat,api,case shares, default 30,25,25,10,10), BENCH_DATABASE_URL (Postgres to create a scratch
  * database in, default postgres://postgres@127.0.0.1:5432/test), BENCH_PROFILE=<dir> (CPU profiles).
  */
 import type { ChildProcess } from 'node:child_process';
@@ -26,7 +27,8 @@ import postgres from 'postgres';
 import { webhookEnv } from '../test/channels/feishu-fixtures.js';
 import { BOT_TOKEN } from '../test/fakes/telegram-api.js';
 import { startServer } from './child-server.js';
-import { AGENCY_SECRET, agenciesYaml, apiRequest, caseRequests, feishuRequest, KINDS, openCases, schedule, telegramRequest, TELEGRAM_SECRET, WEBHOOK_KINDS, type Kind } from './load-requests.js';
+import { AGENCY_SECRET, agenciesYaml, apiRequest, caseRequests, feishuRequest, KINDS, openCases, schedule, telegramRequest, TELEGRAM_SECRET, wechatRequests, WEBHOOK_KINDS, type Kind } from './load-requests.js';
+import { wechatEnv } from '../test/fakes/wecom-api.js';
 import { percentile, round, runOpenLoop, type Outcome, type PreparedRequest } from './open-loop.js';
 import { cpuSeconds, loadAverage, processTree, ROOT, rssMb, scratchPostgres, startService } from './service-process.js';
 
@@ -34,8 +36,8 @@ const STEPS = (process.env.BENCH_STEPS ?? '10,25,50,100,200,400,800').split(',')
 const STEP_SECONDS = Number(process.env.BENCH_STEP_SECONDS ?? 10);
 const MAX_SECONDS = Number(process.env.BENCH_MAX_SECONDS ?? 90);
 const DATABASES = process.env.BENCH_DB === 'pg' ? ['postgres'] : process.env.BENCH_DB === 'pglite' ? ['pglite'] : ['pglite', 'postgres'];
-const [telegramShare, feishuShare, apiShare, caseShare] = (process.env.BENCH_MIX ?? '40,30,20,10').split(',').map(Number);
-const MIX: Record<Kind, number> = { telegram: telegramShare!, feishu: feishuShare!, api: apiShare!, case: caseShare! };
+const [telegramShare, feishuShare, wechatShare, apiShare, caseShare] = (process.env.BENCH_MIX ?? '30,25,25,10,10').split(',').map(Number);
+const MIX: Record<Kind, number> = { telegram: telegramShare!, feishu: feishuShare!, wechat: wechatShare!, api: apiShare!, case: caseShare! };
 const GOAL_P99_MS = 50;
 /** Steps over the goal in a row before the ramp stops (more show how the service degrades past the knee). */
 const STOP_AFTER_OVER = Number(process.env.BENCH_STOP_AFTER_OVER ?? 1);
@@ -68,7 +70,7 @@ function samples(text: string, name: string): { labels: string; value: number }[
   return [...text.matchAll(new RegExp(`^${name}\\{([^}]*)\\} (\\S+)`, 'gm'))].map((m) => ({ labels: m[1]!, value: Number(m[2]) }));
 }
 
-const SENT_CHANNELS = ['telegram', 'feishu', 'webhook'] as const;
+const SENT_CHANNELS = ['telegram', 'feishu', 'wechat', 'webhook'] as const;
 type Sent = Record<(typeof SENT_CHANNELS)[number], number>;
 
 /** Queue depths and the replies (and agency deliveries) sent so far, from /metrics. */
@@ -93,13 +95,15 @@ function summarise(outcomes: Outcome<Kind>[], kinds: Kind[]) {
 }
 
 /** One rate: prepares its requests (opening the cases its callbacks need), lets the queue drain, sends, measures. */
-async function step(url: string, agent: http.Agent, serverPid: number, rate: number, seconds: number, sql?: postgres.Sql): Promise<Step> {
+async function step(url: string, fakeWecom: string, agent: http.Agent, serverPid: number, rate: number, seconds: number, sql?: postgres.Sql): Promise<Step> {
   const kinds = schedule(MIX, Math.round(rate * seconds));
+  const wechat = await wechatRequests(fakeWecom, kinds.filter((k) => k === 'wechat').length);
+  let w = 0;
   const callbackCount = kinds.filter((k) => k === 'case').length;
   const caseIds = callbackCount ? await openCases(url, Math.ceil(callbackCount / CALLBACKS_PER_CASE)) : [];
   const callbacks = caseRequests(caseIds, callbackCount);
   let c = 0;
-  const build: Record<Kind, () => PreparedRequest> = { telegram: telegramRequest, feishu: feishuRequest, api: apiRequest, case: () => callbacks[c++]! };
+  const build: Record<Kind, () => PreparedRequest> = { telegram: telegramRequest, feishu: feishuRequest, wechat: () => wechat[w++]!, api: apiRequest, case: () => callbacks[c++]! };
   const requests = kinds.map((kind) => ({ kind, request: build[kind]() }));
 
   let depth = await queueDepth(url);
@@ -160,7 +164,7 @@ async function step(url: string, agent: http.Agent, serverPid: number, rate: num
   };
 }
 
-async function runOn(database: string, fakes: { telegram: string; feishu: string; agency: string }, scratch: string) {
+async function runOn(database: string, fakes: { telegram: string; feishu: string; wecom: string; agency: string }, scratch: string) {
   const dataDir = path.join(scratch, database);
   await mkdir(dataDir, { recursive: true });
   const agenciesFile = path.join(scratch, 'agencies.yaml');
@@ -180,6 +184,7 @@ async function runOn(database: string, fakes: { telegram: string; feishu: string
     TELEGRAM_WEBHOOK_SECRET: TELEGRAM_SECRET,
     TELEGRAM_API_ROOT: fakes.telegram,
     ...(webhookEnv(fakes.feishu) as Record<string, string>),
+    ...wechatEnv(fakes.wecom),
   };
   // BENCH_PROFILE=<dir>: node runs the service as `npm start` does, without npm (node refuses --cpu-prof
   // in NODE_OPTIONS), and writes a V8 CPU profile there on exit.
@@ -199,7 +204,7 @@ async function runOn(database: string, fakes: { telegram: string; feishu: string
       if (res.status === 200) break;
       await new Promise((r) => setTimeout(r, 100));
     }
-    await step(service.url, agent, serverPid, 20, 3, sql); // warm-up: JIT, pools, caches
+    await step(service.url, fakes.wecom, agent, serverPid, 20, 3, sql); // warm-up: JIT, pools, caches
     let seconds = 0;
     let overInARow = 0;
     for (const rate of STEPS) {
@@ -207,10 +212,10 @@ async function runOn(database: string, fakes: { telegram: string; feishu: string
         capped = true;
         break;
       }
-      const s = await step(service.url, agent, serverPid, rate, STEP_SECONDS, sql);
+      const s = await step(service.url, fakes.wecom, agent, serverPid, rate, STEP_SECONDS, sql);
       seconds += STEP_SECONDS;
       steps.push(s);
-      console.log(`${database} ${rate} req/s: webhook ack p99 ${s.webhookP99} ms, api p99 ${s.ms.api.p99} ms, cpu ${s.cpuPercent} %, inbox max ${s.inbox.max}`);
+      console.log(`${database} ${rate} req/s: webhook ack p99 ${s.webhookP99} ms, wechat ack p99 ${s.ms.wechat.p99} ms, api p99 ${s.ms.api.p99} ms, cpu ${s.cpuPercent} %, inbox max ${s.inbox.max}`);
       overInARow = s.webhookP99 > GOAL_P99_MS ? overInARow + 1 : 0;
       if (overInARow >= STOP_AFTER_OVER) break;
     }
@@ -234,11 +239,11 @@ async function runOn(database: string, fakes: { telegram: string; feishu: string
 function table(run: Awaited<ReturnType<typeof runOn>>): string {
   const f = (n: number) => (Number.isFinite(n) ? String(n) : '–');
   const pg = run.database === 'postgres';
-  const head = `| req/s | Telegram ack p50 / p99 | Feishu ack p50 / p99 | case callback ack p50 / p99 | webhook ack p99 | API answer p50 / p99 | server CPU |${pg ? ' Postgres CPU |' : ''} RSS | inbox max / end | outbox max / end | sent T / F / agency | not 200 (T/F/API/case) | client lag |`;
-  const rule = `|${'---|'.repeat(pg ? 14 : 13)}`;
+  const head = `| req/s | Telegram ack p50 / p99 | Feishu ack p50 / p99 | WeChat ack p50 / p99 | case callback ack p50 / p99 | webhook ack p99 | API answer p50 / p99 | server CPU |${pg ? ' Postgres CPU |' : ''} RSS | inbox max / end | outbox max / end | sent T / F / W / agency | not 200 (T/F/W/API/case) | client lag |`;
+  const rule = `|${'---|'.repeat(pg ? 15 : 14)}`;
   const rows = run.steps.map((s) => {
     const pair = (k: Kind) => `${f(s.ms[k].p50)} / ${f(s.ms[k].p99)} ms`;
-    return `| ${s.rate} | ${pair('telegram')} | ${pair('feishu')} | ${pair('case')} | ${f(s.webhookP99)} ms | ${pair('api')} | ${s.cpuPercent} % |${pg ? ` ${s.postgresCpuPercent} % |` : ''} ${Math.round(s.rssMb)} MB | ${s.inbox.max} / ${s.inbox.end} | ${s.outbox.max} / ${s.outbox.end} | ${SENT_CHANNELS.map((c) => s.sent[c]).join(' / ')} | ${KINDS.map((k) => s.notOk[k]).join(' / ')} | ${s.maxSendLagMs} ms |`;
+    return `| ${s.rate} | ${pair('telegram')} | ${pair('feishu')} | ${pair('wechat')} | ${pair('case')} | ${f(s.webhookP99)} ms | ${pair('api')} | ${s.cpuPercent} % |${pg ? ` ${s.postgresCpuPercent} % |` : ''} ${Math.round(s.rssMb)} MB | ${s.inbox.max} / ${s.inbox.end} | ${s.outbox.max} / ${s.outbox.end} | ${SENT_CHANNELS.map((c) => s.sent[c]).join(' / ')} | ${KINDS.map((k) => s.notOk[k]).join(' / ')} | ${s.maxSendLagMs} ms |`;
   });
   return [head, rule, ...rows].join('\n');
 }
@@ -253,7 +258,7 @@ async function main(): Promise<void> {
       children.push(s.child);
       return s.url;
     };
-    const fakes = { telegram: await start('bench/fake-telegram.ts'), feishu: await start('bench/fake-feishu.ts'), agency: await start('bench/fake-agency.ts', { AGENCY_SECRET }) };
+    const fakes = { telegram: await start('bench/fake-telegram.ts'), feishu: await start('bench/fake-feishu.ts'), wecom: await start('bench/fake-wecom.ts'), agency: await start('bench/fake-agency.ts', { AGENCY_SECRET }) };
     console.log(`Mixed load (${KINDS.map((k) => `${k} ${MIX[k]}`).join(', ')}), steps ${STEPS.join(', ')} req/s × ${STEP_SECONDS} s, node ${process.version}, ${os.cpus().length} CPUs, load average ${loadAverage()}`);
     for (const database of DATABASES) runs.push(await runOn(database, fakes, scratch));
   } finally {

@@ -34,7 +34,7 @@ import type { Analyzer } from './approved/matcher.js';
 import { ApprovedAnswerStore } from './store/approved-answers.js';
 import { ConsoleAccounts } from './store/console-accounts.js';
 import { cutoffFor } from './store/retention.js';
-import type { Deliverer } from './types.js';
+import type { ChannelPlugin } from './channels/contract.js';
 import type { Failpoint } from './failpoint.js';
 import { superviseChannels, type ChannelState, type ChannelSupervisor } from './channel-supervisor.js';
 
@@ -88,34 +88,7 @@ export async function openStore(config: Pick<Config, 'databaseUrl' | 'dataDir' |
   return { database, store: new ConsultationStore(database.db, { keepRawText: config.storeRawText }) };
 }
 
-/**
- * How a messaging platform plugs into the service: its webhook routes or poller hand each message and
- * button press to `inbox.accept()` and acknowledge at once; its deliverer posts what the outbox holds.
- */
-export interface ChannelPlugin {
-  /** `telegram`, `feishu`: the key of its state in /readyz and /metrics. */
-  readonly name: string;
-  /** Posts this channel's messages from the outbox. */
-  deliverer?: Deliverer;
-  /** Adds webhook routes before the server listens. */
-  register?(app: FastifyInstance, inbox: Inbox): Promise<void> | void;
-  /**
-   * Connects after the server listens (identity, commands, poller or long connection), in the background:
-   * a failure is retried with back-off (src/channel-supervisor.ts); `report` tells of later state changes.
-   */
-  start?(inbox: Inbox, report: (state: ChannelState) => void): Promise<void>;
-  /** Stops taking messages (first step of shutdown). */
-  stop?(): Promise<void>;
-  /** Shows the asker that a generated answer is being drafted (typing, a reaction); returns what ends it. */
-  drafting?(question: DraftingQuestion): () => void;
-}
-
-/** What a channel needs to show that an answer is coming (the worker's job carries replyTo as well). */
-export interface DraftingQuestion {
-  chatId?: string;
-  messageId?: string;
-  replyTo?: string;
-}
+export type { ChannelPlugin, DraftingQuestion } from './channels/contract.js';
 
 export interface ServiceOptions {
   channels?: ChannelPlugin[];
@@ -268,7 +241,8 @@ export async function startService(config: Config, options: ServiceOptions = {})
   for (const p of knowledge.current().problems) app.log.warn({ file: p.file, line: p.line, severity: p.severity ?? 'error' }, `knowledge problem: ${p.message}`);
   for (const warning of setup.warnings) app.log.warn(warning);
   const channels = options.channels ?? [];
-  for (const channel of channels) await channel.register?.(app, inbox);
+  let wakeWorker = () => {};
+  for (const channel of channels) await channel.register?.(app, inbox, { db, inbox, outbox, wakeWorker: () => wakeWorker() });
 
   const onError = (error: unknown) => app.log.error({ err: error }, 'queue error');
   const idleMs = options.idleMs ?? 500;
@@ -283,6 +257,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
     ? startSender(
         {
           outbox,
+          hooks: cases.deliveryHooks(),
           limiter: sharedLimiter ?? new MemorySendLimiter(),
           // Agencies on webhooks are delivered by the service itself, unless a channel plugin takes that over.
           deliverers: [new WebhookDeliverer(setup.registry), ...channels.flatMap((c) => (c.deliverer ? [c.deliverer] : []))],
@@ -294,7 +269,15 @@ export async function startService(config: Config, options: ServiceOptions = {})
       )
     : { wake: () => {}, stop: async () => {} };
   wakeSender = () => sender.wake();
-  const handle = createInboundHandler({ db, inbox, outbox, store, cases, registry: setup.registry });
+  const coreHandle = createInboundHandler({ db, inbox, outbox, store, cases, registry: setup.registry });
+  // Rows a channel stored for itself (WeChat's callbacks, read into messages when worked) are its own to work.
+  const channelHandlers = channels.flatMap((c) => (c.handleInbound ? [c.handleInbound.bind(c)] : []));
+  const handle: typeof coreHandle = channelHandlers.length
+    ? async (job) => {
+        for (const own of channelHandlers) if (await own(job)) return true;
+        return coreHandle(job);
+      }
+    : coreHandle;
   const drafter = createDrafter({ db, consult, onAnswer, failpoint });
   // With a model, drafting takes seconds: the channel shows the asker that an answer is coming meanwhile.
   const indicator = new Map(channels.flatMap((c) => (c.drafting ? [[c.name, c.drafting.bind(c)] as const] : [])));
@@ -313,7 +296,8 @@ export async function startService(config: Config, options: ServiceOptions = {})
         { db, inbox, outbox, store, draft, handle, onError, onQueued: () => sender.wake(), failpoint },
         { concurrency: config.workerConcurrency, idleMs, ...(options.leaseMs?.worker ? { leaseMs: options.leaseMs.worker } : {}) },
       )
-    : { stop: async () => {} };
+    : { wake: () => {}, stop: async () => {} };
+  wakeWorker = () => worker.wake();
   // SLA timers fire once across instances (claimed with SKIP LOCKED); a webhook-only process leaves them to the others.
   const timers = answering ? startPollLoop(() => cases.fireDueTimers(), { idleMs: options.timerPollMs ?? 1_000, onError }) : { stop: async () => {} };
 

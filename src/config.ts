@@ -59,6 +59,12 @@ const schema = z.object({
   FEISHU_VERIFICATION_TOKEN: optionalText,
   FEISHU_DOMAIN: z.string().default('feishu'),
   FEISHU_APP_SENDS_PER_SECOND: z.coerce.number({ message: 'expected a whole number of messages a second' }).int('expected a whole number of messages a second').min(1, 'expected at least 1').max(1000).default(50),
+  WECOM_CORP_ID: optionalText,
+  WECOM_KF_SECRET: optionalText,
+  WECOM_TOKEN: optionalText,
+  WECOM_ENCODING_AES_KEY: optionalText,
+  WECOM_OPEN_KFID: optionalText,
+  WECOM_API_ROOT: url,
   LLM_BASE_URL: url,
   LLM_API_KEY: optionalText,
   LLM_MODEL: optionalText,
@@ -118,6 +124,11 @@ export interface Config {
   telegram?: { token: string; mode: 'polling' | 'webhook'; webhookSecret?: string; apiRoot?: string };
   /** `perAppPerSecond`: the app's send limit, shared by every instance on one Postgres (Feishu's default quota is 50). */
   feishu?: { appId: string; appSecret: string; mode: 'ws' | 'webhook'; encryptKey?: string; verificationToken?: string; domain: string; perAppPerSecond: number };
+  /**
+   * WeCom 微信客服: the corp, the 微信客服 secret (for access tokens), the callback Token and EncodingAESKey,
+   * the customer-service account answered, and the API's scheme and host (https://qyapi.weixin.qq.com).
+   */
+  wechat?: { corpId: string; secret: string; token: string; encodingAesKey: string; openKfId: string; apiRoot: string };
   /** `firstTokenMs`: a model silent that long is given up on and the quotes are sent (0: wait the whole budget). */
   llm?: { baseUrl: string; apiKey: string; model: string; timeoutMs: number; budgetMs: number; firstTokenMs: number; maxTokens: number };
   embedding?: { baseUrl: string; apiKey: string; model: string; batchSize: number; encodingFormat: 'float' | 'base64'; fusionWeight: number };
@@ -157,6 +168,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     if (!e.FEISHU_ENCRYPT_KEY) problems.push('FEISHU_ENCRYPT_KEY: required when FEISHU_MODE=webhook (unverified webhooks are refused)');
     if (!e.FEISHU_VERIFICATION_TOKEN) problems.push('FEISHU_VERIFICATION_TOKEN: required when FEISHU_MODE=webhook');
   }
+  const wecom = { WECOM_CORP_ID: e.WECOM_CORP_ID, WECOM_KF_SECRET: e.WECOM_KF_SECRET, WECOM_TOKEN: e.WECOM_TOKEN, WECOM_ENCODING_AES_KEY: e.WECOM_ENCODING_AES_KEY, WECOM_OPEN_KFID: e.WECOM_OPEN_KFID };
+  const wecomSet = Object.entries(wecom).filter(([, v]) => v);
+  if (wecomSet.length && wecomSet.length < Object.keys(wecom).length) {
+    // Half a channel would take callbacks it cannot verify or messages it cannot answer.
+    for (const [name, value] of Object.entries(wecom)) if (!value) problems.push(`${name}: required when ${wecomSet.map(([n]) => n).join(', ')} ${wecomSet.length > 1 ? 'are' : 'is'} set (the WeChat channel needs all five)`);
+  }
+  if (e.WECOM_ENCODING_AES_KEY && !/^[A-Za-z0-9+/]{43}$/.test(e.WECOM_ENCODING_AES_KEY)) {
+    problems.push('WECOM_ENCODING_AES_KEY: expected the 43 characters the WeCom admin console generates');
+  }
+  if (e.WECOM_API_ROOT && !/^https?:\/\/[^/]+$/.test(e.WECOM_API_ROOT)) problems.push('WECOM_API_ROOT: expected a scheme and host without a path or trailing /, e.g. https://qyapi.weixin.qq.com');
   if (e.WORKER_CONCURRENCY === 0 && !e.DATABASE_URL) {
     problems.push('WORKER_CONCURRENCY: 0 (leave answering to other processes) needs DATABASE_URL; the embedded database serves one process');
   }
@@ -202,6 +223,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     feishu:
       e.FEISHU_APP_ID && e.FEISHU_APP_SECRET
         ? { appId: e.FEISHU_APP_ID, appSecret: e.FEISHU_APP_SECRET, mode: e.FEISHU_MODE, encryptKey: e.FEISHU_ENCRYPT_KEY, verificationToken: e.FEISHU_VERIFICATION_TOKEN, domain: e.FEISHU_DOMAIN, perAppPerSecond: e.FEISHU_APP_SENDS_PER_SECOND }
+        : undefined,
+    wechat:
+      e.WECOM_CORP_ID && e.WECOM_KF_SECRET && e.WECOM_TOKEN && e.WECOM_ENCODING_AES_KEY && e.WECOM_OPEN_KFID
+        ? { corpId: e.WECOM_CORP_ID, secret: e.WECOM_KF_SECRET, token: e.WECOM_TOKEN, encodingAesKey: e.WECOM_ENCODING_AES_KEY, openKfId: e.WECOM_OPEN_KFID, apiRoot: e.WECOM_API_ROOT ?? 'https://qyapi.weixin.qq.com' }
         : undefined,
     llm:
       e.LLM_BASE_URL && e.LLM_API_KEY

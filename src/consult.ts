@@ -7,17 +7,18 @@ import type { Guard } from './answer/guard.js';
 import type { LlmAnswerer } from './answer/llm.js';
 import { MESSAGES, detectLanguage } from './answer/messages.js';
 import { planAnswer, type AnswerPlan } from './answer/plan.js';
-import { asksWhatToDo, missingLine } from './answer/slots.js';
+import { clarification, combineParts, questionParts, type PartAnswer } from './answer/conversation.js';
+import { ROUTES, askedSlots, asksWhatToDo, isAskingWord, missingLine, statesSlot, type Slot, type SlotKind } from './answer/slots.js';
 import { GUIDANCE_NOTE, elsewhereNote, isGuidance, lapseNotice, noDocumentsFor } from './answer/validity.js';
 import { AppError } from './errors.js';
 import { Applicability, DocumentScope, asksAboutLocalProvision, chinaDate, type Scoped } from './knowledge/applicability.js';
-import type { KnowledgeBase, Retrieval } from './knowledge/knowledge-base.js';
+import type { KnowledgeBase, Retrieval, RetrieveOptions } from './knowledge/knowledge-base.js';
 import type { Place } from './knowledge/gazetteer.js';
-import { within, withoutPlaces } from './knowledge/places.js';
+import { findPlaces, within, withoutPlaces } from './knowledge/places.js';
 import { evidence, groupMatch } from './knowledge/query.js';
 import { normalize } from './knowledge/tokenizer.js';
 import { searchableText } from './knowledge/knowledge-base.js';
-import type { Answer, DocumentMeta, Passage } from './types.js';
+import type { Answer, Chunk, DocumentMeta, Passage } from './types.js';
 
 export type { History, Turn } from './answer/follow-up.js';
 
@@ -142,9 +143,38 @@ export function createConsult(deps: {
     return { answer: { ...notCovered(confidenceOf(top, retrieval), language), answer, citations, answerer: 'extractive' }, retrieval };
   }
 
+  /**
+   * A message as a whole: a bare topic gets a question back, several questions are answered part by part
+   * (each read with the parts before it, as follow-ups are), anything else is one question.
+   */
   return async function consult(rawQuestion: string, context: { history?: History } = {}): Promise<ConsultResult> {
     const started = performance.now();
-    const question = validateQuestion(rawQuestion);
+    // The knowledge base is read once per message: every later step uses these sources.
+    const src = sourcesFor(deps.kb.current());
+    // Typos are read as the knowledge's words before anything judges the question (续站 is 续展).
+    const question = src.kb.correct(validateQuestion(rawQuestion));
+    const language = detectLanguage(question);
+    const clarify = clarification(question, language);
+    if (clarify && guard(question).verdict !== 'injection') {
+      return { answer: { outcome: 'answered', answer: clarify.text, citations: [], confidence: 0, answerer: 'guard' }, latencyMs: performance.now() - started };
+    }
+    const parts = questionParts(question);
+    if (parts.length === 1) return one(src, question, context, started);
+    const earlier = typeof context.history === 'function' ? await context.history() : (context.history ?? []);
+    const answered: PartAnswer[] = [];
+    let first: Retrieval | undefined;
+    for (const part of parts) {
+      const turns = [...earlier, ...answered.map((a) => ({ question: a.question, citations: a.answer.citations }))];
+      const result = await one(src, part, { history: turns }, started);
+      first ??= result.retrieval;
+      answered.push({ question: part, answer: result.answer });
+    }
+    // A part that tries to change the bot's instructions declines the whole message.
+    const declined = answered.find((a) => a.answer.outcome === 'declined');
+    return { answer: declined?.answer ?? combineParts(answered, language), retrieval: first, latencyMs: performance.now() - started };
+  };
+
+  async function one(src: Sources, question: string, context: { history?: History }, started: number): Promise<ConsultResult> {
     let verdict = guard(question);
     const done = (answer: Answer, retrieval?: Retrieval): ConsultResult => ({ answer, retrieval, latencyMs: performance.now() - started });
 
@@ -154,8 +184,6 @@ export function createConsult(deps: {
     const reviewed = verdict.verdict === 'escalate' ? undefined : await deps.approved?.answer(question);
     if (reviewed) return done(reviewed);
 
-    // The knowledge base is read once per question: every later step uses these sources.
-    const src = sourcesFor(deps.kb.current());
     const reading = await readInContext(src.kb, question, context.history ?? [], searchIn(src), llm);
     const { retrieval } = reading;
     const language = reading.language ?? detectLanguage(question);
@@ -199,7 +227,7 @@ export function createConsult(deps: {
     const answer = async () =>
       done(llm ? await generated(src, llm, reading.question, plan, retrieval, confidence, language, lead) : extractive(src, plan, retrieval, confidence, language, lead), retrieval);
     return plan.verdict === 'not_stated' ? lapsedOr(answer) : answer();
-  };
+  }
 }
 
 export type Consult = ReturnType<typeof createConsult>;
@@ -217,9 +245,20 @@ function searchText(text: string, home: Place): string {
  * of `documents` that apply to the places `places` names and are in force on its day. The retrieval
  * benchmark searches the same way.
  */
-export function scopedSearch(kb: KnowledgeBase, documents: DocumentScope): Search {
-  return (text, limit, places) => kb.retrieve(searchText(text, documents.home), limit, documents.of(places, asksWhatToDo(text)).retrieve);
+export function scopedSearch(kb: KnowledgeBase, documents: DocumentScope, inspect?: RetrieveOptions['inspect']): Search {
+  return (text, limit, places) => {
+    const slots = askedSlots(text).filter((s) => ANSWER_SHAPED.has(s.kind));
+    // A passage that states what is asked (a period for 多久, a body for 找谁, a route for 怎么办) is the likelier answer.
+    const stated = (s: Slot, chunk: Chunk) => (s.kind === 'advice' ? ROUTES.test(chunk.text) : statesSlot(s, chunk.text, chunk.departments));
+    const states = slots.length ? (chunk: Chunk) => slots.some((s) => stated(s, chunk)) : undefined;
+    const advice = asksWhatToDo(text);
+    const asksLocal = advice || asksAboutLocalProvision(text) || findPlaces(places).length > 0;
+    return kb.retrieve(searchText(text, documents.home), limit, { ...documents.of(places, advice).retrieve, states, asksLocal, asks: isAskingWord, inspect });
+  };
 }
+
+/** Slots whose answer has a recognisable shape in the text: a figure, a date, a body. */
+const ANSWER_SHAPED: ReadonlySet<SlotKind> = new Set(['period', 'deadline', 'amount', 'count', 'who', 'advice']);
 
 /**
  * Confidence that the documents answer the question: half the share of the question's words the best

@@ -33,6 +33,11 @@ async function main(): Promise<void> {
     const { TelegramChannel } = await import('./channels/telegram.js');
     channels.push(new TelegramChannel({ ...config.telegram, log: pino({ level: config.logLevel, name: 'telegram' }) }));
   }
+  // WeCom 微信客服: GET|POST /webhooks/wechat (config refuses a partial setup, naming what is missing).
+  if (config.wechat) {
+    const { WechatChannel } = await import('./channels/wechat/channel.js');
+    channels.push(new WechatChannel(config.wechat));
+  }
   // What start-up is doing, on stdout before the JSON logs take over (a fresh data directory takes longest).
   const service = await startService(config, { channels, progress: (step) => console.log(`ip-consult-bot: ${step}`) });
   console.log(`ip-consult-bot listening on ${service.url}`);

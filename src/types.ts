@@ -1,7 +1,7 @@
 /** Shared nouns of the service. No logic lives here. */
 
 /** The platforms the bot listens on; `cli` is the command line, `webhook` the agencies reached by signed HTTP. */
-export type ChannelName = 'telegram' | 'feishu' | 'web' | 'api' | 'cli' | 'webhook';
+export type ChannelName = 'telegram' | 'feishu' | 'wechat' | 'web' | 'api' | 'cli' | 'webhook';
 
 /** What happened to a question. Part of the evaluation contract. */
 export type Outcome = 'answered' | 'not_covered' | 'out_of_scope' | 'declined' | 'escalation_offered';
@@ -25,12 +25,14 @@ export interface DocumentMeta {
   supersedes: string[];
   /** e.g. 现行有效, 已废止. */
   status: string;
+  /** What is known, or not known, about the status: shown with every answer that cites the document. */
+  statusNote?: string;
   validFrom?: string;
   validUntil?: string;
   source: string;
   language: string;
   tags: string[];
-  /** Guidance documents: when their facts were last checked against `sources` (YYYY-MM-DD). */
+  /** When the facts (a guide) or the status (a law) were last checked (YYYY-MM-DD). */
   checked?: string;
   /** Guidance documents: the public sources their facts were checked against. */
   sources?: string[];
@@ -53,6 +55,8 @@ export interface Chunk {
   article: string;
   /** Human-readable location, e.g. `七、推动知识产权服务业优化升级`. */
   section: string;
+  /** The chapter or part the article sits in (第七章 专利权的保护), shown as context; not the article's own words. */
+  chapter?: string;
   /** The article's heading sentence, e.g. `推动知识产权服务业优化升级`. */
   heading: string;
   /** Verbatim text of the chunk (without the trailing 责任单位 note). */
@@ -87,6 +91,8 @@ export interface Citation {
   /** `guidance`: explanatory text written for companies, never to be presented as policy. */
   level?: DocumentLevel;
   status?: string;
+  /** What is known of the status when it is uncertain (a revision adopted but not verified here). */
+  statusNote?: string;
   validFrom?: string;
   validUntil?: string;
   region?: string;
@@ -238,6 +244,17 @@ export interface AgencyWebhookEvent {
 }
 
 /**
+ * A message to an agency about a case. With `contact`, the user's contact is read from the case (stored
+ * once, encrypted) and filled in just before the send, if the case is still with that agency: the queue
+ * never holds it in clear.
+ */
+export interface AgencyCaseRef {
+  caseId: string;
+  agencyId: string;
+  contact?: boolean;
+}
+
+/**
  * What the sender asks a channel to do: post one message to one chat (an answer, a notice, a prompt with
  * buttons), update an earlier message's buttons, or (channel `webhook`) deliver an event to an agency.
  */
@@ -267,6 +284,8 @@ export interface OutgoingReply {
   card?: { text: string; citations: Citation[]; answerer?: Answer['answerer'] };
   /** agency_event: the webhook body; `chatId` is the agency id. */
   event?: AgencyWebhookEvent;
+  /** A message about a case to its agency: the contact is filled in at send time, and replies to it answer the case. */
+  agencyCase?: AgencyCaseRef;
   /** 1 on the first try. */
   attempt: number;
   /** Messages of a split reply that an earlier attempt got posted (a crash mid-way): the next one starts after them. */

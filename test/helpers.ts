@@ -24,6 +24,36 @@ export async function shippedConsult() {
   return createConsult({ kb, guard: createGuard(kb.vocabulary) });
 }
 
+let seedOnly: Promise<KnowledgeBase> | undefined;
+
+/**
+ * The shipped knowledge without the national laws: the seed policy and the guides, as the first
+ * deployments had it. Tests of how the pipeline treats a local policy and guidance use it, so that what
+ * they assert does not change whenever a law is added; the laws have tests of their own.
+ */
+export function seedOnlyKnowledge(): Promise<KnowledgeBase> {
+  seedOnly ??= seedOnlyDir().then((dir) => KnowledgeBase.open({ knowledgeDir: dir }));
+  return seedOnly;
+}
+
+let seedDir: Promise<string> | undefined;
+
+/** A copy of the shipped knowledge folder without the national laws (made once per test file). */
+export function seedOnlyDir(): Promise<string> {
+  seedDir ??= (async () => {
+    const root = await mkdtemp(path.join(tmpdir(), 'ipbot-seed-'));
+    const dir = path.join(root, 'knowledge');
+    await cp(KNOWLEDGE_DIR, dir, { recursive: true, filter: (src) => !src.startsWith(path.join(KNOWLEDGE_DIR, 'documents', 'laws')) });
+    return dir;
+  })();
+  return seedDir;
+}
+
+export async function seedOnlyConsult() {
+  const kb = await seedOnlyKnowledge();
+  return createConsult({ kb, guard: createGuard(kb.vocabulary) });
+}
+
 /** A temporary copy of the knowledge folder that a test may change; removed by the returned cleanup. */
 export async function tempKnowledgeCopy(): Promise<{ dir: string; cleanup: () => Promise<void> }> {
   const root = await mkdtemp(path.join(tmpdir(), 'ipbot-kb-'));

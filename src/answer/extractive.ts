@@ -6,17 +6,17 @@
  */
 import type { Chunk, Citation, DocumentMeta, Passage } from '../types.js';
 import { evidence, type AnalyzedQuery } from '../knowledge/query.js';
-import { chineseNumeral } from './numerals.js';
-import { REMEDIES, missingLine, sentenceStates, sentencesOf, type Slot } from './slots.js';
+import { chineseNumeral } from '../knowledge/numerals.js';
+import { BODY, REMEDIES, missingLine, sentenceStates, sentencesOf, type Slot } from './slots.js';
 import { GUIDANCE_NOTE, citationMeta, guidanceTag, isGuidance, sourceDetails } from './validity.js';
 
 /** Short chunks are quoted whole (without their heading); longer ones by their best sentences. */
 const QUOTE_WHOLE_CHARS = 160;
 const MAX_EXCERPT_CHARS = 200;
 /** The opening line: one or two sentences, each cut to its best clauses. */
-const OPENING_SENTENCE_CHARS = 70;
+const OPENING_SENTENCE_CHARS = 100;
 const MIN_OPENING_SENTENCE_CHARS = 40;
-const OPENING_CHARS = 150;
+const OPENING_CHARS = 170;
 /** What a phone shows without scrolling, about 22 lines of 22 characters; excerpts are cut to fit. */
 export const ANSWER_BUDGET_CHARS = 480;
 const BODY_EXCERPT_CHARS = [110, 60];
@@ -89,6 +89,8 @@ export function cite(passage: Passage, query: AnalyzedQuery, doc: DocumentMeta |
 export function excerpt(chunk: Chunk, query: AnalyzedQuery, prefer?: (sentence: string) => boolean): string {
   const sentences = chunk.text.match(/[^。；！？\n]+[。；！？]?\n?/g) ?? [chunk.text];
   const first = chunk.heading && sentences[0]?.includes(chunk.heading) && sentences.length > 1 ? 1 : 0;
+  // The article's number is in the citation's label: the quote starts with its words.
+  sentences[0] = sentences[0]!.replace(LABEL, '');
   if (chunk.text.length <= QUOTE_WHOLE_CHARS) return sentences.slice(first).join('').trim();
   const score = (text: string) => evidence(query.groups, text).found;
   const indexes = sentences.map((_, i) => i).slice(first);
@@ -231,11 +233,14 @@ function footer(quoted: Quoted[], language: Language, referral: boolean): string
   const guidance = quoted.some((q) => isGuidance(q.citation)) ? GUIDANCE_NOTE[language] : '';
   const tag = guided ? guidanceTag(language) : '';
   if (language === 'en') {
-    const source = `From ${tag}《${first.title}》${details ? ` (${details})` : ''}${guided ? '.' : '; the official document prevails.'}`;
+    const uncertain = first.statusNote && /未核实|以最新|不是现行|已修订/.test(first.statusNote) ? ' Its current status is not verified here: check the latest published text.' : '';
+    const source = `From ${tag}《${first.title}》${details ? ` (${details})` : ''}${guided ? '.' : '; the official document prevails.'}${uncertain}`;
     return [source, guidance, referral ? 'Reply "human" to be referred, with your consent, to an IP service agency.' : 'Reply "human" for help from an IP service agency.'].filter(Boolean).join(' ');
   }
   const source = `摘自${tag}《${first.title}》${details ? `（${details}）` : ''}${guided ? '。' : '，以正式文件为准。'}`;
-  return `${source}${guidance}${referral ? '具体以主管部门的通知为准；需要帮助可回复“转人工”，经您同意后转介服务机构。' : '办理具体事务可回复“转人工”。'}`;
+  // A status the knowledge could not verify is said with every answer from the document.
+  const status = first.statusNote && /未核实|以最新|不是现行|已修订/.test(first.statusNote) ? `注意：${first.statusNote}。` : '';
+  return `${source}${status}${guidance}${referral ? '具体以主管部门的通知为准；需要帮助可回复“转人工”，经您同意后转介服务机构。' : '办理具体事务可回复“转人工”。'}`;
 }
 
 /**
@@ -247,14 +252,17 @@ function footer(quoted: Quoted[], language: Language, referral: boolean): string
 export function openingLine(input: AnswerInput): { text: string; picks: OpeningPick[] } {
   const { query, language, passages, slots } = input;
   const first = passages[0]!;
-  if (slots.some((s) => s.kind === 'who') && first.chunk.article !== 'header') return departmentsLine(first, input);
+  // A policy names its departments in a （责任单位：…） note; a law names the body in its own words.
+  // Asked for the 责任单位 by that name, an article without the note says it names none.
+  const who = slots.find((s) => s.kind === 'who');
+  if (who && first.chunk.article !== 'header' && (first.chunk.departments.length || who.phrase?.includes('责任单位'))) return departmentsLine(first, input);
 
   const asked = slots.filter((s) => !input.missing.includes(s));
-  const prefer = (s: string) => asked.some((slot) => sentenceStates(slot, s, input.objects));
+  const prefer = (s: string) => asked.some((slot) => (slot.kind === 'who' ? BODY.test(s) : sentenceStates(slot, s, input.objects)));
   const candidates = passages.flatMap((p, index) =>
-    sentencesOf(p.chunk.text)
-      .filter((s, position) => !(position === 0 && p.chunk.heading && s.includes(p.chunk.heading) && s.length <= p.chunk.heading.length + 8))
-      .map((sentence, position) => ({ sentence, index, position, score: evidence(query.groups, sentence).found / (index + 1) })),
+    openingSentences(p.chunk)
+      .filter((s, position) => !(position === 0 && p.chunk.heading && s.text.includes(p.chunk.heading) && s.text.length <= p.chunk.heading.length + 8))
+      .map(({ text: sentence, quoted, listed }, position) => ({ sentence, quoted, listed, index, position, score: evidence(query.groups, sentence).found / (index + 1) })),
   );
   const preferred = candidates.filter((c) => prefer(c.sentence));
   const pool = preferred.length ? preferred : candidates;
@@ -264,12 +272,50 @@ export function openingLine(input: AnswerInput): { text: string; picks: OpeningP
   const best = ranked[0]!;
   const picked = [best];
   const remedy = slots.some((s) => s.kind === 'advice') && !REMEDIES.test(best.sentence) ? candidates.filter((c) => REMEDIES.test(c.sentence)).sort((a, b) => b.score - a.score)[0] : undefined;
-  const second = remedy ?? ranked.find((c) => c !== best && c.score >= best.score * 0.75 && c.score > 0);
-  if (second && shorten(best.sentence, query).length + shorten(second.sentence, query, OPENING_SENTENCE_CHARS, REMEDIES).length <= OPENING_CHARS) picked.push(second);
+  // A second sentence adds something: not a part of the list or sentence already said.
+  const repeats = (c: typeof best) => best.sentence.includes(c.quoted) || c.sentence.includes(best.quoted);
+  const second = remedy ?? ranked.find((c) => c !== best && !repeats(c) && c.score >= best.score * 0.75 && c.score > 0);
+  // A list read with its lead keeps the lead (it holds the rule and the figure): only longer ones are cut.
+  const line = (c: typeof best) => (c.listed && c.sentence.length <= OPENING_CHARS ? c.sentence : shorten(c.sentence, query, OPENING_SENTENCE_CHARS, c === remedy ? REMEDIES : undefined));
+  if (second && line(best).length + line(second).length <= OPENING_CHARS) picked.push(second);
   picked.sort((a, b) => a.index - b.index || a.position - b.position);
-  const parts = picked.map((c) => ({ text: shorten(c.sentence, query, OPENING_SENTENCE_CHARS, c === remedy ? REMEDIES : undefined), marker: `[${c.index + 1}]` }));
+  const parts = picked.map((c) => ({ text: line(c), marker: `[${c.index + 1}]` }));
   const text = language === 'en' ? `In the original Chinese: ${parts.map((p) => `“${p.text}” ${p.marker}`).join(' ')}` : parts.map((p) => `${p.text}${p.marker}`).join('');
-  return { text, picks: picked.map((c) => ({ index: c.index, sentence: c.sentence })) };
+  return { text, picks: picked.map((c) => ({ index: c.index, sentence: c.quoted })) };
+}
+
+const ITEM = /^[（(][一二三四五六七八九十]+[）)]/;
+/** An article's own label: 第四十二条 followed by its text (not 第七条、第十七条 named in a sentence), 七、, （二）. */
+const LABEL = /^(第[一二三四五六七八九十百零〇两]+条(\s+|(?=[^、，,和及与至]))|[一二三四五六七八九十百]+、|[（(][一二三四五六七八九十]+[）)])/;
+
+/**
+ * Whole sentences an opening line may use, without the article's own label (第四十二条, 七、, （二）). An item
+ * of a list (（二）在…国际展览会上首次展出的；) is no sentence on its own: it is read with the line that
+ * introduces the list (…六个月内，有下列情形之一的，不丧失新颖性：), which holds the figure and the rule.
+ * `quoted` is the part as written, which the excerpt quotes.
+ */
+function openingSentences(chunk: Chunk): { text: string; quoted: string; listed?: boolean }[] {
+  const out: { text: string; quoted: string; listed?: boolean }[] = [];
+  const lines = chunk.text.split('\n').map((l) => l.trim()).filter(Boolean);
+  const bare = (line: string) => line.replace(LABEL, '').trim();
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    const items: string[] = [];
+    while (/[：:]$/.test(line) && ITEM.test(lines[i + 1 + items.length] ?? '')) items.push(bare(lines[i + 1 + items.length]!).replace(/[；;。]$/, ''));
+    if (items.length) {
+      // The whole list answers "哪些"; each item with the lead answers a question about that item.
+      const lead = bare(line);
+      out.push({ text: `${lead}${items.join('；')}。`, quoted: lead.replace(/[：:]$/, ''), listed: true });
+      for (const item of items) out.push({ text: `${lead}${item}。`, quoted: item, listed: true });
+      i += items.length;
+      continue;
+    }
+    for (const sentence of line.match(/[^。！？]+[。！？]?/g) ?? [line]) {
+      const own = bare(sentence);
+      if (own) out.push({ text: own, quoted: own.replace(/[；;。]$/, '') });
+    }
+  }
+  return out;
 }
 
 /** A body named in the text itself: 市市场监管局会同相关部门…, 淄博仲裁委员会…. */
@@ -301,7 +347,7 @@ function departmentsLine(p: Passage, input: AnswerInput): { text: string; picks:
  * sentence ends with its own or a full stop.
  */
 export function shorten(sentence: string, query: AnalyzedQuery, max = OPENING_SENTENCE_CHARS, keep?: RegExp): string {
-  const text = sentence.trim().replace(/^[一二三四五六七八九十百]+、/, '');
+  const text = sentence.trim().replace(LABEL, '');
   if (text.length <= max) return /[。！？]$/.test(text) ? text : `${text.replace(/[；;,，]$/, '')}。`;
   const clauses = text.match(/[^,，；;：:]+[,，；;：:]?/g) ?? [text];
   const score = (i: number) => evidence(query.groups, clauses[i]!).found + (keep?.test(clauses[i]!) ? 100 : 0);
@@ -312,6 +358,8 @@ export function shorten(sentence: string, query: AnalyzedQuery, max = OPENING_SE
   // Neighbouring clauses join while the line is short (what is asked often follows the words that match:
   // 开设…大讲堂,开展专利信息利用…培训), then only when they carry at least half as much of the question.
   const worth = (i: number) => clauses.slice(from, to + 1).join('').length < MIN_OPENING_SENTENCE_CHARS || score(i) >= score(best) / 2;
+  // A condition (…的，) or a lead-in (…：) says nothing without what follows it.
+  while (to < clauses.length - 1 && /(的[,，]|[：:])$/.test(clauses[to]!) && fits(from, to + 1)) to++;
   for (;;) {
     const left = from > 0 && fits(from - 1, to) && worth(from - 1) ? score(from - 1) : -1;
     const right = to < clauses.length - 1 && fits(from, to + 1) && worth(to + 1) ? score(to + 1) : -1;

@@ -24,7 +24,7 @@ const INJECTION: RegExp[] = [
   /\b(translate|summari[sz]e|repeat|print|show|list|output|reveal|tell me)\b.{0,24}\byour (instructions|rules|prompt|guidelines|configuration)\b/i,
   /\b(rules|instructions|guidelines)\b.{0,16}\byou (were|have been) given\b|\bbefore this conversation\b/i,
   /(扮演|假装你是|你现在(就)?是|从现在(起|开始)你|角色扮演)/,
-  /(没有|不受|解除|去掉|绕过).{0,4}(任何)?(限制|约束|审查|过滤)/,
+  /((?<!有)没有|不受|解除|去掉|绕过).{0,4}(任何)?(限制|约束|审查|过滤)/,
   /越狱|jailbreak|\bDAN\b|developer\s*mode|开发者模式|管理员(身份|模式|权限)|god\s*mode/i,
   /(输出|打印|泄露|显示|告诉我|列出|给我|发我).{0,12}(配置|密钥|秘钥|api\s*key|环境变量|token|知识库文件|文件路径|源代码|模型名)/i,
   /(假设|假定|假如|就当|姑且认为).{0,24}(规定|条款|文件|政策|第.{1,4}条).{0,30}(回答|引用|作答)/,

@@ -35,6 +35,12 @@ export const MESSAGES = {
     en: 'This needs a professional (a lawyer or an IP agency); I cannot do it or give an opinion myself. With your consent the question can be referred to an IP service agency; you will be told which agency, for what purpose and what is shared before anything is sent.',
   },
   escalationBasis: { zh: '相关政策依据：', en: 'Relevant policy provisions:' },
+  /** A part of a message of several questions that needs a professional (the rest is answered). */
+  partNeedsProfessional: {
+    zh: '这一点需要律师或知识产权代理机构等专业人员处理，我不能代为办理或出具意见；需要时回复“转人工”，经您同意后转介服务机构。',
+    en: 'This part needs a professional (a lawyer or an IP agency); reply "human" to be referred, with your consent.',
+  },
+  referralHint: { zh: '需要帮助可回复“转人工”，经您同意后转介服务机构。', en: 'Reply "human" to be referred, with your consent, to an IP service agency.' },
   /** 人工智能生成内容标识: every generated reply carries it. */
   aiLabel: {
     zh: '【人工智能生成内容】本回答由人工智能根据所引政策原文生成，仅供参考，以正式文件为准。',

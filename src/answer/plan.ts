@@ -138,7 +138,10 @@ function subjectOf(kb: KnowledgeBase, slot: Slot, known: TermGroup[], isKnown: (
   const at = noun || (slot.kind === 'subsidy' && slot.phrase) ? slot.clause.indexOf(slot.phrase!) : -1;
   const before = at > 0 ? words(slot.clause.slice(0, at).replace(LINKING, '')).at(-1) : undefined;
   if (before) return isKnown(before) ? { group: before, noun } : null;
-  const rarest = (groups: TermGroup[]) => groups.filter((g) => isKnown(g) && g.weight >= OBJECT_WEIGHT).sort((a, b) => b.weight - a.weight)[0];
+  // A term of the domain's own vocabulary (续展, 复审) names the subject before a rarer everyday word (提前).
+  const vocabulary = new Set(kb.vocabulary);
+  const rarest = (groups: TermGroup[]) =>
+    groups.filter((g) => isKnown(g) && g.weight >= OBJECT_WEIGHT).sort((a, b) => Number(vocabulary.has(b.word)) - Number(vocabulary.has(a.word)) || b.weight - a.weight)[0];
   const group = rarest(words(slot.clause)) ?? rarest(known);
   return group && { group };
 }

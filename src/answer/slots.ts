@@ -35,7 +35,7 @@ export interface Slot {
 const QTY = '(?:多少|(?<!哪)几|多大|多高|多贵)';
 const MONEY = '(?:钱|费用?|金额|价格|价钱|报酬|奖金|奖励|补贴|资助|补助|利率|利息|比例|额度|上限|下限|成本|标准|减缴|减免|赔偿)';
 /** Benefits a company may hope for; asking whether one exists is the `subsidy` slot. */
-const BENEFIT = '(?:补贴|补助|资助|奖励|奖补|扶持资金|报销|减免|减缴|优惠|资金支持|财政支持|拨款|奖金)';
+const BENEFIT = '(?:补贴|补助|资助|奖励|奖补|贴息|扶持资金|报销|减免|减缴|优惠|资金支持|财政支持|拨款|奖金)';
 
 /**
  * How each slot is asked, most specific first; a clause takes every kind that matches, except that a kind
@@ -44,13 +44,13 @@ const BENEFIT = '(?:补贴|补助|资助|奖励|奖补|扶持资金|报销|减�
 const ASKS: { kind: SlotKind; asks: RegExp; over?: SlotKind[] }[] = [
   {
     kind: 'who',
-    asks: /责任单位|(哪个|哪些|哪几个|哪几家|什么)(部门|单位|局)(.{0,3})(负责|管|办|牵头)|哪个部门|谁(来)?(负责|牵头|管|办|批|审)|找谁|向谁|归谁|归哪|谁牵头|牵头(负责)?的(是|单位|部门)|哪.{0,4}牵头|主管部门|负责部门|\bwhich (department|authority|agency|bureau)|\bwho (is|are) (responsible|in charge)\b|\bwho (handles|runs|manages)\b|\bwho\b.{0,12}\b(in charge|responsible)\b|^who\b/i,
+    asks: /责任单位|(哪个|哪些|哪几个|哪几家|什么)(部门|单位|局|机关)(.{0,3})(负责|管|办|牵头|印发|发布|制定|出台|发的)|谁(印发|发布|制定|发)的|哪个部门|谁(来)?(负责|牵头|管|办|批|审)|找谁|向谁|归谁|归哪|谁牵头|牵头(负责)?的(是|单位|部门)|哪.{0,4}牵头|主管部门|负责部门|\bwhich (department|authority|agency|bureau)|\bwho (is|are) (responsible|in charge)\b|\bwho (handles|runs|manages)\b|\bwho\b.{0,12}\b(in charge|responsible)\b|^who\b/i,
   },
   { kind: 'deadline', asks: /截止|截至|最晚|最迟|\bdeadlines?\b|\bdue date\b|\bby when\b/i, over: ['date'] },
   { kind: 'date', asks: /什么时候|啥时候|什么时间|何时|哪天|哪一天|几号|(?<!哪)几月|哪(一)?年|几时|日期|\bwhen\b|\bwhat date\b/i },
   {
     kind: 'period',
-    asks: /多少(年|天|周|个月|个工作日)|(?<![好哪])几(年|天|周|个月|个工作日)|多久|多长时间|多长|多快|期限|周期|有效期|保护期|时长|\bhow long\b|\bterm of protection\b|\bhow many (years|months|days|weeks)\b|\bduration\b/i,
+    asks: /多少(年|天|周|个月|个工作日)|(?<![好哪])几(年|天|周|个月|个工作日)|多久|多长时间|多长|多快|期限|时间限制|时限|周期|有效期|保护期|时长|\bhow long\b|\bterm of protection\b|\bhow many (years|months|days|weeks)\b|\bduration\b/i,
     // 多久能下证 asks how long, not how to apply.
     over: ['procedure'],
   },
@@ -135,7 +135,7 @@ const ASKING_WORDS = new RegExp(
     '吗|么|呢|有没有|有无|是否|能否|可否|能不能|可不可以|会不会|要不要|是不是|(?<ab>.)不\\k<ab>',
     MONEY.slice(3, -1),
     BENEFIT.slice(3, -1),
-    '截止|截至|最晚|最迟|日期|时间|期限|周期|有效期|时长|网址|网站|官网|网页|链接|材料|资料|证件|准备|提交|提供|流程|步骤|程序|手续|条件|要件|门槛|责任单位|部门|单位|牵头|负责|主管|管|办|找|批|审|办法|对策|途径|处理|解决|应对',
+    '截止|截至|最晚|最迟|日期|时间|时限|限制|期限|周期|有效期|时长|网址|网站|官网|网页|链接|材料|资料|证件|准备|提交|提供|流程|步骤|程序|手续|条件|要件|门槛|责任单位|部门|单位|牵头|负责|主管|管|办|找|批|审|办法|对策|途径|处理|解决|应对',
     '\\d+|[一二三四五六七八九十百千万两]+(?=年|月|日|号|个月|天)|年|月|日|号|天|周|个月|工作日|填',
     '\\b(how much|how long|how many|costs?|fees?|price|deadlines?|when|websites?|url|links?|documents|paperwork|procedure|process|steps|who|which|what|subsid(y|ies)|grants?|funding)\\b',
   ].join('|'),
@@ -155,21 +155,30 @@ const STATES: Partial<Record<SlotKind, RegExp>> = {
   amount: /\d\s*(元|万元|亿元|%|％)|百分之|[一二三四五六七八九十百千万]+(元|万元)|免费|不收费|收费标准/,
   count: /\d|[一二三四五六七八九十百千万两]+(个|件|项|家|名|次|种)/,
   // 同一天 names a day, not a period; 满三年 a condition met (自申请日起满四年…的), not how long something lasts.
-  period: /(?<![\d满])\d{1,3}\s*(个月|个?工作日|天|周|日内|年(?!\d{1,2}月))|(?<![同当满])[一二三四五六七八九十百两]+(个月|个?工作日|天|周|年)(?!级)|\d+\s*(years?|months?|days?)/,
+  period: /(?<![\d满])\d{1,3}\s*(个月|个?工作日|天|周|日(内|起|之内|以内)|年(?!\d{1,2}月))|(?<![同当满第月])[一二三四五六七八九十百两]+(个月|个?工作日|天|周|日(?![起止])|年)(?!级)|\d+\s*(years?|months?|days?)/,
   deadline: /截止|截至|\d{1,2}\s*月\s*\d{1,2}\s*日\s*(前|之前|以前|截止)|(月底|年底)(前|之前)/,
   date: /\d{4}\s*年|\d{1,2}\s*月|[一二三四五六七八九十]+月|每年|当年|次年|每季度|定期|年底|年初|月底|季度|期间|高发期|时期|届时|即日起/,
   url: /https?:\/\/|www\.|\.(gov\.)?cn\b|\.com\b|网址/,
   materials: /(申请|申报|证明|相关|下列)材料|提交.{0,10}(证明|资料|文件|复印件)|提供.{0,10}(证明|资料|复印件)/,
   procedure: /申请材料|提交|流程|程序|手续|步骤|办理|受理/,
   conditions: /具备.{0,12}条件|条件如下|下列条件|应当具备|符合下列/,
-  advice: /维权|援助|调解|仲裁|诉讼|律师|法律服务|打击|整治|查处|监督检查|执法|司法|保护|预警|防控|防范|抵制|保险|咨询|辅导|培训|指导|转化|运营|质押|融资|监管|监督/,
+  advice: /维权|援助|调解|仲裁|诉讼|起诉|人民法院|异议|宣告.{0,6}无效|撤销|请求.{0,12}处理|投诉|举报|律师|法律服务|打击|整治|查处|监督检查|执法|司法|保护|预警|防控|防范|抵制|保险|咨询|辅导|培训|指导|转化|运营|质押|融资|监管|监督/,
 };
+
+/**
+ * A body that handles something, as laws and regulations name it: 国务院专利行政部门, 人民法院, 管理专利工作的部门,
+ * 海关, 市场监督管理部门, 仲裁机构 … (a policy names its departments in a （责任单位：…） note instead).
+ */
+export const BODY = /[\p{Script=Han}]{0,12}(行政部门|行政管理部门|主管部门|管理部门|工作的部门|人民法院|人民政府|海关|仲裁机构|仲裁委员会|调解组织|复审委员会|商标局|评审委员会|登记机构|代理机构|公安机关|监督管理部门|[^\s，。、；]{2,10}(局|厅|委员会|办公室))/u;
 
 /** What an owner in a dispute can turn to: the services and procedures of rights protection. */
 export const REMEDIES = /维权援助|调解|仲裁|诉讼代理|法律服务|律师/;
 
+/** The routes a text gives for what to do: those services, and the procedures laws open (起诉, 请求处理, 异议, 宣告无效). */
+export const ROUTES = /维权援助|调解|仲裁|诉讼|起诉|人民法院|请求.{0,12}处理|宣告.{0,6}无效|异议|投诉|举报|法律服务|律师/;
+
 /** A benefit a passage offers. */
-const BENEFIT_STATED = /补贴|补助|资助|奖励|奖补|扶持资金|财政资金|政府资金|基金|经费|资金支持|减免|减缴|优惠|财税支持|免费/;
+const BENEFIT_STATED = /补贴|补助|资助|奖励|奖补|贴息|扶持资金|财政资金|政府资金|基金|经费|资金支持|减免|减缴|优惠|财税支持|免费/;
 
 /** Sentences of a passage (also split at line breaks: the issuing block is one line per fact). */
 export function sentencesOf(text: string): string[] {
@@ -182,14 +191,15 @@ export function sentencesOf(text: string): string[] {
  */
 export function statesSlot(slot: Slot, text: string, departments: string[], objects: string[] = []): boolean {
   if (slot.kind === 'general') return true;
-  if (slot.kind === 'who') return departments.length > 0;
+  if (slot.kind === 'who') return departments.length > 0 || BODY.test(text);
   if (slot.kind === 'subsidy') return sentencesOf(text).some((s) => BENEFIT_STATED.test(s) && (!objects.length || objects.some((o) => s.includes(o))));
   return STATES[slot.kind]!.test(text);
 }
 
 /** Whether one sentence states the slot (used to pick the sentence an answer opens with). */
 export function sentenceStates(slot: Slot, sentence: string, objects: string[] = []): boolean {
-  if (slot.kind === 'general' || slot.kind === 'who') return false;
+  if (slot.kind === 'who') return BODY.test(sentence);
+  if (slot.kind === 'general') return false;
   return statesSlot(slot, sentence, [], objects);
 }
 

@@ -17,13 +17,14 @@ const LEVELS: Record<DocumentLevel, Record<Language, string>> = {
 };
 
 /** The metadata a citation carries beside the evaluation contract's fields. */
-export function citationMeta(doc: DocumentMeta | undefined): Pick<Citation, 'issuer' | 'issueDate' | 'level' | 'status' | 'validFrom' | 'validUntil' | 'region'> {
+export function citationMeta(doc: DocumentMeta | undefined): Pick<Citation, 'issuer' | 'issueDate' | 'level' | 'status' | 'statusNote' | 'validFrom' | 'validUntil' | 'region'> {
   if (!doc) return {};
   return {
     issuer: issuerOf(doc.issuers),
     issueDate: doc.issueDate,
     ...(doc.level ? { level: doc.level } : {}),
     status: doc.status,
+    ...(doc.statusNote ? { statusNote: doc.statusNote } : {}),
     ...(doc.validFrom ? { validFrom: doc.validFrom } : {}),
     ...(doc.validUntil ? { validUntil: doc.validUntil } : {}),
     ...(doc.region ? { region: doc.region } : {}),
@@ -47,7 +48,9 @@ export function sourceDetails(c: Citation, language: Language): string {
   const level = c.level ? LEVELS[c.level][language] : undefined;
   if (language === 'en') return [c.docNumber, c.issueDate, level].filter(Boolean).join(', ');
   if (isGuidance(c)) return [level, c.issueDate ? `${c.issueDate}编写` : undefined].filter(Boolean).join('，');
-  return [c.docNumber, c.issuer, c.issueDate ? `${c.issueDate}印发` : undefined, level].filter(Boolean).join('，');
+  // Laws and regulations are promulgated (公布) by an order; policy documents are issued (印发).
+  const issued = /主席令|国务院令|法释/.test(c.docNumber ?? '') ? '公布' : '印发';
+  return [c.docNumber, c.issuer, c.issueDate ? `${c.issueDate}${issued}` : undefined, level].filter(Boolean).join('，');
 }
 
 /** The label a channel puts before a guidance citation. */

@@ -8,6 +8,7 @@ import { citationLine as sourceLine } from '../answer/validity.js';
 import { maskPersonalInfo } from '../privacy/pii.js';
 import type { Answer, Citation, InteractionAction, ReplyButton } from '../types.js';
 import { parseAction } from './action-codec.js';
+import { ANSWER_LABELS as LABELS } from './answer-labels.js';
 
 export interface CardContent {
   text: string;
@@ -23,12 +24,6 @@ export interface CardContent {
 const MAX_ANSWER_CHARS = 6_000;
 const MAX_CITATIONS = 8;
 
-const LABELS: Record<Answer['answerer'], { tag?: string; note: string }> = {
-  llm: { tag: 'AI 生成', note: '本回答由人工智能生成，仅供参考，请以政策原文为准。' },
-  extractive: { tag: '原文摘录', note: '本回答由系统从政策原文中自动摘录，仅供参考，请以政策原文为准。' },
-  guard: { note: '本回答由系统自动生成。' },
-  reviewed: { tag: '人工审核', note: '本回答由工作人员撰写并审核发布。' },
-};
 
 const plain = (content: string) => ({ tag: 'plain_text', content });
 

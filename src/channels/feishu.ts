@@ -14,6 +14,7 @@ import { createHash } from 'node:crypto';
 import * as lark from '@larksuiteoapi/node-sdk';
 import type { FastifyInstance } from 'fastify';
 import type { ChannelState } from '../channel-supervisor.js';
+import type { ChannelPlugin } from './contract.js';
 import type { Inbox, InboxItem } from '../queue/inbox.js';
 import { DeliveryError } from '../queue/delivery-error.js';
 import type { DeliveryReceipt, Deliverer, Interaction, OutgoingReply, SendLimit } from '../types.js';
@@ -181,7 +182,7 @@ interface ApiResult {
   data?: { message_id?: string };
 }
 
-export class FeishuChannel implements Deliverer {
+export class FeishuChannel implements ChannelPlugin, Deliverer {
   readonly channel = 'feishu' as const;
   readonly name = 'feishu';
   readonly client: lark.Client;

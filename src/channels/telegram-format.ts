@@ -5,6 +5,7 @@
  */
 import { citationLine } from '../answer/validity.js';
 import type { Citation } from '../types.js';
+import { splitPlainText as splitText } from './plain-text.js';
 
 /** sendMessage `text`: 1–4096 characters after entities parsing. */
 export const MAX_MESSAGE_LENGTH = 4096;
@@ -14,27 +15,8 @@ export function escapeHtml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
-/**
- * Splits plain text into pieces of at most `limit` UTF-16 units, preferring paragraph, then line, then
- * sentence boundaries, and never cutting a surrogate pair. Concatenated, the pieces give back the text.
- */
-export function splitPlainText(text: string, limit = MAX_MESSAGE_LENGTH): string[] {
-  const pieces: string[] = [];
-  let rest = text;
-  while (rest.length > limit) {
-    const window = rest.slice(0, limit);
-    let cut = Math.max(window.lastIndexOf('\n\n') + 2, 0);
-    if (cut < limit / 2) cut = window.lastIndexOf('\n') + 1;
-    if (cut < limit / 2) cut = Math.max(...['。', '！', '？', '；', '. ', '! ', '? '].map((p) => window.lastIndexOf(p) + p.length));
-    if (cut < limit / 2) cut = limit;
-    const code = rest.charCodeAt(cut - 1);
-    if (code >= 0xd800 && code <= 0xdbff) cut -= 1; // keep a surrogate pair together
-    pieces.push(rest.slice(0, cut));
-    rest = rest.slice(cut);
-  }
-  if (rest.length || !pieces.length) pieces.push(rest);
-  return pieces;
-}
+/** Splits at paragraph, line or sentence boundaries into pieces Telegram takes (see plain-text.ts). */
+export const splitPlainText = (text: string, limit = MAX_MESSAGE_LENGTH): string[] => splitText(text, limit);
 
 /** One message to send: its HTML form and the plain text it shows (the fallback when HTML is refused). */
 export interface RenderedMessage {

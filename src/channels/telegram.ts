@@ -17,6 +17,7 @@ import type { FastifyInstance } from 'fastify';
 import { Bot, GrammyError, InlineKeyboard, webhookCallback, type Context } from 'grammy';
 import type { Message, Update, UserFromGetMe } from 'grammy/types';
 import type { ChannelState } from '../channel-supervisor.js';
+import type { ChannelPlugin } from './contract.js';
 import { deadline } from '../deadline.js';
 import { DeliveryError } from '../queue/delivery-error.js';
 import type { Inbox } from '../queue/inbox.js';
@@ -188,7 +189,7 @@ export function toDeliveryError(error: unknown): unknown {
   return error;
 }
 
-export class TelegramChannel {
+export class TelegramChannel implements ChannelPlugin {
   readonly name = 'telegram';
   readonly bot: Bot;
   readonly deliverer: Deliverer;

@@ -31,6 +31,8 @@ export const EXPECTED_OUTCOME: Record<string, Outcome> = {
   injection: 'declined',
   escalate: 'escalation_offered',
   greeting: 'out_of_scope',
+  // A bare topic ("专利") gets a question back with choices: answered, quoting nothing.
+  clarify: 'answered',
 };
 
 /** A first line that says what the documents leave out (the reply to a `not_stated` question). */
@@ -91,6 +93,8 @@ export async function scoreSet(questions: EvalQuestion[], consult: Consult): Pro
     const cites = (expect: string[]) => answer.citations.some((c) => isExpected(expect, c));
     const cited = shortKeys(answer.citations).join(',') || '-';
     let right = answer.outcome === EXPECTED_OUTCOME[q.kind];
+    // A message that also asks what the documents answer gets those parts answered and the referral offered.
+    if (q.kind === 'escalate' && answer.outcome === 'answered' && answer.escalation) right = true;
     if (q.kind.startsWith('answer')) {
       const refs = (retrieval?.passages ?? []).map((p) => p.chunk);
       const articles = shortKeys(refs);
@@ -103,6 +107,7 @@ export async function scoreSet(questions: EvalQuestion[], consult: Consult): Pro
       right &&= cites(q.expect);
       if (rank !== 1) score.misses.push(`${q.id} rank ${rank || '-'} want ${q.expect.join('/')} got ${articles.slice(0, 5).join(',')}  ${q.q}`);
     }
+    if (q.kind === 'clarify') right &&= answer.citations.length === 0 && /[?？]/.test(firstLine(answer.answer));
     if (q.kind === 'not_stated') right &&= SAYS_MISSING.test(firstLine(answer.answer)) && (!q.expect.length || cites(q.expect));
     if (q.kind === 'escalate' && answer.outcome === 'escalation_offered') {
       score.basis.total++;

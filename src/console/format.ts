@@ -50,7 +50,7 @@ export const OUTCOMES: Record<Outcome, string> = {
   escalation_offered: '建议转介',
 };
 
-export const CHANNELS: Record<Exclude<ChannelName, 'cli' | 'webhook'>, string> = { telegram: 'Telegram', feishu: '飞书', web: '网页', api: 'API' };
+export const CHANNELS: Record<Exclude<ChannelName, 'cli' | 'webhook'>, string> = { telegram: 'Telegram', feishu: '飞书', wechat: '微信', web: '网页', api: 'API' };
 
 export const ANSWERERS: Record<Answer['answerer'], string> = { extractive: '原文摘录', llm: '大模型', guard: '规则', reviewed: '标准答复' };
 

@@ -26,9 +26,10 @@ export interface WorkCalendar {
   dayMs: number;
 }
 
+/** Every hour counts; times shown to users and agencies are still Beijing time, where the service and its users are. */
 export const ALWAYS: WorkCalendar = {
   name: '24x7',
-  zone: 'UTC',
+  zone: 'Asia/Shanghai',
   week: Object.fromEntries([1, 2, 3, 4, 5, 6, 7].map((d) => [d, [[0, 1440]] as Intervals])),
   workdayHours: [[0, 1440]],
   holidays: new Set(),

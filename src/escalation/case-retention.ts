@@ -8,7 +8,7 @@ import { and, inArray, isNull, lt, or, sql } from 'drizzle-orm';
 import type { Database } from '../store/db.js';
 import { caseMessages, cases, consultations } from '../store/schema.js';
 import type { CaseService } from './case-service.js';
-import { OPEN_STATUSES } from './case-states.js';
+import { OPEN_STATUSES } from '../cases/core.js';
 
 export interface CaseRetentionCounts {
   withdrawn: number;

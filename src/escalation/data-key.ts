@@ -42,3 +42,12 @@ export class DataKey {
     return Buffer.concat([decipher.update(Buffer.from(body, 'base64url')), decipher.final()]).toString('utf8');
   }
 }
+
+/** The contact stored under `key`, or undefined when there is no key or it changed (the contact is lost, the case goes on). */
+export function openContact(key: DataKey | undefined, cipher: string): string | undefined {
+  try {
+    return key?.decrypt(cipher);
+  } catch {
+    return undefined;
+  }
+}

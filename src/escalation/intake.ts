@@ -39,10 +39,30 @@ export function inferNeeds(texts: string[]): Pick<Needs, 'field' | 'service'> {
   return { field: find(FIELD_WORDS), service: find(SERVICE_WORDS) };
 }
 
-/** Whether an agency can take a case with these needs; an unknown need matches anything but a district list. */
+/**
+ * The district the user named (the question first, then earlier turns), among `districts` (those agencies
+ * serve): "张店区" or just "张店".
+ */
+export function inferDistrict(texts: string[], districts: readonly string[]): string | undefined {
+  for (const text of texts) {
+    for (const d of districts) {
+      const short = d.replace(/[区县市]$/, '');
+      if (text.includes(d) || (short.length >= 2 && text.includes(short))) return d;
+    }
+  }
+  return undefined;
+}
+
+/** Services that take a request whose kind is not known yet; a court of arbitration, say, does not. */
+const GENERAL_SERVICES: readonly Service[] = ['consulting', 'agency'];
+
+/**
+ * Whether an agency can take a case with these needs. An unknown field matches any; an unknown service
+ * only an agency offering general help; an unknown district only a city-wide agency.
+ */
 export function serves(agency: Agency, needs: Needs): boolean {
   if (needs.field && !agency.fields.includes(needs.field)) return false;
-  if (needs.service && !agency.services.includes(needs.service)) return false;
+  if (needs.service ? !agency.services.includes(needs.service) : !agency.services.some((s) => GENERAL_SERVICES.includes(s))) return false;
   if (agency.districts === 'all') return true;
   return needs.district !== undefined && agency.districts.includes(needs.district);
 }

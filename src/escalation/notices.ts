@@ -72,7 +72,11 @@ export function formatDue(at: Date, zone: string): string {
   return DateTime.fromJSDate(at, { zone }).toFormat('M月d日 HH:mm');
 }
 
-/** The message an agency chat receives for a new case. */
+/** Where the user's contact goes in an agency's message; filled in at send time (src/escalation/case-delivery.ts). */
+export const CONTACT_SLOT = '〔联系方式〕';
+export const NO_CONTACT = '用户未留联系方式，请通过本对话答复';
+
+/** The message an agency chat receives for a new case; `contact` is CONTACT_SLOT when the user gave one. */
 export function agencyRequest(c: { field?: string | null; service?: string | null; district?: string | null; question: string; conversation: { question: string; answer: string }[] }, contact: string | undefined, due: string): string {
   const lines = [
     `【新转介案件】${needsLabel(c.field ?? undefined, c.service ?? undefined)}${c.district ? ` · ${c.district}` : ''}`,
@@ -82,7 +86,7 @@ export function agencyRequest(c: { field?: string | null; service?: string | nul
     lines.push('此前的对话：');
     for (const turn of c.conversation) lines.push(`· 问：${truncate(turn.question, 120)}`, `  答：${truncate(turn.answer, 160)}`);
   }
-  lines.push(`联系方式：${contact ?? '用户未留联系方式，请通过本对话答复'}`);
+  lines.push(`联系方式：${contact ?? NO_CONTACT}`);
   lines.push(`请在 ${due} 前点“接受”或“拒绝”。`);
   return lines.join('\n');
 }

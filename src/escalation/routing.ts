@@ -9,7 +9,7 @@
 import { sql } from 'drizzle-orm';
 import { queryRows, type Database } from '../store/db.js';
 import type { Agency, AgencyRegistry } from './agencies.js';
-import { WITH_AGENCY } from './case-states.js';
+import { WITH_AGENCY } from '../cases/core.js';
 import { serves, type Needs } from './intake.js';
 
 export async function pickAgency(tx: Database, registry: AgencyRegistry, needs: Needs, exclude: readonly string[]): Promise<Agency | undefined> {

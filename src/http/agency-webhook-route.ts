@@ -9,8 +9,8 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod/v4';
 import type { AgencyRegistry } from '../escalation/agencies.js';
-import { CaseNotFound, type AgencyOp, type CaseService } from '../escalation/case-service.js';
-import { CaseConflict } from '../escalation/case-states.js';
+import type { AgencyOp, CaseService } from '../escalation/case-service.js';
+import { CaseConflict, CaseNotFound } from '../cases/core.js';
 import { verifyInbound } from '../escalation/webhook-signing.js';
 import type { ConsultationStore } from '../store/consultations.js';
 import type { Database } from '../store/db.js';

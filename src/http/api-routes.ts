@@ -1,6 +1,7 @@
 /** The public JSON API: ask, an article in full, feedback. Channels 'web' (the chat page) and 'api' (everything else). Referrals: case-routes.ts. */
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { mayGiveFeedback, type Asker } from '../cases/core.js';
 import { toContractJson } from '../cli/format.js';
 import type { Responder } from '../queue/respond.js';
 import type { ConsultationStore } from '../store/consultations.js';
@@ -34,6 +35,10 @@ export interface RateLimits {
 
 /** The chat page marks its requests with this header, so that its consultations are logged as 'web'. */
 export const CLIENT_HEADER = 'x-ipcb-client';
+
+export function httpChannel(request: FastifyRequest): ChannelName {
+  return request.headers[CLIENT_HEADER] === 'web' ? 'web' : 'api';
+}
 const MINUTE = 60_000;
 
 export async function apiRoutes(app: FastifyInstance, deps: ApiDeps, limits: RateLimits) {
@@ -53,16 +58,16 @@ export async function apiRoutes(app: FastifyInstance, deps: ApiDeps, limits: Rat
       schema: { summary: 'Ask a question', description: 'Answers from the policy documents with article-level citations.', body: askBody, response: { 200: askResponse, ...errorResponses } },
     },
     async (request) => {
-      const { question, conversationId, userId } = request.body;
-      const channel: ChannelName = request.headers[CLIENT_HEADER] === 'web' ? 'web' : 'api';
+      const { question, conversationId } = request.body;
+      const channel = httpChannel(request);
       // History needs both keys: a conversation id alone could be shared by several anonymous users.
-      const followable = Boolean(conversationId && userId);
-      const { answer } = await deps.respond(
-        { channel, conversationId: `${channel}:${conversationId ?? randomUUID()}`, userId: userId ?? 'anonymous', text: question },
-        { freshConversation: !followable },
-      );
-      // `answerer` on top of the contract: the chat page labels quotes and generated text differently.
-      return { ...toContractJson(answer, answer.id), answerer: answer.answerer };
+      const followable = Boolean(conversationId && request.body.userId);
+      // Over HTTP the user id is the user's secret, the only proof of who may refer, read or rate the
+      // consultation later: without one, the asker gets a fresh random id, never one shared with others.
+      const userId = request.body.userId ?? randomUUID();
+      const { answer } = await deps.respond({ channel, conversationId: `${channel}:${conversationId ?? randomUUID()}`, userId, text: question }, { freshConversation: !followable });
+      // On top of the contract: `answerer` (the chat page labels quotes and generated text differently) and the user id to act with.
+      return { ...toContractJson(answer, answer.id), answerer: answer.answerer, userId };
     },
   );
 
@@ -81,17 +86,17 @@ export async function apiRoutes(app: FastifyInstance, deps: ApiDeps, limits: Rat
     { config: perIp, schema: { summary: '👍/👎 on an answer', body: feedbackBody, response: { 200: okResponse, ...errorResponses } } },
     async (request) => {
       const { consultationId, rating, comment, userId } = request.body;
-      await ownConsultation(deps.store, consultationId, userId);
+      await ownConsultation(deps.store, consultationId, { channel: httpChannel(request), userId });
       await deps.store.feedback(consultationId, userId, rating === 'up' || rating === 1 ? 1 : -1, comment);
       return { ok: true, message: '感谢您的反馈！' };
     },
   );
 }
 
-/** Feedback only on one's own consultations; another user's id looks like an unknown one. */
-async function ownConsultation(store: ConsultationStore, consultationId: string, userId: string) {
+/** Feedback only on one's own consultations asked over HTTP; another user's id looks like an unknown one. */
+async function ownConsultation(store: ConsultationStore, consultationId: string, asker: Asker) {
   const consultation = await store.get(consultationId);
-  if (!consultation || consultation.userId !== userId) throw notFound();
+  if (!consultation || !mayGiveFeedback(consultation, asker)) throw notFound();
   return consultation;
 }
 

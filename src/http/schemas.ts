@@ -1,5 +1,6 @@
 /** JSON schemas of the public API: validation, fast serialisation and the OpenAPI document in one place. */
 import { MAX_QUESTION_CHARS } from '../consult.js';
+import { CASE_STATUSES } from '../cases/core.js';
 
 /** Client-chosen ids (conversation, anonymous user): short, printable, no spaces. */
 const clientId = { type: 'string', minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9_.:@-]+$' } as const;
@@ -38,7 +39,7 @@ export const askBody = {
     // A loose bound here; validateQuestion() gives the precise limit with a message for the user.
     question: { type: 'string', maxLength: MAX_QUESTION_CHARS * 4 },
     conversationId: { ...clientId, description: 'Keeps follow-ups together (with userId).' },
-    userId: { ...clientId, description: 'Anonymous user id; history is never shared across users.' },
+    userId: { ...clientId, description: "The user's own random secret (the answer returns a fresh one when absent); history and referrals are never shared across users." },
   },
 } as const;
 
@@ -56,6 +57,7 @@ export const askResponse = {
       properties: { reason: { type: 'string', enum: ['requested', 'professional_service', 'not_covered'] }, topic: { type: 'string' } },
     },
     answerer: { type: 'string', enum: ['extractive', 'llm', 'guard', 'reviewed'], description: 'extractive: quotes of the documents; llm: generated (AI); guard: a fixed reply; reviewed: an answer written and approved by staff' },
+    userId: { type: 'string', description: 'The user id to act with (feedback, referral): the one sent, or a fresh random one when none was. Keep it secret: it is the only proof of who asked.' },
   },
 } as const;
 
@@ -105,7 +107,7 @@ const caseView = {
   required: ['id', 'status', 'agency', 'consent', 'messages', 'events'],
   properties: {
     id: { type: 'string' },
-    status: { type: 'string', enum: ['offered', 'awaiting_consent', 'requested', 'accepted', 'answered', 'completed', 'cancelled', 'staff_queue'] },
+    status: { type: 'string', enum: [...CASE_STATUSES] },
     agency: { type: ['object', 'null'], properties: { id: { type: 'string' }, name: { type: 'string' }, contact: { type: 'string' } } },
     consent: {
       type: 'object',

@@ -6,16 +6,17 @@
  * and in the case service. Each item's effects, its reply and the inbox row's `done` commit together.
  */
 import { and, eq, inArray } from 'drizzle-orm';
-import { CaseNotFound, CaseService, type CaseRow } from '../escalation/case-service.js';
-import { CaseConflict } from '../escalation/case-states.js';
+import { BEFORE_CONSENT, CaseConflict, CaseNotFound, mayAct, mayGiveFeedback, OPEN_STATUSES, referralReason, type Asker } from '../cases/core.js';
+import type { CaseService, CaseRow } from '../escalation/case-service.js';
 import type { AgencyRegistry } from '../escalation/agencies.js';
 import { TEXT } from '../escalation/notices.js';
 import type { InboxJob, Inbox } from '../queue/inbox.js';
 import type { Outbox } from '../queue/outbox.js';
+import { caseOfAgencyMessage } from '../store/case-agency-messages.js';
 import type { ConsultationStore } from '../store/consultations.js';
 import type { Database } from '../store/db.js';
 import { cases } from '../store/schema.js';
-import type { Consultation, InteractionAction, ReplyButton } from '../types.js';
+import type { InteractionAction, ReplyButton } from '../types.js';
 import { ASK_FIRST, ASK_USAGE, CASE_GONE, CONSULTATION_GONE, forgotten, HELP_TEXT, PRIVACY_TEXT, REFERRAL_NOTED } from './texts.js';
 import { AGENCY_TEXT } from '../escalation/notices.js';
 
@@ -53,7 +54,7 @@ export function createInboundHandler(deps: InboundDeps): InboundHandler {
     const agency = deps.registry.forChat(job.channel, job.chatId);
     if (agency) {
       await once(deps, job, async (tx, reply) => {
-        const caseId = job.quoted ? await deps.outbox.caseOfMessage(job.channel, job.chatId, job.quoted, tx) : undefined;
+        const caseId = job.quoted ? await caseOfAgencyMessage(tx, { channel: job.channel, chatId: job.chatId, platformMessageId: job.quoted, agencyId: agency.id }) : undefined;
         if (!caseId) return reply(AGENCY_TEXT.replyHint);
         await guarded(() => deps.cases.inTx(tx).agencyAction(caseId, agency.id, { type: 'answer', text: job.text }), reply);
       });
@@ -62,7 +63,7 @@ export function createInboundHandler(deps: InboundDeps): InboundHandler {
     if (looksLikeContact(job.text)) {
       const waiting = await waitingCase(deps.db, job);
       if (waiting) {
-        await once(deps, job, (tx) => guarded(() => deps.cases.inTx(tx).addContact(waiting.id, job.userId, contactOf(job.text), via(job)), async () => {}));
+        await once(deps, job, (tx) => guarded(() => deps.cases.inTx(tx).addContact(waiting.id, asker(job), contactOf(job.text), via(job)), async () => {}));
         return true;
       }
     }
@@ -102,30 +103,30 @@ async function interact(deps: InboundDeps, tx: Database, job: InboxJob, action: 
   switch (action.type) {
     case 'feedback': {
       const consultation = await deps.store.get(action.consultationId, tx);
-      if (consultation?.channel === job.channel) await deps.store.feedback(consultation.id, job.userId, action.rating, undefined, tx);
+      if (consultation && mayGiveFeedback(consultation, asker(job))) await deps.store.feedback(consultation.id, job.userId, action.rating, undefined, tx);
       return;
     }
     case 'refer': {
       const consultation = action.consultationId ? await deps.store.get(action.consultationId, tx) : (await deps.store.history(job.conversationId, job.userId, 1, tx))[0];
       if (!consultation || consultation.channel !== job.channel) return reply(action.consultationId ? CONSULTATION_GONE : ASK_FIRST);
-      if (consultation.userId !== job.userId) return reply(TEXT.notAsker);
-      await caseService.refer({ consultation, envelope: job, reason: reasonOf(consultation) });
+      if (!mayAct(consultation, asker(job))) return reply(TEXT.notAsker);
+      await caseService.refer({ consultation, envelope: job, reason: referralReason(consultation.outcome) });
       if (job.messageId && action.consultationId) {
         await deps.outbox.enqueueIn(tx, { source: `inbox:${job.id}`, channel: job.channel, botId: job.botId, chatId: job.chatId, payload: { kind: 'card_update', target: job.messageId, text: REFERRAL_NOTED, consultationId: consultation.id, card: { text: consultation.answer, citations: consultation.citations, answerer: consultation.answerer } } });
       }
       return;
     }
     case 'choose':
-      return guarded(() => caseService.choose(action.caseId, job.userId, action.slot, action.value), reply);
+      return guarded(() => caseService.choose(action.caseId, asker(job), action.slot, action.value), reply);
     case 'consent':
-      return guarded(() => caseService.consent(action.caseId, job.userId, { consent: action.consent, consentId: action.consentId, via: via(job) }), reply);
+      return guarded(() => caseService.consent(action.caseId, asker(job), { consent: action.consent, consentId: action.consentId, via: via(job) }), reply);
     case 'withdraw':
-      if (action.caseId) return guarded(() => caseService.withdraw(action.caseId!, job.userId, 'user', via(job)), reply);
+      if (action.caseId) return guarded(() => caseService.withdraw(action.caseId!, asker(job), 'user', via(job)), reply);
       return listOpenCases(tx, job, reply, TEXT.noOpenCases);
     case 'resolved':
-      return guarded(() => caseService.resolve(action.caseId, job.userId, action.resolved), reply);
+      return guarded(() => caseService.resolve(action.caseId, asker(job), action.resolved), reply);
     case 'rate':
-      return guarded(() => caseService.rate(action.caseId, job.userId, { rating: action.rating }), reply);
+      return guarded(() => caseService.rate(action.caseId, asker(job), { rating: action.rating }), reply);
     case 'agency': {
       const agency = deps.registry.forChat(job.channel, job.chatId);
       if (!agency) return reply(AGENCY_TEXT.notYourCase);
@@ -150,7 +151,7 @@ async function interact(deps: InboundDeps, tx: Database, job: InboxJob, action: 
           return listOpenCases(tx, job, reply, PRIVACY_TEXT, PRIVACY_TEXT);
         case 'forget': {
           const open = await openCases(tx, job);
-          for (const c of open) await caseService.withdraw(c.id, job.userId, 'user', `${via(job)}:forget`, { tellUser: false });
+          for (const c of open) await caseService.withdraw(c.id, asker(job), 'user', `${via(job)}:forget`, { tellUser: false });
           const n = await deps.store.forgetUser(job.channel, job.userId, tx);
           return reply(forgotten(n, open.length));
         }
@@ -163,7 +164,7 @@ async function openCases(tx: Database, job: InboxJob): Promise<CaseRow[]> {
   return tx
     .select()
     .from(cases)
-    .where(and(eq(cases.channel, job.channel), eq(cases.userId, job.userId), inArray(cases.status, ['offered', 'awaiting_consent', 'requested', 'accepted', 'answered', 'staff_queue'])));
+    .where(and(eq(cases.channel, job.channel), eq(cases.userId, job.userId), inArray(cases.status, [...OPEN_STATUSES])));
 }
 
 /** Lists open cases with a withdraw button each (at most 5), after `intro`; `none` when there are none. */
@@ -180,13 +181,10 @@ async function waitingCase(db: Database, job: InboxJob): Promise<CaseRow | undef
   const [row] = await db
     .select()
     .from(cases)
-    .where(and(eq(cases.conversationId, job.conversationId), eq(cases.userId, job.userId), inArray(cases.status, ['offered', 'awaiting_consent'])))
+    .where(and(eq(cases.conversationId, job.conversationId), eq(cases.userId, job.userId), inArray(cases.status, [...BEFORE_CONSENT])))
     .limit(1);
   return row;
 }
 
-function reasonOf(c: Consultation): 'requested' | 'professional_service' | 'not_covered' {
-  return c.outcome === 'not_covered' ? 'not_covered' : c.outcome === 'escalation_offered' ? 'professional_service' : 'requested';
-}
-
+const asker = (job: InboxJob): Asker => ({ channel: job.channel, userId: job.userId });
 const via = (job: InboxJob) => `${job.channel}:${job.eventId}`;

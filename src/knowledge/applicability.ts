@@ -35,7 +35,7 @@ export type Lapse =
  * 淄博有没有…, 会被查吗): policy text answers them before guidance does. Questions about the law itself (保护期多久,
  * 版权归谁) rank both alike.
  */
-const ASKS_ABOUT_POLICY = /政策|文件|意见|规定|办法|措施|条例|市里|省里|政府|官方|部门|扶持|支持|鼓励|补贴|补助|奖励|资助|优惠|被查|查处|处罚|打击|整治|监管|抽查|\b(polic(y|ies)|government|official|authorit(y|ies)|measures?|support|subsid\w*|awards?|rewards?|grants?|funding|incentives?|supervis\w*|regulat\w*|penalt\w*|crackdowns?)\b/i;
+const ASKS_ABOUT_POLICY = /政策|文件|意见|规定|办法|措施|条例|市里|省里|政府|官方|部门|扶持|支持|鼓励|补贴|补助|贴息|奖励|资助|优惠|被查|查处|处罚|打击|整治|监管|抽查|\b(polic(y|ies)|government|official|authorit(y|ies)|measures?|support|subsid\w*|awards?|rewards?|grants?|funding|incentives?|supervis\w*|regulat\w*|penalt\w*|crackdowns?)\b/i;
 
 /** Local arrangements: a platform, a service centre, an office to turn to. */
 const ASKS_ABOUT_LOCAL_SERVICE = /平台|服务中心|仲裁|调解|窗口|办事处|哪个部门|找谁|哪里办|去哪|\b(platform|office|centre|center|where)\b/i;
@@ -163,6 +163,7 @@ export interface Scoped {
 
 /** Policy text goes ahead of guidance when it covers at least this share of what the guidance covers. */
 const POLICY_COVERAGE_RATIO = 0.9;
+
 
 /**
  * Which of a set of documents may answer on one day: made per question, from the documents the question is

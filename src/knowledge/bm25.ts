@@ -120,6 +120,11 @@ export class Bm25Index {
     return this.arrays.docLengths.length;
   }
 
+  /** Every indexed term, in id order. */
+  get vocabulary(): readonly string[] {
+    return this.data.terms;
+  }
+
   /** (docIndex, termFrequency) pairs of a term, or undefined when no document has it. */
   private postingsOf(term: string): Uint32Array | undefined {
     const id = this.termIds.get(term);

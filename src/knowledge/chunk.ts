@@ -7,6 +7,7 @@ const CHAPTER = new RegExp(`^第${NUMERAL}[章节]`); // 第二章 总则
 const SUB_ITEM = new RegExp(`^[（(](${NUMERAL})[）)]`); // （一）
 /** A line that opens a part of the structure (chapter, article, item); converters keep such lines apart. */
 export const STRUCTURE_LINE = new RegExp(`^(第${NUMERAL}[章节条]|${NUMERAL}、|[（(]${NUMERAL}[）)])`);
+const MARKDOWN_HEADING = /^#{1,6}\s+/;
 const DEPARTMENTS = /[（(]\s*责任单位\s*[:：]\s*([^（）()]*)[）)]\s*$/;
 
 /** Articles longer than this are split at their （一） items, or else at sentence ends. */
@@ -27,7 +28,8 @@ interface Article {
  * structured data. Chunk text is verbatim so excerpts can be quoted exactly.
  */
 export function chunkDocument(doc: KnowledgeDocument): Chunk[] {
-  const lines = doc.body.split('\n').map((l) => l.trim()).filter(Boolean);
+  // Markdown heading marks (## 第一章 总则) are layout, not words: the structure is in the numbering.
+  const lines = doc.body.split('\n').map((l) => l.trim().replace(MARKDOWN_HEADING, '')).filter(Boolean);
   // A document with 第X条 articles uses 一、 for its parts (like chapters); otherwise 一、 marks the articles.
   const articlePattern = lines.some((l) => ARTICLE_TIAO.test(l)) ? ARTICLE_TIAO : ARTICLE_ITEM;
   const header: string[] = [];
@@ -80,6 +82,7 @@ export function chunkDocument(doc: KnowledgeDocument): Chunk[] {
         id: `${doc.meta.id}#${article.key}${parts.length > 1 ? `.${i + 1}` : ''}`,
         article: article.key,
         section,
+        ...(article.chapter ? { chapter: article.chapter } : {}),
         heading,
         text: part,
         departments,

@@ -84,11 +84,14 @@ export async function buildIndex(knowledgeDir: string, { tokenizer, embedder }: 
 }
 
 /**
- * What BM25 indexes for a chunk: heading twice (it names the topic), text, departments. The issuing block
+ * What BM25 indexes for a chunk: heading twice (it names the topic), text, departments, then the document's
+ * title and the chapter as context. The issuing block
  * stands for the document itself, so it also carries the metadata in words people ask with.
  */
 function indexText(chunk: Chunk, meta: DocumentMeta): string {
-  const parts = [chunk.heading, chunk.heading, chunk.text, chunk.departments.join(' ')];
+  // The document's title and the article's chapter, once, as context: an article of a registration rule
+  // rarely repeats 数字作品版权登记, and a search must still find it among the laws' many 登记 articles.
+  const parts = [chunk.heading, chunk.heading, chunk.text, chunk.departments.join(' '), meta.title, chunk.chapter ?? ''];
   if (chunk.id.endsWith('#header')) {
     parts.push(`${meta.title} 发文机关 联合印发 印发单位 ${meta.issuers.join(' ')} 文号 ${meta.docNumber ?? ''} 发布日期 成文日期 ${meta.issueDate}`);
   }

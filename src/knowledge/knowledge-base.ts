@@ -5,12 +5,22 @@ import { HashingEmbedder, type Embedder } from './embedder.js';
 import { buildIndex, type BuildProgress, type DocumentSource, type Index, type QueryTools } from './index-build.js';
 import { fingerprintOf, readCache, writeCache } from './index-cache.js';
 import { DICTIONARY_FILE, THESAURUS_FILE, readOptional, type LoadProblem } from './load.js';
-import { analyzeQuery, coverage, type AnalyzedQuery } from './query.js';
+import { analyzeQuery, coverage, type AnalyzedQuery, type TermGroup } from './query.js';
+import { referenceMap } from './references.js';
+import { featuresOf, scoreOf, viewOf, type Features } from './rerank.js';
+import { Speller } from './speller.js';
 import { Thesaurus } from './thesaurus.js';
 import { Tokenizer } from './tokenizer.js';
 
 /** Candidates taken from each retriever before fusion. */
 const CANDIDATES = 50;
+/** Fused candidates the re-ranking model orders. */
+const POOL = 50;
+/** A passage stating what is asked moves first from this far down, when its score is this close (logits). */
+const STATING_WITHIN = 10;
+const STATING_MARGIN = 1.5;
+/** An article a guide cites says the same thing when it covers at least this share of what the guide covers. */
+const SAME_THING = 0.6;
 /** Reciprocal-rank-fusion constant; 60 is the usual value from the original paper. */
 const RRF_K = 60;
 /** Weight of the BM25 ranking in the fusion; the dense ranking weighs what its embedder declares. */
@@ -42,6 +52,14 @@ export interface RetrieveOptions {
    * `ratio` as much of the question (policy text ahead of guidance that says the same).
    */
   prefer?: { doc: (doc: DocumentMeta) => boolean; ratio: number };
+  /** Whether a word of the question only asks (多久, 多少钱) rather than names its topic. */
+  asks?: (word: string) => boolean;
+  /** Whether the question asks what a place provides or what can be done (a local document's services). */
+  asksLocal?: boolean;
+  /** Whether a passage states what kind of thing the question asks (a period for 多久, a body for 找谁). */
+  states?: (chunk: Chunk) => boolean;
+  /** Shown every candidate the model ordered, with its features (for fitting the model). */
+  inspect?: (pool: { chunk: Chunk; features: Features; offset: number }[]) => void;
 }
 
 /** How a knowledge base came to be. */
@@ -73,6 +91,10 @@ export class KnowledgeBase {
   private readonly documentsById: Map<string, DocumentMeta>;
   /** Position in `documents` of each chunk's document, for per-query document filters. */
   private readonly chunkDocument: Uint32Array;
+  /** Chunk index → the chunks of other documents it points to (a guide item → the law articles it explains). */
+  private readonly references: Map<number, number[]>;
+  /** Made on the first question: reading the vocabulary's pinyin takes a moment nobody should wait for at start. */
+  private speller?: Speller;
 
   private constructor(
     private readonly index: Index,
@@ -88,6 +110,7 @@ export class KnowledgeBase {
     this.documentsById = new Map(index.documents.map((d) => [d.id, d]));
     const position = new Map(index.documents.map((d, i) => [d.id, i]));
     this.chunkDocument = Uint32Array.from(index.chunks, (c) => position.get(c.documentId) ?? 0);
+    this.references = referenceMap(index.chunks, index.documents);
   }
 
   static async open(options: KnowledgeBaseOptions): Promise<KnowledgeBase> {
@@ -123,8 +146,24 @@ export class KnowledgeBase {
     return this.documents.some((d) => `${d.title}${d.region ?? ''}${d.issuers.join('')}`.includes(text)) || this.chunks.some((c) => c.text.includes(text));
   }
 
+  /** The articles of other documents an article points to (a guide item → the law it explains). */
+  pointsTo(documentId: string, article: string): { documentId: string; article: string }[] {
+    const at = this.chunks.findIndex((c) => c.documentId === documentId && c.article === article);
+    return (this.references.get(at) ?? []).map((i) => ({ documentId: this.chunks[i]!.documentId, article: this.chunks[i]!.article }));
+  }
+
   document(id: string): DocumentMeta | undefined {
     return this.documentsById.get(id);
+  }
+
+  /** The question with homophone typos (续站, 实用新形) read as the knowledge's own words. */
+  correct(question: string): string {
+    this.speller ??= new Speller(
+      [...this.index.bm25.vocabulary, ...this.vocabulary, ...this.tools.thesaurus.words()],
+      (w) => this.index.bm25.docFrequency(w),
+      (phrase) => this.chunks.some((c) => c.text.includes(phrase)),
+    );
+    return this.speller.correct(question, this.tools.tokenizer).text;
   }
 
   analyze(question: string): AnalyzedQuery {
@@ -151,39 +190,99 @@ export class KnowledgeBase {
     dense.forEach((h, rank) => {
       if (h.similarity > 0) fused.set(h.index, (fused.get(h.index) ?? 0) + this.tools.embedder.fusionWeight / (RRF_K + rank + 1));
     });
-    if (options.weight) {
-      const weights = this.documents.map((d) => options.weight!(d));
-      for (const [chunk, score] of fused) fused.set(chunk, score * weights[this.chunkDocument[chunk]!]!);
-    }
-    const ranked = [...fused]
-      .sort((a, b) => b[1] - a[1])
-      .slice(0, limit * 2)
-      .map(([index, score]) => {
-        const chunk = this.chunks[index]!;
-        return { chunk, score, coverage: coverage(query.groups, searchableText(chunk)) };
+
+    // The fused candidates are ordered by the re-ranking model; the document weights (guidance below policy
+    // for a question about the policy) apply on top, as a decision rather than a fitted signal.
+    const lexRank = new Map(lexical.map((h, rank) => [h.index, { rank, score: h.score }]));
+    const similarity = new Map(dense.map((h) => [h.index, h.similarity]));
+    const view = viewOf(query, (g) => this.knows(g), options.asks);
+    const maxBm25 = lexical[0]?.score ?? 0;
+    const maxFused = Math.max(0, ...fused.values());
+    const candidate = (index: number) => {
+      const chunk = this.chunks[index]!;
+      const doc = this.documents[this.chunkDocument[index]!]!;
+      const ownText = searchableText(chunk);
+      const lex = lexRank.get(index);
+      const features = featuresOf(view, {
+        chunk,
+        doc,
+        ownText,
+        fused: fused.get(index) ?? 0,
+        maxFused,
+        bm25: lex?.score ?? 0,
+        maxBm25,
+        lexRank: lex?.rank,
+        dense: similarity.get(index) ?? 0,
+        states: options.states?.(chunk),
+        asksLocal: options.asksLocal,
       });
+      const logit = scoreOf(features) + Math.log(options.weight?.(doc) ?? 1);
+      return { index, chunk, features, logit, coverage: coverage(query.groups, ownText) };
+    };
+    const pool = [...fused]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, POOL)
+      .map(([index]) => candidate(index))
+      .sort((a, b) => b.logit - a.logit);
+    // A question that names its field of IP is answered from that field's documents (or general ones); a
+    // trademark article answers a patent question only when nothing else does.
+    if (pool.some((p) => !p.features.otherField)) pool.sort((a, b) => a.features.otherField - b.features.otherField);
+    // What a question asks has a shape (a period for 多久, a body for 找谁): a passage that states one goes
+    // ahead of a better lexical match that does not, when the model finds it nearly as likely.
+    const stating = pool.findIndex((p, i) => i < STATING_WITHIN && p.features.states > 0);
+    if (stating > 0 && !pool[0]!.features.states && pool[0]!.logit - pool[stating]!.logit <= STATING_MARGIN) pool.unshift(...pool.splice(stating, 1));
+    this.lawBeforeItsExplanation(pool, limit * 2, (index) => (!filter || filter(index) ? candidate(index) : undefined));
+    options.inspect?.(pool.map(({ chunk, features, logit }) => ({ chunk, features, offset: logit - scoreOf(features) })));
+    const top = pool[0]?.logit ?? 0;
+    // Scores relative to the best (1): a passage at 0.85 is one the model finds nearly as likely.
+    const ranked = pool.slice(0, limit * 2).map((p) => ({ chunk: p.chunk, score: Math.exp(p.logit - top), coverage: p.coverage }));
     const passages = rerank(ranked, options.prefer, (p) => this.documentsById.get(p.chunk.documentId)!).slice(0, limit);
     return { query, passages };
   }
+
+  /**
+   * A passage that points to the articles it explains (a guide's （依据：《商标法》第四十条）) is preceded by
+   * the best of those articles: the law is cited first and the guide explains it. The article is taken from
+   * the candidates, or brought in when the search did not find it (the guide's plain words matched, the
+   * law's did not).
+   */
+  private lawBeforeItsExplanation<T extends { index: number; logit: number; coverage: number; features: Features }>(pool: T[], within: number, make: (index: number) => T | undefined): void {
+    for (let i = 0; i < Math.min(within, pool.length); i++) {
+      const targets = this.references.get(pool[i]!.index);
+      if (!targets) continue;
+      const at = (t: number) => pool.findIndex((p) => p.index === t);
+      if (targets.some((t) => { const j = at(t); return j >= 0 && j < i; })) continue;
+      // They say the same thing only when the article states what is asked wherever the explanation does.
+      const explains = pool[i]!;
+      const options = targets
+        .map((t) => pool[at(t)] ?? make(t))
+        .filter((p): p is T => p !== undefined && (p.features.states > 0 || !explains.features.states) && p.coverage >= SAME_THING * explains.coverage);
+      const best = options.sort((a, b) => b.coverage - a.coverage || b.logit - a.logit)[0];
+      if (!best) continue;
+      const j = pool.indexOf(best);
+      if (j >= 0) pool.splice(j, 1);
+      pool.splice(i, 0, { ...best, logit: Math.max(best.logit, pool[i]!.logit) });
+      i++; // the explanation now follows its article
+    }
+  }
+
+  /** Whether the knowledge uses a word of a question (itself, a synonym, or a part of two or more characters). */
+  private knows(g: TermGroup): boolean {
+    const bm25 = this.index.bm25;
+    return g.synonyms.length > 0 || bm25.docFrequency(g.word) > 0 || g.parts.some((p) => p.length > 1 && bm25.docFrequency(p) > 0);
+  }
 }
 
-/** Fused scores within this share of each other are a tie for re-ranking. */
-const NEAR_TIE = 0.05;
-/** In a tie, a passage must cover this much more of the question to go first. */
-const COVERAGE_MARGIN = 0.1;
-
-/** Coverage re-ranking by adjacent swaps until stable (the lists are short). */
+/** Policy text ahead of guidance that says the same: adjacent swaps until stable (the lists are short). */
 function rerank(passages: Passage[], prefer: RetrieveOptions['prefer'], docOf: (p: Passage) => DocumentMeta): Passage[] {
+  if (!prefer) return passages;
   const out = [...passages];
-  const preferred = out.map((p) => prefer?.doc(docOf(p)) ?? false);
+  const preferred = out.map((p) => prefer.doc(docOf(p)));
   for (let moved = true; moved; ) {
     moved = false;
     for (let i = 0; i + 1 < out.length; i++) {
       const [a, b] = [out[i]!, out[i + 1]!];
-      // Coverage never moves a passage of a document that is not preferred (guidance) past one that is.
-      const covers = b.score >= a.score * (1 - NEAR_TIE) && b.coverage > a.coverage + COVERAGE_MARGIN && !(preferred[i] && !preferred[i + 1]);
-      const ranks = prefer !== undefined && !preferred[i] && preferred[i + 1] && b.coverage >= prefer.ratio * a.coverage;
-      if (!covers && !ranks) continue;
+      if (preferred[i] || !preferred[i + 1] || b.coverage < prefer.ratio * a.coverage) continue;
       [out[i], out[i + 1]] = [out[i + 1]!, out[i]!];
       [preferred[i], preferred[i + 1]] = [preferred[i + 1]!, preferred[i]!];
       moved = true;
@@ -198,9 +297,18 @@ function thesaurusProblem(message: string): LoadProblem {
   return m ? { file: THESAURUS_FILE, line: Number(m[1]), message: m[2]!, severity: 'warning' } : { file: THESAURUS_FILE, message, severity: 'warning' };
 }
 
-/** The text coverage is measured against. */
+/**
+ * The text coverage is measured against: the article's own label, heading and words and its departments.
+ * The chapter title is context, not evidence: in 第八章 注册商标的续展、变更、转让和使用许可 every article would
+ * otherwise "cover" 续展 and 转让 alike.
+ */
 export function searchableText(chunk: Chunk): string {
-  return `${chunk.section}\n${chunk.text}\n${chunk.departments.join('、')}`;
+  return `${ownSection(chunk)}\n${chunk.text}\n${chunk.departments.join('、')}`;
+}
+
+/** The section without its chapter: `第四十二条 …` of `第五章 … › 第四十二条 …`. */
+export function ownSection(chunk: Chunk): string {
+  return chunk.chapter && chunk.section.startsWith(chunk.chapter) ? chunk.section.slice(chunk.chapter.length).replace(/^\s*›\s*/, '') : chunk.section;
 }
 
 function vocabularyOf(dictionary: string): string[] {

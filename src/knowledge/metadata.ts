@@ -28,6 +28,8 @@ const fields = z.object({
   /** Ids of documents this one replaces. */
   supersedes: z.union([id.transform((s) => [s]), z.array(id)]).default([]),
   status: text,
+  /** What is known, or not known, about the status ("a revision was adopted in 2025; not verified here"). */
+  statusNote: text.optional(),
   /** Effective from (施行日期), inclusive. */
   validFrom: isoDate.optional(),
   /** Expires after (有效期至), inclusive. */
@@ -35,7 +37,7 @@ const fields = z.object({
   source: text,
   language: z.string().default('zh'),
   tags: z.array(text).default([]),
-  /** Guidance documents: when their facts were last checked against `sources`. */
+  /** When the facts (a guide) or the status (a law) were last checked. */
   checked: isoDate.optional(),
   /** Guidance documents: the public sources their facts were checked against. */
   sources: z.array(text).optional(),

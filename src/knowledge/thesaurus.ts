@@ -44,6 +44,11 @@ export class Thesaurus {
     return this.rules.length;
   }
 
+  /** Every word the thesaurus knows, on either side of a rule: staff's colloquial words belong to the vocabulary. */
+  words(): string[] {
+    return this.rules.flatMap((r) => [...r.when, ...r.add].map((t) => t.text));
+  }
+
   /** Terms to add to the question, each with the term of the question that triggered it. */
   expand(question: string): { term: string; trigger: string }[] {
     const text = normalize(question);

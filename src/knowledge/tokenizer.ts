@@ -28,6 +28,16 @@ export class Tokenizer {
     return this.clean(this.jieba.cut(normalize(text), true));
   }
 
+  /** The text cut into words as written, every character kept (punctuation and spaces are tokens too). */
+  cut(text: string): string[] {
+    return this.jieba.cut(text, true);
+  }
+
+  /** Whether the dictionary has the word: without new-word detection, the segmenter keeps it whole. */
+  isWord(word: string): boolean {
+    return this.jieba.cut(word, false).length === 1;
+  }
+
   /** Sub-words of one word in search mode, e.g. 质押保证保险 → 质押, 保证, 保险. */
   parts(word: string): string[] {
     return this.clean(this.jieba.cutForSearch(word, true)).filter((w) => w !== word);

@@ -50,32 +50,27 @@ export class Inbox {
 
   /** Stores several items in one statement; per item, whether it was new (a repeat in the batch is not). */
   async acceptAll(messages: InboxItem[]): Promise<boolean[]> {
-    // A NUL anywhere in a platform's event would fail the insert (and the webhook, again at every retry).
-    for (const m of messages) storable(m);
     const values: Record<string, unknown> = {};
-    messages.forEach((m, i) => {
-      const interaction = isInteraction(m);
-      const row: Record<AcceptColumn, unknown> = {
-        channel: m.channel,
-        botId: m.botId,
-        eventId: m.eventId,
-        chatId: m.chatId,
-        userId: m.userId,
-        conversationId: m.conversationId,
-        messageId: m.messageId ?? null,
-        replyTo: m.replyTo ?? null,
-        kind: interaction ? 'interaction' : 'message',
-        text: interaction ? '' : m.text,
-        action: interaction ? m.action : null,
-        quoted: interaction ? null : (m.quoted ?? null),
-        raw: interaction ? null : (m.raw ?? null),
-      };
+    acceptRows(messages).forEach((row, i) => {
       for (const column of ACCEPT_COLUMNS) values[`${column}${i}`] = row[column];
     });
     const inserted = await this.acceptStatement(messages.length).execute(values);
     if (this.options.failpoint) for (const m of messages) this.options.failpoint('inbox.accepted', { channel: m.channel });
-    const fresh = new Set(inserted.map((r) => `${r.channel}\u0000${r.botId}\u0000${r.eventId}`));
-    return messages.map((m) => fresh.delete(`${m.channel}\u0000${m.botId}\u0000${m.eventId}`));
+    return freshOnes(messages, inserted);
+  }
+
+  /**
+   * `acceptAll()` inside the caller's transaction, for items a channel reads itself (WeChat's pulled
+   * messages), stored in the transaction that moves its read position past them.
+   */
+  async acceptAllIn(tx: Database, messages: InboxItem[]): Promise<boolean[]> {
+    if (!messages.length) return [];
+    const inserted = await tx
+      .insert(inbox)
+      .values(acceptRows(messages) as unknown as (typeof inbox.$inferInsert)[])
+      .onConflictDoNothing({ target: [inbox.channel, inbox.botId, inbox.eventId] })
+      .returning({ channel: inbox.channel, botId: inbox.botId, eventId: inbox.eventId });
+    return freshOnes(messages, inserted);
   }
 
   /**
@@ -120,6 +115,29 @@ export class Inbox {
       .where(list.length === 1 ? eq(inbox.id, list[0]!) : inArray(inbox.id, list));
   }
 
+  /** The newest open row of a chat (channel, bot, chat), if any. */
+  async lastOpenIdOfChat(chat: { channel: ChannelName; botId: string; chatId: string }): Promise<number | undefined> {
+    const [row] = await this.db
+      .select({ id: sql<number | null>`max(${inbox.id})` })
+      .from(inbox)
+      .where(and(eq(inbox.channel, chat.channel), eq(inbox.botId, chat.botId), eq(inbox.chatId, chat.chatId), inArray(inbox.status, [...OPEN_INBOX])));
+    return row?.id == null ? undefined : Number(row.id);
+  }
+
+  /**
+   * Completes, inside the caller's transaction, the queued rows of a chat up to `upToId` that the caller's
+   * work made redundant (WeChat: callbacks whose messages one read has stored). Rows another worker holds
+   * are left to it.
+   */
+  async completeQueuedOfChatIn(tx: Database, chat: { channel: ChannelName; botId: string; chatId: string }, upToId: number, note: string): Promise<number> {
+    const done = await tx
+      .update(inbox)
+      .set({ status: 'done', text: '', raw: null, action: null, lockedUntil: null, finishedAt: sql`now()`, lastError: note })
+      .where(and(eq(inbox.channel, chat.channel), eq(inbox.botId, chat.botId), eq(inbox.chatId, chat.chatId), eq(inbox.status, 'queued'), sql`${inbox.id} <= ${upToId}`))
+      .returning({ id: inbox.id });
+    return done.length;
+  }
+
   /** Gives up on a row after its last attempt (the caller queues an apology in the same transaction). */
   async buryIn(tx: Database, id: number, error: string): Promise<void> {
     await tx
@@ -153,6 +171,35 @@ export class Inbox {
   stats(): Promise<QueueStats> {
     return queueStats(this.db, 'inbox', OPEN_INBOX);
   }
+}
+
+/** The accept columns of each item (a NUL anywhere in a platform's event would fail the insert, and the webhook, at every retry). */
+function acceptRows(messages: InboxItem[]): Record<AcceptColumn, unknown>[] {
+  return messages.map((m) => {
+    storable(m);
+    const interaction = isInteraction(m);
+    return {
+      channel: m.channel,
+      botId: m.botId,
+      eventId: m.eventId,
+      chatId: m.chatId,
+      userId: m.userId,
+      conversationId: m.conversationId,
+      messageId: m.messageId ?? null,
+      replyTo: m.replyTo ?? null,
+      kind: interaction ? 'interaction' : 'message',
+      text: interaction ? '' : m.text,
+      action: interaction ? m.action : null,
+      quoted: interaction ? null : (m.quoted ?? null),
+      raw: interaction ? null : (m.raw ?? null),
+    };
+  });
+}
+
+/** Per item, whether the INSERT returned it (a repeat within the batch is not new). */
+function freshOnes(messages: InboxItem[], inserted: { channel: string; botId: string; eventId: string }[]): boolean[] {
+  const fresh = new Set(inserted.map((r) => `${r.channel}\u0000${r.botId}\u0000${r.eventId}`));
+  return messages.map((m) => fresh.delete(`${m.channel}\u0000${m.botId}\u0000${m.eventId}`));
 }
 
 function toJob(row: Record<string, unknown>): InboxJob {

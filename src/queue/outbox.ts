@@ -103,17 +103,6 @@ export class Outbox {
       .where(and(eq(outbox.id, id), eq(outbox.status, 'sending')));
   }
 
-  /** The case a platform message of the bot belongs to (a reply to it answers that case). */
-  async caseOfMessage(channel: ChannelName, chatId: string, platformMessageId: string, tx: Database = this.db): Promise<string | undefined> {
-    const [row] = await tx
-      .select({ payload: outbox.payload })
-      .from(outbox)
-      .where(and(eq(outbox.channel, channel), eq(outbox.chatId, chatId), eq(outbox.platformMessageId, platformMessageId)))
-      .limit(1);
-    const payload = row?.payload;
-    return payload && 'caseId' in payload ? payload.caseId : undefined;
-  }
-
   async retryLater(id: number, delayMs: number, error: string): Promise<void> {
     await this.db
       .update(outbox)
@@ -124,6 +113,43 @@ export class Outbox {
   /** No more attempts: the row is kept for inspection and stops holding back its chat. */
   async bury(id: number, error: string): Promise<void> {
     await this.db.update(outbox).set({ status: 'dead', lockedUntil: null, lastError: error }).where(eq(outbox.id, id));
+  }
+
+  /**
+   * Queues again, inside the caller's transaction, the chat's rows that were given up because the platform
+   * takes them only after the user writes (WeChat: 48 hours and 5 messages per customer message); their
+   * error names `marker`. Called in the transaction that stores the user's next message, so that what they
+   * missed (an agency's answer) goes out first, ahead of the answer to that message.
+   */
+  async reviveIn(tx: Database, where: { channel: ChannelName; botId: string; chatId: string }, marker: string, withinDays = 30): Promise<number> {
+    const revived = await tx
+      .update(outbox)
+      .set({ status: 'pending', attempts: 0, nextAttemptAt: sql`now()`, lockedUntil: null, lastError: null })
+      .where(
+        and(
+          eq(outbox.channel, where.channel),
+          eq(outbox.botId, where.botId),
+          eq(outbox.chatId, where.chatId),
+          eq(outbox.status, 'dead'),
+          sql`${outbox.lastError} like ${`%${marker}%`}`,
+          sql`${outbox.createdAt} > now() - ${millis(withinDays * 86_400_000)}`,
+        ),
+      )
+      .returning({ id: outbox.id });
+    return revived.length;
+  }
+
+  /**
+   * A sent row the platform reported afterwards as not delivered (WeChat: the customer refused it): kept
+   * as `dead` with the platform's reason, never sent again.
+   */
+  async markUndelivered(id: number, channel: ChannelName, error: string): Promise<boolean> {
+    const rows = await this.db
+      .update(outbox)
+      .set({ status: 'dead', lastError: error })
+      .where(and(eq(outbox.id, id), eq(outbox.channel, channel), eq(outbox.status, 'sent')))
+      .returning({ id: outbox.id });
+    return rows.length > 0;
   }
 
   /** Makes rows leased by a dead process claimable now; see expireAllLeases() for when that is safe. */
@@ -149,11 +175,11 @@ function toReply(row: Record<string, unknown>): OutgoingReply {
   };
   switch (payload.kind) {
     case 'notice':
-      return { ...base, kind: 'message', text: payload.text, citations: [], buttons: payload.buttons, contacts: payload.contacts };
+      return { ...base, kind: 'message', text: payload.text, citations: [], buttons: payload.buttons, contacts: payload.contacts, ...(payload.agencyCase ? { agencyCase: payload.agencyCase } : {}) };
     case 'card_update':
       return { ...base, kind: 'card_update', text: payload.text, citations: [], target: payload.target, consultationId: payload.consultationId, card: payload.card };
     case 'agency_event':
-      return { ...base, kind: 'agency_event', text: '', citations: [], event: payload.event };
+      return { ...base, kind: 'agency_event', text: '', citations: [], event: payload.event, ...(payload.agencyCase ? { agencyCase: payload.agencyCase } : {}) };
     default:
       return {
         ...base,

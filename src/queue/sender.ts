@@ -4,7 +4,7 @@
  * deliverers pass `reply.id` to platforms that take an idempotency key.
  */
 import type { Failpoint } from '../failpoint.js';
-import type { ChannelName, Deliverer, OutgoingReply } from '../types.js';
+import type { ChannelName, Deliverer, DeliveryReceipt, OutgoingReply } from '../types.js';
 import { DeliveryError } from './delivery-error.js';
 import type { Outbox } from './outbox.js';
 import { startPollLoop, type PollLoop } from './poll-loop.js';
@@ -25,8 +25,20 @@ export interface SenderOptions {
 
 export const DEFAULT_SENDER_OPTIONS: SenderOptions = { concurrency: 8, leaseMs: 30_000, idleMs: 500, policy: DEFAULT_OUTBOX_POLICY };
 
+/**
+ * What the sender lets the domain do around a send, without knowing it: fill in what the queue must not
+ * hold (a contact, read and decrypted at send time) and record where the posted message belongs.
+ */
+export interface SendHooks {
+  /** The reply as it is sent; the stored row is not changed. */
+  prepare?(reply: OutgoingReply): Promise<OutgoingReply>;
+  /** Told after the platform took the message, before the row is marked sent. */
+  delivered?(reply: OutgoingReply, receipt: DeliveryReceipt | undefined): Promise<void>;
+}
+
 export interface SenderDeps {
   outbox: Outbox;
+  hooks?: SendHooks;
   deliverers: Deliverer[];
   /** Enforces the deliverers' `sendLimits()`; without one, replies leave as fast as they are claimed. */
   limiter?: SendLimiter;
@@ -43,13 +55,16 @@ export async function deliverOne(deps: SenderDeps, byChannel: Map<ChannelName, D
   try {
     if (!deliverer) throw new DeliveryError(`no deliverer for channel ${reply.channel}`, { permanent: true });
     if (deps.limiter && deliverer.sendLimits) await waitForSendSlots(deps.limiter, deliverer.sendLimits(reply));
-    const receipt = await deliverer.send(reply, {
+    const sent = deps.hooks?.prepare ? await deps.hooks.prepare(reply) : reply;
+    const receipt = await deliverer.send(sent, {
       partSent: async (parts) => {
         deps.failpoint?.('delivery.sent', { channel: reply.channel });
         await deps.outbox.markPartsSent(reply.id, parts);
       },
     });
     deps.failpoint?.('delivery.sent', { channel: reply.channel });
+    // The message is out: a failure to record where it belongs must not send it again.
+    await deps.hooks?.delivered?.(reply, receipt ?? undefined).catch((error: unknown) => deps.onError(error, reply));
     await deps.outbox.markSent(reply.id, receipt?.messageId);
     result = 'sent';
   } catch (error) {

@@ -10,7 +10,7 @@
  * and its own steps only, since the consent that covered it ended (src/console/pages/cases.ts).
  */
 import { and, asc, desc, eq, gte, inArray, isNull, lt, sql, type SQL } from 'drizzle-orm';
-import { WITH_AGENCY } from '../escalation/case-states.js';
+import { agencyMaySee, agencyMaySeeSql, WITH_AGENCY } from '../cases/core.js';
 import { queryRows, type Database } from './db.js';
 import { agencies, caseConsents, caseEvents, caseMessages, cases, caseTimers, CASE_STATUSES, staffAccounts, type CaseStatus } from './schema.js';
 import { decodeCursorParts } from './cursor.js';
@@ -58,6 +58,8 @@ export interface CaseListRow {
   consultationId: string | null;
   /** In an agency's scope: its last step on the case (accepted, declined, sla_breached …). */
   agencyStep: string | null;
+  /** In an agency's scope: when the case reached it (the user's consent naming it), not when the case began. */
+  reachedAt: Date | null;
 }
 
 export const CASE_PAGE_SIZE = 50;
@@ -89,9 +91,9 @@ export function receivedBy(agencyId: string): SQL {
   return sql`exists (select 1 from ${caseConsents} cc where cc.case_id = ${caseId} and cc.agency_id = ${agencyId} and cc.decision = 'given')`;
 }
 
-/** The agency holds the case now or closed it (mirrors `heldBy`). */
+/** The agency holds the case now or closed it: the SQL side of `heldBy`. */
 function holding(agencyId: string): SQL {
-  return sql`(${cases.agencyId} = ${agencyId} and ${cases.status} in ('requested', 'accepted', 'answered', 'completed'))`;
+  return agencyMaySeeSql({ agencyId: cases.agencyId, status: cases.status }, agencyId);
 }
 
 function caseWhere(filter: CaseFilter): SQL | undefined {
@@ -135,15 +137,26 @@ function listColumns(scope?: string) {
     agencyStep: scope
       ? sql<string | null>`(select e.type from ${caseEvents} e where e.case_id = ${caseId} and e.agency_id = ${scope} and e.type in ('accepted', 'declined', 'answered', 'completed', 'sla_breached', 'withdrawn') order by e.id desc limit 1)`
       : sql<string | null>`null`,
+    reachedAt: scope ? sql<string | null>`(select max(e.created_at) from ${caseEvents} e where e.case_id = ${caseId} and e.agency_id = ${scope} and e.type = 'consent_given')` : sql<string | null>`null`,
     at: cursorAt,
   };
 }
 
-type RawListRow = Omit<CaseListRow, 'due'> & { due: { kind: 'accept' | 'answer'; at: string } | string | null; at: string };
+type RawListRow = Omit<CaseListRow, 'due' | 'reachedAt'> & { due: { kind: 'accept' | 'answer'; at: string } | string | null; reachedAt: string | Date | null; at: string };
 
-function toListRow({ at: _at, due, ...row }: RawListRow): CaseListRow {
+function toListRow({ at: _at, due, reachedAt, ...row }: RawListRow): CaseListRow {
   const timer = typeof due === 'string' ? (JSON.parse(due) as { kind: 'accept' | 'answer'; at: string }) : due;
-  return { ...row, due: timer ? { kind: timer.kind, at: new Date(timer.at) } : null };
+  return { ...row, due: timer ? { kind: timer.kind, at: new Date(timer.at) } : null, reachedAt: reachedAt ? new Date(reachedAt) : null };
+}
+
+/**
+ * The user gave a contact for the case (in a consent, or typed in the chat), whether or not it is still
+ * held: a deleted contact reads "已删除", not "未提供". With `agencyId`, given for that agency.
+ */
+function contactGivenSql(agencyId?: string): SQL {
+  const forAgency = agencyId ? sql` and cc.agency_id = ${agencyId}` : sql``;
+  return sql`(exists (select 1 from ${caseConsents} cc where cc.case_id = ${caseId} and cc.decision = 'given' and 'contact' = any(cc.data)${forAgency})
+    or exists (select 1 from ${caseEvents} e where e.case_id = ${caseId} and e.type = 'contact_given'${agencyId ? sql` and e.agency_id = ${agencyId}` : sql``}))`;
 }
 
 export async function listCases(db: Database, filter: CaseFilter, options: { after?: CaseCursor; limit?: number } = {}): Promise<{ rows: CaseListRow[]; next?: CaseCursor }> {
@@ -212,6 +225,7 @@ export async function caseDetail(db: Database, id: string): Promise<CaseDetail |
         decidedVia: caseConsents.decidedVia,
         decidedAt: caseConsents.decidedAt,
         withdrawnAt: caseConsents.withdrawnAt,
+        endedBy: caseConsents.endedBy,
         createdAt: caseConsents.createdAt,
       })
       .from(caseConsents)
@@ -252,7 +266,7 @@ export async function caseHolder(db: Database, id: string): Promise<Pick<CaseRec
 
 /** Whether the agency holds the case now or closed it: then it sees the data the user shared with it. */
 export function heldBy(c: Pick<CaseRecord, 'agencyId' | 'status'>, agencyId: string): boolean {
-  return c.agencyId === agencyId && (WITH_AGENCY.includes(c.status) || c.status === 'completed');
+  return agencyMaySee(c, agencyId);
 }
 
 /** One row of the case export: the board's columns with times and the rating, never the contact. */
@@ -262,7 +276,10 @@ export interface CaseExportRow extends CaseListRow {
   requestedAt: Date | null;
   acceptedAt: Date | null;
   answeredAt: Date | null;
+  /** A contact was given for the case (in a consent, or typed in the chat). */
   hadContact: boolean;
+  /** It is still held (encrypted): false once the case ended or moved on. */
+  holdsContact: boolean;
 }
 
 export const CASE_EXPORT_PAGE = 500;
@@ -283,15 +300,16 @@ export async function* exportCases(db: Database, filter: CaseFilter, maxRows: nu
         requestedAt: firstEvent('consent_given'),
         acceptedAt: firstEvent('accepted'),
         answeredAt: firstEvent('answered'),
-        hadContact: sql<boolean>`exists (select 1 from ${caseEvents} e where e.case_id = ${caseId} and e.type = 'contact_given')`,
+        hadContact: sql<boolean>`${contactGivenSql()}`,
+        holdsContact: sql<boolean>`${cases.contactCipher} is not null`,
       })
       .from(cases)
       .where(and(where, afterCursor(after)))
       .orderBy(desc(cases.createdAt), desc(cases.id))
-      .limit(Math.min(CASE_EXPORT_PAGE, maxRows - sent))) as (RawListRow & { closedAt: Date | null; ratingComment: string | null; requestedAt: string | Date | null; acceptedAt: string | Date | null; answeredAt: string | Date | null; hadContact: boolean })[];
+      .limit(Math.min(CASE_EXPORT_PAGE, maxRows - sent))) as (RawListRow & { closedAt: Date | null; ratingComment: string | null; requestedAt: string | Date | null; acceptedAt: string | Date | null; answeredAt: string | Date | null; hadContact: boolean; holdsContact: boolean })[];
     const date = (v: string | Date | null) => (v ? new Date(v) : null);
     for (const r of rows) {
-      yield { ...toListRow(r), closedAt: r.closedAt, ratingComment: r.ratingComment, requestedAt: date(r.requestedAt), acceptedAt: date(r.acceptedAt), answeredAt: date(r.answeredAt), hadContact: Boolean(r.hadContact) };
+      yield { ...toListRow(r), closedAt: r.closedAt, ratingComment: r.ratingComment, requestedAt: date(r.requestedAt), acceptedAt: date(r.acceptedAt), answeredAt: date(r.answeredAt), hadContact: Boolean(r.hadContact), holdsContact: Boolean(r.holdsContact) };
     }
     sent += rows.length;
     const last = rows.at(-1);
@@ -476,7 +494,7 @@ export async function agencyCaseExtras(db: Database, id: string, agencyId: strin
         ),
       )
       .orderBy(asc(caseMessages.id)),
-    db.select({ id: caseEvents.id }).from(caseEvents).where(and(eq(caseEvents.caseId, id), eq(caseEvents.type, 'contact_given'))).limit(1),
+    db.select({ given: sql<boolean>`${contactGivenSql(agencyId)}` }).from(cases).where(eq(cases.id, id)),
   ]);
-  return { due: timers[0] ?? null, steps, answers, contactGiven: contact.length > 0 };
+  return { due: timers[0] ?? null, steps, answers, contactGiven: Boolean(contact[0]?.given) };
 }

@@ -22,7 +22,8 @@ import {
   uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
-import type { AgencyWebhookEvent, Answer, ChannelName, Citation, InteractionAction, Outcome, PassageRef, PiiFinding, ReplyButton } from '../types.js';
+import { CASE_STATUSES, CLOSED_STATUSES, statusListDdl, type CaseStatus, type ConsentEnd } from '../cases/core.js';
+import type { AgencyCaseRef, AgencyWebhookEvent, Answer, ChannelName, Citation, InteractionAction, Outcome, PassageRef, PiiFinding, ReplyButton } from '../types.js';
 
 const createdAt = () => timestamp('created_at', { withTimezone: true }).defaultNow().notNull();
 
@@ -137,9 +138,8 @@ export const agencies = pgTable('agencies', {
   syncedAt: timestamp('synced_at', { withTimezone: true }).defaultNow().notNull(),
 });
 
-/** Where a case stands; see src/escalation/case-states.ts for the transitions allowed. */
-export const CASE_STATUSES = ['offered', 'awaiting_consent', 'requested', 'accepted', 'answered', 'completed', 'cancelled', 'staff_queue'] as const;
-export type CaseStatus = (typeof CASE_STATUSES)[number];
+// Where a case stands and the transitions allowed live with the other case rules (src/cases/core.ts).
+export { CASE_STATUSES, type CaseStatus } from '../cases/core.js';
 
 /**
  * A referral of one consultation to an agency, tracked to its end. Never deleted: retention and /forget
@@ -184,10 +184,10 @@ export const cases = pgTable(
     erasedAt: timestamp('erased_at', { withTimezone: true }),
   },
   (t) => [
-    check('cases_status_check', sql.raw(`status in (${CASE_STATUSES.map((s) => `'${s}'`).join(', ')})`)),
+    check('cases_status_check', sql.raw(`status in (${statusListDdl(CASE_STATUSES)})`)),
     check('cases_rating_check', sql`${t.rating} between 1 and 5`),
     // One open case per consultation: a double click or a second instance finds the first.
-    uniqueIndex('cases_open_consultation_uq').on(t.consultationId).where(sql`status not in ('completed', 'cancelled')`),
+    uniqueIndex('cases_open_consultation_uq').on(t.consultationId).where(sql.raw(`status not in (${statusListDdl(CLOSED_STATUSES)})`)),
     index('cases_status_idx').on(t.status, t.updatedAt),
     index('cases_agency_status_idx').on(t.agencyId, t.status),
     index('cases_user_idx').on(t.channel, t.userId),
@@ -240,7 +240,9 @@ export const caseConsents = pgTable(
     /** The platform event that carried the answer (button press, API call). */
     decidedVia: text('decided_via'),
     decidedAt: timestamp('decided_at', { withTimezone: true }),
+    /** When consent given ended, and why: the user withdrew it, or the agency declined or let its SLA pass. */
     withdrawnAt: timestamp('withdrawn_at', { withTimezone: true }),
+    endedBy: text('ended_by').$type<ConsentEnd>(),
     createdAt: createdAt(),
   },
   (t) => [index('case_consents_case_idx').on(t.caseId, t.id)],
@@ -283,6 +285,26 @@ export const caseTimers = pgTable(
     index('case_timers_due_idx').on(t.dueAt).where(sql`fired_at is null and cancelled_at is null`),
     index('case_timers_case_idx').on(t.caseId),
   ],
+);
+
+/**
+ * Which case each message posted to an agency's chat belongs to: an agency answers a case by replying to
+ * one of them. The case's own table, written when the message was posted, so the link lasts as long as the
+ * case (not as long as the queue keeps its sent rows).
+ */
+export const caseAgencyMessages = pgTable(
+  'case_agency_messages',
+  {
+    channel: text('channel').$type<ChannelName>().notNull(),
+    chatId: text('chat_id').notNull(),
+    platformMessageId: text('platform_message_id').notNull(),
+    caseId: uuid('case_id')
+      .notNull()
+      .references(() => cases.id),
+    agencyId: text('agency_id').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.channel, t.chatId, t.platformMessageId] })],
 );
 
 /** Console users: government staff, reviewers and agency staff. */
@@ -384,11 +406,11 @@ export interface AnswerCard {
 export type OutboxPayload = (
   | { kind?: 'answer'; text: string; outcome?: Outcome; citations: Citation[]; answerer?: Answer['answerer'] }
   /** A message without an answer's buttons: command replies, case notices, prompts with their own buttons. */
-  | { kind: 'notice'; text: string; buttons?: ReplyButton[][]; caseId?: string; contacts?: boolean }
+  | { kind: 'notice'; text: string; buttons?: ReplyButton[][]; caseId?: string; contacts?: boolean; agencyCase?: AgencyCaseRef }
   /** Replace the buttons of an earlier message (`target`) with a status line. */
   | { kind: 'card_update'; target: string; text: string; consultationId?: string; card?: AnswerCard }
   /** A signed delivery to a webhook agency (channel `webhook`, chat = agency id). */
-  | { kind: 'agency_event'; caseId: string; event: AgencyWebhookEvent }
+  | { kind: 'agency_event'; caseId: string; event: AgencyWebhookEvent; agencyCase?: AgencyCaseRef }
 ) & {
   /** Messages of a split reply already posted, written while it is being sent (Outbox.markPartsSent). */
   partsSent?: number;
@@ -626,3 +648,32 @@ export const consoleRollupDays = pgTable('console_rollup_days', {
   day: date('day', { mode: 'string' }).primaryKey(),
   computedAt: timestamp('computed_at', { withTimezone: true }).defaultNow().notNull(),
 });
+
+/**
+ * WeChat (WeCom 微信客服): where reading an account's messages (kf/sync_msg) goes on. The cursor only moves
+ * in the transaction that stores the messages read before it (in the inbox, unique on their msgid), and only
+ * from the value the reader started from, so two readers never both advance it and none skips a message.
+ */
+export const wecomCursors = pgTable('wecom_cursors', {
+  openKfId: text('open_kfid').primaryKey(),
+  cursor: text('cursor').notNull().default(''),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+/**
+ * WeChat: what WeCom still lets the service send to one customer. Each customer message opens 48 hours in
+ * which at most 5 messages may be sent; `sent` counts them (a reply's parts are reserved at once, once per
+ * outbox row: `reservedFor`/`reservedParts` make a retried row reuse its reservation).
+ */
+export const wecomSessions = pgTable(
+  'wecom_sessions',
+  {
+    openKfId: text('open_kfid').notNull(),
+    externalUserId: text('external_userid').notNull(),
+    lastMessageAt: timestamp('last_message_at', { withTimezone: true }).notNull(),
+    sent: integer('sent').notNull().default(0),
+    reservedFor: bigint('reserved_for', { mode: 'number' }),
+    reservedParts: integer('reserved_parts').notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.openKfId, t.externalUserId] })],
+);

@@ -173,12 +173,14 @@ describe('the first line and what the passages leave out, with a model', () => {
 
 describe('place and guidance in a generated answer', () => {
   it('opens with the line that the place has no documents of its own, and labels guidance as not policy text', async () => {
-    fake.chat = [{ reply: '注册商标的有效期为十年。[1]' }];
+    // The model is given the law first and the guide that explains it; it cites both.
+    fake.chat = [{ reply: '注册商标的有效期为十年。[1][2]' }];
     const consult = await consultWith(new LlmAnswerer(settings()));
     const { answer } = await consult('北京的公司注册商标有效期几年');
     expect(answer).toMatchObject({ outcome: 'answered', answerer: 'llm' });
-    expect(answer.answer.split('\n')[0]).toBe('知识库中没有北京市的地方政策文件，以下是全国适用的内容：注册商标的有效期为十年。[1]');
-    expect(answer.citations[0]).toMatchObject({ documentId: 'guide-trademark', level: 'guidance' });
+    expect(answer.answer.split('\n')[0]).toBe('知识库中没有北京市的地方政策文件，以下是全国适用的内容：注册商标的有效期为十年。[1][2]');
+    expect(answer.citations[0]).toMatchObject({ documentId: 'trademark-law-2019', level: 'national' });
+    expect(answer.citations[1]).toMatchObject({ documentId: 'guide-trademark', level: 'guidance' });
     expect(answer.answer).toContain(GUIDANCE_NOTE.zh);
     // The model saw only national documents: no passage of Zibo's is passed off as Beijing's.
     expect(fake.chatRequests[0]!.body.messages[1].content).not.toContain('淄市监知促字');

@@ -28,7 +28,7 @@ describe('the slot a question asks for', () => {
     ['商业秘密要满足什么条件才能被认定?', 'conditions'],
     ['知识产权保险有哪些?', 'general'],
     ['怎样培育知识产权服务品牌机构?', 'general'],
-    ['哪些单位联合印发了这份实施意见?', 'general'],
+    ['哪些单位联合印发了这份实施意见?', 'who'],
   ] as const)('%s → %s', (question, kind) => {
     expect(kinds(question)).toEqual([kind]);
   });

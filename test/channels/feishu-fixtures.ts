@@ -5,6 +5,7 @@ import { encryptFeishu, feishuSignature } from '../../src/channels/feishu-verify
 import { FeishuChannel, type FeishuOptions } from '../../src/channels/feishu.js';
 import type { Inbox } from '../../src/queue/inbox.js';
 import type { Outbox } from '../../src/queue/outbox.js';
+import type { CaseService } from '../../src/escalation/case-service.js';
 import { deliverOne, type SenderDeps } from '../../src/queue/sender.js';
 import { workJob, type WorkerDeps } from '../../src/queue/worker.js';
 import type { Deliverer } from '../../src/types.js';
@@ -119,8 +120,8 @@ export function channelFor(api: FakeFeishuApi, options: Partial<FeishuOptions> =
 }
 
 /** Works the queue until nothing is left: every inbox job handled, every outbox row delivered through `channel`. */
-export async function drainQueue(parts: { inbox: Inbox; outbox: Outbox; deps: WorkerDeps; errors: unknown[] }, channel: Deliverer): Promise<void> {
-  const senderDeps: SenderDeps = { outbox: parts.outbox, deliverers: [channel], onError: (e) => parts.errors.push(e) };
+export async function drainQueue(parts: { inbox: Inbox; outbox: Outbox; deps: WorkerDeps; errors: unknown[]; cases?: CaseService }, channel: Deliverer): Promise<void> {
+  const senderDeps: SenderDeps = { outbox: parts.outbox, hooks: parts.cases?.deliveryHooks(), deliverers: [channel], onError: (e) => parts.errors.push(e) };
   for (;;) {
     const jobs = await parts.inbox.claim(10, 60_000);
     for (const job of jobs) await workJob(parts.deps, job);

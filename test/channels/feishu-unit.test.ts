@@ -4,7 +4,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.js';
 import { buildAnswerCard } from '../../src/channels/feishu-card.js';
 import { redact } from '../../src/channels/feishu-log.js';
-import { decryptFeishu, encryptFeishu } from '../../src/channels/feishu-verify.js';
+import { decryptFeishu, encryptFeishu, feishuSignature, verifyFeishuRequest } from '../../src/channels/feishu-verify.js';
 import { FeishuChannel, fromFeishuMessage, replyUuid, resolveFeishuDomain } from '../../src/channels/feishu.js';
 import { MemorySendLimiter } from '../../src/queue/send-limits.js';
 import { DeliveryError } from '../../src/queue/delivery-error.js';
@@ -38,6 +38,38 @@ describe('feishu crypto', () => {
     expect(() => decryptFeishu('P37w+VZImNgPEO1RBhJ6RtKl', 'test key')).toThrow();
     expect(() => decryptFeishu(Buffer.alloc(48, 1).toString('base64'), 'test key')).toThrow();
     expect(decryptFeishu(encryptFeishu('你好 {"a":1}', 'k'), 'k')).toBe('你好 {"a":1}');
+  });
+});
+
+/**
+ * A request as Feishu signs it, computed outside this code base (so a mistake shared by the verifier and the
+ * test fixtures cannot hide): AES-256-CBC with key sha256("test key") and IV 00…0f by `openssl enc`, then
+ * `printf '%s' "$timestamp$nonce$encryptKey$body" | openssl dgst -sha256`.
+ */
+const KNOWN = {
+  keys: { encryptKey: 'test key', verificationToken: 'kat-verification-token' },
+  timestamp: '1700000000',
+  nonce: 'kat-nonce-1',
+  body: '{"encrypt":"AAECAwQFBgcICQoLDA0ODzksK1XHDGhxTlKJKwLymcMyd1nZHD+oH9xjSv/KOaKKBsOGYgt3d3I0KP9NqSluK1QpPMxXMlUM+3jG6rwYFlI5rMZx3upr1K83w0OSE+o/JHGNeartlHyycbJcj7BFn41MrRugzNR5zQUhecPeadLfhI1xn0vJwJrbXf9Qm3PmZrRYXXKaD8pwKWU880Alpw=="}',
+  signature: '5e5990803c981daa714f15b8e3223379c93fe70034cae839a318fbdcf282f9a1',
+};
+
+describe('feishu signature, known answers', () => {
+  const headers = (signature = KNOWN.signature) => ({ 'x-lark-request-timestamp': KNOWN.timestamp, 'x-lark-request-nonce': KNOWN.nonce, 'x-lark-signature': signature });
+
+  it('computes the signature of the vector', () => {
+    expect(feishuSignature(KNOWN.timestamp, KNOWN.nonce, KNOWN.keys.encryptKey, KNOWN.body)).toBe(KNOWN.signature);
+  });
+
+  it('accepts the signed vector and reads its event; refuses it with one byte changed anywhere', () => {
+    const verified = verifyFeishuRequest(Buffer.from(KNOWN.body), headers(), KNOWN.keys);
+    expect(verified).toMatchObject({ ok: true, payload: { header: { event_id: 'ev-kat-1', event_type: 'im.message.receive_v1' } } });
+    expect(verifyFeishuRequest(Buffer.from(KNOWN.body), headers(KNOWN.signature.toUpperCase()), KNOWN.keys).ok).toBe(true);
+    const flipped = `${KNOWN.signature.slice(0, -1)}${KNOWN.signature.endsWith('0') ? '1' : '0'}`;
+    expect(verifyFeishuRequest(Buffer.from(KNOWN.body), headers(flipped), KNOWN.keys)).toMatchObject({ ok: false, status: 401 });
+    expect(verifyFeishuRequest(Buffer.from(KNOWN.body.replace('AAEC', 'AAED')), headers(), KNOWN.keys)).toMatchObject({ ok: false, status: 401 });
+    expect(verifyFeishuRequest(Buffer.from(KNOWN.body), { ...headers(), 'x-lark-request-nonce': 'kat-nonce-2' }, KNOWN.keys)).toMatchObject({ ok: false, status: 401 });
+    expect(verifyFeishuRequest(Buffer.from(KNOWN.body), headers(), { ...KNOWN.keys, verificationToken: 'other' })).toMatchObject({ ok: false, status: 401 });
   });
 });
 

@@ -35,7 +35,7 @@ export async function telegramRig(db: Database, fake: FakeTelegramApi, options: 
     logs,
     /** Starts a worker and a sender with short idle intervals. */
     run() {
-      const sender = startSender({ outbox: parts.outbox, deliverers: [channel.deliverer], onError: (e) => parts.errors.push(e) }, { idleMs: 10, policy: FAST_POLICY });
+      const sender = startSender({ outbox: parts.outbox, hooks: parts.cases.deliveryHooks(), deliverers: [channel.deliverer], onError: (e) => parts.errors.push(e) }, { idleMs: 10, policy: FAST_POLICY });
       const worker = startWorker({ ...parts.deps, onQueued: () => sender.wake() }, { idleMs: 10, policy: FAST_POLICY });
       loops.push(worker, sender);
       return rig;

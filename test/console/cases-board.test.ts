@@ -6,6 +6,7 @@
  */
 import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
+import { time } from '../../src/console/format.js';
 import { agencyPerformance } from '../../src/store/console-cases.js';
 import { queryRows } from '../../src/store/db.js';
 import { sampleConsultation } from '../store/sample.js';
@@ -25,9 +26,9 @@ for (const target of storeTargets()) {
       const consultation = await suite.env.store.record(sampleConsultation({ channel: 'web', chatId: null, userId, conversationId: `web:${userId}`, question, outcome: 'escalation_offered' }));
       const offered = await suite.env.cases.refer({ consultation, district: '张店区' });
       expect(offered.status).toBe('awaiting_consent');
-      const requested = await suite.env.cases.consent(offered.id, userId, { consent: true, contact, consentId: offered.consent.consentId, via: 'test' });
+      const requested = await suite.env.cases.consent(offered.id, { channel: 'web', userId }, { consent: true, contact, consentId: offered.consent.consentId, via: 'test' });
       expect(requested.status).toBe('requested');
-      return { id: requested.id, agencyId: requested.agency!.id, userId, consultationId: consultation.id };
+      return { id: requested.id, agencyId: requested.agency!.id, userId, asker: { channel: 'web' as const, userId }, consultationId: consultation.id };
     };
     const audit = async () => queryRows<{ action: string; actor: string; target_id: string | null; details: Record<string, unknown> | null }>(suite.handle.db, sql`select action, actor, target_id, details from audit_log order by id`);
     const events = async (caseId: string) => queryRows<{ type: string; actor: string }>(suite.handle.db, sql`select type, actor from case_events where case_id = ${caseId} order by id`);
@@ -76,7 +77,7 @@ for (const target of storeTargets()) {
       expect((await client.post(`/console/cases/${mine.id}/agency`, { op: 'answer', text: '' })).statusCode).toBe(400);
       expect((await client.post(`/console/cases/${mine.id}/agency`, { op: 'answer', text: '建议先固定侵权证据，我所律师明天联系您。' })).statusCode).toBe(303);
       expect((await client.post(`/console/cases/${mine.id}/agency`, { op: 'close', text: '已面谈，办结。' })).statusCode).toBe(303);
-      const view = await suite.env.cases.view(mine.id, mine.userId);
+      const view = await suite.env.cases.view(mine.id, mine.asker);
       expect(view!.status).toBe('completed');
       expect(view!.messages.filter((m) => m.from === 'agency').map((m) => m.text).join('\n')).toContain('建议先固定侵权证据');
       expect(await events(mine.id)).toEqual(
@@ -123,16 +124,60 @@ for (const target of storeTargets()) {
       expect((await yi.get('/console/cases')).body).not.toContain(c.id.slice(0, 8));
     });
 
+    it('says what became of a contact and a consent, and shows an agency when the case reached it', async () => {
+      const moved = await referral('我们的专利被侵权了，想找律师起诉对方', CONTACT);
+      expect(moved.agencyId).toBe('jia-ip-firm');
+      // The case began two days before it reached the second agency.
+      await suite.handle.db.execute(sql`update cases set created_at = now() - interval '2 days' where id = ${moved.id}`);
+      const began = (await queryRows<{ created_at: Date }>(suite.handle.db, sql`select created_at from cases where id = ${moved.id}`))[0]!.created_at;
+      await suite.env.cases.agencyAction(moved.id, 'jia-ip-firm', { type: 'decline' });
+      const offered = (await suite.env.cases.view(moved.id, moved.asker))!;
+      await suite.env.cases.consent(moved.id, moved.asker, { consent: true, consentId: offered.consent.consentId, via: 'test' });
+      const closed = await referral('商标被人抢注，想请代理机构提异议', CONTACT);
+      expect(closed.agencyId).toBe('jia-ip-firm');
+      await suite.env.cases.agencyAction(closed.id, 'jia-ip-firm', { type: 'accept' });
+      await suite.env.cases.agencyAction(closed.id, 'jia-ip-firm', { type: 'close' });
+
+      await createAccount(suite.env.accounts, 'yi1', 'agency', 'yi-law-firm');
+      const yi = new Client(suite.env.app);
+      await yi.login('yi1');
+      const board = await yi.get('/console/cases');
+      expect(board.body).toContain(moved.id.slice(0, 8));
+      expect(board.body).not.toContain(time(new Date(began))); // not when the case began, but when it reached this agency
+      const yiDetail = await yi.get(`/console/cases/${moved.id}`);
+      expect(yiDetail.body).not.toContain(time(new Date(began)));
+      expect(yiDetail.body).toContain('用户未留联系方式'); // the contact was given for the first agency only
+      expect(yiDetail.body).not.toContain(CONTACT);
+
+      await createAccount(suite.env.accounts, 'jia1', 'agency', 'jia-ip-firm');
+      const jia = new Client(suite.env.app);
+      await jia.login('jia1');
+      expect((await jia.get(`/console/cases/${closed.id}`)).body).toMatch(/用户联系方式<\/dt><dd>已删除/);
+
+      await createAccount(suite.env.accounts, 'admin1', 'admin');
+      const admin = new Client(suite.env.app);
+      await admin.login('admin1');
+      const staffView = await admin.get(`/console/cases/${moved.id}`);
+      expect(staffView.body).toMatch(/联系方式<\/dt><dd>已删除/);
+      expect(staffView.body).toContain('机构拒绝'); // the consent to the first agency ended by its decline, not a withdrawal
+      expect(staffView.body).not.toContain('用户撤回');
+      const csv = (await admin.post('/console/cases/export?format=csv', {})).body;
+      const header = csv.replace(/^\ufeff/, '').split('\r\n')[0]!.split(',');
+      const column = header.indexOf('留有联系方式');
+      const contactOf = (id: string) => csv.split('\r\n').find((l) => l.includes(id))!.split(',')[column];
+      expect([contactOf(moved.id), contactOf(closed.id)]).toEqual(['已删除', '已删除']);
+    });
+
     it('shows staff every case without the contact, highlights breaches, and assigns from the staff queue', async () => {
       const late = await referral('我们的专利被侵权了，想找律师起诉对方', CONTACT);
       // The accept timer is past due and not fired yet: the board shows the breach.
       await suite.handle.db.execute(sql`update case_timers set due_at = now() - interval '2 hours' where case_id = ${late.id}`);
       const queued = await referral('商标被人抢注，想请代理机构提异议');
       await suite.env.cases.agencyAction(queued.id, 'yi-law-firm', { type: 'decline' });
-      const again = await suite.env.cases.view(queued.id, queued.userId);
-      await suite.env.cases.consent(queued.id, queued.userId, { consent: true, consentId: again!.consent.consentId, via: 'test' });
+      const again = await suite.env.cases.view(queued.id, queued.asker);
+      await suite.env.cases.consent(queued.id, queued.asker, { consent: true, consentId: again!.consent.consentId, via: 'test' });
       await suite.env.cases.agencyAction(queued.id, 'jia-ip-firm', { type: 'decline' });
-      expect((await suite.env.cases.view(queued.id, queued.userId))!.status).toBe('staff_queue');
+      expect((await suite.env.cases.view(queued.id, queued.asker))!.status).toBe('staff_queue');
 
       const admin = await createAccount(suite.env.accounts, 'admin1', 'admin');
       const client = new Client(suite.env.app);
@@ -151,7 +196,7 @@ for (const target of storeTargets()) {
       expect((await client.post(`/console/cases/${queued.id}/assign`, { agency: 'no-such-agency' })).statusCode).toBe(400);
       const assigned = await client.post(`/console/cases/${queued.id}/assign`, { agency: 'jia-ip-firm' });
       expect(assigned.headers.location).toBe(`/console/cases/${queued.id}?done=assign`);
-      const view = await suite.env.cases.view(queued.id, queued.userId);
+      const view = await suite.env.cases.view(queued.id, queued.asker);
       expect(view).toMatchObject({ status: 'awaiting_consent', agency: { id: 'jia-ip-firm' }, consent: { required: true } });
       expect((await events(queued.id)).find((e) => e.type === 'assigned')).toEqual({ type: 'assigned', actor: `staff:${admin.id}` });
       expect((await audit()).find((a) => a.action === 'case.assign')).toMatchObject({ actor: admin.id, target_id: queued.id, details: { agencyId: 'jia-ip-firm', status: 'awaiting_consent' } });
@@ -199,7 +244,7 @@ for (const target of storeTargets()) {
 
       // Ratings are stored per agency (the one that closed the case) and shown with the analytics.
       await suite.env.cases.agencyAction(fast.id, 'jia-ip-firm', { type: 'close' });
-      await suite.env.cases.rate(fast.id, fast.userId, { rating: 4, resolved: true });
+      await suite.env.cases.rate(fast.id, fast.asker, { rating: 4, resolved: true });
       const data = (await client.get('/console/analytics/data', { accept: 'application/json' })).json() as { agencies: { agencyId: string; requested: number; ratings: unknown; acceptText: string }[] };
       expect(data.agencies.find((a) => a.agencyId === 'jia-ip-firm')).toMatchObject({ requested: 1, ratings: { count: 1, average: 4 }, acceptText: '1 小时 / 1 小时' });
       expect(data.agencies.find((a) => a.agencyId === 'yi-law-firm')).toMatchObject({ requested: 1, ratings: { count: 0, average: null } });

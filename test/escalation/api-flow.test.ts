@@ -40,7 +40,7 @@ describe.each(storeTargets())('referral over the API on $name', (target) => {
       const outbox = new Outbox(handle.db);
       const cases = await testCases(handle.db, outbox, { registry, onQueued: () => sender?.wake() });
       ({ app } = await testApp(handle, {}, { cases, registry }));
-      sender = startSender({ outbox, deliverers: [new WebhookDeliverer(registry)], onError: () => {} }, { idleMs: 10, policy: { maxAttempts: 3, baseDelayMs: 5, maxDelayMs: 20 } });
+      sender = startSender({ outbox, hooks: cases.deliveryHooks(), deliverers: [new WebhookDeliverer(registry)], onError: () => {} }, { idleMs: 10, policy: { maxAttempts: 3, baseDelayMs: 5, maxDelayMs: 20 } });
     }, 60_000);
     afterEach(async () => {
       await sender.stop();

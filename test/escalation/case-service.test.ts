@@ -6,7 +6,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ALWAYS } from '../../src/escalation/calendar.js';
 import type { CaseService } from '../../src/escalation/case-service.js';
-import { CaseConflict } from '../../src/escalation/case-states.js';
+import { CaseConflict } from '../../src/cases/core.js';
 import { Outbox } from '../../src/queue/outbox.js';
 import { ConsultationStore } from '../../src/store/consultations.js';
 import { queryRows, type DatabaseHandle } from '../../src/store/db.js';
@@ -16,6 +16,7 @@ import { sampleConsultation } from '../store/sample.js';
 import { storeTargets, targetTitle } from '../store/targets.js';
 import { litigationRegistry, registryOf, testCases, TELEGRAM_AGENCY_CHAT } from './fixtures.js';
 
+const U42 = { channel: 'telegram' as const, userId: 'u42' };
 const TELEGRAM_USER = { channel: 'telegram' as const, botId: '123456', chatId: '42', replyTo: '7' };
 
 describe.each(storeTargets())('case service on $name', (target) => {
@@ -37,7 +38,7 @@ describe.each(storeTargets())('case service on $name', (target) => {
 
     const consultation = (question = '我们的专利被侵权了，想找律师起诉对方', overrides: Partial<Parameters<ConsultationStore['record']>[0]> = {}): Promise<Consultation> =>
       store.record(sampleConsultation({ channel: 'telegram', chatId: '42', userId: 'u42', conversationId: 'telegram:42', question, outcome: 'escalation_offered', ...overrides }));
-    const outboxRows = () => queryRows<{ chat_id: string; channel: string; kind: string; payload: { text?: string; event?: { type: string } } }>(handle.db, sql`select chat_id, channel, kind, payload from outbox order by id`);
+    const outboxRows = () => queryRows<{ chat_id: string; channel: string; kind: string; payload: { text?: string; event?: { type: string }; agencyCase?: unknown } }>(handle.db, sql`select chat_id, channel, kind, payload from outbox order by id`);
     const events = async (caseId: string) => (await queryRows<{ type: string }>(handle.db, sql`select type from case_events where case_id = ${caseId} order by id`)).map((e) => e.type);
 
     it('names the agency and asks for consent before anything is shared; consent sends the case to its chat', async () => {
@@ -51,12 +52,16 @@ describe.each(storeTargets())('case service on $name', (target) => {
       expect((await outboxRows()).map((r) => r.chat_id)).toEqual(['42']);
 
       const contact = '13800138000';
-      const requested = await cases.consent(offered.id, 'u42', { consent: true, contact, consentId: offered.consent.consentId, via: 'test' });
+      const requested = await cases.consent(offered.id, U42, { consent: true, contact, consentId: offered.consent.consentId, via: 'test' });
       expect(requested.status).toBe('requested');
       const rows = await outboxRows();
       const toAgency = rows.filter((r) => r.chat_id === TELEGRAM_AGENCY_CHAT);
       expect(toAgency).toHaveLength(1);
-      expect(toAgency[0]!.payload.text).toContain(contact); // the consented contact reaches the agency
+      // The queue holds no copy of the contact: it names the case, and the sender fills the contact in.
+      expect(JSON.stringify(toAgency[0]!.payload)).not.toContain(contact);
+      expect(toAgency[0]!.payload).toMatchObject({ agencyCase: { caseId: offered.id, agencyId: 'a-telegram-firm', contact: true } });
+      const [claimed] = (await outbox.claim(['telegram'], 10, 60_000)).filter((r) => r.chatId === TELEGRAM_AGENCY_CHAT);
+      expect((await cases.deliveryHooks().prepare!(claimed!)).text).toMatch(new RegExp(`联系方式：${contact}`)); // the consented contact reaches the agency
       const [stored] = await queryRows<{ contact_cipher: string }>(handle.db, sql`select contact_cipher from cases`);
       expect(stored!.contact_cipher).toMatch(/^v1\./);
       expect(stored!.contact_cipher).not.toContain('138');
@@ -67,7 +72,7 @@ describe.each(storeTargets())('case service on $name', (target) => {
 
     it('shares nothing when consent is refused, and the case is cancelled', async () => {
       const offered = await cases.refer({ consultation: await consultation(), envelope: TELEGRAM_USER });
-      const refused = await cases.consent(offered.id, 'u42', { consent: false, via: 'test' });
+      const refused = await cases.consent(offered.id, U42, { consent: false, via: 'test' });
       expect(refused.status).toBe('cancelled');
       expect((await outboxRows()).every((r) => r.chat_id === '42')).toBe(true);
       expect(await events(offered.id)).toEqual(['offered', 'consent_requested', 'consent_refused']);
@@ -75,20 +80,20 @@ describe.each(storeTargets())('case service on $name', (target) => {
 
     it('after a decline offers the next agency under a new consent; a stale consent button is refused', async () => {
       const offered = await cases.refer({ consultation: await consultation(), envelope: TELEGRAM_USER });
-      await cases.consent(offered.id, 'u42', { consent: true, consentId: offered.consent.consentId, via: 'test' });
+      await cases.consent(offered.id, U42, { consent: true, consentId: offered.consent.consentId, via: 'test' });
       const next = await cases.agencyAction(offered.id, 'a-telegram-firm', { type: 'decline', reason: '利益冲突' });
       expect(next.status).toBe('awaiting_consent');
       expect(next.agency!.id).toBe('b-feishu-firm');
       expect(next.consent.consentId).not.toBe(offered.consent.consentId);
-      await expect(cases.consent(offered.id, 'u42', { consent: true, consentId: offered.consent.consentId, via: 'old button' })).rejects.toBeInstanceOf(CaseConflict);
-      const again = await cases.consent(offered.id, 'u42', { consent: true, consentId: next.consent.consentId, via: 'test' });
+      await expect(cases.consent(offered.id, U42, { consent: true, consentId: offered.consent.consentId, via: 'old button' })).rejects.toBeInstanceOf(CaseConflict);
+      const again = await cases.consent(offered.id, U42, { consent: true, consentId: next.consent.consentId, via: 'test' });
       expect(again).toMatchObject({ status: 'requested', agency: { id: 'b-feishu-firm' } });
       expect(await events(offered.id)).toEqual(['offered', 'consent_requested', 'consent_given', 'declined', 'consent_requested', 'consent_given']);
     });
 
     it('accepts once, relays answers, closes, and takes one rating', async () => {
       const offered = await cases.refer({ consultation: await consultation(), envelope: TELEGRAM_USER });
-      await cases.consent(offered.id, 'u42', { consent: true, contact: 'boss@example.com', via: 'test' });
+      await cases.consent(offered.id, U42, { consent: true, contact: 'boss@example.com', via: 'test' });
       expect((await cases.agencyAction(offered.id, 'a-telegram-firm', { type: 'accept' })).status).toBe('accepted');
       await expect(cases.agencyAction(offered.id, 'a-telegram-firm', { type: 'accept' })).rejects.toBeInstanceOf(CaseConflict);
       await expect(cases.agencyAction(offered.id, 'b-feishu-firm', { type: 'accept' })).rejects.toThrow(/no such case/);
@@ -100,24 +105,35 @@ describe.each(storeTargets())('case service on $name', (target) => {
       expect(closed.status).toBe('completed');
       const [row] = await queryRows<{ contact_cipher: string | null }>(handle.db, sql`select contact_cipher from cases`);
       expect(row!.contact_cipher).toBeNull(); // deleted when the case closes
-      await cases.resolve(offered.id, 'u42', true);
-      expect((await cases.rate(offered.id, 'u42', { rating: 5 })).rating).toEqual({ resolved: true, rating: 5 });
-      await expect(cases.rate(offered.id, 'someone-else', { rating: 1 })).rejects.toThrow(/no such case/);
-      const view = await cases.view(offered.id, 'u42');
+      await cases.resolve(offered.id, U42, true);
+      expect((await cases.rate(offered.id, U42, { rating: 5 })).rating).toEqual({ resolved: true, rating: 5 });
+      // One rating per case: a second is refused and changes nothing.
+      await expect(cases.rate(offered.id, U42, { rating: 1 })).rejects.toBeInstanceOf(CaseConflict);
+      expect((await cases.view(offered.id, U42))!.rating).toEqual({ resolved: true, rating: 5 });
+      await expect(cases.rate(offered.id, { channel: 'telegram', userId: 'someone-else' }, { rating: 1 })).rejects.toThrow(/no such case/);
+      const view = await cases.view(offered.id, U42);
       expect(view!.events.map((e) => e.type)).toEqual(['offered', 'consent_requested', 'consent_given', 'accepted', 'answered', 'completed', 'resolved', 'rated']);
-      expect(await cases.view(offered.id, 'intruder')).toBeUndefined();
+      expect(await cases.view(offered.id, { channel: 'telegram', userId: 'intruder' })).toBeUndefined();
     });
 
     it('moves a case past an SLA to the next agency, and to the staff queue when none is left', async () => {
-      cases = await testCases(handle.db, outbox, { acceptSlaMs: 50, calendar: ALWAYS });
+      // One clock for due times and firing: the test moves it instead of waiting.
+      let clock = new Date('2026-03-02T02:00:00Z');
+      cases = await testCases(handle.db, outbox, { acceptSlaMs: 3_600_000, calendar: ALWAYS, now: () => clock });
       const offered = await cases.refer({ consultation: await consultation(), envelope: TELEGRAM_USER });
       let view = offered;
       for (const agency of ['a-telegram-firm', 'b-feishu-firm', 'c-webhook-firm']) {
         expect(view.agency!.id).toBe(agency);
-        await cases.consent(view.id, 'u42', { consent: true, via: 'test' });
-        await new Promise((r) => setTimeout(r, 120));
+        await cases.consent(view.id, U42, { consent: true, via: 'test' });
+        clock = new Date(clock.getTime() + 3_600_000 - 1);
+        expect(await cases.fireDueTimers()).toBe(0); // a millisecond before the deadline
+        clock = new Date(clock.getTime() + 1);
         expect(await cases.fireDueTimers()).toBe(1);
-        view = (await cases.view(offered.id, 'u42'))!;
+        if (agency === 'a-telegram-firm') {
+          // 24x7 counts every hour, but the user is told the time in Beijing: 03:00 UTC is 11:00.
+          expect((await outboxRows()).map((r) => r.payload.text ?? '').find((t) => t.includes('已将您的问题转交'))).toContain('3月2日 11:00前');
+        }
+        view = (await cases.view(offered.id, U42))!;
       }
       expect(view.status).toBe('staff_queue');
       expect(await cases.fireDueTimers()).toBe(0);
@@ -139,8 +155,35 @@ describe.each(storeTargets())('case service on $name', (target) => {
       });
       const offered = await cases.refer({ consultation: await consultation('帮我们申请一个发明专利') , envelope: TELEGRAM_USER });
       expect(offered).toMatchObject({ status: 'offered', intake: { ask: 'district', options: ['张店区', '-'] } });
-      const routed = await cases.choose(offered.id, 'u42', 'district', '张店区');
+      const routed = await cases.choose(offered.id, U42, 'district', '张店区');
       expect(routed).toMatchObject({ status: 'awaiting_consent', agency: { id: 'zhangdian' } });
+    });
+
+    it('takes the district and field already named in the conversation instead of asking', async () => {
+      cases = await testCases(handle.db, outbox, {
+        registry: registryOf([
+          { id: 'zhangdian', name: '张店代理所', services: ['agency'], fields: ['patent'], districts: ['张店区'] },
+          { id: 'zhoucun', name: '周村代理所', services: ['agency'], fields: ['patent'], districts: ['周村区'] },
+          { id: 'marks', name: '商标事务所', services: ['agency'], fields: ['trademark'], districts: 'all' },
+        ]),
+      });
+      await consultation('我们是张店的一家企业，想申请发明专利', { messageId: 'm-earlier' });
+      const offered = await cases.refer({ consultation: await consultation('代理费用大概多少？', { messageId: 'm-now' }), envelope: TELEGRAM_USER });
+      expect(offered).toMatchObject({ status: 'awaiting_consent', agency: { id: 'zhangdian' } });
+      expect(offered.intake).toBeUndefined();
+    });
+
+    it('never moves a general request to an agency that only mediates, after a decline either', async () => {
+      cases = await testCases(handle.db, outbox, {
+        registry: registryOf([
+          { id: 'a-firm', name: '甲所', services: ['consulting', 'litigation'] },
+          { id: 'b-arbitration', name: '仲裁院', services: ['mediation_arbitration'] },
+        ]),
+      });
+      const offered = await cases.refer({ consultation: await consultation('商标被别人抢先用了怎么办'), envelope: TELEGRAM_USER });
+      expect(offered.agency!.id).toBe('a-firm');
+      await cases.consent(offered.id, U42, { consent: true, via: 'test' });
+      expect(await cases.agencyAction(offered.id, 'a-firm', { type: 'decline' })).toMatchObject({ status: 'staff_queue', agency: null });
     });
 
     it('balances by open cases under capacity, and one open case per consultation', async () => {
@@ -148,18 +191,18 @@ describe.each(storeTargets())('case service on $name', (target) => {
       const first = await cases.refer({ consultation: await consultation('想找律师起诉侵权', { messageId: 'm1' }), envelope: TELEGRAM_USER });
       expect(first.agency!.id).toBe('one');
       expect((await cases.refer({ consultation: (await store.history('telegram:42', 'u42', 1))[0]!, envelope: TELEGRAM_USER })).id).toBe(first.id);
-      await cases.consent(first.id, 'u42', { consent: true, via: 'test' });
+      await cases.consent(first.id, U42, { consent: true, via: 'test' });
       const second = await cases.refer({ consultation: await consultation('商标侵权找律师', { messageId: 'm2' }), envelope: TELEGRAM_USER });
       expect(second.agency!.id).toBe('two');
-      await cases.consent(second.id, 'u42', { consent: true, via: 'test' });
+      await cases.consent(second.id, U42, { consent: true, via: 'test' });
       const third = await cases.refer({ consultation: await consultation('版权侵权找律师', { messageId: 'm3' }), envelope: TELEGRAM_USER });
       expect(third.status).toBe('staff_queue'); // both at capacity
     });
 
     it('withdrawal tells an agency that had the case and erases the contact; the events stay', async () => {
       const offered = await cases.refer({ consultation: await consultation(), envelope: TELEGRAM_USER });
-      await cases.consent(offered.id, 'u42', { consent: true, contact: '13900139000', via: 'test' });
-      const withdrawn = await cases.withdraw(offered.id, 'u42', 'user', 'test');
+      await cases.consent(offered.id, U42, { consent: true, contact: '13900139000', via: 'test' });
+      const withdrawn = await cases.withdraw(offered.id, U42, 'user', 'test');
       expect(withdrawn.status).toBe('cancelled');
       const toAgency = (await outboxRows()).filter((r) => r.chat_id === TELEGRAM_AGENCY_CHAT).map((r) => r.payload.text!);
       expect(toAgency.at(-1)).toMatch(/已撤回转介/);
@@ -173,9 +216,9 @@ describe.each(storeTargets())('case service on $name', (target) => {
     it('retention withdraws an open case (the agency is told) and erases what closed cases shared; events stay', async () => {
       const longAgo = new Date(Date.now() - 200 * 86_400_000);
       const open = await cases.refer({ consultation: await consultation('专利侵权想找律师起诉', { createdAt: longAgo, messageId: 'old-1' }), envelope: TELEGRAM_USER });
-      await cases.consent(open.id, 'u42', { consent: true, contact: '13700137000', via: 'test' });
+      await cases.consent(open.id, U42, { consent: true, contact: '13700137000', via: 'test' });
       const closed = await cases.refer({ consultation: await consultation('商标侵权想找律师', { createdAt: longAgo, messageId: 'old-2' }), envelope: TELEGRAM_USER });
-      await cases.consent(closed.id, 'u42', { consent: true, via: 'test' });
+      await cases.consent(closed.id, U42, { consent: true, via: 'test' });
       await cases.agencyAction(closed.id, closed.agency!.id, { type: 'accept' });
       await cases.agencyAction(closed.id, closed.agency!.id, { type: 'close', text: '已电话沟通' });
       await handle.db.execute(sql`update cases set closed_at = ${longAgo.toISOString()}::timestamptz where id = ${closed.id}`);

@@ -30,13 +30,13 @@ describe('HTTP API', () => {
       const response = await ask({ question: '知识产权保险有哪些?' });
       expect(response.statusCode).toBe(200);
       const body = response.json();
-      expect(Object.keys(body).sort()).toEqual(['answer', 'answerer', 'citations', 'confidence', 'id', 'outcome']);
+      expect(Object.keys(body).sort()).toEqual(['answer', 'answerer', 'citations', 'confidence', 'id', 'outcome', 'userId']);
       expect(body.answerer).toBe('extractive');
       expect(body.outcome).toBe('answered');
       expect(body.citations[0]).toMatchObject({ documentId: 'zibo-ip-service-opinions-2023', docNumber: '淄市监知促字〔2023〕130号', article: '七' });
       expect(Object.keys(body.citations[0]).sort()).toEqual(['article', 'docNumber', 'documentId', 'excerpt', 'score', 'section', 'title']);
       const recorded = await store.get(body.id);
-      expect(recorded).toMatchObject({ channel: 'api', userId: 'anonymous', outcome: 'answered', question: '知识产权保险有哪些?' });
+      expect(recorded).toMatchObject({ channel: 'api', userId: body.userId, outcome: 'answered', question: '知识产权保险有哪些?' });
       expect(response.headers['cache-control']).toBe('no-store');
     });
 
@@ -97,10 +97,11 @@ describe('HTTP API', () => {
     it.each([
       ['版权示范企业创建有什么要求?', '那找谁办?', 'answered', '六', /^「六、推动知识产权服务业促进版权产业发展」的责任单位是：市文化和旅游局。/],
       ['外国专利代理机构能在淄博设立常驻代表机构吗?', '需要什么材料?', 'not_covered', '五', /^现有政策文件没有写明需要准备的材料。$/],
-      ['知识产权保险有哪些?', '那保费政府补不补?', 'not_covered', '七', /^现有政策文件没有提到对“保费”的补贴或资助。$/],
+      // The guide on pledge financing and insurance says in so many words that the policy sets no premium subsidy.
+      ['知识产权保险有哪些?', '那保费政府补不补?', 'answered', 'guide-zibo-ip-finance#四', /没有规定.*保费补贴/],
       // The guidance on pledge financing says the bank sets the amounts.
       ['知识产权质押融资有配套的保险吗?', '多少钱?', 'not_covered', 'guide-zibo-ip-finance#一', /^现有政策文件没有写明具体金额、费用或比例。$/],
-      ['商标被恶意抢注了怎么办?', '那英文呢', 'answered', '十四', /^In the original Chinese: “/],
+      ['商标被恶意抢注了怎么办?', '那英文呢', 'answered', '十', /^In the original Chinese: “/],
       ['专利导航项目是怎么安排的?', '哪个部门负责?', 'answered', '一', /责任单位是：市发展改革委、市工业和信息化局、市市场监管局。/],
       ['种子侵权假冒一般什么时候查?', '谁负责?', 'answered', '二', /市农业农村局/],
       ['专利被侵权了怎么办?', '那仲裁呢?', 'answered', '十', /仲裁/],

@@ -7,10 +7,10 @@ import { createResponder } from '../../src/queue/respond.js';
 import { ConsultationStore } from '../../src/store/consultations.js';
 import type { DatabaseHandle } from '../../src/store/db.js';
 import { articleText } from '../../src/answer/article.js';
-import { shippedConsult, shippedKnowledge } from '../helpers.js';
+import { seedOnlyConsult, seedOnlyKnowledge } from '../helpers.js';
 import { testCases } from '../escalation/fixtures.js';
 
-/** The app over `handle` with the shipped knowledge; log lines are collected in `logs`. */
+/** The app over `handle` with the seed and guides (the shipped knowledge less the laws); log lines are collected in `logs`. */
 export async function testApp(handle: DatabaseHandle, options: Partial<AppOptions> = {}, overrides: Partial<AppDeps> = {}) {
   const { db } = handle;
   const store = new ConsultationStore(db);
@@ -18,8 +18,8 @@ export async function testApp(handle: DatabaseHandle, options: Partial<AppOption
   const outbox = new Outbox(db);
   const cases = overrides.cases ?? (await testCases(db, outbox));
   const metrics = createMetrics({ queues: async () => ({ inbox: await inbox.stats(), outbox: await outbox.stats() }), cases: () => cases.stats() });
-  const respond = createResponder({ db, store, consult: await shippedConsult(), onAnswer: (q, r) => observeAnswer(metrics, q.channel, r.answer.outcome, r.latencyMs) });
-  const kb = await shippedKnowledge();
+  const respond = createResponder({ db, store, consult: await seedOnlyConsult(), onAnswer: (q, r) => observeAnswer(metrics, q.channel, r.answer.outcome, r.latencyMs) });
+  const kb = await seedOnlyKnowledge();
   const logs: string[] = [];
   const logStream = new Writable({
     write(chunk: Buffer, _encoding, done) {

@@ -13,10 +13,11 @@ describe('knowledge base', () => {
 
   it('finds the article that answers a question, first', async () => {
     const kb = await shippedKnowledge();
-    const cases: [string, string][] = [
+    const cases: [string, string | string[]][] = [
       ['知识产权保险有哪些?', '七'],
       ['外国专利代理机构能在淄博设代表处吗', '五'],
-      ['我们的商标被人抢注了', '十'],
+      // The article on rights-protection services and the one on cracking down on bad-faith filings both answer.
+      ['我们的商标被人抢注了', ['十', '十四']],
       ['剑网行动', '十四'],
       ['这份文件的文号是多少', 'header'],
       ['Can foreign patent agencies open representative offices in Zibo?', '五'],
@@ -24,7 +25,7 @@ describe('knowledge base', () => {
     // Within the seed: guidance documents answer some of these too (抢注), and are tested with the region rules.
     for (const [q, article] of cases) {
       const { passages } = await kb.retrieve(q, 5, { accept: (d) => d.id === SEED_ID });
-      expect(passages[0]?.chunk.article, q).toBe(article);
+      expect([article].flat(), q).toContain(passages[0]?.chunk.article);
       expect(passages[0]!.chunk.documentId).toBe(SEED_ID);
     }
   });

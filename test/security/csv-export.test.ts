@@ -97,7 +97,7 @@ for (const target of storeTargets()) {
       const userId = 'web-user-csv';
       const consultation = await suite.env.store.record(sampleConsultation({ channel: 'web', chatId: null, userId, conversationId: `web:${userId}`, question: '我们的专利被侵权了，想找律师起诉对方', outcome: 'escalation_offered' }));
       const offered = await suite.env.cases.refer({ consultation, district: '张店区' });
-      const requested = await suite.env.cases.consent(offered.id, userId, { consent: true, consentId: offered.consent.consentId, via: 'test' });
+      const requested = await suite.env.cases.consent(offered.id, { channel: 'web', userId }, { consent: true, consentId: offered.consent.consentId, via: 'test' });
       await suite.env.cases.agencyAction(requested.id, requested.agency!.id, { type: 'accept' });
       await suite.env.cases.agencyAction(requested.id, requested.agency!.id, { type: 'close' });
       const rated = await suite.env.app.inject({ method: 'POST', url: `/api/v1/cases/${requested.id}/rating`, payload: { userId, resolved: true, rating: 5, comment: PAYLOADS[0] } });

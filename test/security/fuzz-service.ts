@@ -1,7 +1,7 @@
 /**
  * The whole service as the fuzzer meets it: `startService` on the embedded database with every HTTP entry
  * point switched on (Telegram and Feishu in webhook mode, the real grammY and Lark SDK against fake platform
- * APIs, a webhook agency, the console with an account of each role), and everything it logs kept in `logs`.
+ * APIs, WeChat against the fake WeCom API, a webhook agency, the console with an account of each role), and everything it logs kept in `logs`.
  * The fixtures the targets aim at (a consultation, a case held by the webhook agency, an approved answer)
  * are made through the service's own API, as a user would.
  */
@@ -14,6 +14,7 @@ import { pino } from 'pino';
 import { startService, type Service } from '../../src/bootstrap.js';
 import { FeishuChannel } from '../../src/channels/feishu.js';
 import { TelegramChannel } from '../../src/channels/telegram.js';
+import { WechatChannel } from '../../src/channels/wechat/channel.js';
 import { loadConfig } from '../../src/config.js';
 import { useHashCostForTesting } from '../../src/console/passwords.js';
 import { ApprovedAnswerStore } from '../../src/store/approved-answers.js';
@@ -26,6 +27,7 @@ import { WEBHOOK_SECRET } from '../escalation/fixtures.js';
 import { FakeAgencyWebhook } from '../fakes/agency-webhook.js';
 import { FakeFeishuApi } from '../fakes/feishu-api.js';
 import { BOT_TOKEN, FakeTelegramApi } from '../fakes/telegram-api.js';
+import { CALLBACK_TOKEN, ENCODING_AES_KEY, FakeWecomApi, KF_SECRET, wechatEnv } from '../fakes/wecom-api.js';
 import { KNOWLEDGE_DIR } from '../helpers.js';
 
 export const WEBHOOK_AGENCY = 'fuzz-webhook-firm';
@@ -76,6 +78,7 @@ export async function startFuzzService(): Promise<FuzzService> {
   useHashCostForTesting(4);
   const telegram = await new FakeTelegramApi().start();
   const feishu = await new FakeFeishuApi().start();
+  const wecom = await new FakeWecomApi().start();
   const agency = new FakeAgencyWebhook(WEBHOOK_SECRET);
   await agency.start();
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'ipcb-fuzz-'));
@@ -96,12 +99,14 @@ export async function startFuzzService(): Promise<FuzzService> {
     TELEGRAM_WEBHOOK_SECRET: TELEGRAM_SECRET,
     TELEGRAM_API_ROOT: telegram.apiRoot,
     ...webhookEnv(feishu.baseUrl),
+    ...wechatEnv(wecom.apiRoot),
   });
   const logs: string[] = [];
   const stream = collector(logs);
   const channels = [
     new TelegramChannel({ ...config.telegram!, throttle: false, log: pino({ level: 'info', name: 'telegram' }, stream) }),
     new FeishuChannel({ ...config.feishu!, cache: new lark.DefaultCache() }),
+    new WechatChannel(config.wechat!),
   ];
   const service = await startService(config, { channels, logStream: stream, idleMs: 20 });
   const { app } = service;
@@ -130,7 +135,7 @@ export async function startFuzzService(): Promise<FuzzService> {
   return {
     service,
     logs,
-    secrets: [BOT_TOKEN, TELEGRAM_SECRET, APP_SECRET, KEYS.encryptKey, KEYS.verificationToken, WEBHOOK_SECRET, PASSWORD, ...Object.values(sessions).flatMap((s) => [s.cookie.split('=')[1]!, s.csrf])],
+    secrets: [BOT_TOKEN, TELEGRAM_SECRET, APP_SECRET, KEYS.encryptKey, KEYS.verificationToken, KF_SECRET, CALLBACK_TOKEN, ENCODING_AES_KEY, WEBHOOK_SECRET, PASSWORD, ...Object.values(sessions).flatMap((s) => [s.cookie.split('=')[1]!, s.csrf])],
     sessions,
     agency,
     ids: { consultation, userId, caseId, approved: proposed.answerId, approvedVersion: proposed.version },
@@ -138,6 +143,7 @@ export async function startFuzzService(): Promise<FuzzService> {
       await service.stop();
       await telegram.close();
       await feishu.stop();
+      await wecom.stop();
       await agency.stop();
       await rm(dataDir, { recursive: true, force: true });
     },

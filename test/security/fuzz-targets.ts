@@ -10,6 +10,7 @@ import { cardActionEvent, messageEvent, signBody, signed } from '../channels/fei
 import { SECRET as TELEGRAM_SECRET } from '../channels/telegram-fixtures.js';
 import { OTHER_SECRET } from '../escalation/fixtures.js';
 import { updates } from '../fakes/telegram-api.js';
+import { signedCallback } from '../fakes/wecom-api.js';
 import { SEED_ID } from '../helpers.js';
 import { brokenBody, enc, encodeForm, formFields, hostileHeaders, junk, mutated, nastyString, queryString, segment } from './fuzz-inputs.js';
 import type { FuzzService } from './fuzz-service.js';
@@ -134,6 +135,22 @@ const feishuRequest = fc.oneof(
   { weight: 1, arbitrary: fc.tuple(jsonBody(feishuEvent), hostileHeaders).map(([body, headers]) => ({ body: body.toString(), headers })) },
 );
 
+/** A WeCom callback's plaintext: the kf event with hostile fields, or XML and bytes of any shape. */
+const wecomPlaintext = fc.oneof(
+  { weight: 3, arbitrary: fc.tuple(nastyString, nastyString, fc.constantFrom('kf_msg_or_event', 'enter_agent', '')).map(([token, kf, event]) => `<xml><MsgType><![CDATA[event]]></MsgType><Event><![CDATA[${event}]]></Event><Token><![CDATA[${token}]]></Token><OpenKfId><![CDATA[${kf}]]></OpenKfId></xml>`) },
+  { weight: 1, arbitrary: nastyString },
+  { weight: 1, arbitrary: brokenBody.map((b) => b.toString()) },
+);
+
+/** WeCom callbacks: signed as WeCom signs (mostly), for another corp, with the wrong key, an hour old, or not signed at all. */
+const wechatRequest = fc.oneof(
+  { weight: 4, arbitrary: wecomPlaintext.map((p) => signedCallback(p)) },
+  { weight: 1, arbitrary: wecomPlaintext.map((p) => signedCallback(p, { corpId: 'ww-someone-else' })) },
+  { weight: 1, arbitrary: wecomPlaintext.map((p) => signedCallback(p, { token: 'wrong-token' })) },
+  { weight: 1, arbitrary: wecomPlaintext.map((p) => signedCallback(p, { timestamp: Math.floor(Date.now() / 1000) - 3600 })) },
+  { weight: 1, arbitrary: fc.tuple(brokenBody, queryString).map(([body, q]) => ({ query: q.replace(/^\?/, ''), body: body.toString() })) },
+);
+
 const agencyEvent = fc.oneof(
   fc.constant({ type: 'accept' }),
   nastyString.map((reason) => ({ type: 'decline', reason })),
@@ -162,6 +179,19 @@ export const TARGETS: FuzzTarget[] = [
   {
     route: 'POST /webhooks/feishu',
     request: () => fc.tuple(feishuRequest, queryString).map(([r, q]) => ({ method: 'POST', url: `/webhooks/feishu${q}`, headers: r.headers, payload: r.body })),
+  },
+  {
+    route: 'POST /webhooks/wechat',
+    request: () => fc.tuple(wechatRequest, fc.oneof(fc.constant({ 'content-type': 'text/xml' } as Record<string, string>), hostileHeaders)).map(([r, headers]) => ({ method: 'POST', url: `/webhooks/wechat?${r.query}`, headers, payload: r.body })),
+  },
+  {
+    route: 'GET /webhooks/wechat',
+    request: () =>
+      fc.tuple(wecomPlaintext, fc.nat(3), queryString).map(([text, how, q]) => {
+        const signed = signedCallback(text, how === 1 ? { token: 'wrong-token' } : how === 2 ? { corpId: 'ww-someone-else' } : {});
+        const echostr = /<Encrypt><!\[CDATA\[([^\]]*)\]\]>/.exec(signed.body)?.[1] ?? '';
+        return { method: 'GET', url: how === 3 ? `/webhooks/wechat${q}` : `/webhooks/wechat?${signed.query}&echostr=${encodeURIComponent(echostr)}` };
+      }),
   },
   {
     route: 'POST /api/v1/agency/cases/:id/events',

@@ -279,7 +279,7 @@ describe('red team: an agency account and another agency’s case', () => {
       const consultation = await env.store.record(sampleConsultation({ channel: 'web', chatId: null, userId, conversationId: `web:${userId}`, question, outcome: 'escalation_offered' }));
       const offered = await env.cases.refer({ consultation, district: '张店区' });
       if (!consent) return offered;
-      return env.cases.consent(offered.id, userId, { consent: true, contact, consentId: offered.consent.consentId, via: 'test' });
+      return env.cases.consent(offered.id, { channel: 'web', userId }, { consent: true, contact, consentId: offered.consent.consentId, via: 'test' });
     };
     const a = await refer('我们的专利被侵权了，想找律师起诉对方', true, '13912345678');
     const b = await refer('商标被人抢注，想请代理机构提异议，电话13711112222', true, '13711112222');

@@ -24,6 +24,8 @@ export interface PersistentLocation {
   open(options?: { migrationsFolder?: string }): Promise<DatabaseHandle>;
   /** The DATABASE_URL of a Postgres location, for a child process. */
   url?: string;
+  /** The directory of a PGlite location, whose files a test may read. */
+  dataDir?: string;
   dispose(): Promise<void>;
 }
 
@@ -57,6 +59,7 @@ function pgliteTarget(): StoreTarget {
     async persistent() {
       const dataDir = await mkdtemp(path.join(os.tmpdir(), 'ipcb-store-'));
       return {
+        dataDir,
         open: (options) => openDatabase({ dataDir, ...options }),
         dispose: () => rm(dataDir, { recursive: true, force: true }),
       };

@@ -2,6 +2,7 @@
  * The HTML of the cases board and case pages (routes in cases.ts). Staff pages never show a contact: the
  * user gave it for the agency alone (PIPL art. 23), so staff see whether one was given, not what it is.
  */
+import type { ConsentEnd } from '../../cases/core.js';
 import type { AgencyRegistry } from '../../escalation/agencies.js';
 import { agencyName } from '../../escalation/notices.js';
 import type { AgencyPerformance, CaseDetail, CaseListRow } from '../../store/console-cases.js';
@@ -57,7 +58,7 @@ export function caseTable(rows: CaseListRow[], registry: AgencyRegistry, mode: '
       const late = r.due && r.due.at.getTime() < now;
       return html`<tr class="${late ? 'late' : ''}">
         <td class="nowrap"><a href="/console/cases/${r.id}">${r.id.slice(0, 8)}</a>${r.breaches ? html`<div class="breach small">曾超时 ${r.breaches} 次</div>` : ''}</td>
-        <td class="nowrap">${time(r.createdAt)}</td>
+        <td class="nowrap">${time(mode === 'staff' ? r.createdAt : (r.reachedAt ?? r.createdAt))}</td>
         <td>${mode === 'past' ? html`<span class="tag">${AGENCY_STEP_LABELS[r.agencyStep ?? ''] ?? '已转其他机构'}</span>` : statusTag(r.status)}</td>
         <td>${needsText(r) || '—'}</td>
         <td class="nowrap">${r.district ?? '—'}</td>
@@ -141,13 +142,15 @@ export function actorLabel(actor: string, registry: AgencyRegistry, staff: Map<s
 
 const TIMER_KIND = { accept: '接受时限', answer: '答复时限' } as const;
 const DATA_NAMES: Record<string, string> = { question: '问题', conversation: '此前对话', contact: '联系方式' };
+/** Why a consent given ended: it is not always the user who withdrew it. */
+const CONSENT_ENDS: Record<ConsentEnd, string> = { withdrawn: '用户撤回', declined: '机构拒绝', sla_breached: '机构超时未处理' };
 
 /** A case as staff see it: everything in the record but the contact. */
 export function staffCaseDetail(detail: CaseDetail, registry: AgencyRegistry, staff: Map<string, string>, session: Session, notice?: Html): Html {
   const c = detail.case;
   const now = Date.now();
   const assignable = c.status === 'staff_queue' || c.status === 'offered' || c.status === 'awaiting_consent';
-  const contactGiven = detail.events.some((e) => e.type === 'contact_given');
+  const contactGiven = detail.events.some((e) => e.type === 'contact_given') || detail.consents.some((k) => k.decision === 'given' && k.data.includes('contact'));
   return html`<main class="detail">
     <p><a href="/console/cases">← 返回转介案件</a></p>
     ${notice ?? ''}
@@ -194,10 +197,10 @@ export function staffCaseDetail(detail: CaseDetail, registry: AgencyRegistry, st
     <section class="card">
       <h2>同意记录</h2>
       ${detail.consents.length
-        ? html`<div class="table-wrap"><table class="list"><thead><tr><th>机构</th><th>请求时间</th><th>结果</th><th>提供的信息</th><th>告知书</th><th>撤回</th></tr></thead><tbody>${detail.consents.map(
+        ? html`<div class="table-wrap"><table class="list"><thead><tr><th>机构</th><th>请求时间</th><th>结果</th><th>提供的信息</th><th>告知书</th><th>同意结束</th></tr></thead><tbody>${detail.consents.map(
             (k) => html`<tr><td>${agencyLabel(registry, k.agencyId)}</td><td class="nowrap">${time(k.createdAt)}</td>
               <td>${k.decision === 'given' ? `同意（${time(k.decidedAt)}）` : k.decision === 'refused' ? (k.decidedVia === 'superseded' ? '已改派' : `不同意（${time(k.decidedAt)}）`) : '待答复'}</td>
-              <td>${k.data.map((d) => DATA_NAMES[d] ?? d).join('、')}</td><td><code title="${k.noticeHash}">${k.noticeVersion} · ${k.noticeHash.slice(0, 12)}</code></td><td>${k.withdrawnAt ? time(k.withdrawnAt) : '—'}</td></tr>`,
+              <td>${k.data.map((d) => DATA_NAMES[d] ?? d).join('、')}</td><td><code title="${k.noticeHash}">${k.noticeVersion} · ${k.noticeHash.slice(0, 12)}</code></td><td>${k.withdrawnAt ? `${time(k.withdrawnAt)}${k.endedBy ? ` · ${CONSENT_ENDS[k.endedBy]}` : ''}` : '—'}</td></tr>`,
           )}</tbody></table></div>`
         : html`<p class="empty">尚未请求同意。</p>`}
     </section>
@@ -249,10 +252,10 @@ export function agencyCaseDetail(
     <h1>案件 ${c.id.slice(0, 8)} ${statusTag(c.status)}</h1>
     <section class="card">
       <dl class="meta">
-        <dt>收到</dt><dd>${time(c.createdAt)}</dd>
+        <dt>收到</dt><dd>${time(reachedAt(extra.steps) ?? c.createdAt)}</dd>
         <dt>事项</dt><dd>${needsText(c) || '—'}${c.district ? ` · ${c.district}` : ''}</dd>
         ${open && extra.due ? html`<dt>时限</dt><dd>${dueCell(extra.due)}</dd>` : ''}
-        <dt>用户联系方式</dt><dd>${c.contact ? html`<strong class="contact">${c.contact}</strong> <span class="muted">（用户同意提供给本机构，仅用于本案件）</span>` : extra.contactGiven ? '案件已办结，联系方式已删除。' : '用户未留联系方式，请通过本平台答复。'}</dd>
+        <dt>用户联系方式</dt><dd>${c.contact ? html`<strong class="contact">${c.contact}</strong> <span class="muted">（用户同意提供给本机构，仅用于本案件）</span>` : extra.contactGiven ? '已删除（案件已结束，或用户对本机构的同意已结束）' : '用户未留联系方式，请通过本平台答复。'}</dd>
         ${c.status === 'completed' ? html`<dt>用户评价</dt><dd>${c.rating ? `${c.rating} 分` : '尚未评分'}${c.resolved === null ? '' : c.resolved ? ' · 已解决' : ' · 未解决'}</dd>` : ''}
       </dl>
     </section>
@@ -299,9 +302,14 @@ export function pastCaseDetail(past: { case: { id: string; createdAt: Date; fiel
     <h1>案件 ${c.id.slice(0, 8)} <span class="tag">已不在本机构</span></h1>
     <section class="card">
       <p>本机构已不再承办此案件（拒绝、超时转出或用户撤回），用户对本机构的同意随之结束，问题、对话和联系方式不再显示。</p>
-      <dl class="meta"><dt>收到</dt><dd>${time(c.createdAt)}</dd><dt>事项</dt><dd>${needsText(c) || '—'}${c.district ? ` · ${c.district}` : ''}</dd></dl>
+      <dl class="meta"><dt>收到</dt><dd>${time(reachedAt(past.events) ?? c.createdAt)}</dd><dt>事项</dt><dd>${needsText(c) || '—'}${c.district ? ` · ${c.district}` : ''}</dd></dl>
       <h2>本机构经手的经过</h2>
       <ol class="events">${past.events.map((e) => html`<li>${time(e.createdAt)} · ${CASE_EVENT_LABELS[e.type] ?? e.type}</li>`)}</ol>
     </section>
   </main>`;
+}
+
+/** When the case reached the agency: the latest consent naming it, among the agency's own steps. */
+function reachedAt(steps: { type: string; createdAt: Date }[]): Date | undefined {
+  return steps.filter((s) => s.type === 'consent_given').at(-1)?.createdAt;
 }

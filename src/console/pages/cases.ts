@@ -12,8 +12,8 @@
  *   and its own steps. Any other case id, existing or not, is a 403, audited as `case.denied`.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { CaseNotFound, type AgencyOp } from '../../escalation/case-service.js';
-import { CaseConflict } from '../../escalation/case-states.js';
+import type { AgencyOp } from '../../escalation/case-service.js';
+import { CaseConflict, CaseNotFound } from '../../cases/core.js';
 import { HttpError } from '../../http/http-error.js';
 import {
   accountNames,
@@ -68,7 +68,7 @@ const EXPORT_COLUMNS = (label: (id: string | null) => string): Column<CaseExport
   { header: '当前机构', value: (r) => label(r.agencyId), width: 28 },
   { header: '已试机构', value: (r) => r.triedAgencies.map(label).join('、'), width: 28 },
   { header: '问题（已打码）', value: (r) => r.question, width: 50 },
-  { header: '留有联系方式', value: (r) => (r.hadContact ? '是' : '否'), width: 8 },
+  { header: '留有联系方式', value: (r) => (r.holdsContact ? '是' : r.hadContact ? '已删除' : '否'), width: 8 },
   { header: '送达机构时间', value: (r) => time(r.requestedAt), width: 17 },
   { header: '接受时间', value: (r) => time(r.acceptedAt), width: 17 },
   { header: '首次答复时间', value: (r) => time(r.answeredAt), width: 17 },
