@@ -5,6 +5,7 @@
  * see breaches highlighted and per-agency response times, and export exactly the filtered cases.
  */
 import { sql } from 'drizzle-orm';
+import { parse as parseCsv } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
 import { time } from '../../src/console/format.js';
 import { agencyPerformance } from '../../src/store/console-cases.js';
@@ -162,9 +163,10 @@ for (const target of storeTargets()) {
       expect(staffView.body).toContain('机构拒绝'); // the consent to the first agency ended by its decline, not a withdrawal
       expect(staffView.body).not.toContain('用户撤回');
       const csv = (await admin.post('/console/cases/export?format=csv', {})).body;
-      const header = csv.replace(/^\ufeff/, '').split('\r\n')[0]!.split(',');
-      const column = header.indexOf('留有联系方式');
-      const contactOf = (id: string) => csv.split('\r\n').find((l) => l.includes(id))!.split(',')[column];
+      // Every field is quoted in the export: read it with a CSV parser, as a spreadsheet would.
+      const [header, ...rows] = parseCsv(csv.replace(/^\ufeff/, '')) as string[][];
+      const column = header!.indexOf('留有联系方式');
+      const contactOf = (id: string) => rows.find((r) => r.some((cell) => cell.includes(id)))![column];
       expect([contactOf(moved.id), contactOf(closed.id)]).toEqual(['已删除', '已删除']);
     });
 
