@@ -46,6 +46,9 @@ describe('feishu crypto', () => {
  * test fixtures cannot hide): AES-256-CBC with key sha256("test key") and IV 00…0f by `openssl enc`, then
  * `printf '%s' "$timestamp$nonce$encryptKey$body" | openssl dgst -sha256`.
  */
+/** The vector's signing time, as the verifier's clock (it refuses events signed over a day before now). */
+const AT_SIGNING = 1_700_000_000_000;
+
 const KNOWN = {
   keys: { encryptKey: 'test key', verificationToken: 'kat-verification-token' },
   timestamp: '1700000000',
@@ -62,14 +65,15 @@ describe('feishu signature, known answers', () => {
   });
 
   it('accepts the signed vector and reads its event; refuses it with one byte changed anywhere', () => {
-    const verified = verifyFeishuRequest(Buffer.from(KNOWN.body), headers(), KNOWN.keys);
+    // Verified at the time it was signed: an event signed more than a day ago is refused as a replay.
+    const verified = verifyFeishuRequest(Buffer.from(KNOWN.body), headers(), KNOWN.keys, AT_SIGNING);
     expect(verified).toMatchObject({ ok: true, payload: { header: { event_id: 'ev-kat-1', event_type: 'im.message.receive_v1' } } });
-    expect(verifyFeishuRequest(Buffer.from(KNOWN.body), headers(KNOWN.signature.toUpperCase()), KNOWN.keys).ok).toBe(true);
+    expect(verifyFeishuRequest(Buffer.from(KNOWN.body), headers(KNOWN.signature.toUpperCase()), KNOWN.keys, AT_SIGNING).ok).toBe(true);
     const flipped = `${KNOWN.signature.slice(0, -1)}${KNOWN.signature.endsWith('0') ? '1' : '0'}`;
-    expect(verifyFeishuRequest(Buffer.from(KNOWN.body), headers(flipped), KNOWN.keys)).toMatchObject({ ok: false, status: 401 });
-    expect(verifyFeishuRequest(Buffer.from(KNOWN.body.replace('AAEC', 'AAED')), headers(), KNOWN.keys)).toMatchObject({ ok: false, status: 401 });
-    expect(verifyFeishuRequest(Buffer.from(KNOWN.body), { ...headers(), 'x-lark-request-nonce': 'kat-nonce-2' }, KNOWN.keys)).toMatchObject({ ok: false, status: 401 });
-    expect(verifyFeishuRequest(Buffer.from(KNOWN.body), headers(), { ...KNOWN.keys, verificationToken: 'other' })).toMatchObject({ ok: false, status: 401 });
+    expect(verifyFeishuRequest(Buffer.from(KNOWN.body), headers(flipped), KNOWN.keys, AT_SIGNING)).toMatchObject({ ok: false, status: 401 });
+    expect(verifyFeishuRequest(Buffer.from(KNOWN.body.replace('AAEC', 'AAED')), headers(), KNOWN.keys, AT_SIGNING)).toMatchObject({ ok: false, status: 401 });
+    expect(verifyFeishuRequest(Buffer.from(KNOWN.body), { ...headers(), 'x-lark-request-nonce': 'kat-nonce-2' }, KNOWN.keys, AT_SIGNING)).toMatchObject({ ok: false, status: 401 });
+    expect(verifyFeishuRequest(Buffer.from(KNOWN.body), headers(), { ...KNOWN.keys, verificationToken: 'other' }, AT_SIGNING)).toMatchObject({ ok: false, status: 401 });
   });
 });
 
