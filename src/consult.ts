@@ -247,11 +247,12 @@ function searchText(text: string, home: Place): string {
  */
 export function scopedSearch(kb: KnowledgeBase, documents: DocumentScope, inspect?: RetrieveOptions['inspect']): Search {
   return (text, limit, places) => {
-    const slots = askedSlots(text).filter((s) => ANSWER_SHAPED.has(s.kind));
+    const asked = askedSlots(text);
+    const slots = asked.filter((s) => ANSWER_SHAPED.has(s.kind));
     // A passage that states what is asked (a period for 多久, a body for 找谁, a route for 怎么办) is the likelier answer.
     const stated = (s: Slot, chunk: Chunk) => (s.kind === 'advice' ? ROUTES.test(chunk.text) : statesSlot(s, chunk.text, chunk.departments));
     const states = slots.length ? (chunk: Chunk) => slots.some((s) => stated(s, chunk)) : undefined;
-    const advice = asksWhatToDo(text);
+    const advice = asked.some((s) => s.kind === 'advice');
     const asksLocal = advice || asksAboutLocalProvision(text) || findPlaces(places).length > 0;
     return kb.retrieve(searchText(text, documents.home), limit, { ...documents.of(places, advice).retrieve, states, asksLocal, asks: isAskingWord, inspect });
   };

@@ -6,8 +6,9 @@
  */
 import type { Chunk, Citation, DocumentMeta, Passage } from '../types.js';
 import { evidence, type AnalyzedQuery } from '../knowledge/query.js';
+import { SUB_ITEM } from '../knowledge/chunk.js';
 import { chineseNumeral } from '../knowledge/numerals.js';
-import { BODY, REMEDIES, missingLine, sentenceStates, sentencesOf, type Slot } from './slots.js';
+import { REMEDIES, missingLine, sentenceStates, sentencesOf, type Slot } from './slots.js';
 import { GUIDANCE_NOTE, citationMeta, guidanceTag, isGuidance, sourceDetails } from './validity.js';
 
 /** Short chunks are quoted whole (without their heading); longer ones by their best sentences. */
@@ -233,13 +234,13 @@ function footer(quoted: Quoted[], language: Language, referral: boolean): string
   const guidance = quoted.some((q) => isGuidance(q.citation)) ? GUIDANCE_NOTE[language] : '';
   const tag = guided ? guidanceTag(language) : '';
   if (language === 'en') {
-    const uncertain = first.statusNote && /未核实|以最新|不是现行|已修订/.test(first.statusNote) ? ' Its current status is not verified here: check the latest published text.' : '';
+    const uncertain = first.statusNote ? ' Its current status is not verified here: check the latest published text.' : '';
     const source = `From ${tag}《${first.title}》${details ? ` (${details})` : ''}${guided ? '.' : '; the official document prevails.'}${uncertain}`;
     return [source, guidance, referral ? 'Reply "human" to be referred, with your consent, to an IP service agency.' : 'Reply "human" for help from an IP service agency.'].filter(Boolean).join(' ');
   }
   const source = `摘自${tag}《${first.title}》${details ? `（${details}）` : ''}${guided ? '。' : '，以正式文件为准。'}`;
-  // A status the knowledge could not verify is said with every answer from the document.
-  const status = first.statusNote && /未核实|以最新|不是现行|已修订/.test(first.statusNote) ? `注意：${first.statusNote}。` : '';
+  // A status note is written only where the status is uncertain: every answer from the document says it.
+  const status = first.statusNote ? `注意：${first.statusNote}。` : '';
   return `${source}${status}${guidance}${referral ? '具体以主管部门的通知为准；需要帮助可回复“转人工”，经您同意后转介服务机构。' : '办理具体事务可回复“转人工”。'}`;
 }
 
@@ -258,7 +259,7 @@ export function openingLine(input: AnswerInput): { text: string; picks: OpeningP
   if (who && first.chunk.article !== 'header' && (first.chunk.departments.length || who.phrase?.includes('责任单位'))) return departmentsLine(first, input);
 
   const asked = slots.filter((s) => !input.missing.includes(s));
-  const prefer = (s: string) => asked.some((slot) => (slot.kind === 'who' ? BODY.test(s) : sentenceStates(slot, s, input.objects)));
+  const prefer = (s: string) => asked.some((slot) => sentenceStates(slot, s, input.objects));
   const candidates = passages.flatMap((p, index) =>
     openingSentences(p.chunk)
       .filter((s, position) => !(position === 0 && p.chunk.heading && s.text.includes(p.chunk.heading) && s.text.length <= p.chunk.heading.length + 8))
@@ -284,7 +285,6 @@ export function openingLine(input: AnswerInput): { text: string; picks: OpeningP
   return { text, picks: picked.map((c) => ({ index: c.index, sentence: c.quoted })) };
 }
 
-const ITEM = /^[（(][一二三四五六七八九十]+[）)]/;
 /** An article's own label: 第四十二条 followed by its text (not 第七条、第十七条 named in a sentence), 七、, （二）. */
 const LABEL = /^(第[一二三四五六七八九十百零〇两]+条(\s+|(?=[^、，,和及与至]))|[一二三四五六七八九十百]+、|[（(][一二三四五六七八九十]+[）)])/;
 
@@ -301,7 +301,7 @@ function openingSentences(chunk: Chunk): { text: string; quoted: string; listed?
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!;
     const items: string[] = [];
-    while (/[：:]$/.test(line) && ITEM.test(lines[i + 1 + items.length] ?? '')) items.push(bare(lines[i + 1 + items.length]!).replace(/[；;。]$/, ''));
+    while (/[：:]$/.test(line) && SUB_ITEM.test(lines[i + 1 + items.length] ?? '')) items.push(bare(lines[i + 1 + items.length]!).replace(/[；;。]$/, ''));
     if (items.length) {
       // The whole list answers "哪些"; each item with the lead answers a question about that item.
       const lead = bare(line);

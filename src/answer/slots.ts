@@ -147,6 +147,9 @@ export function isAskingWord(word: string): boolean {
   return word.replace(ASKING_WORDS, '').trim() === '';
 }
 
+/** The routes a text gives for what to do: those services, and the procedures laws open (起诉, 请求处理, 异议, 宣告无效). */
+export const ROUTES = /维权援助|调解|仲裁|诉讼|起诉|人民法院|请求.{0,12}处理|宣告.{0,6}无效|异议|投诉|举报|法律服务|律师/;
+
 /**
  * What a passage must state to answer each kind. `who` is answered by the article's （责任单位：…） note,
  * `general` by any passage that covers the question.
@@ -162,7 +165,8 @@ const STATES: Partial<Record<SlotKind, RegExp>> = {
   materials: /(申请|申报|证明|相关|下列)材料|提交.{0,10}(证明|资料|文件|复印件)|提供.{0,10}(证明|资料|复印件)/,
   procedure: /申请材料|提交|流程|程序|手续|步骤|办理|受理/,
   conditions: /具备.{0,12}条件|条件如下|下列条件|应当具备|符合下列/,
-  advice: /维权|援助|调解|仲裁|诉讼|起诉|人民法院|异议|宣告.{0,6}无效|撤销|请求.{0,12}处理|投诉|举报|律师|法律服务|打击|整治|查处|监督检查|执法|司法|保护|预警|防控|防范|抵制|保险|咨询|辅导|培训|指导|转化|运营|质押|融资|监管|监督/,
+  // The routes a dispute can take, and the services and actions a policy offers besides.
+  advice: new RegExp(`${ROUTES.source}|维权|援助|撤销|打击|整治|查处|监督检查|执法|司法|保护|预警|防控|防范|抵制|保险|咨询|辅导|培训|指导|转化|运营|质押|融资|监管|监督`),
 };
 
 /**
@@ -174,8 +178,6 @@ export const BODY = /[\p{Script=Han}]{0,12}(行政部门|行政管理部门|主�
 /** What an owner in a dispute can turn to: the services and procedures of rights protection. */
 export const REMEDIES = /维权援助|调解|仲裁|诉讼代理|法律服务|律师/;
 
-/** The routes a text gives for what to do: those services, and the procedures laws open (起诉, 请求处理, 异议, 宣告无效). */
-export const ROUTES = /维权援助|调解|仲裁|诉讼|起诉|人民法院|请求.{0,12}处理|宣告.{0,6}无效|异议|投诉|举报|法律服务|律师/;
 
 /** A benefit a passage offers. */
 const BENEFIT_STATED = /补贴|补助|资助|奖励|奖补|贴息|扶持资金|财政资金|政府资金|基金|经费|资金支持|减免|减缴|优惠|财税支持|免费/;

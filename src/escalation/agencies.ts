@@ -10,11 +10,11 @@ import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { z } from 'zod/v4';
 import type { Database } from '../store/db.js';
 import { agencies as agencyTable } from '../store/schema.js';
+import { IP_FIELDS, type IpField } from '../knowledge/ip-fields.js';
 import type { ChannelName } from '../types.js';
 
-export const IP_FIELDS = ['patent', 'trademark', 'copyright', 'trade_secret', 'geographical_indication', 'plant_variety', 'ic_layout'] as const;
+export { IP_FIELDS, type IpField };
 export const SERVICES = ['agency', 'litigation', 'mediation_arbitration', 'valuation_finance', 'overseas', 'consulting'] as const;
-export type IpField = (typeof IP_FIELDS)[number];
 export type Service = (typeof SERVICES)[number];
 
 export const FIELD_LABELS: Record<IpField, string> = {

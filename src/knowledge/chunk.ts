@@ -4,7 +4,7 @@ const NUMERAL = '[一二三四五六七八九十百零〇两]+';
 const ARTICLE_ITEM = new RegExp(`^(${NUMERAL})、`); // 一、 … 十九、
 const ARTICLE_TIAO = new RegExp(`^第(${NUMERAL})条`); // 第三条
 const CHAPTER = new RegExp(`^第${NUMERAL}[章节]`); // 第二章 总则
-const SUB_ITEM = new RegExp(`^[（(](${NUMERAL})[）)]`); // （一）
+export const SUB_ITEM = new RegExp(`^[（(](${NUMERAL})[）)]`); // （一）
 /** A line that opens a part of the structure (chapter, article, item); converters keep such lines apart. */
 export const STRUCTURE_LINE = new RegExp(`^(第${NUMERAL}[章节条]|${NUMERAL}、|[（(]${NUMERAL}[）)])`);
 const MARKDOWN_HEADING = /^#{1,6}\s+/;

@@ -5,7 +5,7 @@ import { HashingEmbedder, type Embedder } from './embedder.js';
 import { buildIndex, type BuildProgress, type DocumentSource, type Index, type QueryTools } from './index-build.js';
 import { fingerprintOf, readCache, writeCache } from './index-cache.js';
 import { DICTIONARY_FILE, THESAURUS_FILE, readOptional, type LoadProblem } from './load.js';
-import { analyzeQuery, coverage, type AnalyzedQuery, type TermGroup } from './query.js';
+import { analyzeQuery, type AnalyzedQuery, type TermGroup } from './query.js';
 import { referenceMap } from './references.js';
 import { featuresOf, scoreOf, viewOf, type Features } from './rerank.js';
 import { Speller } from './speller.js';
@@ -217,7 +217,7 @@ export class KnowledgeBase {
         asksLocal: options.asksLocal,
       });
       const logit = scoreOf(features) + Math.log(options.weight?.(doc) ?? 1);
-      return { index, chunk, features, logit, coverage: coverage(query.groups, ownText) };
+      return { index, chunk, features, logit, coverage: features.coverage };
     };
     const pool = [...fused]
       .sort((a, b) => b[1] - a[1])

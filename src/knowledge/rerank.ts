@@ -111,8 +111,12 @@ const IMPLEMENTING = /实施(细则|条例|办法)/;
 const LONG_ARTICLE = 700;
 const LOCAL: ReadonlySet<string> = new Set(['provincial', 'municipal', 'district']);
 
+/** A document's fields, read once per document rather than once per candidate of every question. */
+const fieldsOfDocument = new WeakMap<DocumentMeta, IpField[]>();
+
 export function featuresOf(v: QuestionView, c: CandidateSignals): Features {
-  const docFields = documentFields(c.doc);
+  let docFields = fieldsOfDocument.get(c.doc);
+  if (!docFields) fieldsOfDocument.set(c.doc, (docFields = documentFields(c.doc)));
   // A general document (customs rules, a city's IP policy) answers every field alike: it fits as a
   // document of the question's own field does.
   const shared = v.fields.length > 0 && (docFields.length === 0 || docFields.some((f) => v.fields.includes(f)));
