@@ -59,6 +59,9 @@ describe('what a passage states', () => {
     expect(statesSlot(slot('period'), '自申请日起满四年后才授予的，可以请求补偿。', [])).toBe(false); // nor a condition met
     expect(statesSlot(slot('period'), '注册商标的有效期为十年。', [])).toBe(true);
     expect(statesSlot(slot('date'), '专利权人应当自被授予专利权的当年开始缴纳年费。', [])).toBe(true);
+    expect(statesSlot(slot('date'), '发明专利权自公告之日起生效。', [])).toBe(true); // dated by an event
+    expect(statesSlot(slot('date'), '本解释自2021年3月3日起施行。', [])).toBe(true);
+    expect(statesSlot(slot('date'), '专利权人可以请求管理专利工作的部门处理。', [])).toBe(false);
     expect(statesSlot(slot('deadline'), '2023年11月9日', [])).toBe(false); // nor a deadline
     expect(statesSlot(slot('deadline'), '请于6月30日前提交。', [])).toBe(true);
     expect(statesSlot(slot('url'), '淄博市知识产权公共服务平台', [])).toBe(false);

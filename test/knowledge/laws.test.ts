@@ -57,6 +57,21 @@ describe('the shipped national laws', () => {
   });
 });
 
+describe('the level a question asks about', () => {
+  it('answers what the state provides from national documents, not the home city\'s policy on the same topic', async () => {
+    const consult = await shippedConsult();
+    const { answer } = await consult('国内有没有机构给遇到海外知识产权纠纷的企业提供指导？');
+    expect(answer.citations[0]!.documentId).toBe('foreign-related-ip-disputes-provisions-2025');
+  });
+
+  it('answers "when" with the event a law dates it from, not "not stated"', async () => {
+    const consult = await shippedConsult();
+    const { answer } = await consult('发明专利权从什么时候开始生效？');
+    expect(answer.outcome).toBe('answered');
+    expect(answer.answer.split('\n')[0]).toContain('自公告之日起生效');
+  });
+});
+
 describe('a document no code mentions, dropped into the knowledge folder', () => {
   let root: string;
   let consult: Consult;
