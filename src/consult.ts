@@ -259,7 +259,7 @@ export function scopedSearch(kb: KnowledgeBase, documents: DocumentScope, inspec
 }
 
 /** Slots whose answer has a recognisable shape in the text: a figure, a date, a body. */
-const ANSWER_SHAPED: ReadonlySet<SlotKind> = new Set(['period', 'deadline', 'amount', 'count', 'who', 'advice']);
+const ANSWER_SHAPED: ReadonlySet<SlotKind> = new Set(['period', 'deadline', 'date', 'amount', 'count', 'who', 'materials', 'conditions', 'advice']);
 
 /**
  * Confidence that the documents answer the question: half the share of the question's words the best

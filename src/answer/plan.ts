@@ -33,7 +33,7 @@ const HEADER_TOPIC_COVERAGE = 0.3;
 /** Words this rare in the documents (IDF) name what a question is about. */
 const OBJECT_WEIGHT = 2;
 /** Slots whose answer is a fact of something named: a figure, a date, a link, materials, steps, conditions. */
-const OF_SOMETHING: ReadonlySet<Slot['kind']> = new Set(['amount', 'count', 'period', 'deadline', 'date', 'url', 'materials', 'procedure', 'conditions']);
+const OF_SOMETHING: ReadonlySet<Slot['kind']> = new Set(['amount', 'count', 'period', 'deadline', 'date', 'url', 'contact', 'form', 'materials', 'procedure', 'conditions']);
 const FIGURES: ReadonlySet<Slot['kind']> = new Set(['amount', 'count', 'period', 'deadline', 'date']);
 /** groupMatch() of a synonym. */
 const SYNONYM_MATCH = 0.9;

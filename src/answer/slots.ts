@@ -15,6 +15,8 @@ export type SlotKind =
   | 'deadline'
   | 'date'
   | 'url'
+  | 'contact'
+  | 'form'
   | 'materials'
   | 'procedure'
   | 'conditions'
@@ -66,6 +68,14 @@ const ASKS: { kind: SlotKind; asks: RegExp; over?: SlotKind[] }[] = [
   {
     kind: 'url',
     asks: /网址|网站|官网|网页|链接|域名|公众号|小程序|二维码|\bapp\b|在哪(个|一个)?(平台|系统)(上)?(申报|申请|填|查|办|报)|\b(url|website|web site|web page|link|online portal)\b/i,
+  },
+  {
+    kind: 'contact',
+    asks: /电话|热线|号码(?!的)|联系方式|联系人|客服|邮箱|传真|地址在|在哪(里|儿)?办公|\b(phone|telephone|hotline|e-?mail|contact details|address)\b/i,
+  },
+  {
+    kind: 'form',
+    asks: /表格|模板|样表|范本|格式文本|(表|申请书)的?编号|下载(申请书|表)|\b(form|template)s?\b/i,
   },
   {
     kind: 'materials',
@@ -160,8 +170,12 @@ const STATES: Partial<Record<SlotKind, RegExp>> = {
   // 同一天 names a day, not a period; 满三年 a condition met (自申请日起满四年…的), not how long something lasts.
   period: /(?<![\d满])\d{1,3}\s*(个月|个?工作日|天|周|日(内|起|之内|以内)|年(?!\d{1,2}月))|(?<![同当满第月])[一二三四五六七八九十百两]+(个月|个?工作日|天|周|日(?![起止])|年)(?!级)|\d+\s*(years?|months?|days?)/,
   deadline: /截止|截至|\d{1,2}\s*月\s*\d{1,2}\s*日\s*(前|之前|以前|截止)|(月底|年底)(前|之前)/,
-  date: /\d{4}\s*年|\d{1,2}\s*月|[一二三四五六七八九十]+月|每年|当年|次年|每季度|定期|年底|年初|月底|季度|期间|高发期|时期|届时|即日起/,
+  // An event a law dates things from (自公告之日起生效, 自2021年3月3日起施行) answers when as well as a calendar date.
+  date: /自[^，。；]{1,16}之日起|起(生效|施行)|\d{4}\s*年|\d{1,2}\s*月|[一二三四五六七八九十]+月|每年|当年|次年|每季度|定期|年底|年初|月底|季度|期间|高发期|时期|届时|即日起/,
   url: /https?:\/\/|www\.|\.(gov\.)?cn\b|\.com\b|网址/,
+  // A number to call or write to, as documents print one: 0533-1234567, 12330, 电话：…, an e-mail address.
+  contact: /\d{3,4}-\d{7,8}|(?<!\d)1\d{10}(?!\d)|(?<!\d)123\d{2}(?!\d)|(电话|热线|邮箱|传真)[：:]\s*\S|[\w.]+@[\w.]+\.\w+|地址[：:]/,
+  form: /表格|模板|样表|范本|格式文本|附件\s*\d|(申请表|申请书)（?[样式]/,
   materials: /(申请|申报|证明|相关|下列)材料|提交.{0,10}(证明|资料|文件|复印件)|提供.{0,10}(证明|资料|复印件)/,
   procedure: /申请材料|提交|流程|程序|手续|步骤|办理|受理/,
   conditions: /具备.{0,12}条件|条件如下|下列条件|应当具备|符合下列/,
@@ -222,6 +236,8 @@ const WHAT_ZH: Record<SlotKind, string> = {
   deadline: '截止日期',
   date: '具体时间安排',
   url: '网址或网上办理入口',
+  contact: '联系电话、地址或其他联系方式',
+  form: '表格样式、模板或表格编号',
   materials: '需要准备的材料',
   procedure: '办理流程或步骤',
   conditions: '认定条件',
@@ -238,6 +254,8 @@ const WHAT_EN: Record<SlotKind, string> = {
   deadline: 'a deadline',
   date: 'a date or timetable',
   url: 'a website or online service',
+  contact: 'a phone number, address or other contact details',
+  form: 'a form, template or form number',
   materials: 'the materials required',
   procedure: 'a procedure',
   conditions: 'the conditions for recognition',

@@ -24,10 +24,18 @@ export interface AnalyzedQuery {
   expanded: string;
 }
 
+/**
+ * A figure the owner states (过期三个月, 晚交了一个月, 2019年) tells their situation, not what to look for: as a
+ * search term it pulls whichever article happens to hold the same number (异议 三个月内 for a late renewal).
+ * It still counts a little: sometimes it is the law's own condition (三年不使用).
+ */
+const FIGURE_WEIGHT = 0.3;
+const FIGURE = /^(\d+|[零一二三四五六七八九十百千万两半]+)(个月|个|年|月|日|号|天|周|次|件|元|万元)?$/;
+
 export function analyzeQuery(question: string, tokenizer: Tokenizer, thesaurus: Thesaurus, idf: (term: string) => number): AnalyzedQuery {
   const text = normalize(question).trim();
   const terms = new Map<string, number>();
-  for (const t of tokenizer.terms(text)) terms.set(t, Math.max(terms.get(t) ?? 0, 1));
+  for (const t of tokenizer.terms(text)) terms.set(t, Math.max(terms.get(t) ?? 0, FIGURE.test(t) ? FIGURE_WEIGHT : 1));
 
   const expansions = thesaurus.expand(text);
   for (const { term } of expansions) {

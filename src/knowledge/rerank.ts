@@ -12,6 +12,11 @@ import { fieldsOf, documentFields, type IpField } from './ip-fields.js';
 import { coverage, type AnalyzedQuery, type TermGroup } from './query.js';
 import { normalize } from './tokenizer.js';
 
+/** Sentences of a passage (and its lines: a heading or an item is a unit of its own). */
+function sentencesOf(text: string): string[] {
+  return text.match(/[^。；！？\n]+/g) ?? [text];
+}
+
 export const FEATURES = [
   'fused',
   'bm25',
@@ -19,6 +24,7 @@ export const FEATURES = [
   'dense',
   'coverage',
   'known',
+  'sentence',
   'withTitle',
   'chapter',
   'bigrams',
@@ -38,25 +44,26 @@ export type Features = Record<Feature, number>;
 
 /** Fitted by bench/train-rerank.ts (see its header for the sets and the split); re-fit when features change. */
 export const WEIGHTS: Features = {
-  fused: 0.842,
-  bm25: 1.708,
-  lexRank: 1.376,
-  dense: 0.803,
-  coverage: 1.531,
-  known: 1.524,
-  withTitle: 1.524,
-  chapter: -0.078,
-  bigrams: 1.159,
-  field: 0.782,
-  otherField: -0.782,
-  states: 1.163,
-  guidance: -0.040,
-  statute: 0.275,
-  implementing: -0.771,
-  header: -0.141,
-  length: -0.109,
-  localAsked: 2.095,
-  localUnasked: 0.358,
+  fused: 0.767,
+  bm25: 1.610,
+  lexRank: 1.311,
+  dense: 0.766,
+  coverage: 1.324,
+  known: 1.114,
+  sentence: 1.391,
+  withTitle: 1.175,
+  chapter: -0.102,
+  bigrams: 1.016,
+  field: 0.822,
+  otherField: -0.822,
+  states: 1.077,
+  guidance: -0.062,
+  statute: 0.352,
+  implementing: -0.773,
+  header: -0.157,
+  length: -0.117,
+  localAsked: 2.073,
+  localUnasked: 0.341,
 };
 
 export function scoreOf(f: Features, weights: Features = WEIGHTS): number {
@@ -130,6 +137,8 @@ export function featuresOf(v: QuestionView, c: CandidateSignals): Features {
     dense: Math.max(0, c.dense),
     coverage: coverage(v.query.groups, c.ownText),
     known: v.known.length ? coverage(v.known, c.ownText) : 0,
+    // The words asked about together in one sentence of the passage, not scattered over a long article.
+    sentence: v.known.length ? Math.max(0, ...sentencesOf(c.ownText).map((s) => coverage(v.known, s))) : 0,
     // The document's title is the context every article shares (商标法 articles rarely say 商标).
     withTitle: v.known.length ? coverage(v.known, `${c.doc.title}\n${c.ownText}`) : 0,
     chapter: c.chunk.chapter && v.known.length ? coverage(v.known, c.chunk.chapter) : 0,

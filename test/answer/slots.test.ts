@@ -39,6 +39,8 @@ describe('the slot a question asks for', () => {
     expect(kinds('知识产权保险有哪些?保费多少?')).toEqual(['general', 'amount']);
     expect(kinds('被认定为品牌机构,能拿到多少奖励资金?')).toEqual(['amount']);
     expect(kinds('截止日期是哪天?')).toEqual(['deadline']);
+    expect(kinds('维权援助中心的热线电话是多少?')).toEqual(['contact']);
+    expect(kinds('申请书有固定模板吗?')).toEqual(['form']);
   });
 
   it('does not take a complaint about fees, a "which kinds" or a "subsidiary" for a figure', () => {
@@ -59,6 +61,12 @@ describe('what a passage states', () => {
     expect(statesSlot(slot('period'), '自申请日起满四年后才授予的，可以请求补偿。', [])).toBe(false); // nor a condition met
     expect(statesSlot(slot('period'), '注册商标的有效期为十年。', [])).toBe(true);
     expect(statesSlot(slot('date'), '专利权人应当自被授予专利权的当年开始缴纳年费。', [])).toBe(true);
+    expect(statesSlot(slot('contact'), '咨询电话：0533-3186000。', [])).toBe(true);
+    expect(statesSlot(slot('contact'), '依托淄博仲裁委员会知识产权仲裁院开展调解工作。', [])).toBe(false);
+    expect(statesSlot(slot('form'), '申请书格式由海关总署制定。', [])).toBe(false);
+    expect(statesSlot(slot('date'), '发明专利权自公告之日起生效。', [])).toBe(true); // dated by an event
+    expect(statesSlot(slot('date'), '本解释自2021年3月3日起施行。', [])).toBe(true);
+    expect(statesSlot(slot('date'), '专利权人可以请求管理专利工作的部门处理。', [])).toBe(false);
     expect(statesSlot(slot('deadline'), '2023年11月9日', [])).toBe(false); // nor a deadline
     expect(statesSlot(slot('deadline'), '请于6月30日前提交。', [])).toBe(true);
     expect(statesSlot(slot('url'), '淄博市知识产权公共服务平台', [])).toBe(false);

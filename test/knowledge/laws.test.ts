@@ -57,6 +57,29 @@ describe('the shipped national laws', () => {
   });
 });
 
+describe('the level a question asks about', () => {
+  it('answers what the state provides from national documents, not the home city\'s policy on the same topic', async () => {
+    const consult = await shippedConsult();
+    const { answer } = await consult('国内有没有机构给遇到海外知识产权纠纷的企业提供指导？');
+    expect(answer.citations[0]!.documentId).toBe('foreign-related-ip-disputes-provisions-2025');
+  });
+
+  it('reads a figure the owner states as their situation, not as the figure to look for', async () => {
+    const consult = await shippedConsult();
+    // 三个月 also opens the opposition article (三个月内); the renewal article answers a lapsed mark.
+    const { answer } = await consult('商标过期三个月了还能续吗？');
+    expect(`${answer.citations[0]!.documentId}#${answer.citations[0]!.article}`).toBe('trademark-law-2019#四十');
+    expect(answer.answer.split('\n')[0]).toContain('宽展期');
+  });
+
+  it('answers "when" with the event a law dates it from, not "not stated"', async () => {
+    const consult = await shippedConsult();
+    const { answer } = await consult('发明专利权从什么时候开始生效？');
+    expect(answer.outcome).toBe('answered');
+    expect(answer.answer.split('\n')[0]).toContain('自公告之日起生效');
+  });
+});
+
 describe('a document no code mentions, dropped into the knowledge folder', () => {
   let root: string;
   let consult: Consult;
