@@ -207,7 +207,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
     registry: setup.registry,
     knowledge: () => knowledge.current(),
     approved: approvedAnswers,
-    settings: { ...config.console, lowConfidence: config.minConfidence * 1.5 },
+    settings: { ...config.console, lowConfidence: config.minConfidence * 1.5, timeZone: config.timeZone },
   };
   const app = await buildApp(
     {
