@@ -333,3 +333,15 @@ export function auditDetails(details: Record<string, unknown> | null | undefined
     .filter(([, v]) => v !== undefined && v !== null && !(Array.isArray(v) && !v.length))
     .map(([k, v]) => `${AUDIT_DETAIL_KEYS[k] ?? k}：${auditValue(k, v)}`);
 }
+
+/** A document's title short enough for a chart label: without 中华人民共和国, 企业指引：, or a closing （…）. */
+export function shortTitle(title: string): string {
+  const short = title.replace(/^中华人民共和国/, '').replace(/^企业指引：/, '').replace(/（[^）]*）$/, '');
+  return [...short].length > 12 ? `${[...short].slice(0, 11).join('')}…` : short;
+}
+
+/** An article as a reader tells it apart from the same number in another document: 《专利法》第七条. */
+export function articleLabel(documentTitle: string | undefined, section: string): string {
+  const tail = section.split('›').at(-1)!.trim();
+  return documentTitle ? `《${shortTitle(documentTitle)}》${tail}` : tail;
+}

@@ -6,7 +6,7 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clusterGaps } from '../../src/console/gaps.js';
-import { analytics, gapQuestions, todayCst } from '../../src/store/console-analytics.js';
+import { analytics, gapQuestions, todayIn } from '../../src/store/console-analytics.js';
 import { ConsultationStore } from '../../src/store/consultations.js';
 import { queryRows } from '../../src/store/db.js';
 import { shippedKnowledge } from '../helpers.js';
@@ -24,7 +24,7 @@ for (const target of storeTargets()) {
       const handle = await target.fresh();
       try {
         const store = new ConsultationStore(handle.db);
-        const today = todayCst();
+        const today = todayIn();
         const noonCst = (d: string) => new Date(`${d}T12:00:00+08:00`);
         const dayBefore = (n: number) => new Date(Date.parse(`${today}T00:00:00Z`) - n * DAY).toISOString().slice(0, 10);
         for (const [day, outcome, channel, latencyMs] of [
@@ -72,7 +72,7 @@ for (const target of storeTargets()) {
         const questions = ['青岛的专利资助怎么申请？', '青岛专利资助申请流程', '青岛市专利资助标准', '商标被抢注怎么起诉？', '商标抢注能起诉吗', '今天食堂吃什么'];
         for (const question of questions) await store.record(sampleConsultation({ question, outcome: 'not_covered', confidence: 0.1 }));
         await store.record(sampleConsultation({ question: '知识产权保险有哪些？', outcome: 'answered', confidence: 0.9 }));
-        const today = todayCst();
+        const today = todayIn();
         const rows = await gapQuestions(handle.db, { fromDay: today, toDay: today }, 0.45, 100);
         expect(rows).toHaveLength(6);
         const kb = await shippedKnowledge();

@@ -7,7 +7,9 @@
   const charts = [];
   function chart(id, option) {
     const el = document.getElementById(id);
-    const c = window.echarts.init(el, null, { renderer: 'canvas' });
+    // SVG, not canvas: the canvas renderer writes its layers' inline styles as markup, which the console's
+    // CSP (style-src 'self', no 'unsafe-inline') refuses; the SVG renderer sets styles through the DOM.
+    const c = window.echarts.init(el, null, { renderer: 'svg' });
     c.setOption(Object.assign({ textStyle: { fontFamily: font }, animation: false }, option));
     charts.push(c);
   }
@@ -23,6 +25,23 @@
     t.append(text('div', value, 'count'), text('div', label));
     return t;
   }
+  function drawConsultations(d) {
+    // Days are MM-DD on the axis (the year is in the range above), every day of the range, quiet ones as 0.
+    chart('chart-daily', {
+      tooltip: { trigger: 'axis' }, legend: { top: 0 }, grid: { left: 40, right: 16, top: 36, bottom: 30 },
+      xAxis: { type: 'category', data: d.daily.days, axisLabel: { formatter: (v) => v.slice(5) } }, yAxis: { type: 'value', minInterval: 1 },
+      series: d.daily.series.map((s) => ({ name: s.name, type: 'bar', stack: 'all', data: s.data })),
+    });
+    chart('chart-outcomes', { tooltip: { trigger: 'item' }, legend: { bottom: 0 }, series: [{ type: 'pie', radius: ['35%', '65%'], data: d.outcomes, label: { formatter: '{b} {d}%' } }] });
+    const topics = d.topics.slice().reverse();
+    chart('chart-topics', { tooltip: {}, grid: { left: 110, right: 20, top: 10, bottom: 20 }, xAxis: { type: 'value', minInterval: 1 }, yAxis: { type: 'category', data: topics.map((t) => t.topic) }, series: [{ type: 'bar', data: topics.map((t) => t.n) }] });
+    const cited = d.citedMost.slice().reverse();
+    chart('chart-cited', {
+      tooltip: {}, grid: { left: 190, right: 20, top: 10, bottom: 20 }, xAxis: { type: 'value', minInterval: 1 },
+      yAxis: { type: 'category', data: cited.map((c) => c.label), axisLabel: { width: 180, overflow: 'truncate' } },
+      series: [{ type: 'bar', data: cited.map((c) => c.n), itemStyle: { color: '#3ba272' } }],
+    });
+  }
   fetch(root.dataset.src, { headers: { accept: 'application/json' }, credentials: 'same-origin' })
     .then((r) => { if (!r.ok) throw new Error('HTTP ' + r.status); return r.json(); })
     .then((d) => {
@@ -30,31 +49,24 @@
       const pct = (n) => (d.total ? Math.round((100 * n) / d.total) + '%' : '—');
       const fb = d.feedback.up + d.feedback.down;
       const reviewed = (d.answerers.find((a) => a.key === 'reviewed') || { value: 0 }).value;
-      document.getElementById('kpis').append(
-        tile(String(d.total), '咨询总数'),
-        tile(pct(outcome('answered')), '已回答'),
-        tile(pct(outcome('not_covered')), '文件未涉及'),
-        tile(fb ? Math.round((100 * d.feedback.up) / fb) + '%' : '—', '好评率（👍 ' + d.feedback.up + ' / 👎 ' + d.feedback.down + '）'),
-        tile(String(reviewed), '标准答复使用次数'),
-        tile(d.latency.p95 + ' ms', '回答耗时 p95'),
-        tile(String(d.agencies.reduce((n, a) => n + a.requested, 0)), '送达机构的转介'),
-      );
-      const days = [...new Set(d.perDay.map((x) => x.day))];
-      const channels = [...new Set(d.perDay.map((x) => x.channel))];
-      chart('chart-daily', {
-        tooltip: { trigger: 'axis' }, legend: { top: 0 }, grid: { left: 40, right: 16, top: 36, bottom: 30 },
-        xAxis: { type: 'category', data: days }, yAxis: { type: 'value', minInterval: 1 },
-        series: channels.map((ch) => ({ name: ch, type: 'bar', stack: 'all', data: days.map((day) => (d.perDay.find((x) => x.day === day && x.channel === ch) || { n: 0 }).n) })),
-      });
-      chart('chart-outcomes', { tooltip: { trigger: 'item' }, legend: { bottom: 0 }, series: [{ type: 'pie', radius: ['35%', '65%'], data: d.outcomes, label: { formatter: '{b} {d}%' } }] });
-      const topics = d.topics.slice().reverse();
-      chart('chart-topics', { tooltip: {}, grid: { left: 110, right: 20, top: 10, bottom: 20 }, xAxis: { type: 'value', minInterval: 1 }, yAxis: { type: 'category', data: topics.map((t) => t.topic) }, series: [{ type: 'bar', data: topics.map((t) => t.n) }] });
-      const cited = d.citedMost.slice().reverse();
-      chart('chart-cited', {
-        tooltip: {}, grid: { left: 190, right: 20, top: 10, bottom: 20 }, xAxis: { type: 'value', minInterval: 1 },
-        yAxis: { type: 'category', data: cited.map((c) => c.label), axisLabel: { width: 180, overflow: 'truncate' } },
-        series: [{ type: 'bar', data: cited.map((c) => c.n), itemStyle: { color: '#3ba272' } }],
-      });
+      const ms = (n) => (n < 1000 ? n + ' 毫秒' : (n / 1000).toFixed(1) + ' 秒');
+      if (!d.total) {
+        // No consultations in the range: one clear message instead of empty axes and zero figures.
+        document.getElementById('kpis').hidden = true;
+        document.getElementById('consultation-charts').hidden = true;
+        document.getElementById('analytics-empty').hidden = false;
+      } else {
+        document.getElementById('kpis').append(
+          tile(String(d.total), '咨询总数'),
+          tile(pct(outcome('answered')), '已回答'),
+          tile(pct(outcome('not_covered')), '文件未涉及'),
+          tile(fb ? Math.round((100 * d.feedback.up) / fb) + '%' : '—', '好评率（👍 ' + d.feedback.up + ' / 👎 ' + d.feedback.down + '）'),
+          tile(String(reviewed), '标准答复使用次数'),
+          tile(ms(d.latency.p95), '95% 的回答用时不超过'),
+          tile(String(d.agencies.reduce((n, a) => n + a.requested, 0)), '送达机构的转介'),
+        );
+        drawConsultations(d);
+      }
       const gaps = document.getElementById('gaps');
       gaps.textContent = '';
       if (!d.gaps.length) gaps.append(text('p', '所选时间内没有未解答或低置信度的问题。', 'empty'));
