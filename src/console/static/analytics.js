@@ -7,10 +7,12 @@
   const charts = [];
   function chart(id, option) {
     const el = document.getElementById(id);
-    // SVG, not canvas: the canvas renderer writes its layers' inline styles as markup, which the console's
-    // CSP (style-src 'self', no 'unsafe-inline') refuses; the SVG renderer sets styles through the DOM.
+    // The console's CSP allows no inline style (style-src 'self'). ECharts' HTML tooltips are markup with
+    // style attributes, which the browser refuses (and the tooltip shows unstyled); richText tooltips are
+    // drawn inside the chart instead. SVG keeps the charts sharp when zoomed and readable by tests.
     const c = window.echarts.init(el, null, { renderer: 'svg' });
-    c.setOption(Object.assign({ textStyle: { fontFamily: font }, animation: false }, option));
+    const tooltip = option.tooltip ? Object.assign({ renderMode: 'richText' }, option.tooltip) : undefined;
+    c.setOption(Object.assign({ textStyle: { fontFamily: font }, animation: false }, option, tooltip ? { tooltip } : {}));
     charts.push(c);
   }
   function text(tag, content, cls) {
