@@ -329,19 +329,23 @@ function auditValue(key: string, value: unknown): string {
 /** An entry's details as 键：值 texts (nested objects such as a filter flattened into one text). */
 export function auditDetails(details: Record<string, unknown> | null | undefined): string[] {
   if (!details) return [];
+  // Where the request came from last: it matters when tracing, less when reading.
+  const last = (k: string) => (k === 'ip' || k === 'requestId' ? 1 : 0);
   return Object.entries(details)
     .filter(([, v]) => v !== undefined && v !== null && !(Array.isArray(v) && !v.length))
+    .sort(([a], [b]) => last(a) - last(b))
     .map(([k, v]) => `${AUDIT_DETAIL_KEYS[k] ?? k}：${auditValue(k, v)}`);
 }
 
 /** A document's title short enough for a chart label: without 中华人民共和国, 企业指引：, or a closing （…）. */
 export function shortTitle(title: string): string {
-  const short = title.replace(/^中华人民共和国/, '').replace(/^企业指引：/, '').replace(/（[^）]*）$/, '');
+  const short = title.replace(/^中华人民共和国/, '').replace(/^企业指引：/, '').replace(/^关于/, '').replace(/（[^）]*）$/, '');
   return [...short].length > 12 ? `${[...short].slice(0, 11).join('')}…` : short;
 }
 
 /** An article as a reader tells it apart from the same number in another document: 《专利法》第七条. */
 export function articleLabel(documentTitle: string | undefined, section: string): string {
   const tail = section.split('›').at(-1)!.trim();
+  // The label is 《document》article; a chart may break it after 》.
   return documentTitle ? `《${shortTitle(documentTitle)}》${tail}` : tail;
 }

@@ -24,17 +24,16 @@ if (!hasChromium) console.warn(`[console] analytics browser test SKIPPED: ${CHRO
 /** A page that records every CSP violation from its first script on. */
 async function watchedPage(browser: Browser, size: { width: number; height: number }): Promise<{ page: Page; violations: () => Promise<string[]> }> {
   const context = await browser.newContext({ viewport: { width: size.width, height: size.height }, locale: 'zh-CN' });
-  await context.addInitScript(() => {
-    const seen: string[] = [];
-    (window as unknown as { __cspViolations: string[] }).__cspViolations = seen;
-    document.addEventListener('securitypolicyviolation', (e) => seen.push(`${e.violatedDirective} ${e.blockedURI} ${e.sourceFile}:${e.lineNumber}`));
+  // A script string: the test is compiled without the DOM's types.
+  await context.addInitScript({
+    content: `window.__cspViolations = []; document.addEventListener('securitypolicyviolation', (e) => window.__cspViolations.push(e.violatedDirective + ' ' + e.blockedURI + ' ' + e.sourceFile + ':' + e.lineNumber));`,
   });
   const page = await context.newPage();
   const fromConsole: string[] = [];
   page.on('console', (m) => {
     if (/Content Security Policy/i.test(m.text())) fromConsole.push(m.text());
   });
-  return { page, violations: async () => [...fromConsole, ...(await page.evaluate(() => (window as unknown as { __cspViolations: string[] }).__cspViolations))] };
+  return { page, violations: async () => [...fromConsole, ...((await page.evaluate('window.__cspViolations')) as string[])] };
 }
 
 describe.skipIf(!hasChromium)('analytics in Chromium', () => {

@@ -80,8 +80,17 @@ export async function analyticsRoutes(app: FastifyInstance, deps: ConsoleDeps) {
       return section ? articleLabel(title(documentId), section) : articleLabel(title(documentId), article);
     };
     const citedKeys = new Set(stats.cited.map((c) => `${c.documentId}#${c.article}`));
-    const articles = new Map<string, string>();
-    for (const c of knowledge.chunks) articles.set(`${c.documentId}#${c.article}`, articleLabel(title(c.documentId), c.section));
+    // Never cited, by document: a whole law is hundreds of articles, so the page lists documents and opens one on demand.
+    const neverCited = new Map<string, { document: string; articles: string[] }>();
+    const seen = new Set<string>();
+    for (const c of knowledge.chunks) {
+      const key = `${c.documentId}#${c.article}`;
+      if (citedKeys.has(key) || seen.has(key)) continue;
+      seen.add(key);
+      const group = neverCited.get(c.documentId) ?? { document: title(c.documentId) ?? c.documentId, articles: [] };
+      group.articles.push(c.section.split('›').at(-1)!.trim());
+      neverCited.set(c.documentId, group);
+    }
     // Every day of the range on the axis, a day without consultations as 0 (a gap would hide the quiet day).
     const days = daysBetween(range.fromDay, range.toDay);
     const channels = [...new Set(stats.perDay.map((d) => d.channel))];
@@ -94,7 +103,7 @@ export async function analyticsRoutes(app: FastifyInstance, deps: ConsoleDeps) {
       answerers: stats.answerers.map((a) => ({ name: ANSWERERS[a.answerer as keyof typeof ANSWERERS] ?? a.answerer, key: a.answerer, value: a.n })),
       topics: stats.topics,
       citedMost: stats.cited.slice(0, 15).map((c) => ({ label: label(c.documentId, c.article), n: c.n })),
-      neverCited: [...articles].filter(([key]) => !citedKeys.has(key)).map(([, section]) => section),
+      neverCited: [...neverCited.values()],
       feedback: stats.feedback,
       latency: stats.latency,
       days: stats.days,

@@ -11,6 +11,8 @@ import { AUDIT_ACTIONS, AUDIT_TARGETS, ROLE_LABELS, auditAction, auditDetails, c
 import { html } from '../html.js';
 import { page } from '../layout.js';
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 /** Actions grouped as the select shows them: by the part before the dot. */
 const ACTION_GROUPS: [string, string][] = [
   ['console', '登录与账户安全'],
@@ -49,7 +51,7 @@ export async function auditRoutes(app: FastifyInstance, deps: ConsoleDeps) {
         <tbody>${rows.map((r) => {
           const details = auditDetails(shownDetails(r.actor, r.details));
           return html`<tr><td>${r.id}</td><td class="nowrap">${time(r.createdAt)}</td><td>${actorText(r.actor, r.details)}</td><td title="${r.action}">${auditAction(r.action)}</td>
-            <td>${r.targetType ? (AUDIT_TARGETS[r.targetType] ?? r.targetType) : ''}${r.targetId ? html` <span class="muted">${r.targetId}</span>` : ''}</td>
+            <td>${r.targetType ? (AUDIT_TARGETS[r.targetType] ?? r.targetType) : ''}${r.targetId ? html` <span class="muted" title="${r.targetId}">${UUID.test(r.targetId) ? r.targetId.slice(0, 8) : r.targetId}</span>` : ''}</td>
             <td>${details.length ? html`<ul class="details">${details.map((d) => html`<li>${d}</li>`)}</ul>` : ''}</td></tr>`;
         })}</tbody>
       </table></div>`

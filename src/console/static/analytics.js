@@ -38,9 +38,12 @@
     const topics = d.topics.slice().reverse();
     chart('chart-topics', { tooltip: {}, grid: { left: 110, right: 20, top: 10, bottom: 20 }, xAxis: { type: 'value', minInterval: 1 }, yAxis: { type: 'category', data: topics.map((t) => t.topic) }, series: [{ type: 'bar', data: topics.map((t) => t.n) }] });
     const cited = d.citedMost.slice().reverse();
+    // Room for two-line labels (a style set through the DOM, which the CSP allows).
+    document.getElementById('chart-cited').style.height = Math.max(320, 40 * cited.length + 40) + 'px';
     chart('chart-cited', {
       tooltip: {}, grid: { left: 190, right: 20, top: 10, bottom: 20 }, xAxis: { type: 'value', minInterval: 1 },
-      yAxis: { type: 'category', data: cited.map((c) => c.label), axisLabel: { width: 180, overflow: 'truncate' } },
+      // Two lines, 《document》 over the article, so neither is cut off for the other.
+      yAxis: { type: 'category', data: cited.map((c) => c.label), axisLabel: { width: 180, overflow: 'truncate', formatter: (v) => v.replace('》', '》\n') } },
       series: [{ type: 'bar', data: cited.map((c) => c.n), itemStyle: { color: '#3ba272' } }],
     });
   }
@@ -93,8 +96,19 @@
         gaps.append(wrap);
       }
       const never = document.getElementById('never');
-      if (!d.neverCited.length) never.append(text('p', '每一条都被引用过。', 'empty'));
-      else { const ul = document.createElement('ul'); d.neverCited.forEach((s) => ul.append(text('li', s))); never.append(ul); }
+      // Without consultations every article is uncited: the list would say nothing about the documents.
+      if (!d.total) never.closest('section').hidden = true;
+      else if (!d.neverCited.length) never.append(text('p', '每一条都被引用过。', 'empty'));
+      else {
+        d.neverCited.forEach((g) => {
+          const details = document.createElement('details');
+          details.append(text('summary', '《' + g.document + '》未被引用 ' + g.articles.length + ' 条'));
+          const ul = document.createElement('ul');
+          g.articles.forEach((s) => ul.append(text('li', s)));
+          details.append(ul);
+          never.append(details);
+        });
+      }
       const names = d.agencies.map((a) => a.name);
       if (!d.agencies.length) {
         ['chart-agencies', 'chart-response'].forEach((id) => document.getElementById(id).replaceWith(text('p', '所选时间内没有送达机构的案件。', 'empty')));
