@@ -10,6 +10,7 @@ import type { Role } from '../../store/console-accounts.js';
 import { AUDIT_ACTIONS, AUDIT_TARGETS, ROLE_LABELS, auditAction, auditDetails, channelLabel, time } from '../format.js';
 import { html } from '../html.js';
 import { page } from '../layout.js';
+import { agencyLabel } from './case-views.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -49,7 +50,7 @@ export async function auditRoutes(app: FastifyInstance, deps: ConsoleDeps) {
         ? html`<div class="table-wrap"><table class="list audit">
         <thead><tr><th>#</th><th>时间</th><th>操作者</th><th>操作</th><th>对象</th><th>详情</th></tr></thead>
         <tbody>${rows.map((r) => {
-          const details = auditDetails(shownDetails(r.actor, r.details));
+          const details = auditDetails(withAgencyNames(shownDetails(r.actor, r.details), (id) => agencyLabel(deps.registry, id)));
           return html`<tr><td>${r.id}</td><td class="nowrap">${time(r.createdAt)}</td><td>${actorText(r.actor, r.details)}</td><td title="${r.action}">${auditAction(r.action)}</td>
             <td>${r.targetType ? (AUDIT_TARGETS[r.targetType] ?? r.targetType) : ''}${r.targetId ? html` <span class="muted" title="${r.targetId}">${UUID.test(r.targetId) ? r.targetId.slice(0, 8) : r.targetId}</span>` : ''}</td>
             <td>${details.length ? html`<ul class="details">${details.map((d) => html`<li>${d}</li>`)}</ul>` : ''}</td></tr>`;
@@ -83,4 +84,10 @@ function shownDetails(actor: string, details: unknown): Record<string, unknown> 
   if (ACTORS[actor]) return details as Record<string, unknown>;
   const { username: _username, role: _role, ...rest } = details as Record<string, unknown>;
   return rest;
+}
+
+/** Agencies by name, not by their registry id. */
+function withAgencyNames(details: Record<string, unknown> | null, name: (id: string) => string): Record<string, unknown> | null {
+  if (!details || typeof details.agencyId !== 'string') return details;
+  return { ...details, agencyId: name(details.agencyId) };
 }
