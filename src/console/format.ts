@@ -288,9 +288,12 @@ const AUDIT_DETAIL_KEYS: Record<string, string> = {
   outcomes: '结果',
   channels: '渠道',
   topic: '主题',
-  reviewed: '审核状态',
+  reviewed: '已审核',
   referred: '已转介',
   feedbackKind: '反馈',
+  confidenceBelow: '置信度低于',
+  // Inside an export's filter: what was filtered on, not a count.
+  'filter.feedback': '用户反馈',
   agency: '机构',
   field: '领域',
   service: '服务',
@@ -312,6 +315,7 @@ const AUDIT_VALUE_LABELS: Record<string, Record<string, string>> = {
   attempted: { accept: '接受', decline: '拒绝', answer: '答复', close: '办结', view: '查看' },
   format: { csv: 'CSV', xlsx: 'Excel' },
   search: { '(given)': '已填写（内容不记录）' },
+  feedback: { up: '好评', down: '差评', none: '无反馈' },
 };
 
 const ISO_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d/;
@@ -320,21 +324,21 @@ function auditValue(key: string, value: unknown): string {
   if (value === null || value === undefined || value === '') return '—';
   if (typeof value === 'boolean') return value ? '是' : '否';
   if (Array.isArray(value)) return value.map((v) => auditValue(key, v)).join('、');
-  if (typeof value === 'object') return auditDetails(value as Record<string, unknown>).join('，');
+  if (typeof value === 'object') return auditDetails(value as Record<string, unknown>, key).join('，');
   const text = String(value);
   if (typeof value === 'string' && ISO_TIME.test(text)) return time(text);
   return AUDIT_VALUE_LABELS[key]?.[text] ?? text;
 }
 
 /** An entry's details as 键：值 texts (nested objects such as a filter flattened into one text). */
-export function auditDetails(details: Record<string, unknown> | null | undefined): string[] {
+export function auditDetails(details: Record<string, unknown> | null | undefined, within?: string): string[] {
   if (!details) return [];
   // Where the request came from last: it matters when tracing, less when reading.
   const last = (k: string) => (k === 'ip' || k === 'requestId' ? 1 : 0);
   return Object.entries(details)
     .filter(([, v]) => v !== undefined && v !== null && !(Array.isArray(v) && !v.length))
     .sort(([a], [b]) => last(a) - last(b))
-    .map(([k, v]) => `${AUDIT_DETAIL_KEYS[k] ?? k}：${auditValue(k, v)}`);
+    .map(([k, v]) => `${AUDIT_DETAIL_KEYS[`${within}.${k}`] ?? AUDIT_DETAIL_KEYS[k] ?? k}：${auditValue(k, v)}`);
 }
 
 /** A document's title short enough for a chart label: without 中华人民共和国, 企业指引：, or a closing （…）. */

@@ -361,7 +361,7 @@ for (const target of storeTargets()) {
       const client = new Client(suite.env.app);
       await client.login('admin1');
       await client.get(`/console/consultations/${c.id}`);
-      await client.post('/console/consultations/export?format=csv', { q: '商标', channel: 'telegram' });
+      await client.post('/console/consultations/export?format=csv', { q: '商标', channel: 'telegram', feedback: 'down' });
       const page = (await client.get('/console/audit')).body;
       expect(page).toMatch(/<select name="action">/);
       expect(page).toContain('<option value="consultation.export">导出咨询记录</option>');
@@ -371,6 +371,7 @@ for (const target of storeTargets()) {
       expect(page).toContain('格式：CSV');
       expect(page).toMatch(/筛选条件：[^<]*渠道：Telegram/);
       expect(page).toContain('搜索词：已填写（内容不记录）');
+      expect(page).toContain('用户反馈：差评');
       expect(page).not.toMatch(/\{"|consultation\.view<|console\.login</);
 
       const filtered = (await client.get('/console/audit?action=consultation.export')).body;
