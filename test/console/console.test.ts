@@ -259,10 +259,10 @@ for (const target of storeTargets()) {
       expect(csv.body).toContain("'=有专利执行保险等。");
       const file = `question,answer,articles\r\n商标被抢注怎么办？,可以提出异议。,zibo-ip-service-opinions-2023#十\r\n`;
       const boundary = '----ipcb';
-      const multipart = (token: string) =>
-        [`--${boundary}`, 'Content-Disposition: form-data; name="_csrf"', '', token, `--${boundary}`, 'Content-Disposition: form-data; name="file"; filename="a.csv"', 'Content-Type: text/csv', '', file, `--${boundary}--`, ''].join('\r\n');
-      const upload = (token: string) =>
-        suite.env.app.inject({ method: 'POST', url: '/console/approved/import', headers: { cookie: client.cookie, 'sec-fetch-site': 'same-origin', 'content-type': `multipart/form-data; boundary=${boundary}` }, payload: multipart(token) });
+      const multipart = (token: string, body: string) =>
+        [`--${boundary}`, 'Content-Disposition: form-data; name="_csrf"', '', token, `--${boundary}`, 'Content-Disposition: form-data; name="file"; filename="a.csv"', 'Content-Type: text/csv', '', body, `--${boundary}--`, ''].join('\r\n');
+      const upload = (token: string, body = file) =>
+        suite.env.app.inject({ method: 'POST', url: '/console/approved/import', headers: { cookie: client.cookie, 'sec-fetch-site': 'same-origin', 'content-type': `multipart/form-data; boundary=${boundary}` }, payload: multipart(token, body) });
       expect((await upload('wrong')).statusCode).toBe(403);
       const imported = await upload(client.csrf);
       expect(imported.statusCode).toBe(303);
@@ -271,6 +271,11 @@ for (const target of storeTargets()) {
       expect(proposed).toHaveLength(1);
       expect(proposed[0]).toMatchObject({ question: '商标被抢注怎么办？', answer: '可以提出异议。', authorId: a1.id, status: 'proposed' });
       expect(proposed[0]!.citations.map((c) => c.article)).toEqual(['十']);
+      // The headers the export writes import too: a new version of the exported answer.
+      const chinese = `\ufeff编号,问题,答复,依据条款\r\n${made.answerId},知识产权保险有哪些险种？,有专利执行保险和侵权损失保险。,zibo-ip-service-opinions-2023#七\r\n`;
+      expect((await upload(client.csrf, chinese)).statusCode).toBe(303);
+      const both = await store.proposed();
+      expect(both.find((p) => p.answerId === made.answerId)).toMatchObject({ version: 2, answer: '有专利执行保险和侵权损失保险。' });
     });
 
     it('shows kinds, reasons and scores in words, never the codes', async () => {
