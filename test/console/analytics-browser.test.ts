@@ -2,8 +2,8 @@
  * The analytics page in Debian's Chromium against the real server, at a laptop's 1366×768 and a tablet's
  * 820×1180: the charts draw (an SVG with shapes in each), the page's content security policy is never
  * violated (a `securitypolicyviolation` listener installed before any script runs), and a range without
- * consultations shows the empty state instead of empty axes. Screenshots of analytics and the audit log at
- * both sizes go to SHOTS_DIR (default test-results/words).
+ * consultations shows the empty state instead of empty axes. Screenshots of analytics, the audit log, the
+ * account page (password rules) and a consultation at both sizes go to SHOTS_DIR (default test-results/words).
  */
 import { mkdir, mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
@@ -99,6 +99,14 @@ describe.skipIf(!hasChromium)('analytics in Chromium', () => {
       await page.goto(`${url}/console/audit`);
       expect(await page.locator('select[name="action"] option').count()).toBeGreaterThan(20);
       await page.screenshot({ path: path.join(SHOTS, `audit-${size.name}.png`), fullPage: true });
+
+      await page.goto(`${url}/console/account`);
+      expect(await page.textContent('#password-rules')).toContain('不能包含用户名');
+      await page.screenshot({ path: path.join(SHOTS, `account-${size.name}.png`), fullPage: true });
+      await page.goto(`${url}/console/consultations`);
+      await page.click('table.list tbody tr:first-child a');
+      await page.waitForSelector('dl.meta');
+      await page.screenshot({ path: path.join(SHOTS, `consultation-${size.name}.png`), fullPage: true });
 
       expect(await violations()).toEqual([]);
       await page.context().close();
