@@ -3,6 +3,7 @@ import { DateTime } from 'luxon';
 import { FIELD_LABELS, SERVICE_LABELS, type IpField, type Service } from '../escalation/agencies.js';
 import type { ReferralReason } from '../cases/core.js';
 import type { Role } from '../store/console-accounts.js';
+import type { QueueKind } from '../store/reviews.js';
 import type { CaseStatus } from '../store/schema.js';
 import type { Answer, ChannelName, Outcome, PiiKind } from '../types.js';
 
@@ -147,6 +148,9 @@ export function duration(ms: number | null | undefined): string {
   const d = Math.floor(h / 24);
   return h % 24 ? `${d} 天 ${h % 24} 小时` : `${d} 天`;
 }
+
+/** Why a consultation is in the review queue. */
+export const QUEUE_KIND_LABELS: Record<QueueKind, string> = { thumbs_down: '用户差评 👎', not_covered: '文件未涉及', low_confidence: '低置信度回答', escalated: '转介 / 建议转介' };
 
 export const ROLE_LABELS: Record<Role, string> = { admin: '管理员', reviewer: '审核员', agency: '服务机构' };
 
@@ -311,7 +315,7 @@ const AUDIT_VALUE_LABELS: Record<string, Record<string, string>> = {
   outcome: OUTCOMES,
   next: { totp: '输入动态码', enrol: '绑定动态码' },
   step: { totp: '动态码' },
-  kind: { thumbs_down: '用户差评', not_covered: '文件未涉及', low_confidence: '低置信度回答', escalated: '转介 / 建议转介' },
+  kind: QUEUE_KIND_LABELS,
   attempted: { accept: '接受', decline: '拒绝', answer: '答复', close: '办结', view: '查看' },
   format: { csv: 'CSV', xlsx: 'Excel' },
   search: { '(given)': '已填写（内容不记录）' },
