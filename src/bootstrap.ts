@@ -170,6 +170,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
   let logError = (error: unknown, message: string) => console.error(message, error);
   const approvedAnswers = new ApprovedAnswers(new ApprovedAnswerStore(db), analyzerFollowing(knowledge), {
     onError: (error) => logError(error, 'approved answers failed'),
+    timeZone: config.timeZone,
   });
   const { consult } = consultationOver(knowledge, config, approvedAnswers);
   const { failpoint } = options;
@@ -207,7 +208,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
     registry: setup.registry,
     knowledge: () => knowledge.current(),
     approved: approvedAnswers,
-    settings: { ...config.console, lowConfidence: config.minConfidence * 1.5 },
+    settings: { ...config.console, lowConfidence: config.minConfidence * 1.5, timeZone: config.timeZone },
   };
   const app = await buildApp(
     {

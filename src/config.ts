@@ -31,6 +31,11 @@ const schema = z.object({
       .refine((v) => Buffer.from(v, 'base64').length === 32, 'expected 32 bytes in base64, e.g. from `openssl rand -base64 32`')
       .optional(),
   ),
+  TIME_ZONE: z
+    .string()
+    .trim()
+    .refine(isTimeZone, 'expected an IANA time zone such as Asia/Shanghai or Asia/Urumqi')
+    .default('Asia/Shanghai'),
   HOME_REGION: z
     .string()
     .trim()
@@ -92,6 +97,8 @@ export interface Config {
   knowledgeReloadMs: number;
   /** The deployment's region (e.g. 山东省淄博市): its documents answer questions that name no place. */
   homeRegion: string;
+  /** The IANA time zone the console shows times and counts days in (its pages, analytics and exports). */
+  timeZone: string;
   /** Referral of cases to agencies (DESIGN "Cases"). */
   cases: {
     /** The agency registry; `required` when the operator named it (a missing default file is an empty registry). */
@@ -201,6 +208,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     knowledgeDir: path.resolve(e.KNOWLEDGE_DIR),
     knowledgeReloadMs: e.KNOWLEDGE_RELOAD_MS,
     homeRegion: e.HOME_REGION,
+    timeZone: e.TIME_ZONE,
     cases: {
       agenciesFile: path.resolve(e.AGENCIES_FILE ?? path.join(e.KNOWLEDGE_DIR, 'agencies.yaml')),
       agenciesFileRequired: Boolean(e.AGENCIES_FILE),
@@ -253,6 +261,16 @@ const UNIT_MS: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000, d: 
 function durationMs(text: string): number {
   const match = /^\s*(\d+)\s*([smhd])\s*$/i.exec(text)!;
   return Number(match[1]) * UNIT_MS[match[2]!.toLowerCase()]!;
+}
+
+/** Whether Intl (and so the console's formats) knows the zone. */
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function isTrue(flag: string): boolean {

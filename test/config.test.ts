@@ -27,6 +27,12 @@ describe('configuration', () => {
     expect(lines.map((l) => l.split(':')[0]).sort()).toEqual(['DATABASE_URL', 'MIN_CONFIDENCE', 'PORT', 'RETENTION']);
   });
 
+  it('takes TIME_ZONE only when Intl knows it, Asia/Shanghai by default', () => {
+    expect(loadConfig({}).timeZone).toBe('Asia/Shanghai');
+    expect(loadConfig({ TIME_ZONE: 'Asia/Urumqi' }).timeZone).toBe('Asia/Urumqi');
+    expect(problems({ TIME_ZONE: 'Mars/Olympus' })).toEqual([expect.stringMatching(/^TIME_ZONE: expected an IANA time zone/)]);
+  });
+
   it('takes HOME_REGION only when it names a province, city or district', () => {
     expect(loadConfig({ HOME_REGION: '山东省青岛市' }).homeRegion).toBe('山东省青岛市');
     expect(problems({ HOME_REGION: '火星' })).toEqual([expect.stringMatching(/^HOME_REGION: expected a province, city or district/)]);

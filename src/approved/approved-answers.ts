@@ -14,6 +14,8 @@ export interface ApprovedAnswersOptions {
   threshold?: number;
   /** Told when reading the set or counting a hit fails; the question then gets the normal answer. */
   onError?: (error: unknown) => void;
+  /** The zone the approval date in the answer is written in (TIME_ZONE; default Asia/Shanghai). */
+  timeZone?: string;
 }
 
 /** What the bot's pipeline asks: an approved answer for this question, or none. */
@@ -21,13 +23,13 @@ export interface ApprovedAnswerSource {
   answer(question: string): Promise<Answer | undefined>;
 }
 
-const DATE = new Intl.DateTimeFormat('zh-CN', { timeZone: 'Asia/Shanghai', year: 'numeric', month: '2-digit', day: '2-digit' });
+const dateFormat = (timeZone = 'Asia/Shanghai') => new Intl.DateTimeFormat('zh-CN', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' });
 
 /** The answer as the user sees it: the staff text, labelled, with the articles it rests on. */
-export function approvedAnswer(entry: ActiveApproved, similarity: number): Answer {
+export function approvedAnswer(entry: ActiveApproved, similarity: number, date = dateFormat()): Answer {
   return {
     outcome: 'answered',
-    answer: `${entry.answer}\n\n（本答复经工作人员审核发布，第 ${entry.version} 版，${DATE.format(entry.approvedAt)}。）`,
+    answer: `${entry.answer}\n\n（本答复经工作人员审核发布，第 ${entry.version} 版，${date.format(entry.approvedAt)}。）`,
     citations: entry.citations,
     confidence: Math.round(similarity * 100) / 100,
     answerer: 'reviewed',
@@ -41,6 +43,7 @@ export class ApprovedAnswers implements ApprovedAnswerSource {
   private checkedAt = 0;
   private refreshing?: Promise<Matcher<ActiveApproved>>;
   private readonly refreshMs: number;
+  private readonly date: Intl.DateTimeFormat;
 
   constructor(
     private readonly store: ApprovedAnswerStore,
@@ -49,6 +52,7 @@ export class ApprovedAnswers implements ApprovedAnswerSource {
     private readonly options: ApprovedAnswersOptions = {},
   ) {
     this.refreshMs = options.refreshMs ?? 1_000;
+    this.date = dateFormat(options.timeZone);
   }
 
   /** The matcher over the current set, reloaded when the revision or the knowledge changed. */
@@ -87,6 +91,6 @@ export class ApprovedAnswers implements ApprovedAnswerSource {
       this.options.onError?.(error);
       if (!found) return undefined;
     }
-    return approvedAnswer(found.item, found.similarity);
+    return approvedAnswer(found.item, found.similarity, this.date);
   }
 }

@@ -16,7 +16,7 @@ import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { openStore } from '../bootstrap.js';
 import { usePrivateUmask } from '../store/file-modes.js';
-import { PASSWORD_PROBLEMS, passwordProblem } from '../console/password-policy.js';
+import { PASSWORD_PROBLEMS, PASSWORD_RULES, passwordProblem } from '../console/password-policy.js';
 import { hashPassword } from '../console/passwords.js';
 import { newRecoveryCodes, newTotpSecret, totpUri } from '../console/totp.js';
 import { ConfigError, loadConfig } from '../config.js';
@@ -71,7 +71,7 @@ async function main(): Promise<number> {
   if (command === 'create-user' || command === 'set-password') {
     password = await readPassword();
     const problem = passwordProblem(password, username, values['display-name']?.trim());
-    if (problem) throw new UsageError(`password (stdin): ${PASSWORD_PROBLEMS[problem].en}`);
+    if (problem) throw new UsageError(`password (stdin): ${PASSWORD_PROBLEMS[problem].en}\npassword rules:\n${PASSWORD_RULES.map((r) => `  - ${r.en}`).join('\n')}`);
   }
 
   const config = loadConfig();

@@ -14,6 +14,8 @@ export interface ConsoleSettings {
   sessionMaxMs: number;
   /** `auto`: Secure (and `__Host-`) when the request came over TLS, as fastify sees it (TRUST_PROXY). */
   cookieSecure: 'auto' | boolean;
+  /** The IANA zone times are shown and days counted in (TIME_ZONE); Asia/Shanghai when absent. */
+  timeZone?: string;
   /** Below this confidence an answer goes to the review queue. */
   lowConfidence?: number;
   /** The time TOTP codes are checked at (Date.now); tests let it move on between sign-ins of one account. */

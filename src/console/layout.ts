@@ -1,6 +1,7 @@
 /** The console's page frame: head, navigation by role, the signed-in user and the logout button. */
 import type { Role, Session } from '../store/console-accounts.js';
 import { html, type Html } from './html.js';
+import { ROLE_LABELS } from './format.js';
 
 export const ASSETS = '/console/assets';
 
@@ -20,7 +21,6 @@ const NAV: NavItem[] = [
   { href: '/console/account', label: '账户安全', roles: ['admin', 'reviewer', 'agency'] },
 ];
 
-const ROLE_LABEL: Record<Role, string> = { admin: '管理员', reviewer: '审核员', agency: '服务机构' };
 
 export interface PageOptions {
   title: string;
@@ -46,7 +46,7 @@ export function page(options: PageOptions): string {
           (n) => html`<a href="${n.href}"${options.active === n.href ? html` aria-current="page"` : ''}>${n.label}</a>`,
         )}</nav>
         <form method="post" action="/console/logout" class="who">
-          <span>${session.account.displayName}（${ROLE_LABEL[session.account.role]}）</span>
+          <span>${session.account.displayName}（${ROLE_LABELS[session.account.role]}）</span>
           ${csrfField(session)}<button type="submit" class="link">退出</button>
         </form>
       </header>`

@@ -26,6 +26,13 @@ export function passwordProblem(password: string, username: string, displayName 
   return estimator.check(password, context).score < MIN_SCORE ? 'guessable' : undefined;
 }
 
+/** Every rule, as the console's password form and the admin command state them before anyone is refused. */
+export const PASSWORD_RULES: { zh: string; en: string }[] = [
+  { zh: `至少 ${MIN_PASSWORD_LENGTH} 个字符，最多 ${MAX_PASSWORD_LENGTH} 个字符`, en: `${MIN_PASSWORD_LENGTH} to ${MAX_PASSWORD_LENGTH} characters` },
+  { zh: '不能包含用户名（不区分大小写）', en: 'must not contain the username (in any letter case)' },
+  { zh: '不能太容易被猜中：常见密码、重复字符、键盘顺序或常见密码加数字都不行；建议用几个不相关的词组成', en: 'must not be easy to guess: no common password, repetition, keyboard pattern or common password plus digits; several unrelated words work' },
+];
+
 /** The problem for the console (Chinese) and the admin command (English). */
 export const PASSWORD_PROBLEMS: Record<PasswordProblem, { zh: string; en: string }> = {
   short: { zh: `密码至少 ${MIN_PASSWORD_LENGTH} 个字符。`, en: `at least ${MIN_PASSWORD_LENGTH} characters` },

@@ -19,6 +19,7 @@ import { ReviewStore } from '../store/reviews.js';
 import { loginRoutes, sessionHooks } from './auth.js';
 import { sessionOf, type ConsoleDeps } from './context.js';
 import { formInputHook } from './form-input.js';
+import { DEFAULT_TIME_ZONE, setTimeZone } from './format.js';
 import { html } from './html.js';
 import { ASSETS, page } from './layout.js';
 import { accountRoutes } from './pages/account.js';
@@ -34,6 +35,7 @@ const STATIC_ROOT = fromRoot('src', 'console', 'static');
 const ECHARTS = createRequire(import.meta.url).resolve('echarts/dist/echarts.min.js');
 
 export async function consolePlugin(app: FastifyInstance, deps: ConsoleDeps) {
+  setTimeZone(deps.settings.timeZone ?? DEFAULT_TIME_ZONE);
   await app.register(cookie);
   await app.register(formbody, { bodyLimit: 64 * 1024 });
   await app.register(multipart);

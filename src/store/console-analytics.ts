@@ -1,5 +1,6 @@
 /**
- * Aggregates for the console's analytics over a range of days (China Standard Time). Days that have
+ * Aggregates for the console's analytics over a range of days in the deployment's time zone (TIME_ZONE;
+ * rollups made before a change of zone keep the days of the zone they were made in). Days that have
  * ended are read from daily rollups (console_daily_stats), computed once by the first request that needs
  * them (instances race harmlessly: ON CONFLICT DO NOTHING); the current day is counted live. Feedback and
  * the questions behind knowledge gaps are always read live: feedback arrives after the day it rates.
@@ -7,14 +8,17 @@
  * exact to a bucket.
  */
 import { sql, type SQL } from 'drizzle-orm';
+import { DateTime } from 'luxon';
 import { queryRows, type Database } from './db.js';
 import { consoleDailyStats, consoleRollupDays, consultations, feedback } from './schema.js';
 
 export interface Range {
-  /** First day, YYYY-MM-DD (China Standard Time), inclusive. */
+  /** First day, YYYY-MM-DD in `timeZone`, inclusive. */
   fromDay: string;
   /** Last day, inclusive. */
   toDay: string;
+  /** IANA zone the days are counted in; Asia/Shanghai when absent. */
+  timeZone?: string;
 }
 
 export interface Analytics {
@@ -39,24 +43,36 @@ type Count = {
 };
 
 const DAY_MS = 86_400_000;
-const CST = '+08:00';
+const DEFAULT_ZONE = 'Asia/Shanghai';
 
-/** Today in China Standard Time. */
-export function todayCst(now = new Date()): string {
-  return new Date(now.getTime() + 8 * 3_600_000).toISOString().slice(0, 10);
+/** Today, YYYY-MM-DD, in the zone. */
+export function todayIn(zone = DEFAULT_ZONE, now = new Date()): string {
+  return DateTime.fromJSDate(now, { zone }).toISODate()!;
 }
 
-function daysBetween(from: string, to: string): string[] {
+/** Every day from `from` to `to` inclusive, YYYY-MM-DD. */
+export function daysBetween(from: string, to: string): string[] {
   const out: string[] = [];
   for (let t = Date.parse(`${from}T00:00:00Z`); t <= Date.parse(`${to}T00:00:00Z`); t += DAY_MS) out.push(new Date(t).toISOString().slice(0, 10));
   return out;
 }
 
-const dayOf = sql`(${consultations.createdAt} at time zone 'Asia/Shanghai')::date`;
+/** The instant a day starts in the zone, as text with its offset (a day of a clock change has its own offset). */
+function startOf(day: string, zone: string): string {
+  return DateTime.fromISO(day, { zone }).startOf('day').toISO()!;
+}
+
+/** The instant the day after `day` starts. */
+function endOf(day: string, zone: string): string {
+  return DateTime.fromISO(day, { zone }).startOf('day').plus({ days: 1 }).toISO()!;
+}
+
+const dayOfZone = (zone: string) => sql`(${consultations.createdAt} at time zone ${zone}::text)::date`;
 const latencyBucket = sql`(case when ${consultations.latencyMs} < 1000 then ${consultations.latencyMs} / 10 * 10 when ${consultations.latencyMs} < 10000 then ${consultations.latencyMs} / 100 * 100 else ${consultations.latencyMs} / 1000 * 1000 end)::text`;
 
 /** Every count of every kind for consultations created in [from, to) (timestamps as text with offset). */
-function countsSql(from: string, to: string): SQL {
+function countsSql(from: string, to: string, zone: string): SQL {
+  const dayOf = dayOfZone(zone);
   const where = sql`${consultations.createdAt} >= ${from}::timestamptz and ${consultations.createdAt} < ${to}::timestamptz`;
   return sql`
     select ${dayOf}::text as day, 'channel' as kind, ${consultations.channel} as key, count(*)::int as n from ${consultations} where ${where} group by 1, 3
@@ -68,19 +84,19 @@ function countsSql(from: string, to: string): SQL {
 }
 
 /** Rolls up the ended days of the list that have no rollup yet. */
-async function ensureRollups(db: Database, days: string[]): Promise<void> {
+async function ensureRollups(db: Database, days: string[], zone: string): Promise<void> {
   if (!days.length) return;
   const done = new Set(
     (await queryRows<{ day: string }>(db, sql`select day::text as day from ${consoleRollupDays} where day between ${days[0]}::date and ${days.at(-1)}::date`)).map((r) => r.day),
   );
   const missing = days.filter((d) => !done.has(d));
   if (!missing.length) return;
-  const from = `${missing[0]}T00:00:00${CST}`;
-  const to = `${new Date(Date.parse(`${missing.at(-1)}T00:00:00Z`) + DAY_MS).toISOString().slice(0, 10)}T00:00:00${CST}`;
+  const from = startOf(missing[0]!, zone);
+  const to = endOf(missing.at(-1)!, zone);
   await db.transaction(async (tx) => {
     await tx.execute(sql`
       insert into ${consoleDailyStats} (day, kind, key, n)
-      select day::date, kind, key, n from (${countsSql(from, to)}) as counts where day = any(${`{${missing.join(',')}}`}::text[])
+      select day::date, kind, key, n from (${countsSql(from, to, zone)}) as counts where day = any(${`{${missing.join(',')}}`}::text[])
       on conflict do nothing`);
     await tx.execute(sql`insert into ${consoleRollupDays} (day) select unnest(${`{${missing.join(',')}}`}::date[]) on conflict do nothing`);
   });
@@ -97,18 +113,19 @@ function percentileOf(buckets: Map<number, number>, p: number): number {
   return 0;
 }
 
-export async function analytics(db: Database, range: Range, today = todayCst()): Promise<Analytics> {
+export async function analytics(db: Database, range: Range, today = todayIn(range.timeZone)): Promise<Analytics> {
+  const zone = range.timeZone ?? DEFAULT_ZONE;
   const all = daysBetween(range.fromDay, range.toDay);
   const ended = all.filter((d) => d < today);
   const live = all.filter((d) => d >= today);
-  await ensureRollups(db, ended);
-  const fromTs = `${range.fromDay}T00:00:00${CST}`;
-  const toTs = `${new Date(Date.parse(`${range.toDay}T00:00:00Z`) + DAY_MS).toISOString().slice(0, 10)}T00:00:00${CST}`;
+  await ensureRollups(db, ended, zone);
+  const fromTs = startOf(range.fromDay, zone);
+  const toTs = endOf(range.toDay, zone);
   const [rolled, current, fb] = await Promise.all([
     ended.length
       ? queryRows<Count>(db, sql`select day::text as day, kind, key, n from ${consoleDailyStats} where day between ${ended[0]}::date and ${ended.at(-1)}::date`)
       : Promise.resolve([]),
-    live.length ? queryRows<Count>(db, countsSql(`${live[0]}T00:00:00${CST}`, toTs)) : Promise.resolve([]),
+    live.length ? queryRows<Count>(db, countsSql(startOf(live[0]!, zone), toTs, zone)) : Promise.resolve([]),
     queryRows<{ up: number; down: number; rated: number }>(
       db,
       sql`select count(*) filter (where f.rating = 1)::int as up, count(*) filter (where f.rating = -1)::int as down, count(distinct f.consultation_id)::int as rated
@@ -149,8 +166,9 @@ export async function analytics(db: Database, range: Range, today = todayCst()):
 
 /** Questions the documents did not answer well (not covered, or answered with low confidence), newest first. */
 export async function gapQuestions(db: Database, range: Range, lowConfidence: number, limit: number): Promise<{ question: string; outcome: string }[]> {
-  const fromTs = `${range.fromDay}T00:00:00${CST}`;
-  const toTs = `${new Date(Date.parse(`${range.toDay}T00:00:00Z`) + DAY_MS).toISOString().slice(0, 10)}T00:00:00${CST}`;
+  const zone = range.timeZone ?? DEFAULT_ZONE;
+  const fromTs = startOf(range.fromDay, zone);
+  const toTs = endOf(range.toDay, zone);
   return queryRows(
     db,
     sql`select ${consultations.question} as question, ${consultations.outcome} as outcome from ${consultations}

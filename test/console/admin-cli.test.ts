@@ -27,6 +27,12 @@ describe('admin command', { timeout: 120_000 }, () => {
       const short = await runTsx(ADMIN, ['create-user', '--username', 'zhao', '--role', 'admin'], { env, input: 'short\n' });
       expect(short.code).toBe(1);
       expect(short.stderr).toContain('at least 12 characters');
+      // Every rule is stated with the refusal, the one about the username included.
+      expect(short.stderr).toContain('password rules:');
+      expect(short.stderr).toContain('must not contain the username');
+      const withName = await runTsx(ADMIN, ['create-user', '--username', 'zhao', '--role', 'admin'], { env, input: 'Zhao-glacier-violet-42\n' });
+      expect(withName.code).toBe(1);
+      expect(withName.stderr).toMatch(/password \(stdin\): must not contain the username\npassword rules:\n  - 12 to 256 characters\n  - must not contain the username/);
       const noAgency = await runTsx(ADMIN, ['create-user', '--username', 'ag', '--role', 'agency'], { env, input: 'a long enough secret\n' });
       expect(noAgency.stderr).toContain('--agency: required');
       // An agency account names an agency of the registry file by its id.

@@ -6,12 +6,13 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clusterGaps } from '../../src/console/gaps.js';
-import { analytics, gapQuestions, todayCst } from '../../src/store/console-analytics.js';
+import { analytics, gapQuestions, todayIn } from '../../src/store/console-analytics.js';
 import { ConsultationStore } from '../../src/store/consultations.js';
 import { queryRows } from '../../src/store/db.js';
 import { shippedKnowledge } from '../helpers.js';
 import { sampleConsultation } from '../store/sample.js';
 import { storeTargets, targetTitle } from '../store/targets.js';
+import { Client, consoleApp, createAccount } from './fixtures.js';
 
 const DAY = 86_400_000;
 
@@ -24,7 +25,7 @@ for (const target of storeTargets()) {
       const handle = await target.fresh();
       try {
         const store = new ConsultationStore(handle.db);
-        const today = todayCst();
+        const today = todayIn();
         const noonCst = (d: string) => new Date(`${d}T12:00:00+08:00`);
         const dayBefore = (n: number) => new Date(Date.parse(`${today}T00:00:00Z`) - n * DAY).toISOString().slice(0, 10);
         for (const [day, outcome, channel, latencyMs] of [
@@ -72,7 +73,7 @@ for (const target of storeTargets()) {
         const questions = ['青岛的专利资助怎么申请？', '青岛专利资助申请流程', '青岛市专利资助标准', '商标被抢注怎么起诉？', '商标抢注能起诉吗', '今天食堂吃什么'];
         for (const question of questions) await store.record(sampleConsultation({ question, outcome: 'not_covered', confidence: 0.1 }));
         await store.record(sampleConsultation({ question: '知识产权保险有哪些？', outcome: 'answered', confidence: 0.9 }));
-        const today = todayCst();
+        const today = todayIn();
         const rows = await gapQuestions(handle.db, { fromDay: today, toDay: today }, 0.45, 100);
         expect(rows).toHaveLength(6);
         const kb = await shippedKnowledge();
@@ -82,6 +83,43 @@ for (const target of storeTargets()) {
         expect(gaps[1]).toMatchObject({ count: 2 });
         expect(gaps[1]!.examples.every((q) => q.includes('抢注'))).toBe(true);
       } finally {
+        await handle.close();
+      }
+    });
+
+    it('serves every day of the range (quiet days as 0), articles named with their document, days of the configured zone', async () => {
+      const handle = await target.fresh();
+      const { app, store, accounts } = await consoleApp(handle, { timeZone: 'America/New_York' });
+      try {
+        await createAccount(accounts, 'rev1', 'reviewer');
+        const cite = (documentId: string, title: string, article: string, section: string) => ({ documentId, title, article, section, excerpt: section, score: 1 });
+        // 2024-03-01 03:30 UTC is the 29th of February in New York.
+        await store.record(sampleConsultation({ channel: 'telegram', createdAt: new Date('2024-03-01T03:30:00Z'), citations: [cite('guide-copyright', '企业指引：著作权（版权）和作品登记、软件著作权登记', '七', '七、买了作品原件不等于买了版权')] }));
+        await store.record(sampleConsultation({ channel: 'feishu', createdAt: new Date('2024-03-03T15:00:00Z'), citations: [cite('guide-trademark', '企业指引：商标注册、续展和恶意注册', '七', '七、什么是恶意注册')] }));
+        const client = new Client(app);
+        await client.login('rev1');
+        const res = await client.get('/console/analytics/data?from=2024-02-28&to=2024-03-04');
+        expect(res.statusCode).toBe(200);
+        const data = res.json() as { total: number; daily: { days: string[]; series: { name: string; data: number[] }[] }; citedMost: { label: string }[] };
+        expect(data.total).toBe(2);
+        expect(data.daily.days).toEqual(['2024-02-28', '2024-02-29', '2024-03-01', '2024-03-02', '2024-03-03', '2024-03-04']);
+        expect(data.daily.series).toEqual(
+          expect.arrayContaining([
+            { name: 'Telegram', data: [0, 1, 0, 0, 0, 0] },
+            { name: '飞书', data: [0, 0, 0, 0, 1, 0] },
+          ]),
+        );
+        // Two articles 七 of two documents: each label says which document.
+        expect(data.citedMost.map((c) => c.label).sort()).toEqual(['《商标注册、续展和恶意注册》七、什么是恶意注册', '《著作权（版权）和作品登…》七、买了作品原件不等于买了版权'].sort());
+
+        const empty = (await client.get('/console/analytics/data?from=2020-01-01&to=2020-01-03')).json() as typeof data;
+        expect(empty.total).toBe(0);
+        expect(empty.daily.days).toHaveLength(3);
+        const page = (await client.get('/console/analytics?from=2020-01-01&to=2020-01-03')).body;
+        expect(page).toContain('id="analytics-empty" hidden');
+        expect(page).toContain('2020-01-01 至 2020-01-03 没有咨询记录');
+      } finally {
+        await app.close();
         await handle.close();
       }
     });

@@ -139,7 +139,7 @@ describe.skipIf(!hasChromium)(hasChromium ? 'console in Chromium' : `console in 
     await tablet.goto(`${url}/console/analytics`);
     await tablet.waitForSelector('#analytics[data-ready="true"]', { timeout: 30_000 });
     await tablet.waitForTimeout(300);
-    expect(await tablet.locator('#chart-daily canvas').count()).toBe(1);
+    expect(await tablet.locator('#chart-daily svg').count()).toBe(1);
     expect(await tablet.locator('table.gaps tbody tr').count()).toBeGreaterThan(0);
     await tablet.screenshot({ path: path.join(SHOTS, 'console-analytics.png'), fullPage: true });
     await tablet.goto(`${url}/console/consultations`);

@@ -4,11 +4,16 @@
  * and keyset paging, the audited detail view, the export of exactly the filtered rows, and the review →
  * approval → bot loop with the four-eyes rule.
  */
+import path from 'node:path';
+import { parse as parseCsv } from 'csv-parse/sync';
 import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import type { DatabaseHandle } from '../../src/store/db.js';
 import { queryRows } from '../../src/store/db.js';
 import { ApprovedAnswerStore } from '../../src/store/approved-answers.js';
+import { AUDIT_ACTIONS } from '../../src/console/format.js';
+import { PASSWORD_RULES } from '../../src/console/password-policy.js';
+import { ROOT } from '../helpers.js';
 import { storeTargets, targetTitle } from '../store/targets.js';
 import { sampleConsultation } from '../store/sample.js';
 import { Client, PASSWORD, consoleApp, consoleTestEnv, createAccount } from './fixtures.js';
@@ -154,7 +159,7 @@ for (const target of storeTargets()) {
       expect(detail.statusCode).toBe(200);
       expect(detail.headers['cache-control']).toBe('no-store');
       expect(detail.body).toContain('检索到的段落');
-      expect(detail.body).toContain('zibo-ip-service-opinions-2023#七');
+      expect(detail.body).toContain('《关于加快推动知识产权服务业高质量发展的实施意见》七、推动知识产权服务业优化升级');
 
       const csv = await client.post('/console/consultations/export?format=csv', { q: '抢注', channel: 'telegram' });
       expect(csv.statusCode).toBe(200);
@@ -250,14 +255,14 @@ for (const target of storeTargets()) {
       await client.login('admin1');
       const csv = await client.get('/console/approved/export.csv');
       expect(csv.statusCode).toBe(200);
-      expect(csv.body.startsWith('\ufeff"id","state","version","status","question","answer","articles"')).toBe(true);
+      expect(csv.body.startsWith('\ufeff"编号","状态","版本","版本状态","问题","答复","依据条款"')).toBe(true);
       expect(csv.body).toContain("'=有专利执行保险等。");
       const file = `question,answer,articles\r\n商标被抢注怎么办？,可以提出异议。,zibo-ip-service-opinions-2023#十\r\n`;
       const boundary = '----ipcb';
-      const multipart = (token: string) =>
-        [`--${boundary}`, 'Content-Disposition: form-data; name="_csrf"', '', token, `--${boundary}`, 'Content-Disposition: form-data; name="file"; filename="a.csv"', 'Content-Type: text/csv', '', file, `--${boundary}--`, ''].join('\r\n');
-      const upload = (token: string) =>
-        suite.env.app.inject({ method: 'POST', url: '/console/approved/import', headers: { cookie: client.cookie, 'sec-fetch-site': 'same-origin', 'content-type': `multipart/form-data; boundary=${boundary}` }, payload: multipart(token) });
+      const multipart = (token: string, body: string) =>
+        [`--${boundary}`, 'Content-Disposition: form-data; name="_csrf"', '', token, `--${boundary}`, 'Content-Disposition: form-data; name="file"; filename="a.csv"', 'Content-Type: text/csv', '', body, `--${boundary}--`, ''].join('\r\n');
+      const upload = (token: string, body = file) =>
+        suite.env.app.inject({ method: 'POST', url: '/console/approved/import', headers: { cookie: client.cookie, 'sec-fetch-site': 'same-origin', 'content-type': `multipart/form-data; boundary=${boundary}` }, payload: multipart(token, body) });
       expect((await upload('wrong')).statusCode).toBe(403);
       const imported = await upload(client.csrf);
       expect(imported.statusCode).toBe(303);
@@ -266,6 +271,147 @@ for (const target of storeTargets()) {
       expect(proposed).toHaveLength(1);
       expect(proposed[0]).toMatchObject({ question: '商标被抢注怎么办？', answer: '可以提出异议。', authorId: a1.id, status: 'proposed' });
       expect(proposed[0]!.citations.map((c) => c.article)).toEqual(['十']);
+      // The headers the export writes import too: a new version of the exported answer.
+      const chinese = `\ufeff编号,问题,答复,依据条款\r\n${made.answerId},知识产权保险有哪些险种？,有专利执行保险和侵权损失保险。,zibo-ip-service-opinions-2023#七\r\n`;
+      expect((await upload(client.csrf, chinese)).statusCode).toBe(303);
+      const both = await store.proposed();
+      expect(both.find((p) => p.answerId === made.answerId)).toMatchObject({ version: 2, answer: '有专利执行保险和侵权损失保险。' });
+    });
+
+    it('shows kinds, reasons and scores in words, never the codes', async () => {
+      await createAccount(suite.env.accounts, 'rev1', 'reviewer');
+      const uncovered = await suite.env.store.record(sampleConsultation({ question: '我的手机 13912345678 能查专利吗？', outcome: 'not_covered', confidence: 1 }));
+      const answered = await suite.env.store.record(
+        sampleConsultation({
+          confidence: 0.82,
+          citations: [
+            { documentId: 'zibo-ip-service-opinions-2023', title: '关于加快推动知识产权服务业高质量发展的实施意见', section: '七、推动知识产权服务业优化升级', article: '七', excerpt: '推动', score: 0.0194 },
+            { documentId: 'zibo-ip-service-opinions-2023', title: '关于加快推动知识产权服务业高质量发展的实施意见', section: '十、强化人才支撑', article: '十', excerpt: '人才', score: 0.0061 },
+          ],
+        }),
+      );
+      const escalated = await suite.env.store.record(sampleConsultation({ channel: 'web', chatId: null, userId: 'web-u', conversationId: 'web:web-u', outcome: 'escalation_offered' }));
+      const referred = await suite.env.cases.refer({ consultation: escalated, district: '张店区', reason: 'professional_service' });
+      const client = new Client(suite.env.app);
+      await client.login('rev1');
+
+      const uncoveredPage = (await client.get(`/console/consultations/${uncovered.id}`)).body;
+      expect(uncoveredPage).toContain('手机号 1 处');
+      expect(uncoveredPage).not.toMatch(/mobile|×1/);
+      expect(uncoveredPage).toContain('<dt>置信度</dt><dd>—</dd>');
+      expect(uncoveredPage).not.toContain('100%');
+      const answeredPage = (await client.get(`/console/consultations/${answered.id}`)).body;
+      expect(answeredPage).toContain('<dt>置信度</dt><dd>高（82%）</dd>');
+      expect(answeredPage).toContain('相关度 高');
+      expect(answeredPage).toContain('相关度 低');
+      expect(answeredPage).not.toMatch(/0\.0194|相关度 0/);
+      const list = (await client.get('/console/consultations')).body;
+      expect(list).not.toContain('100%');
+
+      const casePage = (await client.get(`/console/cases/${referred.id}`)).body;
+      expect(casePage).toContain('需要专业服务');
+      expect(casePage).not.toContain('professional_service');
+      const cases = await client.post('/console/cases/export?format=csv', {});
+      expect(cases.body).toContain('"需要专业服务"');
+      expect(cases.body).not.toContain('professional_service');
+
+      // No page a reviewer opens shows a stored code where words belong.
+      for (const page of [uncoveredPage, answeredPage, list, casePage, (await client.get('/console/review')).body, (await client.get('/console/analytics')).body]) {
+        expect(page).not.toMatch(/>\s*(professional_service|not_covered|escalation_offered|answered|mobile|id_card|thumbs_down|low_confidence|staff_queue|awaiting_consent)\s*</);
+      }
+    });
+
+    it('writes times in the configured zone on pages and in every CSV export, with Chinese headers', async () => {
+      const zoned = await consoleApp(suite.handle, { timeZone: 'America/New_York' });
+      try {
+        const a1 = await createAccount(zoned.accounts, 'admin1', 'admin');
+        const a2 = await createAccount(zoned.accounts, 'admin2', 'admin');
+        // 2024-03-01 03:30 UTC is 2024-02-29 22:30 in New York (and 11:30 on the 1st in Shanghai).
+        const at = new Date('2024-03-01T03:30:00Z');
+        const c = await zoned.store.record(sampleConsultation({ createdAt: at }));
+        const store = new ApprovedAnswerStore(suite.handle.db);
+        const made = await store.propose({ question: '知识产权保险有哪些险种？', answer: '有专利执行保险等。', citations: [], authorId: a1.id });
+        await store.approve(made.answerId, made.version, a2.id);
+        await suite.handle.db.execute(sql`update approved_answer_versions set decided_at = ${at.toISOString()}::timestamptz`);
+        const client = new Client(zoned.app);
+        await client.login('admin1');
+
+        expect((await client.get(`/console/consultations/${c.id}`)).body).toContain('2024-02-29 22:30');
+        const consultations = await client.post('/console/consultations/export?format=csv', {});
+        expect(consultations.body.startsWith('\ufeff"时间","渠道"')).toBe(true);
+        expect(consultations.body).toContain('"2024-02-29 22:30"');
+        // Filter days are New York days too: the 29th holds it, the 1st does not.
+        expect((await client.post('/console/consultations', { from: '2024-02-29', to: '2024-02-29' })).body).toMatch(/<strong id="total">1<\/strong>/);
+        expect((await client.post('/console/consultations', { from: '2024-03-01', to: '2024-03-01' })).body).toMatch(/<strong id="total">0<\/strong>/);
+
+        const approved = await client.get('/console/approved/export.csv');
+        const [header, row] = parseCsv(approved.body.replace(/^\ufeff/, '')) as string[][];
+        expect(approved.body.startsWith('\ufeff')).toBe(true);
+        expect(header).toEqual(['编号', '状态', '版本', '版本状态', '问题', '答复', '依据条款', '作者', '审批人', '审批时间', '命中次数']);
+        expect(row![1]).toBe('使用中');
+        expect(row![3]).toBe('已批准');
+        expect(row![9]).toBe('2024-02-29 22:30');
+
+        const cases = await client.post('/console/cases/export?format=csv', {});
+        expect(cases.body.startsWith('\ufeff"案件编号","发起时间"')).toBe(true);
+        expect(cases.body).not.toMatch(/\d{4}-\d\d-\d\dT\d\d:/);
+      } finally {
+        await zoned.app.close();
+      }
+    });
+
+    it('shows the audit log in words, filtered by an action chosen from a list', async () => {
+      await createAccount(suite.env.accounts, 'admin1', 'admin');
+      const c = await suite.env.store.record(sampleConsultation());
+      const client = new Client(suite.env.app);
+      await client.login('admin1');
+      await client.get(`/console/consultations/${c.id}`);
+      await client.post('/console/consultations/export?format=csv', { q: '商标', channel: 'telegram', feedback: 'down' });
+      const page = (await client.get('/console/audit')).body;
+      expect(page).toMatch(/<select name="action">/);
+      expect(page).toContain('<option value="consultation.export">导出咨询记录</option>');
+      expect(page).not.toMatch(/<input name="action"/);
+      expect(page).toContain('查看咨询记录');
+      expect(page).toContain('admin1（管理员）');
+      expect(page).toContain('格式：CSV');
+      expect(page).toMatch(/筛选条件：[^<]*渠道：Telegram/);
+      expect(page).toContain('搜索词：已填写（内容不记录）');
+      expect(page).toContain('用户反馈：差评');
+      expect(page).not.toMatch(/\{"|consultation\.view<|console\.login</);
+
+      const filtered = (await client.get('/console/audit?action=consultation.export')).body;
+      expect(filtered).toContain('<option value="consultation.export" selected>');
+      expect(filtered).toContain('导出咨询记录');
+      expect(filtered).not.toContain('>查看咨询记录</td>');
+    });
+
+    it('names every audit action written anywhere in src in Chinese', async () => {
+      const { readdir, readFile } = await import('node:fs/promises');
+      const files = (await readdir(path.join(ROOT, 'src'), { recursive: true })).filter((f) => f.endsWith('.ts'));
+      const codes = new Set<string>();
+      for (const file of files) {
+        const text = await readFile(path.join(ROOT, 'src', file), 'utf8');
+        for (const m of text.matchAll(/action: ['`]([a-z_]+\.[a-z_${}]+)['`]/g)) codes.add(m[1]!);
+        for (const m of text.matchAll(/change\(request, \w+, '([a-z_]+\.[a-z_]+)'/g)) codes.add(m[1]!);
+        for (const m of text.matchAll(/'(approved\.(?:retire|activate))'/g)) codes.add(m[1]!);
+      }
+      // Written with a variable part: each value it takes.
+      const expanded = [...codes].flatMap((code) =>
+        code === 'approved.${decision}' ? ['approved.approve', 'approved.reject'] : code === 'approved.${decision}_refused' ? ['approved.approve_refused', 'approved.reject_refused'] : code === 'case.${op.type}' ? ['case.accept', 'case.decline', 'case.answer', 'case.close'] : [code],
+      );
+      expect(expanded.length).toBeGreaterThan(30);
+      for (const code of [...expanded, 'console.login', 'console.login_password', 'case.assign']) expect(AUDIT_ACTIONS[code], code).toMatch(/[\u4e00-\u9fff]/);
+    });
+
+    it('states every password rule where a password is set', async () => {
+      await createAccount(suite.env.accounts, 'admin1', 'admin');
+      const client = new Client(suite.env.app);
+      await client.login('admin1');
+      const page = (await client.get('/console/account')).body;
+      for (const rule of PASSWORD_RULES) expect(page).toContain(rule.zh);
+      expect(page).toContain('不能包含用户名');
+      const refused = await client.post('/console/account/password', { current: PASSWORD, password: 'Admin1-glacier-violet-42', confirm: 'Admin1-glacier-violet-42' });
+      expect(refused.body).toContain('密码不能包含用户名');
     });
 
     it('keeps the audit log append-only', async () => {

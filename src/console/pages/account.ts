@@ -9,9 +9,10 @@ import { HttpError } from '../../http/http-error.js';
 import { validUsername } from '../../store/console-accounts.js';
 import { completeSignIn, safeNext } from '../auth.js';
 import { ADMIN, ANYONE, audit, sessionOf, type ConsoleDeps } from '../context.js';
+import { day } from '../format.js';
 import { html } from '../html.js';
 import { csrfField, page } from '../layout.js';
-import { passwordProblem, PASSWORD_PROBLEMS } from '../password-policy.js';
+import { passwordProblem, PASSWORD_PROBLEMS, PASSWORD_RULES } from '../password-policy.js';
 import { hashPassword, verifyPassword } from '../passwords.js';
 import { newRecoveryCodes, newTotpSecret, totpStep, totpUri } from '../totp.js';
 
@@ -34,7 +35,7 @@ export async function accountRoutes(app: FastifyInstance, deps: ConsoleDeps) {
       <section class="card">
         <h2>两步验证</h2>
         ${account.totpEnabledAt
-          ? html`<p>已启用（${account.totpEnabledAt.toISOString().slice(0, 10)}），剩余恢复码 <strong id="recovery-left">${account.recoveryCodesLeft}</strong> 个。手机丢失时请用恢复码登录，并请管理员重置。</p>`
+          ? html`<p>已启用（${day(account.totpEnabledAt)}），剩余恢复码 <strong id="recovery-left">${account.recoveryCodesLeft}</strong> 个。手机丢失时请用恢复码登录，并请管理员重置。</p>`
           : html`<p>尚未启用。<a class="button" href="/console/account/totp">现在启用</a></p>`}
       </section>
       <section class="card">
@@ -42,7 +43,8 @@ export async function accountRoutes(app: FastifyInstance, deps: ConsoleDeps) {
         <form method="post" action="/console/account/password">
           ${csrfField(session)}
           <label>当前密码 <input name="current" type="password" autocomplete="current-password" required maxlength="256"></label>
-          <label>新密码（至少 12 个字符，建议用几个不相关的词） <input name="password" type="password" autocomplete="new-password" required minlength="12" maxlength="256"></label>
+          <div class="password-rules" id="password-rules"><p>新密码的要求：</p><ul>${PASSWORD_RULES.map((r) => html`<li>${r.zh}</li>`)}</ul></div>
+          <label>新密码 <input aria-describedby="password-rules" name="password" type="password" autocomplete="new-password" required minlength="12" maxlength="256"></label>
           <label>再输入一次 <input name="confirm" type="password" autocomplete="new-password" required maxlength="256"></label>
           <button type="submit">修改密码</button>
         </form>

@@ -5,10 +5,10 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { HttpError } from '../../http/http-error.js';
-import { analytics, gapQuestions } from '../../store/console-analytics.js';
+import { analytics, daysBetween, gapQuestions } from '../../store/console-analytics.js';
 import { agencyPerformance } from '../../store/console-cases.js';
 import { STAFF, sessionOf, type ConsoleDeps } from '../context.js';
-import { ANSWERERS, OUTCOMES, channelLabel, day, dayStart, duration } from '../format.js';
+import { ANSWERERS, OUTCOMES, articleLabel, channelLabel, day, dayEnd, dayStart, duration, timeZone } from '../format.js';
 import { clusterGaps } from '../gaps.js';
 import { html } from '../html.js';
 import { page } from '../layout.js';
@@ -16,7 +16,7 @@ import { page } from '../layout.js';
 const DAY_MS = 86_400_000;
 export const GAP_SAMPLE = 3000;
 
-function rangeOf(query: { from?: string; to?: string }): { fromDay: string; toDay: string; fromText: string; toText: string } {
+function rangeOf(query: { from?: string; to?: string }): { fromDay: string; toDay: string; fromText: string; toText: string; timeZone: string } {
   const today = day(new Date());
   const toText = query.to || today;
   const to = dayStart(toText);
@@ -24,7 +24,7 @@ function rangeOf(query: { from?: string; to?: string }): { fromDay: string; toDa
   const from = dayStart(fromText);
   if (!from || !to || from > to) throw new HttpError(400, 'input_invalid', '日期范围不正确（YYYY-MM-DD，开始不晚于结束）。');
   if (to.getTime() - from.getTime() > 366 * DAY_MS) throw new HttpError(400, 'input_invalid', '日期范围最长一年。');
-  return { fromDay: fromText, toDay: toText, fromText, toText };
+  return { fromDay: fromText, toDay: toText, fromText, toText, timeZone: timeZone() };
 }
 
 export async function analyticsRoutes(app: FastifyInstance, deps: ConsoleDeps) {
@@ -42,7 +42,11 @@ export async function analyticsRoutes(app: FastifyInstance, deps: ConsoleDeps) {
       </form>
       <div id="analytics" data-src="/console/analytics/data?from=${range.fromText}&amp;to=${range.toText}">
         <div class="tiles" id="kpis"></div>
-        <div class="charts">
+        <section class="card empty-range" id="analytics-empty" hidden>
+          <h2>所选时间内没有咨询</h2>
+          <p>${range.fromText} 至 ${range.toText} 没有咨询记录，因此没有可统计的数据。请选择更早或更长的时间范围。</p>
+        </section>
+        <div class="charts" id="consultation-charts">
           <section class="card"><h2>每日咨询量（按渠道）</h2><div class="chart" id="chart-daily"></div></section>
           <section class="card"><h2>回答结果</h2><div class="chart" id="chart-outcomes"></div></section>
           <section class="card"><h2>知识产权主题</h2><div class="chart" id="chart-topics"></div></section>
@@ -67,21 +71,39 @@ export async function analyticsRoutes(app: FastifyInstance, deps: ConsoleDeps) {
     const [stats, gaps, agencies] = await Promise.all([
       analytics(deps.db, range),
       gapQuestions(deps.db, range, lowConfidence, GAP_SAMPLE),
-      agencyPerformance(deps.db, { from: dayStart(range.fromDay)!, to: new Date(dayStart(range.toDay)!.getTime() + DAY_MS) }),
+      agencyPerformance(deps.db, { from: dayStart(range.fromDay)!, to: dayEnd(range.toDay)! }),
     ]);
-    const label = (documentId: string, article: string) => knowledge.chunks.find((c) => c.documentId === documentId && c.article === article)?.section ?? `${documentId} ${article}`;
+    // Article numbers repeat across documents (many have a 七、): a label names its document.
+    const title = (documentId: string) => knowledge.document(documentId)?.title;
+    const label = (documentId: string, article: string) => {
+      const section = knowledge.chunks.find((c) => c.documentId === documentId && c.article === article)?.section;
+      return section ? articleLabel(title(documentId), section) : articleLabel(title(documentId), article);
+    };
     const citedKeys = new Set(stats.cited.map((c) => `${c.documentId}#${c.article}`));
-    const articles = new Map<string, string>();
-    for (const c of knowledge.chunks) articles.set(`${c.documentId}#${c.article}`, c.section);
+    // Never cited, by document: a whole law is hundreds of articles, so the page lists documents and opens one on demand.
+    const neverCited = new Map<string, { document: string; articles: string[] }>();
+    const seen = new Set<string>();
+    for (const c of knowledge.chunks) {
+      const key = `${c.documentId}#${c.article}`;
+      if (citedKeys.has(key) || seen.has(key)) continue;
+      seen.add(key);
+      const group = neverCited.get(c.documentId) ?? { document: title(c.documentId) ?? c.documentId, articles: [] };
+      group.articles.push(c.section.split('›').at(-1)!.trim());
+      neverCited.set(c.documentId, group);
+    }
+    // Every day of the range on the axis, a day without consultations as 0 (a gap would hide the quiet day).
+    const days = daysBetween(range.fromDay, range.toDay);
+    const channels = [...new Set(stats.perDay.map((d) => d.channel))];
+    const counts = new Map(stats.perDay.map((d) => [`${d.day}|${d.channel}`, d.n]));
     return {
       range: { from: range.fromText, to: range.toText },
       total: stats.total,
-      perDay: stats.perDay.map((d) => ({ ...d, channel: channelLabel(d.channel) })),
+      daily: { days, series: channels.map((channel) => ({ name: channelLabel(channel), data: days.map((d) => counts.get(`${d}|${channel}`) ?? 0) })) },
       outcomes: stats.outcomes.map((o) => ({ name: OUTCOMES[o.outcome as keyof typeof OUTCOMES] ?? o.outcome, key: o.outcome, value: o.n })),
       answerers: stats.answerers.map((a) => ({ name: ANSWERERS[a.answerer as keyof typeof ANSWERERS] ?? a.answerer, key: a.answerer, value: a.n })),
       topics: stats.topics,
       citedMost: stats.cited.slice(0, 15).map((c) => ({ label: label(c.documentId, c.article), n: c.n })),
-      neverCited: [...articles].filter(([key]) => !citedKeys.has(key)).map(([, section]) => section),
+      neverCited: [...neverCited.values()],
       feedback: stats.feedback,
       latency: stats.latency,
       days: stats.days,

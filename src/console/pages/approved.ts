@@ -66,19 +66,28 @@ interface ExportRecord {
   hitCount: number;
 }
 
+/** The columns an import reads, by their exported header; the English names of earlier exports still work. */
+const IMPORT_COLUMNS = { id: ['编号', 'id'], question: ['问题', 'question'], answer: ['答复', 'answer'], articles: ['依据条款', 'articles'] } as const;
+
 const CSV_COLUMNS: Column<ExportRecord>[] = [
-  { header: 'id', value: (r) => r.id },
-  { header: 'state', value: (r) => r.state },
-  { header: 'version', value: (r) => r.version },
-  { header: 'status', value: (r) => r.status },
-  { header: 'question', value: (r) => r.question },
-  { header: 'answer', value: (r) => r.answer },
-  { header: 'articles', value: (r) => articles(r.citations) },
-  { header: 'author', value: (r) => r.author },
-  { header: 'approver', value: (r) => r.approver },
-  { header: 'approved_at', value: (r) => (r.decidedAt ? new Date(r.decidedAt).toISOString() : null) },
-  { header: 'hit_count', value: (r) => r.hitCount },
+  { header: IMPORT_COLUMNS.id[0], value: (r) => r.id },
+  { header: '状态', value: (r) => STATE_LABEL[r.state as keyof typeof STATE_LABEL] ?? r.state },
+  { header: '版本', value: (r) => r.version },
+  { header: '版本状态', value: (r) => STATUS_LABEL[r.status as keyof typeof STATUS_LABEL] ?? r.status },
+  { header: IMPORT_COLUMNS.question[0], value: (r) => r.question },
+  { header: IMPORT_COLUMNS.answer[0], value: (r) => r.answer },
+  { header: IMPORT_COLUMNS.articles[0], value: (r) => articles(r.citations) },
+  { header: '作者', value: (r) => r.author },
+  { header: '审批人', value: (r) => r.approver },
+  { header: '审批时间', value: (r) => time(r.decidedAt) },
+  { header: '命中次数', value: (r) => r.hitCount },
 ];
+
+/** A cell of an imported row under any of its column's names. */
+function cell(row: Record<string, string>, names: readonly string[]): string {
+  for (const name of names) if (row[name] !== undefined) return row[name]!;
+  return '';
+}
 
 export async function approvedRoutes(app: FastifyInstance, deps: ConsoleDeps, approvedStore: ApprovedAnswerStore) {
   app.get<{ Querystring: { done?: string; imported?: string } }>('/console/approved', { config: { roles: STAFF } }, async (request, reply) => {
@@ -105,7 +114,7 @@ export async function approvedRoutes(app: FastifyInstance, deps: ConsoleDeps, ap
         <p><a class="button secondary" href="/console/approved/export.csv">导出 CSV</a></p>
         <form method="post" action="/console/approved/import" enctype="multipart/form-data" class="import">
           ${csrfField(session)}
-          <label>导入 CSV（列：question, answer, articles，可选 id 以追加新版本）<input type="file" name="file" accept=".csv,text/csv" required></label>
+          <label>导入 CSV（列：问题、答复、依据条款；填写编号则为该答复追加新版本。可先导出一份作为模板）<input type="file" name="file" accept=".csv,text/csv" required></label>
           <button type="submit" class="secondary">导入为待审批答复</button>
         </form>
       </section>
@@ -153,16 +162,17 @@ export async function approvedRoutes(app: FastifyInstance, deps: ConsoleDeps, ap
     const knowledge = deps.knowledge();
     const chunkFor = (ref: string) => knowledge.chunks.find((k) => k.id === ref || `${k.documentId}#${k.article}` === ref)?.id;
     const valid = records.flatMap((r, i) => {
-      const question = restoreNeutralised(r.question ?? '');
-      const answer = restoreNeutralised(r.answer ?? '');
+      const question = restoreNeutralised(cell(r, IMPORT_COLUMNS.question));
+      const answer = restoreNeutralised(cell(r, IMPORT_COLUMNS.answer));
       if (!question || !answer) {
-        problems.push(`第 ${i + 2} 行缺少 question 或 answer`);
+        problems.push(`第 ${i + 2} 行缺少问题或答复`);
         return [];
       }
-      const refs = (r.articles ?? '').split(';').map((s) => s.trim()).filter(Boolean);
+      const refs = cell(r, IMPORT_COLUMNS.articles).split(';').map((s) => s.trim()).filter(Boolean);
       const chunkIds = refs.map(chunkFor);
-      if (chunkIds.some((id) => !id)) problems.push(`第 ${i + 2} 行的 articles 含知识库中没有的条款`);
-      return [{ id: r.id && /^[0-9a-f-]{36}$/i.test(r.id) ? r.id : undefined, question: question.slice(0, 500), answer: answer.slice(0, 4000), chunkIds: chunkIds.filter((id): id is string => Boolean(id)) }];
+      if (chunkIds.some((id) => !id)) problems.push(`第 ${i + 2} 行的依据条款含知识库中没有的条款`);
+      const id = cell(r, IMPORT_COLUMNS.id);
+      return [{ id: /^[0-9a-f-]{36}$/i.test(id) ? id : undefined, question: question.slice(0, 500), answer: answer.slice(0, 4000), chunkIds: chunkIds.filter((id): id is string => Boolean(id)) }];
     });
     if (problems.length) throw new HttpError(400, 'input_invalid', problems.slice(0, 10).join('；'));
     for (const row of valid) {

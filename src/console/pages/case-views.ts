@@ -8,7 +8,7 @@ import { agencyName } from '../../escalation/notices.js';
 import type { AgencyPerformance, CaseDetail, CaseListRow } from '../../store/console-cases.js';
 import type { CaseStatus } from '../../store/schema.js';
 import type { Session } from '../../store/console-accounts.js';
-import { CASE_EVENT_LABELS, CASE_STATUS_LABELS, channelLabel, duration, needsText, percent, time } from '../format.js';
+import { CASE_EVENT_LABELS, CASE_STATUS_LABELS, channelLabel, duration, needsText, percent, time, referralReason } from '../format.js';
 import { html, type Html } from '../html.js';
 import { csrfField } from '../layout.js';
 
@@ -158,7 +158,7 @@ export function staffCaseDetail(detail: CaseDetail, registry: AgencyRegistry, st
     <section class="card">
       <dl class="meta">
         <dt>案件编号</dt><dd><code>${c.id}</code></dd>
-        <dt>发起</dt><dd>${time(c.createdAt)} · ${channelLabel(c.channel)} · ${c.reason === 'requested' ? '用户要求' : c.reason === 'not_covered' ? '文件未涉及' : '需要专业服务'}</dd>
+        <dt>发起</dt><dd>${time(c.createdAt)} · ${channelLabel(c.channel)} · ${referralReason(c.reason)}</dd>
         <dt>事项</dt><dd>${needsText(c) || '—'}${c.district ? ` · ${c.district}` : ''}</dd>
         <dt>当前机构</dt><dd>${agencyLabel(registry, c.agencyId, detail.agencyName)}</dd>
         <dt>已试机构</dt><dd>${c.triedAgencies.map((id) => agencyLabel(registry, id)).join('、') || '—'}</dd>

@@ -34,7 +34,7 @@ import {
 import type { CaseStatus } from '../../store/schema.js';
 import { ANYONE, STAFF, audit, sessionOf, type ConsoleDeps } from '../context.js';
 import { attachment, csvStream, xlsxStream, type Column } from '../export.js';
-import { CASE_STATUS_LABELS, day, needsText, time } from '../format.js';
+import { CASE_STATUS_LABELS, day, needsText, referralReason, time } from '../format.js';
 import { html } from '../html.js';
 import { csrfField, page } from '../layout.js';
 import { caseExportForm, caseFilterForm, caseFilterQuery, parseCaseFilter, type CaseFilterForm } from './case-filter.js';
@@ -62,7 +62,7 @@ const EXPORT_COLUMNS = (label: (id: string | null) => string): Column<CaseExport
   { header: '案件编号', value: (r) => r.id, width: 38 },
   { header: '发起时间', value: (r) => time(r.createdAt), width: 17 },
   { header: '状态', value: (r) => CASE_STATUS_LABELS[r.status] },
-  { header: '转介原因', value: (r) => r.reason },
+  { header: '转介原因', value: (r) => referralReason(r.reason) },
   { header: '事项', value: (r) => needsText(r), width: 18 },
   { header: '区县', value: (r) => r.district },
   { header: '当前机构', value: (r) => label(r.agencyId), width: 28 },

@@ -9,7 +9,7 @@ import { consultationDetail, decodeCursor, encodeCursor, exportConsultations, li
 import type { Citation } from '../../types.js';
 import { STAFF, audit, sessionOf, type ConsoleDeps } from '../context.js';
 import { attachment, csvStream, xlsxStream, type Column } from '../export.js';
-import { ANSWERERS, CASE_STATUS_LABELS, OUTCOMES, VERDICTS, channelLabel, day, needsText, percent, time } from '../format.js';
+import { ANSWERERS, CASE_STATUS_LABELS, OUTCOMES, VERDICTS, channelLabel, confidenceText, day, needsText, percent, piiText, relevance, time } from '../format.js';
 import { html, type Html } from '../html.js';
 import { csrfField, page } from '../layout.js';
 import { filterForm, parseFilter, type FilterForm } from './consultation-filter.js';
@@ -28,7 +28,7 @@ const EXPORT_COLUMNS: Column<ExportRow>[] = [
   { header: '问题', value: (r) => r.question, width: 40 },
   { header: '回答', value: (r) => r.answer, width: 60 },
   { header: '结果', value: (r) => OUTCOMES[r.outcome as keyof typeof OUTCOMES] ?? r.outcome },
-  { header: '置信度', value: (r) => r.confidence, width: 8 },
+  { header: '置信度', value: (r) => confidenceText(r.outcome, r.confidence), width: 10 },
   { header: '回答方式', value: (r) => ANSWERERS[r.answerer as keyof typeof ANSWERERS] ?? r.answerer },
   { header: '耗时(毫秒)', value: (r) => r.latencyMs, width: 10 },
   { header: '主题', value: (r) => r.topics.join('、') },
@@ -68,7 +68,7 @@ export async function consultationRoutes(app: FastifyInstance, deps: ConsoleDeps
                 <td>${channelLabel(r.channel)}</td>
                 <td><a href="/console/consultations/${r.id}">${r.question}</a>${r.topics.length ? html`<div class="topics">${r.topics.join(' · ')}</div>` : ''}</td>
                 <td><span class="outcome ${r.outcome}">${OUTCOMES[r.outcome]}</span>${r.answerer === 'reviewed' ? html` <span class="tag">标准答复</span>` : ''}</td>
-                <td>${percent(r.confidence)}</td>
+                <td class="nowrap">${confidenceText(r.outcome, r.confidence)}</td>
                 <td class="nowrap">${r.up ? `👍${r.up} ` : ''}${r.down ? `👎${r.down}` : ''}</td>
                 <td>${flag(r.referred, '已转介')}${r.verdict ? html`<span class="tag ${r.verdict}">${VERDICTS[r.verdict]}</span>` : r.reviewedAt ? flag(true, '已审核') : ''}</td>
               </tr>`,
@@ -114,6 +114,9 @@ export async function consultationRoutes(app: FastifyInstance, deps: ConsoleDeps
     const notice = request.query.done === 'reviewed' ? html`<p class="notice" role="status">审核已保存。</p>` : '';
     const up = detail.feedback.filter((f) => f.rating === 1).length;
     const down = detail.feedback.filter((f) => f.rating === -1).length;
+    const topCited = Math.max(0, ...c.citations.map((ct) => ct.score));
+    const topPassage = Math.max(0, ...c.passages.map((p) => p.score));
+    const documentTitle = (id: string) => knowledge.document(id)?.title;
     const body = html`<main class="detail">
       <p><a href="/console/consultations">← 返回咨询记录</a></p>
       ${notice}
@@ -126,29 +129,29 @@ export async function consultationRoutes(app: FastifyInstance, deps: ConsoleDeps
         <dl class="meta">
           <dt>时间</dt><dd>${time(c.createdAt)}</dd>
           <dt>渠道</dt><dd>${channelLabel(c.channel)}</dd>
-          <dt>置信度</dt><dd>${percent(c.confidence)}</dd>
+          <dt>置信度</dt><dd>${confidenceText(c.outcome, c.confidence)}</dd>
           <dt>回答方式</dt><dd>${ANSWERERS[c.answerer] ?? c.answerer}</dd>
           <dt>耗时</dt><dd>${c.latencyMs} 毫秒</dd>
           <dt>主题</dt><dd>${c.topics.join('、') || '—'}</dd>
           <dt>反馈</dt><dd>👍 ${up} · 👎 ${down}${detail.feedback
             .filter((f) => f.comment)
             .map((f) => html`<div class="comment">“${f.comment}”</div>`)}</dd>
-          <dt>已遮蔽信息</dt><dd>${c.piiFound.map((p) => `${p.kind}×${p.count}`).join('、') || '无'}</dd>
+          <dt>已遮蔽信息</dt><dd>${piiText(c.piiFound) || '无'}</dd>
         </dl>
       </section>
       <section class="card">
         <h2>引用条款（${c.citations.length}）</h2>
         ${c.citations.length
           ? html`<ol class="citations">${c.citations.map(
-              (ct) => html`<li><strong>《${ct.title}》${ct.docNumber ? `（${ct.docNumber}）` : ''} ${ct.section}</strong> <span class="score">相关度 ${ct.score}</span><blockquote>${ct.excerpt}</blockquote></li>`,
+              (ct) => html`<li><strong>《${ct.title}》${ct.docNumber ? `（${ct.docNumber}）` : ''} ${ct.section}</strong> <span class="score">相关度 ${relevance(ct.score, topCited)}</span><blockquote>${ct.excerpt}</blockquote></li>`,
             )}</ol>`
           : html`<p class="empty">无引用。</p>`}
       </section>
       <section class="card">
         <h2>检索到的段落（${c.passages.length}）</h2>
         ${c.passages.length
-          ? html`<div class="table-wrap"><table class="list passages"><thead><tr><th>#</th><th>条款</th><th>得分</th><th>覆盖度</th><th>原文</th></tr></thead><tbody>${c.passages.map(
-              (p, i) => html`<tr><td>${i + 1}</td><td>${p.section}<div class="muted">${p.chunkId}</div></td><td>${p.score.toFixed(4)}</td><td>${percent(p.coverage)}</td>
+          ? html`<div class="table-wrap"><table class="list passages"><thead><tr><th>#</th><th>条款</th><th>相关度</th><th>覆盖度</th><th>原文</th></tr></thead><tbody>${c.passages.map(
+              (p, i) => html`<tr><td>${i + 1}</td><td>${documentTitle(p.documentId) ? `《${documentTitle(p.documentId)}》` : ''}${p.section}</td><td>${relevance(p.score, topPassage)}</td><td>${percent(p.coverage)}</td>
                 <td><details><summary>展开</summary><div class="chunk">${chunkText.get(p.chunkId) ?? '（知识库中已无此段落）'}</div></details></td></tr>`,
             )}</tbody></table></div>`
           : html`<p class="empty">未检索（问候、拒答或标准答复）。</p>`}

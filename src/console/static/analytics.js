@@ -7,8 +7,12 @@
   const charts = [];
   function chart(id, option) {
     const el = document.getElementById(id);
-    const c = window.echarts.init(el, null, { renderer: 'canvas' });
-    c.setOption(Object.assign({ textStyle: { fontFamily: font }, animation: false }, option));
+    // The console's CSP allows no inline style (style-src 'self'). ECharts' HTML tooltips are markup with
+    // style attributes, which the browser refuses (and the tooltip shows unstyled); richText tooltips are
+    // drawn inside the chart instead. SVG keeps the charts sharp when zoomed and readable by tests.
+    const c = window.echarts.init(el, null, { renderer: 'svg' });
+    const tooltip = option.tooltip ? Object.assign({ renderMode: 'richText' }, option.tooltip) : undefined;
+    c.setOption(Object.assign({ textStyle: { fontFamily: font }, animation: false }, option, tooltip ? { tooltip } : {}));
     charts.push(c);
   }
   function text(tag, content, cls) {
@@ -23,6 +27,26 @@
     t.append(text('div', value, 'count'), text('div', label));
     return t;
   }
+  function drawConsultations(d) {
+    // Days are MM-DD on the axis (the year is in the range above), every day of the range, quiet ones as 0.
+    chart('chart-daily', {
+      tooltip: { trigger: 'axis' }, legend: { top: 0 }, grid: { left: 40, right: 16, top: 36, bottom: 30 },
+      xAxis: { type: 'category', data: d.daily.days, axisLabel: { formatter: (v) => v.slice(5) } }, yAxis: { type: 'value', minInterval: 1 },
+      series: d.daily.series.map((s) => ({ name: s.name, type: 'bar', stack: 'all', data: s.data })),
+    });
+    chart('chart-outcomes', { tooltip: { trigger: 'item' }, legend: { bottom: 0 }, series: [{ type: 'pie', radius: ['35%', '65%'], data: d.outcomes, label: { formatter: '{b} {d}%' } }] });
+    const topics = d.topics.slice().reverse();
+    chart('chart-topics', { tooltip: {}, grid: { left: 110, right: 20, top: 10, bottom: 20 }, xAxis: { type: 'value', minInterval: 1 }, yAxis: { type: 'category', data: topics.map((t) => t.topic) }, series: [{ type: 'bar', data: topics.map((t) => t.n) }] });
+    const cited = d.citedMost.slice().reverse();
+    // Room for two-line labels (a style set through the DOM, which the CSP allows).
+    document.getElementById('chart-cited').style.height = Math.max(320, 40 * cited.length + 40) + 'px';
+    chart('chart-cited', {
+      tooltip: {}, grid: { left: 190, right: 20, top: 10, bottom: 20 }, xAxis: { type: 'value', minInterval: 1 },
+      // Two lines, 《document》 over the article, so neither is cut off for the other.
+      yAxis: { type: 'category', data: cited.map((c) => c.label), axisLabel: { width: 180, overflow: 'truncate', formatter: (v) => v.replace('》', '》\n') } },
+      series: [{ type: 'bar', data: cited.map((c) => c.n), itemStyle: { color: '#3ba272' } }],
+    });
+  }
   fetch(root.dataset.src, { headers: { accept: 'application/json' }, credentials: 'same-origin' })
     .then((r) => { if (!r.ok) throw new Error('HTTP ' + r.status); return r.json(); })
     .then((d) => {
@@ -30,31 +54,24 @@
       const pct = (n) => (d.total ? Math.round((100 * n) / d.total) + '%' : '—');
       const fb = d.feedback.up + d.feedback.down;
       const reviewed = (d.answerers.find((a) => a.key === 'reviewed') || { value: 0 }).value;
-      document.getElementById('kpis').append(
-        tile(String(d.total), '咨询总数'),
-        tile(pct(outcome('answered')), '已回答'),
-        tile(pct(outcome('not_covered')), '文件未涉及'),
-        tile(fb ? Math.round((100 * d.feedback.up) / fb) + '%' : '—', '好评率（👍 ' + d.feedback.up + ' / 👎 ' + d.feedback.down + '）'),
-        tile(String(reviewed), '标准答复使用次数'),
-        tile(d.latency.p95 + ' ms', '回答耗时 p95'),
-        tile(String(d.agencies.reduce((n, a) => n + a.requested, 0)), '送达机构的转介'),
-      );
-      const days = [...new Set(d.perDay.map((x) => x.day))];
-      const channels = [...new Set(d.perDay.map((x) => x.channel))];
-      chart('chart-daily', {
-        tooltip: { trigger: 'axis' }, legend: { top: 0 }, grid: { left: 40, right: 16, top: 36, bottom: 30 },
-        xAxis: { type: 'category', data: days }, yAxis: { type: 'value', minInterval: 1 },
-        series: channels.map((ch) => ({ name: ch, type: 'bar', stack: 'all', data: days.map((day) => (d.perDay.find((x) => x.day === day && x.channel === ch) || { n: 0 }).n) })),
-      });
-      chart('chart-outcomes', { tooltip: { trigger: 'item' }, legend: { bottom: 0 }, series: [{ type: 'pie', radius: ['35%', '65%'], data: d.outcomes, label: { formatter: '{b} {d}%' } }] });
-      const topics = d.topics.slice().reverse();
-      chart('chart-topics', { tooltip: {}, grid: { left: 110, right: 20, top: 10, bottom: 20 }, xAxis: { type: 'value', minInterval: 1 }, yAxis: { type: 'category', data: topics.map((t) => t.topic) }, series: [{ type: 'bar', data: topics.map((t) => t.n) }] });
-      const cited = d.citedMost.slice().reverse();
-      chart('chart-cited', {
-        tooltip: {}, grid: { left: 190, right: 20, top: 10, bottom: 20 }, xAxis: { type: 'value', minInterval: 1 },
-        yAxis: { type: 'category', data: cited.map((c) => c.label), axisLabel: { width: 180, overflow: 'truncate' } },
-        series: [{ type: 'bar', data: cited.map((c) => c.n), itemStyle: { color: '#3ba272' } }],
-      });
+      const ms = (n) => (n < 1000 ? n + ' 毫秒' : (n / 1000).toFixed(1) + ' 秒');
+      if (!d.total) {
+        // No consultations in the range: one clear message instead of empty axes and zero figures.
+        document.getElementById('kpis').hidden = true;
+        document.getElementById('consultation-charts').hidden = true;
+        document.getElementById('analytics-empty').hidden = false;
+      } else {
+        document.getElementById('kpis').append(
+          tile(String(d.total), '咨询总数'),
+          tile(pct(outcome('answered')), '已回答'),
+          tile(pct(outcome('not_covered')), '文件未涉及'),
+          tile(fb ? Math.round((100 * d.feedback.up) / fb) + '%' : '—', '好评率（👍 ' + d.feedback.up + ' / 👎 ' + d.feedback.down + '）'),
+          tile(String(reviewed), '标准答复使用次数'),
+          tile(ms(d.latency.p95), '95% 的回答用时不超过'),
+          tile(String(d.agencies.reduce((n, a) => n + a.requested, 0)), '送达机构的转介'),
+        );
+        drawConsultations(d);
+      }
       const gaps = document.getElementById('gaps');
       gaps.textContent = '';
       if (!d.gaps.length) gaps.append(text('p', '所选时间内没有未解答或低置信度的问题。', 'empty'));
@@ -79,8 +96,19 @@
         gaps.append(wrap);
       }
       const never = document.getElementById('never');
-      if (!d.neverCited.length) never.append(text('p', '每一条都被引用过。', 'empty'));
-      else { const ul = document.createElement('ul'); d.neverCited.forEach((s) => ul.append(text('li', s))); never.append(ul); }
+      // Without consultations every article is uncited: the list would say nothing about the documents.
+      if (!d.total) never.closest('section').hidden = true;
+      else if (!d.neverCited.length) never.append(text('p', '每一条都被引用过。', 'empty'));
+      else {
+        d.neverCited.forEach((g) => {
+          const details = document.createElement('details');
+          details.append(text('summary', '《' + g.document + '》未被引用 ' + g.articles.length + ' 条'));
+          const ul = document.createElement('ul');
+          g.articles.forEach((s) => ul.append(text('li', s)));
+          details.append(ul);
+          never.append(details);
+        });
+      }
       const names = d.agencies.map((a) => a.name);
       if (!d.agencies.length) {
         ['chart-agencies', 'chart-response'].forEach((id) => document.getElementById(id).replaceWith(text('p', '所选时间内没有送达机构的案件。', 'empty')));
