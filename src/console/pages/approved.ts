@@ -11,6 +11,7 @@ import type { Session } from '../../store/console-accounts.js';
 import type { Citation } from '../../types.js';
 import { ADMIN, STAFF, audit, sessionOf, type ConsoleDeps } from '../context.js';
 import { checkCsrf } from '../auth.js';
+import { CONFIRM_QUESTIONS, confirmAttr, isConfirmed, sendConfirmation } from '../confirm.js';
 import { BOM, attachment, csvStream, restoreNeutralised, type Column } from '../export.js';
 import { day, percent, time } from '../format.js';
 import { html, type Html } from '../html.js';
@@ -34,7 +35,7 @@ function decisionButtons(v: VersionView, session: Session): Html | string {
   if (v.authorId === session.account.id) return html`<p class="muted">您是作者，需由另一位管理员审批。</p>`;
   const action = `/console/approved/${v.answerId}/versions/${v.version}`;
   return html`<div class="actions">
-    <form method="post" action="${action}/approve">${csrfField(session)}<button type="submit">批准</button></form>
+    <form method="post" action="${action}/approve"${confirmAttr('approve')}>${csrfField(session)}<button type="submit">批准</button></form>
     <form method="post" action="${action}/reject">${csrfField(session)}<button type="submit" class="secondary">驳回</button></form>
   </div>`;
 }
@@ -202,6 +203,19 @@ export async function approvedRoutes(app: FastifyInstance, deps: ConsoleDeps, ap
       const version = Number(request.params.version);
       // Versions are int4 in the database: a larger number is no version, not a database error.
       if (!(Number.isInteger(version) && version > 0 && version <= 2_147_483_647) || !(await approvedStore.answer(request.params.id))) throw new HttpError(404, 'not_found', '没有这条标准答复。');
+      if (decision === 'approve' && !isConfirmed(request.body)) {
+        const shown = (await approvedStore.versions(request.params.id)).find((v) => v.version === version);
+        return sendConfirmation(reply, session, {
+          title: '确认批准',
+          question: CONFIRM_QUESTIONS.approve,
+          details: shown ? html`<p><strong>问题：</strong>${shown.question}</p><div class="answer">${shown.answer}</div>` : html`<p>第 ${version} 版。</p>`,
+          action: `/console/approved/${request.params.id}/versions/${version}/approve`,
+          fields: {},
+          button: '确认批准',
+          back: `/console/approved/${request.params.id}`,
+          active: '/console/approved',
+        });
+      }
       try {
         if (decision === 'approve') await approvedStore.approve(request.params.id, version, session.account.id);
         else await approvedStore.reject(request.params.id, version, session.account.id);

@@ -10,6 +10,7 @@ import type { CaseStatus } from '../../store/schema.js';
 import type { Session } from '../../store/console-accounts.js';
 import { CASE_EVENT_LABELS, CASE_STATUS_LABELS, channelLabel, duration, needsText, percent, time } from '../format.js';
 import { html, type Html } from '../html.js';
+import { confirmAttr } from '../confirm.js';
 import { csrfField } from '../layout.js';
 
 /** Within this long of its due time a running SLA is shown as close. */
@@ -74,7 +75,7 @@ export function caseTable(rows: CaseListRow[], registry: AgencyRegistry, mode: '
 /** The form staff use to give a case to an agency by hand (consent is asked again, naming it). */
 export function assignForm(caseId: string, tried: string[], registry: AgencyRegistry, session: Session): Html {
   if (!registry.agencies.length) return html`<p class="muted">登记表中没有服务机构。</p>`;
-  return html`<form method="post" action="/console/cases/${caseId}/assign" class="assign">
+  return html`<form method="post" action="/console/cases/${caseId}/assign" class="assign"${confirmAttr('assign')}>
     ${csrfField(session)}
     <label class="sr-only" for="assign-${caseId}">分派给</label>
     <select name="agency" id="assign-${caseId}" required>
@@ -269,7 +270,7 @@ export function agencyCaseDetail(
       ? html`<section class="card actions-card">
           <h2>是否接受</h2>
           <form method="post" action="/console/cases/${c.id}/agency" class="inline-form">${csrf}<input type="hidden" name="op" value="accept"><button type="submit" class="big">接受案件</button></form>
-          <form method="post" action="/console/cases/${c.id}/agency" class="stack">${csrf}<input type="hidden" name="op" value="decline">
+          <form method="post" action="/console/cases/${c.id}/agency" class="stack"${confirmAttr('decline')}>${csrf}<input type="hidden" name="op" value="decline">
             <label>拒绝理由（可选，会记录在案）<textarea name="reason" rows="2" maxlength="200"></textarea></label>
             <button type="submit" class="secondary">拒绝，转给其他机构</button></form>
         </section>`
@@ -280,7 +281,7 @@ export function agencyCaseDetail(
           <form method="post" action="/console/cases/${c.id}/agency" class="stack">${csrf}<input type="hidden" name="op" value="answer">
             <label>答复内容（会发到用户的对话中）<textarea name="text" rows="5" maxlength="4000" required></textarea></label>
             <button type="submit">发送答复</button></form>
-          <form method="post" action="/console/cases/${c.id}/agency" class="stack">${csrf}<input type="hidden" name="op" value="close">
+          <form method="post" action="/console/cases/${c.id}/agency" class="stack"${confirmAttr('close')}>${csrf}<input type="hidden" name="op" value="close">
             <label>结案说明（可选，会发给用户）<textarea name="text" rows="2" maxlength="4000"></textarea></label>
             <button type="submit" class="secondary">办结案件</button></form>
         </section>`
