@@ -111,3 +111,6 @@ export function duration(ms: number | null | undefined): string {
   const d = Math.floor(h / 24);
   return h % 24 ? `${d} 天 ${h % 24} 小时` : `${d} 天`;
 }
+
+/** A user's thumbs on an answer, in words: a PC without an emoji font draws the thumb emoji as empty boxes. */
+export const FEEDBACK_LABELS = { up: '好评', down: '差评' } as const;

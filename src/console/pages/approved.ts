@@ -97,7 +97,7 @@ export async function approvedRoutes(app: FastifyInstance, deps: ConsoleDeps, ap
       <div class="table-wrap"><table class="list">
         <thead><tr><th>问题</th><th>状态</th><th>版本</th><th>命中</th><th>最近命中</th><th>更新</th></tr></thead>
         <tbody>${answers.map(
-          (a) => html`<tr><td><a href="/console/approved/${a.id}">${a.question}</a>${a.pendingVersions ? html` <span class="tag proposed">${a.pendingVersions} 版待审批</span>` : ''}</td>
+          (a) => html`<tr><td class="text"><a href="/console/approved/${a.id}">${a.question}</a>${a.pendingVersions ? html` <span class="tag proposed">${a.pendingVersions} 版待审批</span>` : ''}</td>
             <td><span class="tag ${a.state}">${STATE_LABEL[a.state]}</span></td><td>${a.currentVersion ?? '—'}</td><td class="hits">${a.hitCount}</td><td>${time(a.lastHitAt)}</td><td>${time(a.updatedAt)}</td></tr>`,
         )}</tbody>
       </table></div>
@@ -192,7 +192,7 @@ export async function approvedRoutes(app: FastifyInstance, deps: ConsoleDeps, ap
       ${versions.map((v) => versionCard(v, session))}
       <h2>命中记录（最近 ${hits.length} 次）</h2>
       <div class="table-wrap"><table class="list"><thead><tr><th>时间</th><th>版本</th><th>相似度</th><th>用户问题</th></tr></thead>
-      <tbody>${hits.map((h) => html`<tr><td>${time(h.createdAt)}</td><td>${h.version}</td><td>${percent(h.similarity)}</td><td>${h.question}</td></tr>`)}</tbody></table></div>
+      <tbody>${hits.map((h) => html`<tr><td>${time(h.createdAt)}</td><td>${h.version}</td><td>${percent(h.similarity)}</td><td class="text">${h.question}</td></tr>`)}</tbody></table></div>
     </main>`;
     return reply.type('text/html; charset=utf-8').send(page({ title: '标准答复', session, active: '/console/approved', body }));
   });
