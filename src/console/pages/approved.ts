@@ -203,12 +203,13 @@ export async function approvedRoutes(app: FastifyInstance, deps: ConsoleDeps, ap
       const version = Number(request.params.version);
       // Versions are int4 in the database: a larger number is no version, not a database error.
       if (!(Number.isInteger(version) && version > 0 && version <= 2_147_483_647) || !(await approvedStore.answer(request.params.id))) throw new HttpError(404, 'not_found', '没有这条标准答复。');
-      if (decision === 'approve' && !isConfirmed(request.body)) {
-        const shown = (await approvedStore.versions(request.params.id)).find((v) => v.version === version);
+      // Asked only when approving could go ahead: the author's own or a decided version is refused at once.
+      const shown = decision === 'approve' && !isConfirmed(request.body) ? (await approvedStore.versions(request.params.id)).find((v) => v.version === version) : undefined;
+      if (shown && shown.status === 'proposed' && shown.authorId !== session.account.id) {
         return sendConfirmation(reply, session, {
           title: '确认批准',
           question: CONFIRM_QUESTIONS.approve,
-          details: shown ? html`<p><strong>问题：</strong>${shown.question}</p><div class="answer">${shown.answer}</div>` : html`<p>第 ${version} 版。</p>`,
+          details: html`<p><strong>问题：</strong>${shown.question}</p><div class="answer">${shown.answer}</div>`,
           action: `/console/approved/${request.params.id}/versions/${version}/approve`,
           fields: {},
           button: '确认批准',
