@@ -23,7 +23,7 @@ export async function auditRoutes(app: FastifyInstance, deps: ConsoleDeps) {
         <thead><tr><th>#</th><th>时间</th><th>操作者</th><th>操作</th><th>对象</th><th>详情</th></tr></thead>
         <tbody>${rows.map(
           (r) => html`<tr><td>${r.id}</td><td class="nowrap">${time(r.createdAt)}</td><td>${(r.details as { username?: string } | null)?.username ?? r.actor}</td><td><code>${r.action}</code></td>
-            <td>${r.targetType ?? ''} ${r.targetId ?? ''}</td><td class="text"><code class="details">${r.details ? JSON.stringify(r.details) : ''}</code></td></tr>`,
+            <td class="text short">${r.targetType ?? ''} ${r.targetId ?? ''}</td><td class="text"><code class="details">${r.details ? JSON.stringify(r.details) : ''}</code></td></tr>`,
         )}</tbody>
       </table></div>
       ${last && rows.length === 100 ? html`<p class="pager"><a class="button" href="/console/audit?before=${last.id}${action ? `&action=${action}` : ''}">更早</a></p>` : ''}

@@ -54,18 +54,18 @@ export function caseTable(rows: CaseListRow[], registry: AgencyRegistry, mode: '
   if (!rows.length) return html`<p class="empty">没有符合条件的案件。</p>`;
   const now = Date.now();
   return html`<div class="table-wrap"><table class="list cases">
-    <thead><tr><th class="pin">案件</th><th class="due">SLA 截止</th><th>状态</th><th>${mode === 'staff' ? '发起时间' : '收到时间'}</th><th>事项</th><th>区县</th>${mode === 'staff' ? html`<th>当前机构</th>` : ''}${mode === 'past' ? '' : html`<th>问题</th>`}${mode === 'staff' ? html`<th>评分</th>` : ''}</tr></thead>
+    <thead><tr><th class="pin">案件</th><th class="due">SLA 截止</th><th>状态</th>${mode === 'past' ? '' : html`<th>问题</th>`}<th>${mode === 'staff' ? '发起时间' : '收到时间'}</th><th>事项</th><th>区县</th>${mode === 'staff' ? html`<th>当前机构</th>` : ''}${mode === 'staff' ? html`<th>评分</th>` : ''}</tr></thead>
     <tbody>${rows.map((r) => {
       const late = r.due && r.due.at.getTime() < now;
       return html`<tr class="${late ? 'late' : ''}">
         <td class="pin"><a href="/console/cases/${r.id}">${r.id.slice(0, 8)}</a>${r.breaches ? html`<div class="breach small">曾超时 ${r.breaches} 次</div>` : ''}</td>
         <td class="due">${mode === 'past' ? html`<span class="muted">—</span>` : dueCell(r.due, now)}</td>
         <td>${mode === 'past' ? html`<span class="tag">${AGENCY_STEP_LABELS[r.agencyStep ?? ''] ?? '已转其他机构'}</span>` : statusTag(r.status)}</td>
+        ${mode === 'past' ? '' : html`<td class="question-cell">${r.question ?? html`<span class="muted">（已删除）</span>`}</td>`}
         <td>${time(mode === 'staff' ? r.createdAt : (r.reachedAt ?? r.createdAt))}</td>
         <td>${needsText(r) || '—'}</td>
         <td>${r.district ?? '—'}</td>
-        ${mode === 'staff' ? html`<td>${agencyLabel(registry, r.agencyId, r.agencyName)}${r.triedAgencies.length ? html`<div class="muted">已试 ${r.triedAgencies.length} 家</div>` : ''}</td>` : ''}
-        ${mode === 'past' ? '' : html`<td class="question-cell">${r.question ?? html`<span class="muted">（已删除）</span>`}</td>`}
+        ${mode === 'staff' ? html`<td class="text short">${agencyLabel(registry, r.agencyId, r.agencyName)}${r.triedAgencies.length ? html`<div class="muted">已试 ${r.triedAgencies.length} 家</div>` : ''}</td>` : ''}
         ${mode === 'staff' ? html`<td class="nowrap">${r.rating ? `${r.rating} 分` : '—'}${r.resolved === null ? '' : r.resolved ? ' · 已解决' : ' · 未解决'}</td>` : ''}
       </tr>`;
     })}</tbody>
@@ -89,15 +89,15 @@ export function assignForm(caseId: string, tried: string[], registry: AgencyRegi
 export function staffQueueTable(rows: CaseListRow[], registry: AgencyRegistry, session: Session): Html {
   if (!rows.length) return html`<p class="empty">没有待分派的案件。</p>`;
   return html`<div class="table-wrap"><table class="list queue">
-    <thead><tr><th class="pin">案件</th><th>转入队列</th><th>分派</th><th>事项</th><th>区县</th><th>问题</th><th>已试机构</th></tr></thead>
+    <thead><tr><th class="pin">案件</th><th>转入队列</th><th>分派</th><th>问题</th><th>事项</th><th>区县</th><th>已试机构</th></tr></thead>
     <tbody>${rows.map(
       (r) => html`<tr>
         <td class="pin"><a href="/console/cases/${r.id}">${r.id.slice(0, 8)}</a></td>
         <td>${time(r.updatedAt)}<div class="muted">已等 ${duration(Date.now() - r.updatedAt.getTime())}</div></td>
         <td>${assignForm(r.id, r.triedAgencies, registry, session)}</td>
+        <td class="question-cell">${r.question ?? html`<span class="muted">（已删除）</span>`}</td>
         <td>${needsText(r) || '—'}</td>
         <td>${r.district ?? '—'}</td>
-        <td class="question-cell">${r.question ?? html`<span class="muted">（已删除）</span>`}</td>
         <td class="text short">${r.triedAgencies.map((id) => agencyLabel(registry, id)).join('、') || '—'}</td>
       </tr>`,
     )}</tbody>
