@@ -13,8 +13,10 @@
  */
 import type { FastifyReply } from 'fastify';
 import type { Session } from '../store/console-accounts.js';
+import type { ConsoleDeps } from './context.js';
 import { html, type Html } from './html.js';
 import { csrfField, page } from './layout.js';
+import { readWaiting } from './waiting.js';
 
 export const CONFIRM_FIELD = 'confirmed';
 
@@ -53,7 +55,8 @@ export interface Confirmation {
 }
 
 /** The page a POST without confirmation gets: the question, the action's fields again, confirm or go back. */
-export function sendConfirmation(reply: FastifyReply, session: Session, c: Confirmation) {
+export async function sendConfirmation(reply: FastifyReply, deps: ConsoleDeps, session: Session, c: Confirmation) {
+  await readWaiting(deps, session);
   const body = html`<main class="confirm-page">
     <h1>${c.title}</h1>
     <section class="card">

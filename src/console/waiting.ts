@@ -17,8 +17,13 @@ export function waitingHook(app: FastifyInstance, deps: ConsoleDeps) {
     if (!session || session.stage !== 'full' || request.method !== 'GET') return;
     const accept = request.headers.accept ?? '';
     if (accept.includes('application/json') && !accept.includes('text/html')) return;
-    bySession.set(session, await waitingFor(deps.db, session.account, deps.settings.lowConfidence ?? LOW_CONFIDENCE));
+    await readWaiting(deps, session);
   });
+}
+
+/** Reads the counts for a page a POST answers with (the confirmation page), which the hook skips. */
+export async function readWaiting(deps: ConsoleDeps, session: Session): Promise<void> {
+  bySession.set(session, await waitingFor(deps.db, session.account, deps.settings.lowConfidence ?? LOW_CONFIDENCE));
 }
 
 export function waitingOf(session: Session): Waiting | undefined {

@@ -181,6 +181,8 @@ for (const target of storeTargets()) {
       expect(asked.statusCode).toBe(200);
       expect(asked.body).toContain('确认分派给 甲知识产权代理所');
       expect(asked.body).toContain('<input type="hidden" name="agency" value="jia-ip-firm">');
+      // The confirmation page keeps the menu-bar counts of every other page.
+      expect(badge(asked.body, '/console/cases')).toEqual({ n: 1, say: '1 件待人工分派' });
       expect(await statusOf(c.id)).toBe('staff_queue');
       expect((await client.post(`/console/cases/${c.id}/assign`, { agency: 'jia-ip-firm', confirmed: '1' })).statusCode).toBe(303);
       expect(await statusOf(c.id)).toBe('awaiting_consent');

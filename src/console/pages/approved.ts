@@ -206,7 +206,7 @@ export async function approvedRoutes(app: FastifyInstance, deps: ConsoleDeps, ap
       // Asked only when approving could go ahead: the author's own or a decided version is refused at once.
       const shown = decision === 'approve' && !isConfirmed(request.body) ? (await approvedStore.versions(request.params.id)).find((v) => v.version === version) : undefined;
       if (shown && shown.status === 'proposed' && shown.authorId !== session.account.id) {
-        return sendConfirmation(reply, session, {
+        return sendConfirmation(reply, deps, session, {
           title: '确认批准',
           question: CONFIRM_QUESTIONS.approve,
           details: html`<p><strong>问题：</strong>${shown.question}</p><div class="answer">${shown.answer}</div>`,

@@ -209,7 +209,7 @@ export async function caseRoutes(app: FastifyInstance, deps: ConsoleDeps) {
     if (!current || !heldBy(current, agencyId)) return deny(request, id, agencyId, op.type);
     if ((op.type === 'decline' || op.type === 'close') && !isConfirmed(body)) {
       const said = op.type === 'decline' ? op.reason : op.text;
-      return sendConfirmation(reply, session, {
+      return sendConfirmation(reply, deps, session, {
         title: op.type === 'decline' ? '确认拒绝' : '确认办结',
         question: CONFIRM_QUESTIONS[op.type],
         details: said ? html`<p>${op.type === 'decline' ? '拒绝理由' : '结案说明'}：</p><div class="answer">${said}</div>` : '',
@@ -235,7 +235,7 @@ export async function caseRoutes(app: FastifyInstance, deps: ConsoleDeps) {
     const agencyId = String(request.body?.agency ?? '');
     if (!registry.get(agencyId)) throw new HttpError(400, 'input_invalid', '请选择登记表中的服务机构。');
     if (!isConfirmed(request.body)) {
-      return sendConfirmation(reply, session, {
+      return sendConfirmation(reply, deps, session, {
         title: '确认分派',
         question: CONFIRM_QUESTIONS.assign,
         details: html`<p>案件 ${id.slice(0, 8)} → ${label(agencyId)}</p>`,
