@@ -77,8 +77,11 @@ describe.skipIf(!hasChromium)(hasChromium ? 'console layout in Chromium' : `cons
     await seedTraffic(s);
     const browser = (held.browser = await launchChromium());
     await mkdir(SCREENSHOTS, { recursive: true });
+    // The confirmation script and the rest run under the console's CSP: a violation would show here.
+    const cspViolations: string[] = [];
     const open = async (username: string) => {
       const page = await (await browser.newContext({ viewport: SIZES[0]!, locale: 'zh-CN' })).newPage();
+      page.on('console', (m) => void (/Content Security Policy/i.test(m.text()) && cspViolations.push(m.text())));
       await login(page, url, username);
       return page;
     };
@@ -170,5 +173,6 @@ describe.skipIf(!hasChromium)(hasChromium ? 'console layout in Chromium' : `cons
       await expect(reviewer.locator('#kpis').textContent()).resolves.toMatch(/好评率（好评 \d+ \/ 差评 \d+）/);
       await noEmoji(reviewer);
     }
+    expect(cspViolations).toEqual([]);
   });
 });
