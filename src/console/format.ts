@@ -150,7 +150,7 @@ export function duration(ms: number | null | undefined): string {
 }
 
 /** Why a consultation is in the review queue. */
-export const QUEUE_KIND_LABELS: Record<QueueKind, string> = { thumbs_down: '用户差评 👎', not_covered: '文件未涉及', low_confidence: '低置信度回答', escalated: '转介 / 建议转介' };
+export const QUEUE_KIND_LABELS: Record<QueueKind, string> = { thumbs_down: '用户差评', not_covered: '文件未涉及', low_confidence: '低置信度回答', escalated: '转介 / 建议转介' };
 
 export const ROLE_LABELS: Record<Role, string> = { admin: '管理员', reviewer: '审核员', agency: '服务机构' };
 
@@ -357,3 +357,6 @@ export function articleLabel(documentTitle: string | undefined, section: string)
   // The label is 《document》article; a chart may break it after 》.
   return documentTitle ? `《${shortTitle(documentTitle)}》${tail}` : tail;
 }
+
+/** A user's thumbs on an answer, in words: a PC without an emoji font draws the thumb emoji as empty boxes. */
+export const FEEDBACK_LABELS = { up: '好评', down: '差评' } as const;

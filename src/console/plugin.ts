@@ -21,6 +21,7 @@ import { sessionOf, type ConsoleDeps } from './context.js';
 import { formInputHook } from './form-input.js';
 import { DEFAULT_TIME_ZONE, setTimeZone } from './format.js';
 import { html } from './html.js';
+import { waitingHook } from './waiting.js';
 import { ASSETS, page } from './layout.js';
 import { accountRoutes } from './pages/account.js';
 import { analyticsRoutes } from './pages/analytics.js';
@@ -62,6 +63,7 @@ export async function consolePlugin(app: FastifyInstance, deps: ConsoleDeps) {
 
   formInputHook(app);
   sessionHooks(app, deps);
+  waitingHook(app, deps);
   await loginRoutes(app, deps);
   app.get('/console', { config: { roles: ['admin', 'reviewer', 'agency'] } }, async (request, reply) =>
     reply.redirect(sessionOf(request).account.role === 'agency' ? '/console/cases' : '/console/consultations', 303),

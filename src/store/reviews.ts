@@ -13,6 +13,8 @@ import { consultationReviews, consultations, feedback, reviewClaims, type Review
 
 export const QUEUE_KINDS = ['thumbs_down', 'not_covered', 'low_confidence', 'escalated'] as const;
 export type QueueKind = (typeof QUEUE_KINDS)[number];
+/** Answers below this confidence are queued as `low_confidence` unless the deployment says otherwise. */
+export const LOW_CONFIDENCE = 0.45;
 
 export interface QueueCounts {
   thumbs_down: number;
@@ -53,11 +55,19 @@ function kindCondition(kind: QueueKind, lowConfidence: number): SQL {
   }
 }
 
+/** Unreviewed consultations in any queue kind: what waits for a reviewer (each counted once). */
+export function inReviewQueue(lowConfidence: number): SQL {
+  return sql`${consultations.reviewedAt} is null and (${sql.join(
+    QUEUE_KINDS.map((k) => sql`(${kindCondition(k, lowConfidence)})`),
+    sql` or `,
+  )})`;
+}
+
 export class ReviewStore {
   constructor(
     private readonly db: Database,
     /** Answers below this confidence are queued as `low_confidence`. */
-    private readonly lowConfidence = 0.45,
+    private readonly lowConfidence = LOW_CONFIDENCE,
   ) {}
 
   /** Unreviewed consultations per queue kind (one may count under several). */

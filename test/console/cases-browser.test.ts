@@ -99,6 +99,8 @@ describe.skipIf(!hasChromium)(hasChromium ? 'cases board in Chromium' : `cases b
     await agencyPage.fill('form:has(input[value="answer"]) textarea[name="text"]', '您好，请先保存侵权产品的购买凭证和网页截图，我所王律师明天上午致电您。');
     await Promise.all([agencyPage.waitForURL(/done=answer/), agencyPage.click('button:has-text("发送答复")')]);
     await agencyPage.screenshot({ path: path.join(SCREENSHOTS, 'console-case-agency.png'), fullPage: true });
+    // Closing asks first (static/confirm.js); the agency says yes.
+    agencyPage.once('dialog', (d) => void d.accept());
     await Promise.all([agencyPage.waitForURL(/done=close/), agencyPage.click('button:has-text("办结案件")')]);
     const closed = await api<View & { messages: { from: string; text: string }[] }>(`/api/v1/cases/${mine.id}?userId=${mine.userId}`);
     expect(closed.status).toBe('completed');
@@ -118,6 +120,7 @@ describe.skipIf(!hasChromium)(hasChromium ? 'cases board in Chromium' : `cases b
     await admin.goto(`${url}/console/cases`);
     await expect(admin.locator('#staff-queue table.queue tbody tr').count()).resolves.toBe(2);
     await admin.selectOption(`#assign-${queuedA.id}`, 'yi-law-firm');
+    admin.once('dialog', (d) => void d.accept());
     await Promise.all([admin.waitForURL(/done=assign/), admin.click(`form[action="/console/cases/${queuedA.id}/assign"] button`)]);
     const assigned = await api<View>(`/api/v1/cases/${queuedA.id}?userId=${queuedA.userId}`);
     expect(assigned).toMatchObject({ status: 'awaiting_consent', agency: { id: 'yi-law-firm' } });

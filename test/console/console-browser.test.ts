@@ -116,6 +116,8 @@ describe.skipIf(!hasChromium)(hasChromium ? 'console in Chromium' : `console in 
     const second = await (await browser.newContext({ viewport: { width: 1280, height: 860 }, locale: 'zh-CN' })).newPage();
     await login(second, url, 'admin2');
     await second.goto(`${url}/console/approved`);
+    // Approving asks first (static/confirm.js); the admin says yes.
+    second.once('dialog', (d) => void d.accept());
     await Promise.all([second.waitForURL(/done=approved/), second.click('article.version button:has-text("批准")')]);
     await second.screenshot({ path: path.join(SHOTS, 'console-approved.png'), fullPage: true });
 

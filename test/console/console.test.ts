@@ -217,7 +217,7 @@ for (const target of storeTargets()) {
       const second = new Client(suite.env.app);
       await second.login('admin2');
       await second.get('/console/approved');
-      expect((await second.post(`/console/approved/${version!.answer_id}/versions/1/approve`, {})).statusCode).toBe(303);
+      expect((await second.post(`/console/approved/${version!.answer_id}/versions/1/approve`, { confirmed: '1' })).statusCode).toBe(303);
 
       const same = await ask('商标被别人抢注了怎么办？');
       expect(same.outcome).toBe('answered');

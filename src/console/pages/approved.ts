@@ -11,6 +11,7 @@ import type { Session } from '../../store/console-accounts.js';
 import type { Citation } from '../../types.js';
 import { ADMIN, STAFF, audit, sessionOf, type ConsoleDeps } from '../context.js';
 import { checkCsrf } from '../auth.js';
+import { CONFIRM_QUESTIONS, confirmAttr, isConfirmed, sendConfirmation } from '../confirm.js';
 import { BOM, attachment, csvStream, restoreNeutralised, type Column } from '../export.js';
 import { day, percent, time } from '../format.js';
 import { html, type Html } from '../html.js';
@@ -34,7 +35,7 @@ function decisionButtons(v: VersionView, session: Session): Html | string {
   if (v.authorId === session.account.id) return html`<p class="muted">您是作者，需由另一位管理员审批。</p>`;
   const action = `/console/approved/${v.answerId}/versions/${v.version}`;
   return html`<div class="actions">
-    <form method="post" action="${action}/approve">${csrfField(session)}<button type="submit">批准</button></form>
+    <form method="post" action="${action}/approve"${confirmAttr('approve')}>${csrfField(session)}<button type="submit">批准</button></form>
     <form method="post" action="${action}/reject">${csrfField(session)}<button type="submit" class="secondary">驳回</button></form>
   </div>`;
 }
@@ -105,7 +106,7 @@ export async function approvedRoutes(app: FastifyInstance, deps: ConsoleDeps, ap
       <div class="table-wrap"><table class="list">
         <thead><tr><th>问题</th><th>状态</th><th>版本</th><th>命中</th><th>最近命中</th><th>更新</th></tr></thead>
         <tbody>${answers.map(
-          (a) => html`<tr><td><a href="/console/approved/${a.id}">${a.question}</a>${a.pendingVersions ? html` <span class="tag proposed">${a.pendingVersions} 版待审批</span>` : ''}</td>
+          (a) => html`<tr><td class="text"><a href="/console/approved/${a.id}">${a.question}</a>${a.pendingVersions ? html` <span class="tag proposed">${a.pendingVersions} 版待审批</span>` : ''}</td>
             <td><span class="tag ${a.state}">${STATE_LABEL[a.state]}</span></td><td>${a.currentVersion ?? '—'}</td><td class="hits">${a.hitCount}</td><td>${time(a.lastHitAt)}</td><td>${time(a.updatedAt)}</td></tr>`,
         )}</tbody>
       </table></div>
@@ -201,7 +202,7 @@ export async function approvedRoutes(app: FastifyInstance, deps: ConsoleDeps, ap
       ${versions.map((v) => versionCard(v, session))}
       <h2>命中记录（最近 ${hits.length} 次）</h2>
       <div class="table-wrap"><table class="list"><thead><tr><th>时间</th><th>版本</th><th>相似度</th><th>用户问题</th></tr></thead>
-      <tbody>${hits.map((h) => html`<tr><td>${time(h.createdAt)}</td><td>${h.version}</td><td>${percent(h.similarity)}</td><td>${h.question}</td></tr>`)}</tbody></table></div>
+      <tbody>${hits.map((h) => html`<tr><td>${time(h.createdAt)}</td><td>${h.version}</td><td>${percent(h.similarity)}</td><td class="text">${h.question}</td></tr>`)}</tbody></table></div>
     </main>`;
     return reply.type('text/html; charset=utf-8').send(page({ title: '标准答复', session, active: '/console/approved', body }));
   });
@@ -212,6 +213,20 @@ export async function approvedRoutes(app: FastifyInstance, deps: ConsoleDeps, ap
       const version = Number(request.params.version);
       // Versions are int4 in the database: a larger number is no version, not a database error.
       if (!(Number.isInteger(version) && version > 0 && version <= 2_147_483_647) || !(await approvedStore.answer(request.params.id))) throw new HttpError(404, 'not_found', '没有这条标准答复。');
+      // Asked only when approving could go ahead: the author's own or a decided version is refused at once.
+      const shown = decision === 'approve' && !isConfirmed(request.body) ? (await approvedStore.versions(request.params.id)).find((v) => v.version === version) : undefined;
+      if (shown && shown.status === 'proposed' && shown.authorId !== session.account.id) {
+        return sendConfirmation(reply, deps, session, {
+          title: '确认批准',
+          question: CONFIRM_QUESTIONS.approve,
+          details: html`<p><strong>问题：</strong>${shown.question}</p><div class="answer">${shown.answer}</div>`,
+          action: `/console/approved/${request.params.id}/versions/${version}/approve`,
+          fields: {},
+          button: '确认批准',
+          back: `/console/approved/${request.params.id}`,
+          active: '/console/approved',
+        });
+      }
       try {
         if (decision === 'approve') await approvedStore.approve(request.params.id, version, session.account.id);
         else await approvedStore.reject(request.params.id, version, session.account.id);

@@ -52,8 +52,8 @@ export async function auditRoutes(app: FastifyInstance, deps: ConsoleDeps) {
         <tbody>${rows.map((r) => {
           const details = auditDetails(withAgencyNames(shownDetails(r.actor, r.details), (id) => agencyLabel(deps.registry, id)));
           return html`<tr><td>${r.id}</td><td class="nowrap">${time(r.createdAt)}</td><td>${actorText(r.actor, r.details)}</td><td title="${r.action}">${auditAction(r.action)}</td>
-            <td>${r.targetType ? (AUDIT_TARGETS[r.targetType] ?? r.targetType) : ''}${r.targetId ? html` <span class="muted" title="${r.targetId}">${UUID.test(r.targetId) ? r.targetId.slice(0, 8) : r.targetId}</span>` : ''}</td>
-            <td>${details.length ? html`<ul class="details">${details.map((d) => html`<li>${d}</li>`)}</ul>` : ''}</td></tr>`;
+            <td class="text short">${r.targetType ? (AUDIT_TARGETS[r.targetType] ?? r.targetType) : ''}${r.targetId ? html` <span class="muted" title="${r.targetId}">${UUID.test(r.targetId) ? r.targetId.slice(0, 8) : r.targetId}</span>` : ''}</td>
+            <td class="text">${details.length ? html`<ul class="details">${details.map((d) => html`<li>${d}</li>`)}</ul>` : ''}</td></tr>`;
         })}</tbody>
       </table></div>`
         : html`<p class="empty">${action ? '没有这种操作的记录。' : '还没有审计记录。'}</p>`}

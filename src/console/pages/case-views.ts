@@ -10,6 +10,7 @@ import type { CaseStatus } from '../../store/schema.js';
 import type { Session } from '../../store/console-accounts.js';
 import { CASE_EVENT_LABELS, CASE_STATUS_LABELS, channelLabel, duration, needsText, percent, time, referralReason } from '../format.js';
 import { html, type Html } from '../html.js';
+import { confirmAttr } from '../confirm.js';
 import { csrfField } from '../layout.js';
 
 /** Within this long of its due time a running SLA is shown as close. */
@@ -53,18 +54,18 @@ export function caseTable(rows: CaseListRow[], registry: AgencyRegistry, mode: '
   if (!rows.length) return html`<p class="empty">没有符合条件的案件。</p>`;
   const now = Date.now();
   return html`<div class="table-wrap"><table class="list cases">
-    <thead><tr><th>案件</th><th>${mode === 'staff' ? '发起时间' : '收到时间'}</th><th>状态</th><th>事项</th><th>区县</th>${mode === 'staff' ? html`<th>当前机构</th>` : ''}${mode === 'past' ? '' : html`<th>问题</th>`}<th>SLA 截止</th>${mode === 'staff' ? html`<th>评分</th>` : ''}</tr></thead>
+    <thead><tr><th class="pin">案件</th><th class="due">SLA 截止</th><th>状态</th>${mode === 'past' ? '' : html`<th>问题</th>`}<th>${mode === 'staff' ? '发起时间' : '收到时间'}</th><th>事项</th><th>区县</th>${mode === 'staff' ? html`<th>当前机构</th>` : ''}${mode === 'staff' ? html`<th>评分</th>` : ''}</tr></thead>
     <tbody>${rows.map((r) => {
       const late = r.due && r.due.at.getTime() < now;
       return html`<tr class="${late ? 'late' : ''}">
-        <td class="nowrap"><a href="/console/cases/${r.id}">${r.id.slice(0, 8)}</a>${r.breaches ? html`<div class="breach small">曾超时 ${r.breaches} 次</div>` : ''}</td>
-        <td class="nowrap">${time(mode === 'staff' ? r.createdAt : (r.reachedAt ?? r.createdAt))}</td>
+        <td class="pin"><a href="/console/cases/${r.id}">${r.id.slice(0, 8)}</a>${r.breaches ? html`<div class="breach small">曾超时 ${r.breaches} 次</div>` : ''}</td>
+        <td class="due">${mode === 'past' ? html`<span class="muted">—</span>` : dueCell(r.due, now)}</td>
         <td>${mode === 'past' ? html`<span class="tag">${AGENCY_STEP_LABELS[r.agencyStep ?? ''] ?? '已转其他机构'}</span>` : statusTag(r.status)}</td>
-        <td>${needsText(r) || '—'}</td>
-        <td class="nowrap">${r.district ?? '—'}</td>
-        ${mode === 'staff' ? html`<td>${agencyLabel(registry, r.agencyId, r.agencyName)}${r.triedAgencies.length ? html`<div class="muted">已试 ${r.triedAgencies.length} 家</div>` : ''}</td>` : ''}
         ${mode === 'past' ? '' : html`<td class="question-cell">${r.question ?? html`<span class="muted">（已删除）</span>`}</td>`}
-        <td class="nowrap">${mode === 'past' ? html`<span class="muted">—</span>` : dueCell(r.due, now)}</td>
+        <td>${time(mode === 'staff' ? r.createdAt : (r.reachedAt ?? r.createdAt))}</td>
+        <td>${needsText(r) || '—'}</td>
+        <td>${r.district ?? '—'}</td>
+        ${mode === 'staff' ? html`<td class="text short">${agencyLabel(registry, r.agencyId, r.agencyName)}${r.triedAgencies.length ? html`<div class="muted">已试 ${r.triedAgencies.length} 家</div>` : ''}</td>` : ''}
         ${mode === 'staff' ? html`<td class="nowrap">${r.rating ? `${r.rating} 分` : '—'}${r.resolved === null ? '' : r.resolved ? ' · 已解决' : ' · 未解决'}</td>` : ''}
       </tr>`;
     })}</tbody>
@@ -74,7 +75,7 @@ export function caseTable(rows: CaseListRow[], registry: AgencyRegistry, mode: '
 /** The form staff use to give a case to an agency by hand (consent is asked again, naming it). */
 export function assignForm(caseId: string, tried: string[], registry: AgencyRegistry, session: Session): Html {
   if (!registry.agencies.length) return html`<p class="muted">登记表中没有服务机构。</p>`;
-  return html`<form method="post" action="/console/cases/${caseId}/assign" class="assign">
+  return html`<form method="post" action="/console/cases/${caseId}/assign" class="assign"${confirmAttr('assign')}>
     ${csrfField(session)}
     <label class="sr-only" for="assign-${caseId}">分派给</label>
     <select name="agency" id="assign-${caseId}" required>
@@ -88,16 +89,16 @@ export function assignForm(caseId: string, tried: string[], registry: AgencyRegi
 export function staffQueueTable(rows: CaseListRow[], registry: AgencyRegistry, session: Session): Html {
   if (!rows.length) return html`<p class="empty">没有待分派的案件。</p>`;
   return html`<div class="table-wrap"><table class="list queue">
-    <thead><tr><th>案件</th><th>转入队列</th><th>事项</th><th>区县</th><th>问题</th><th>已试机构</th><th>分派</th></tr></thead>
+    <thead><tr><th class="pin">案件</th><th>转入队列</th><th>分派</th><th>问题</th><th>事项</th><th>区县</th><th>已试机构</th></tr></thead>
     <tbody>${rows.map(
       (r) => html`<tr>
-        <td class="nowrap"><a href="/console/cases/${r.id}">${r.id.slice(0, 8)}</a></td>
-        <td class="nowrap">${time(r.updatedAt)}<div class="muted">已等 ${duration(Date.now() - r.updatedAt.getTime())}</div></td>
+        <td class="pin"><a href="/console/cases/${r.id}">${r.id.slice(0, 8)}</a></td>
+        <td>${time(r.updatedAt)}<div class="muted">已等 ${duration(Date.now() - r.updatedAt.getTime())}</div></td>
+        <td>${assignForm(r.id, r.triedAgencies, registry, session)}</td>
+        <td class="question-cell">${r.question ?? html`<span class="muted">（已删除）</span>`}</td>
         <td>${needsText(r) || '—'}</td>
         <td>${r.district ?? '—'}</td>
-        <td class="question-cell">${r.question ?? html`<span class="muted">（已删除）</span>`}</td>
-        <td>${r.triedAgencies.map((id) => agencyLabel(registry, id)).join('、') || '—'}</td>
-        <td>${assignForm(r.id, r.triedAgencies, registry, session)}</td>
+        <td class="text short">${r.triedAgencies.map((id) => agencyLabel(registry, id)).join('、') || '—'}</td>
       </tr>`,
     )}</tbody>
   </table></div>`;
@@ -108,11 +109,11 @@ export function performanceTable(rows: AgencyPerformance[]): Html {
   const shown = rows.filter((r) => r.requested || r.open || r.ratings.count);
   if (!shown.length) return html`<p class="empty">所选时间内没有送达机构的案件。</p>`;
   return html`<div class="table-wrap"><table class="list performance">
-    <thead><tr><th>机构</th><th>送达</th><th>接受</th><th>拒绝</th><th>接受率</th><th>接受用时（中位 / P90）</th><th>答复用时（中位 / P90）</th><th>SLA 达标</th><th>评分</th><th>在办</th></tr></thead>
+    <thead><tr><th class="pin">机构</th><th>送达</th><th>接受</th><th>拒绝</th><th>接受率</th><th>接受用时（中位 / P90）</th><th>答复用时（中位 / P90）</th><th>SLA 达标</th><th>评分</th><th>在办</th></tr></thead>
     <tbody>${shown.map((r) => {
       const judged = r.sla.met + r.sla.missed;
       return html`<tr>
-        <td>${r.name}</td>
+        <td class="pin">${r.name}</td>
         <td>${r.requested}</td>
         <td>${r.accepted}</td>
         <td>${r.declined}${r.acceptBreached ? html`<div class="breach small">超时 ${r.acceptBreached}</div>` : ''}</td>
@@ -200,7 +201,7 @@ export function staffCaseDetail(detail: CaseDetail, registry: AgencyRegistry, st
         ? html`<div class="table-wrap"><table class="list"><thead><tr><th>机构</th><th>请求时间</th><th>结果</th><th>提供的信息</th><th>告知书</th><th>同意结束</th></tr></thead><tbody>${detail.consents.map(
             (k) => html`<tr><td>${agencyLabel(registry, k.agencyId)}</td><td class="nowrap">${time(k.createdAt)}</td>
               <td>${k.decision === 'given' ? `同意（${time(k.decidedAt)}）` : k.decision === 'refused' ? (k.decidedVia === 'superseded' ? '已改派' : `不同意（${time(k.decidedAt)}）`) : '待答复'}</td>
-              <td>${k.data.map((d) => DATA_NAMES[d] ?? d).join('、')}</td><td><code title="${k.noticeHash}">${k.noticeVersion} · ${k.noticeHash.slice(0, 12)}</code></td><td>${k.withdrawnAt ? `${time(k.withdrawnAt)}${k.endedBy ? ` · ${CONSENT_ENDS[k.endedBy]}` : ''}` : '—'}</td></tr>`,
+              <td class="text short">${k.data.map((d) => DATA_NAMES[d] ?? d).join('、')}</td><td><code title="${k.noticeHash}">${k.noticeVersion} · ${k.noticeHash.slice(0, 12)}</code></td><td>${k.withdrawnAt ? `${time(k.withdrawnAt)}${k.endedBy ? ` · ${CONSENT_ENDS[k.endedBy]}` : ''}` : '—'}</td></tr>`,
           )}</tbody></table></div>`
         : html`<p class="empty">尚未请求同意。</p>`}
     </section>
@@ -269,7 +270,7 @@ export function agencyCaseDetail(
       ? html`<section class="card actions-card">
           <h2>是否接受</h2>
           <form method="post" action="/console/cases/${c.id}/agency" class="inline-form">${csrf}<input type="hidden" name="op" value="accept"><button type="submit" class="big">接受案件</button></form>
-          <form method="post" action="/console/cases/${c.id}/agency" class="stack">${csrf}<input type="hidden" name="op" value="decline">
+          <form method="post" action="/console/cases/${c.id}/agency" class="stack"${confirmAttr('decline')}>${csrf}<input type="hidden" name="op" value="decline">
             <label>拒绝理由（可选，会记录在案）<textarea name="reason" rows="2" maxlength="200"></textarea></label>
             <button type="submit" class="secondary">拒绝，转给其他机构</button></form>
         </section>`
@@ -280,7 +281,7 @@ export function agencyCaseDetail(
           <form method="post" action="/console/cases/${c.id}/agency" class="stack">${csrf}<input type="hidden" name="op" value="answer">
             <label>答复内容（会发到用户的对话中）<textarea name="text" rows="5" maxlength="4000" required></textarea></label>
             <button type="submit">发送答复</button></form>
-          <form method="post" action="/console/cases/${c.id}/agency" class="stack">${csrf}<input type="hidden" name="op" value="close">
+          <form method="post" action="/console/cases/${c.id}/agency" class="stack"${confirmAttr('close')}>${csrf}<input type="hidden" name="op" value="close">
             <label>结案说明（可选，会发给用户）<textarea name="text" rows="2" maxlength="4000"></textarea></label>
             <button type="submit" class="secondary">办结案件</button></form>
         </section>`

@@ -32,6 +32,7 @@ import {
   type CaseExportRow,
 } from '../../store/console-cases.js';
 import type { CaseStatus } from '../../store/schema.js';
+import { CONFIRM_QUESTIONS, isConfirmed, sendConfirmation } from '../confirm.js';
 import { ANYONE, STAFF, audit, sessionOf, type ConsoleDeps } from '../context.js';
 import { attachment, csvStream, xlsxStream, type Column } from '../export.js';
 import { CASE_STATUS_LABELS, day, needsText, referralReason, time } from '../format.js';
@@ -206,6 +207,19 @@ export async function caseRoutes(app: FastifyInstance, deps: ConsoleDeps) {
     // Only a case it holds: anything else (another agency's, one offered to it without consent yet) is a 403.
     const current = await caseHolder(deps.db, id);
     if (!current || !heldBy(current, agencyId)) return deny(request, id, agencyId, op.type);
+    if ((op.type === 'decline' || op.type === 'close') && !isConfirmed(body)) {
+      const said = op.type === 'decline' ? op.reason : op.text;
+      return sendConfirmation(reply, deps, session, {
+        title: op.type === 'decline' ? '确认拒绝' : '确认办结',
+        question: CONFIRM_QUESTIONS[op.type],
+        details: said ? html`<p>${op.type === 'decline' ? '拒绝理由' : '结案说明'}：</p><div class="answer">${said}</div>` : '',
+        action: `/console/cases/${id}/agency`,
+        fields: op.type === 'decline' ? { op: 'decline', reason: op.reason } : { op: 'close', text: op.text },
+        button: op.type === 'decline' ? '确认拒绝，转给其他机构' : '确认办结',
+        back: `/console/cases/${id}`,
+        active: '/console/cases',
+      });
+    }
     try {
       await change(request, id, `case.${op.type}`, { agencyId }, (tx) => deps.cases.inTx(tx).agencyAction(id, agencyId, op, `staff:${session.account.id}`));
     } catch (error) {
@@ -220,6 +234,18 @@ export async function caseRoutes(app: FastifyInstance, deps: ConsoleDeps) {
     const id = request.params.id;
     const agencyId = String(request.body?.agency ?? '');
     if (!registry.get(agencyId)) throw new HttpError(400, 'input_invalid', '请选择登记表中的服务机构。');
+    if (!isConfirmed(request.body)) {
+      return sendConfirmation(reply, deps, session, {
+        title: '确认分派',
+        question: CONFIRM_QUESTIONS.assign,
+        details: html`<p>案件 ${id.slice(0, 8)} → ${label(agencyId)}</p>`,
+        action: `/console/cases/${id}/assign`,
+        fields: { agency: agencyId },
+        button: `确认分派给 ${label(agencyId)}`,
+        back: `/console/cases/${id}`,
+        active: '/console/cases',
+      });
+    }
     try {
       await change(request, id, 'case.assign', { agencyId }, (tx) => deps.cases.inTx(tx).assign(id, agencyId, session.account.id));
     } catch (error) {

@@ -5,7 +5,7 @@
 import { TOPIC_NAMES } from '../../answer/topics.js';
 import type { ConsoleFilter } from '../../store/console-queries.js';
 import type { ChannelName, Outcome } from '../../types.js';
-import { CHANNELS, OUTCOMES, VERDICTS, parseDayRange } from '../format.js';
+import { CHANNELS, FEEDBACK_LABELS, OUTCOMES, VERDICTS, parseDayRange } from '../format.js';
 import { attr, html, type Html } from '../html.js';
 
 export type FilterForm = Partial<Record<'from' | 'to' | 'channel' | 'outcome' | 'topic' | 'feedback' | 'referred' | 'reviewed' | 'verdict' | 'below' | 'q' | 'after', string>>;
@@ -67,7 +67,7 @@ export function filterForm(form: FilterForm, csrf: Html): Html {
     <label>渠道<select name="channel">${options(Object.entries(CHANNELS), form.channel)}</select></label>
     <label>结果<select name="outcome">${options(Object.entries(OUTCOMES), form.outcome)}</select></label>
     <label>主题<select name="topic">${options(TOPIC_NAMES.map((t) => [t, t]), form.topic)}</select></label>
-    <label>用户反馈<select name="feedback">${options([['down', '👎 差评'], ['up', '👍 好评'], ['none', '无反馈']], form.feedback)}</select></label>
+    <label>用户反馈<select name="feedback">${options([['down', FEEDBACK_LABELS.down], ['up', FEEDBACK_LABELS.up], ['none', '无反馈']], form.feedback)}</select></label>
     <label>转介<select name="referred">${options([['yes', '已转介'], ['no', '未转介']], form.referred)}</select></label>
     <label>审核<select name="reviewed">${options([['yes', '已审核'], ['no', '未审核']], form.reviewed)}</select></label>
     <label>审核结论<select name="verdict">${options(Object.entries(VERDICTS), form.verdict)}</select></label>

@@ -11,6 +11,7 @@ import { STAFF, audit, sessionOf, type ConsoleDeps } from '../context.js';
 import { attachment, csvStream, xlsxStream, type Column } from '../export.js';
 import { ANSWERERS, CASE_STATUS_LABELS, OUTCOMES, VERDICTS, channelLabel, confidenceText, day, needsText, percent, piiText, relevance, time } from '../format.js';
 import { html, type Html } from '../html.js';
+import { feedbackCount } from '../icons.js';
 import { csrfField, page } from '../layout.js';
 import { filterForm, parseFilter, type FilterForm } from './consultation-filter.js';
 import { reviewForm } from './review-form.js';
@@ -66,10 +67,10 @@ export async function consultationRoutes(app: FastifyInstance, deps: ConsoleDeps
               (r) => html`<tr>
                 <td class="nowrap">${time(r.createdAt)}</td>
                 <td>${channelLabel(r.channel)}</td>
-                <td><a href="/console/consultations/${r.id}">${r.question}</a>${r.topics.length ? html`<div class="topics">${r.topics.join(' · ')}</div>` : ''}</td>
+                <td class="text"><a href="/console/consultations/${r.id}">${r.question}</a>${r.topics.length ? html`<div class="topics">${r.topics.join(' · ')}</div>` : ''}</td>
                 <td><span class="outcome ${r.outcome}">${OUTCOMES[r.outcome]}</span>${r.answerer === 'reviewed' ? html` <span class="tag">标准答复</span>` : ''}</td>
                 <td class="nowrap">${confidenceText(r.outcome, r.confidence)}</td>
-                <td class="nowrap">${r.up ? `👍${r.up} ` : ''}${r.down ? `👎${r.down}` : ''}</td>
+                <td class="nowrap feedback">${feedbackCount('up', r.up, true)}${feedbackCount('down', r.down, true)}</td>
                 <td>${flag(r.referred, '已转介')}${r.verdict ? html`<span class="tag ${r.verdict}">${VERDICTS[r.verdict]}</span>` : r.reviewedAt ? flag(true, '已审核') : ''}</td>
               </tr>`,
             )}</tbody>
@@ -133,7 +134,7 @@ export async function consultationRoutes(app: FastifyInstance, deps: ConsoleDeps
           <dt>回答方式</dt><dd>${ANSWERERS[c.answerer] ?? c.answerer}</dd>
           <dt>耗时</dt><dd>${c.latencyMs} 毫秒</dd>
           <dt>主题</dt><dd>${c.topics.join('、') || '—'}</dd>
-          <dt>反馈</dt><dd>👍 ${up} · 👎 ${down}${detail.feedback
+          <dt>反馈</dt><dd class="feedback">${feedbackCount('up', up)}${feedbackCount('down', down)}${detail.feedback
             .filter((f) => f.comment)
             .map((f) => html`<div class="comment">“${f.comment}”</div>`)}</dd>
           <dt>已遮蔽信息</dt><dd>${piiText(c.piiFound) || '无'}</dd>
@@ -151,8 +152,8 @@ export async function consultationRoutes(app: FastifyInstance, deps: ConsoleDeps
         <h2>检索到的段落（${c.passages.length}）</h2>
         ${c.passages.length
           ? html`<div class="table-wrap"><table class="list passages"><thead><tr><th>#</th><th>条款</th><th>相关度</th><th>覆盖度</th><th>原文</th></tr></thead><tbody>${c.passages.map(
-              (p, i) => html`<tr><td>${i + 1}</td><td>${documentTitle(p.documentId) ? `《${documentTitle(p.documentId)}》` : ''}${p.section}</td><td>${relevance(p.score, topPassage)}</td><td>${percent(p.coverage)}</td>
-                <td><details><summary>展开</summary><div class="chunk">${chunkText.get(p.chunkId) ?? '（知识库中已无此段落）'}</div></details></td></tr>`,
+              (p, i) => html`<tr><td>${i + 1}</td><td class="text short">${documentTitle(p.documentId) ? `《${documentTitle(p.documentId)}》` : ''}${p.section}</td><td>${relevance(p.score, topPassage)}</td><td>${percent(p.coverage)}</td>
+                <td class="text"><details><summary>展开</summary><div class="chunk">${chunkText.get(p.chunkId) ?? '（知识库中已无此段落）'}</div></details></td></tr>`,
             )}</tbody></table></div>`
           : html`<p class="empty">未检索（问候、拒答或标准答复）。</p>`}
       </section>

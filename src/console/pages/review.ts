@@ -13,6 +13,7 @@ import type { Citation } from '../../types.js';
 import { STAFF, audit, sessionOf, type ConsoleDeps, type Knowledge } from '../context.js';
 import { QUEUE_KIND_LABELS, time } from '../format.js';
 import { html } from '../html.js';
+import { thumb } from '../icons.js';
 import { csrfField, page } from '../layout.js';
 
 /** How long "next item" keeps a consultation for one reviewer. */
@@ -48,13 +49,13 @@ export async function reviewRoutes(app: FastifyInstance, deps: ConsoleDeps, stor
       ${request.query.empty ? html`<p class="notice" role="status">队列已清空，没有待审核的记录。</p>` : ''}
       <p class="muted">按优先级排列：用户差评、文件未涉及、低置信度、转介。领取后该条锁定 ${REVIEW_LOCK_MS / 60_000} 分钟，其他审核员不会领到。</p>
       <div class="tiles">${(Object.keys(QUEUE_KIND_LABELS) as QueueKind[]).map(
-        (k) => html`<div class="tile"><div class="count" data-kind="${k}">${counts[k]}</div><div>${QUEUE_KIND_LABELS[k]}</div></div>`,
+        (k) => html`<div class="tile"><div class="count" data-kind="${k}">${counts[k]}</div><div>${k === 'thumbs_down' ? thumb('down') : ''}${QUEUE_KIND_LABELS[k]}</div></div>`,
       )}</div>
       <form method="post" action="/console/review/next">${csrfField(session)}<button type="submit" class="big">领取下一条</button></form>
       <h2>待审核（每类最近 5 条）</h2>
       ${next.length
         ? html`<div class="table-wrap"><table class="list queue"><thead><tr><th>类别</th><th>问题</th><th>时间</th><th>领取人</th></tr></thead><tbody>${next.map(
-            (n) => html`<tr><td class="nowrap">${QUEUE_KIND_LABELS[n.kind]}</td><td><a href="/console/consultations/${n.id}">${n.question}</a></td><td class="nowrap">${time(n.createdAt)}</td><td>${n.holder ?? '—'}</td></tr>`,
+            (n) => html`<tr><td class="nowrap">${QUEUE_KIND_LABELS[n.kind]}</td><td class="text"><a href="/console/consultations/${n.id}">${n.question}</a></td><td class="nowrap">${time(n.createdAt)}</td><td>${n.holder ?? '—'}</td></tr>`,
           )}</tbody></table></div>`
         : html`<p class="empty">没有待审核的记录。</p>`}
     </main>`;

@@ -65,7 +65,7 @@
           tile(String(d.total), '咨询总数'),
           tile(pct(outcome('answered')), '已回答'),
           tile(pct(outcome('not_covered')), '文件未涉及'),
-          tile(fb ? Math.round((100 * d.feedback.up) / fb) + '%' : '—', '好评率（👍 ' + d.feedback.up + ' / 👎 ' + d.feedback.down + '）'),
+          tile(fb ? Math.round((100 * d.feedback.up) / fb) + '%' : '—', '好评率（好评 ' + d.feedback.up + ' / 差评 ' + d.feedback.down + '）'),
           tile(String(reviewed), '标准答复使用次数'),
           tile(ms(d.latency.p95), '95% 的回答用时不超过'),
           tile(String(d.agencies.reduce((n, a) => n + a.requested, 0)), '送达机构的转介'),
@@ -84,10 +84,13 @@
         const body = table.createTBody();
         d.gaps.forEach((g) => {
           const row = body.insertRow();
-          row.insertCell().textContent = g.terms.join(' · ');
+          const terms = row.insertCell();
+          terms.className = 'text short';
+          terms.textContent = g.terms.join(' · ');
           row.insertCell().textContent = String(g.count);
           row.insertCell().textContent = String(g.notCovered);
           const ex = row.insertCell();
+          ex.className = 'text';
           g.examples.forEach((q) => ex.append(text('div', q)));
         });
         const wrap = document.createElement('div');
@@ -141,7 +144,7 @@
         const table = document.createElement('table');
         table.className = 'list';
         const head = table.createTHead().insertRow();
-        ['机构', '送达', '接受', '拒绝', '超时', '接受率', '接受用时（中位 / P90）', '答复用时（中位 / P90）', 'SLA 达标', '评分'].forEach((h) => head.append(text('th', h)));
+        ['机构', '送达', '接受', '拒绝', '超时', '接受率', '接受用时（中位 / P90）', '答复用时（中位 / P90）', 'SLA 达标', '评分'].forEach((h, i) => head.append(text('th', h, i === 0 ? 'pin' : '')));
         const body = table.createTBody();
         d.agencies.forEach((a) => {
           const row = body.insertRow();
@@ -149,6 +152,7 @@
           [a.name, a.requested, a.accepted, a.declined, a.acceptBreached, a.acceptanceRate === null ? '—' : Math.round(a.acceptanceRate * 100) + '%', a.acceptText, a.answerText,
             judged ? Math.round((100 * a.sla.met) / judged) + '%（' + a.sla.met + '/' + judged + '）' : '—',
             a.ratings.average === null ? '—' : a.ratings.average.toFixed(1) + ' 分（' + a.ratings.count + '）'].forEach((v) => (row.insertCell().textContent = String(v)));
+          row.cells[0].className = 'pin';
         });
         const wrap = document.createElement('div');
         wrap.className = 'table-wrap';
