@@ -5,15 +5,16 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { HttpError } from '../../http/http-error.js';
-import { consultationDetail, decodeCursor, encodeCursor, exportConsultations, listConsultations, type ExportRow } from '../../store/console-queries.js';
+import { consultationDetail, conversationTurns, decodeCursor, encodeCursor, exportConsultations, listConsultations, type ConsultationDetail, type ConsultationPage, type ExportRow } from '../../store/console-queries.js';
 import type { Citation } from '../../types.js';
 import { STAFF, audit, sessionOf, type ConsoleDeps } from '../context.js';
 import { attachment, csvStream, xlsxStream, type Column } from '../export.js';
 import { ANSWERERS, CASE_STATUS_LABELS, OUTCOMES, VERDICTS, channelLabel, day, needsText, percent, time } from '../format.js';
 import { html, type Html } from '../html.js';
 import { csrfField, page } from '../layout.js';
-import { filterForm, parseFilter, type FilterForm } from './consultation-filter.js';
-import { reviewForm } from './review-form.js';
+import { backToList, consultationHref, exportForm, filterForm, filterQuery, listUrl, pageNumber, parseFilter, type FilterForm } from './consultation-filter.js';
+import { conversationSection } from './conversation.js';
+import { reviewForm, type ReviewFormView } from './review-form.js';
 
 /** At most this many rows per export (a larger one asks for a narrower filter). */
 export const EXPORT_MAX_ROWS = 200_000;
@@ -49,24 +50,42 @@ function flag(on: boolean, label: string): Html | string {
   return on ? html`<span class="tag">${label}</span>` : '';
 }
 
+/** 上一页 / 第 N 页 / 下一页: links carrying the filter, the page number and the cursor. */
+function pager(form: FilterForm, result: ConsultationPage): Html | string {
+  // A page reached by a cursor with no newer rows before it is the first page, whatever number it was given.
+  const n = result.previous ? Math.max(2, pageNumber(form)) : 1;
+  if (!result.previous && !result.next) return '';
+  const to = (place: FilterForm) => `/console/consultations${filterQuery(form, place)}`;
+  return html`<nav class="pager" aria-label="翻页">
+    ${result.previous
+      ? html`<a class="button secondary" rel="prev" href="${n - 1 <= 1 ? to({}) : to({ before: encodeCursor(result.previous), page: String(n - 1) })}">上一页</a>`
+      : html`<span class="button secondary disabled" aria-disabled="true">上一页</span>`}
+    <span class="page-number" aria-current="page">第 ${n} 页</span>
+    ${result.next
+      ? html`<a class="button secondary" rel="next" href="${to({ after: encodeCursor(result.next), page: String(n + 1) })}">下一页</a>`
+      : html`<span class="button secondary disabled" aria-disabled="true">下一页</span>`}
+  </nav>`;
+}
+
 export async function consultationRoutes(app: FastifyInstance, deps: ConsoleDeps) {
   const list = async (form: FilterForm, request: FastifyRequest) => {
     const session = sessionOf(request);
     const { filter, problems } = parseFilter(form);
-    const result = problems.length ? undefined : await listConsultations(deps.db, filter, { after: decodeCursor(form.after) });
+    const result = problems.length ? undefined : await listConsultations(deps.db, filter, { after: decodeCursor(form.after), before: decodeCursor(form.before) });
+    const here = listUrl(form);
     const body = html`<main>
       <h1>咨询记录</h1>
-      ${filterForm(form, csrfField(session))}
+      ${filterForm(form)}
       ${problems.length ? html`<p class="error" role="alert">${problems.join('；')}</p>` : ''}
       ${result
-        ? html`<p class="summary">共 <strong id="total">${result.capped ? `${result.total}+` : result.total}</strong> 条${form.after ? '（当前为后续页）' : ''}</p>
+        ? html`<div class="list-head"><p class="summary">共 <strong id="total">${result.capped ? `${result.total}+` : result.total}</strong> 条</p>${exportForm(form, csrfField(session))}</div>
           <div class="table-wrap"><table class="list">
             <thead><tr><th>时间</th><th>渠道</th><th>问题</th><th>结果</th><th>置信度</th><th>反馈</th><th>状态</th></tr></thead>
             <tbody>${result.rows.map(
               (r) => html`<tr>
                 <td class="nowrap">${time(r.createdAt)}</td>
                 <td>${channelLabel(r.channel)}</td>
-                <td><a href="/console/consultations/${r.id}">${r.question}</a>${r.topics.length ? html`<div class="topics">${r.topics.join(' · ')}</div>` : ''}</td>
+                <td><a href="${consultationHref(r.id, here)}">${r.question}</a>${r.topics.length ? html`<div class="topics">${r.topics.join(' · ')}</div>` : ''}</td>
                 <td><span class="outcome ${r.outcome}">${OUTCOMES[r.outcome]}</span>${r.answerer === 'reviewed' ? html` <span class="tag">标准答复</span>` : ''}</td>
                 <td>${percent(r.confidence)}</td>
                 <td class="nowrap">${r.up ? `👍${r.up} ` : ''}${r.down ? `👎${r.down}` : ''}</td>
@@ -75,20 +94,23 @@ export async function consultationRoutes(app: FastifyInstance, deps: ConsoleDeps
             )}</tbody>
           </table></div>
           ${result.rows.length ? '' : html`<p class="empty">没有符合条件的记录。</p>`}
-          ${result.next ? html`<p class="pager"><button type="submit" form="filters" name="after" value="${encodeCursor(result.next)}">下一页</button></p>` : ''}`
+          ${pager(form, result)}`
         : ''}
     </main>`;
     return page({ title: '咨询记录', session, active: '/console/consultations', body });
   };
 
-  app.get('/console/consultations', { config: { roles: STAFF } }, async (request, reply) => reply.type('text/html; charset=utf-8').send(await list({}, request)));
+  app.get<{ Querystring: FilterForm }>('/console/consultations', { config: { roles: STAFF } }, async (request, reply) =>
+    reply.type('text/html; charset=utf-8').send(await list(request.query ?? {}, request)),
+  );
+  // The list used to be a POST (a form in older tabs, bookmarks of the old paging): answered with its GET URL.
   app.post<{ Body: FilterForm }>('/console/consultations', { config: { roles: STAFF } }, async (request, reply) =>
-    reply.type('text/html; charset=utf-8').send(await list(request.body ?? {}, request)),
+    reply.redirect(listUrl(request.body ?? {}), 303),
   );
 
   app.post<{ Body: FilterForm; Querystring: { format?: string } }>('/console/consultations/export', { config: { roles: STAFF } }, async (request, reply) => {
     const format = request.query.format === 'xlsx' ? 'xlsx' : 'csv';
-    const { filter, problems } = parseFilter({ ...request.body, after: undefined });
+    const { filter, problems } = parseFilter({ ...request.body, after: undefined, before: undefined });
     if (problems.length) throw new HttpError(400, 'input_invalid', problems.join('；'));
     await audit(deps.db, request, {
       action: 'consultation.export',
@@ -103,20 +125,30 @@ export async function consultationRoutes(app: FastifyInstance, deps: ConsoleDeps
     return reply.type('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet').send(xlsxStream(rows, EXPORT_COLUMNS, '咨询记录'));
   });
 
-  app.get<{ Params: { id: string }; Querystring: { done?: string } }>('/console/consultations/:id', { config: { roles: STAFF } }, async (request, reply) => {
-    const session = sessionOf(request);
+  app.get<{ Params: { id: string }; Querystring: { done?: string; back?: string } }>('/console/consultations/:id', { config: { roles: STAFF } }, async (request, reply) => {
     const detail = await consultationDetail(deps.db, request.params.id);
     if (!detail) throw new HttpError(404, 'not_found', '没有找到这条咨询记录。');
     await audit(deps.db, request, { action: 'consultation.view', targetType: 'consultation', targetId: detail.consultation.id });
-    const c = detail.consultation;
-    const knowledge = deps.knowledge();
-    const chunkText = new Map(knowledge.chunks.map((k) => [k.id, k.text]));
-    const notice = request.query.done === 'reviewed' ? html`<p class="notice" role="status">审核已保存。</p>` : '';
-    const up = detail.feedback.filter((f) => f.rating === 1).length;
-    const down = detail.feedback.filter((f) => f.rating === -1).length;
-    const body = html`<main class="detail">
-      <p><a href="/console/consultations">← 返回咨询记录</a></p>
-      ${notice}
+    const notice = request.query.done === 'reviewed' ? '审核已保存。' : undefined;
+    return reply.type('text/html; charset=utf-8').send(await consultationPage(deps, request, detail, { back: backToList(request.query.back), notice }));
+  });
+}
+
+/**
+ * One consultation with everything around it: the conversation it belongs to, citations, passages,
+ * referrals, reviews and the review form (with the reviewer's draft and the articles found, after a search).
+ */
+export async function consultationPage(deps: ConsoleDeps, request: FastifyRequest, detail: ConsultationDetail, view: ReviewFormView & { notice?: string }): Promise<string> {
+  const session = sessionOf(request);
+  const c = detail.consultation;
+  const knowledge = deps.knowledge();
+  const turns = await conversationTurns(deps.db, c.conversationId);
+  const chunkText = new Map(knowledge.chunks.map((k) => [k.id, k.text]));
+  const up = detail.feedback.filter((f) => f.rating === 1).length;
+  const down = detail.feedback.filter((f) => f.rating === -1).length;
+  const body = html`<main class="detail">
+      <p><a href="${view.back}" class="back">← 返回咨询记录</a></p>
+      ${view.notice ? html`<p class="notice" role="status">${view.notice}</p>` : ''}
       <h1>咨询详情</h1>
       <section class="card">
         <h2>问题</h2>
@@ -136,6 +168,7 @@ export async function consultationRoutes(app: FastifyInstance, deps: ConsoleDeps
           <dt>已遮蔽信息</dt><dd>${c.piiFound.map((p) => `${p.kind}×${p.count}`).join('、') || '无'}</dd>
         </dl>
       </section>
+      ${conversationSection(c, turns, view.back)}
       <section class="card">
         <h2>引用条款（${c.citations.length}）</h2>
         ${c.citations.length
@@ -171,8 +204,7 @@ export async function consultationRoutes(app: FastifyInstance, deps: ConsoleDeps
             )}</ul>`
           : html`<p class="empty">尚未审核。</p>`}
       </section>
-      ${reviewForm(detail, session, knowledge)}
+      ${reviewForm(detail, session, knowledge, view)}
     </main>`;
-    return reply.type('text/html; charset=utf-8').send(page({ title: '咨询详情', session, active: '/console/consultations', body }));
-  });
+  return page({ title: '咨询详情', session, active: '/console/consultations', body });
 }

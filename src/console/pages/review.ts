@@ -7,6 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import { cite } from '../../answer/extractive.js';
 import { HttpError } from '../../http/http-error.js';
 import { consultationDetail } from '../../store/console-queries.js';
+import { findArticles } from '../article-search.js';
 import type { ApprovedAnswerStore } from '../../store/approved-answers.js';
 import type { ReviewStore, QueueKind } from '../../store/reviews.js';
 import type { Citation } from '../../types.js';
@@ -14,6 +15,8 @@ import { STAFF, audit, sessionOf, type ConsoleDeps, type Knowledge } from '../co
 import { time } from '../format.js';
 import { html } from '../html.js';
 import { csrfField, page } from '../layout.js';
+import { backToList, consultationHref } from './consultation-filter.js';
+import { consultationPage } from './consultations.js';
 
 /** How long "next item" keeps a consultation for one reviewer. */
 export const REVIEW_LOCK_MS = 15 * 60_000;
@@ -26,7 +29,14 @@ interface ReviewBody {
   corrected?: string;
   question?: string;
   cite?: string | string[];
+  /** `find`: search the knowledge for articles and show the form again with the draft; else submit. */
+  intent?: string;
+  find?: string;
+  back?: string;
 }
+
+/** At most this many articles may be cited by one correction. */
+const MAX_CITED = 10;
 
 /** Citations for an approved answer from the chunks staff ticked, quoted as the bot would quote them. */
 export function citationsFor(chunkIds: string[], question: string, knowledge: Knowledge): Citation[] {
@@ -75,6 +85,15 @@ export async function reviewRoutes(app: FastifyInstance, deps: ConsoleDeps, stor
     const body = request.body ?? {};
     const detail = await consultationDetail(deps.db, request.params.id);
     if (!detail) throw new HttpError(404, 'not_found', '没有找到这条咨询记录。');
+    const back = backToList(body.back);
+    const chunkIds = [body.cite ?? []].flat().slice(0, MAX_CITED);
+    if (body.intent === 'find') {
+      // Nothing is saved: the page comes back with the draft as written and the articles found.
+      const find = (body.find ?? '').trim().slice(0, 100);
+      const found = find ? await findArticles(deps.knowledge(), find) : [];
+      const draft = { verdict: body.verdict, note: body.note, corrected: body.corrected, question: body.question, cite: chunkIds, find };
+      return reply.type('text/html; charset=utf-8').send(await consultationPage(deps, request, detail, { back, draft, found }));
+    }
     if (body.verdict !== 'correct' && body.verdict !== 'incorrect') throw new HttpError(400, 'input_invalid', '请选择“正确”或“有误”。');
     const holder = await reviews.holder(detail.consultation.id);
     if (holder && holder !== session.account.id) throw new HttpError(409, 'claimed', '此条已由其他审核员领取，请稍后再试。');
@@ -83,7 +102,6 @@ export async function reviewRoutes(app: FastifyInstance, deps: ConsoleDeps, stor
     const reviewId = await reviews.submit({ consultationId: detail.consultation.id, reviewerId: session.account.id, verdict: body.verdict, note: body.note, correctedAnswer: corrected });
     await audit(deps.db, request, { action: 'review.submit', targetType: 'consultation', targetId: detail.consultation.id, details: { verdict: body.verdict, reviewId, corrected: Boolean(corrected) } });
     if (corrected) {
-      const chunkIds = [body.cite ?? []].flat().slice(0, 10);
       const existing = await deps.approved.match(question);
       const proposed = await approvedStore.propose({
         answerId: existing?.item.answerId,
@@ -95,6 +113,7 @@ export async function reviewRoutes(app: FastifyInstance, deps: ConsoleDeps, stor
       });
       await audit(deps.db, request, { action: 'approved.propose', targetType: 'approved_answer', targetId: proposed.answerId, details: { version: proposed.version, fromConsultation: detail.consultation.id } });
     }
-    return reply.redirect(`/console/consultations/${detail.consultation.id}?done=reviewed`, 303);
+    const shown = consultationHref(detail.consultation.id, back);
+    return reply.redirect(`${shown}${shown.includes('?') ? '&' : '?'}done=reviewed`, 303);
   });
 }
