@@ -15,6 +15,7 @@ import { STAFF, audit, sessionOf, type ConsoleDeps, type Knowledge } from '../co
 import { time } from '../format.js';
 import { html } from '../html.js';
 import { csrfField, page } from '../layout.js';
+import { citedIds } from './article-picker.js';
 import { backToList, consultationHref } from './consultation-filter.js';
 import { consultationPage } from './consultations.js';
 
@@ -34,9 +35,6 @@ interface ReviewBody {
   find?: string;
   back?: string;
 }
-
-/** At most this many articles may be cited by one correction. */
-const MAX_CITED = 10;
 
 /** Citations for an approved answer from the chunks staff ticked, quoted as the bot would quote them. */
 export function citationsFor(chunkIds: string[], question: string, knowledge: Knowledge): Citation[] {
@@ -86,7 +84,7 @@ export async function reviewRoutes(app: FastifyInstance, deps: ConsoleDeps, stor
     const detail = await consultationDetail(deps.db, request.params.id);
     if (!detail) throw new HttpError(404, 'not_found', '没有找到这条咨询记录。');
     const back = backToList(body.back);
-    const chunkIds = [body.cite ?? []].flat().slice(0, MAX_CITED);
+    const chunkIds = citedIds(body.cite);
     if (body.intent === 'find') {
       // Nothing is saved: the page comes back with the draft as written and the articles found.
       const find = (body.find ?? '').trim().slice(0, 100);
