@@ -282,9 +282,9 @@ for (const target of storeTargets()) {
 
       // The consultation list's "referred" filter and the detail's case link read the cases.
       await suite.env.store.record(sampleConsultation({ question: '没有转介的问题' }));
-      const referred = await client.post('/console/consultations', { referred: 'yes' });
+      const referred = await client.get('/console/consultations?referred=yes');
       expect(referred.body).toMatch(/<strong id="total">2<\/strong>/);
-      const notReferred = await client.post('/console/consultations', { referred: 'no' });
+      const notReferred = await client.get('/console/consultations?referred=no');
       expect(notReferred.body).toMatch(/<strong id="total">1<\/strong>/);
       const consultation = await client.get(`/console/consultations/${b.consultationId}`);
       expect(consultation.body).toContain(`/console/cases/${b.id}`);
