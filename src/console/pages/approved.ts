@@ -270,6 +270,7 @@ export async function approvedRoutes(app: FastifyInstance, deps: ConsoleDeps, ap
       try {
         if (decision === 'approve') await approvedStore.approve(request.params.id, version, session.account.id);
         else await approvedStore.reject(request.params.id, version, session.account.id);
+        deps.approved.changed();
       } catch (error) {
         if (error instanceof ApprovalError) {
           await audit(deps.db, request, { action: `approved.${decision}_refused`, targetType: 'approved_answer', targetId: request.params.id, details: { version, reason: error.message } });
@@ -288,6 +289,7 @@ export async function approvedRoutes(app: FastifyInstance, deps: ConsoleDeps, ap
     if (!(await approvedStore.answer(request.params.id))) throw new HttpError(404, 'not_found', '没有这条标准答复。');
     try {
       await approvedStore.setState(request.params.id, state);
+      deps.approved.changed();
     } catch (error) {
       if (error instanceof ApprovalError) throw new HttpError(409, 'refused', error.message);
       throw error;
