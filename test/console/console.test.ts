@@ -138,6 +138,10 @@ for (const target of storeTargets()) {
       expect(posted.statusCode).toBe(303);
       expect(posted.headers.location).toBe(`/console/consultations?${new URLSearchParams({ channel: 'telegram', q: '抢注' })}`);
 
+      // The form's empty fields are dropped by a redirect to the short URL.
+      const sent = await client.get('/console/consultations?from=&to=&channel=telegram&outcome=&q=%E6%8A%A2%E6%B3%A8&page=');
+      expect(sent.statusCode).toBe(303);
+      expect(sent.headers.location).toBe(`/console/consultations?${new URLSearchParams({ channel: 'telegram', q: '抢注' })}`);
       const feishuNotCovered = await client.get('/console/consultations?channel=feishu&outcome=not_covered');
       expect(feishuNotCovered.body).toMatch(/<strong id="total">20<\/strong>/);
       const lowConfidence = await client.get('/console/consultations?below=0.3');

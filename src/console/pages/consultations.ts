@@ -12,9 +12,11 @@ import { attachment, csvStream, xlsxStream, type Column } from '../export.js';
 import { ANSWERERS, CASE_STATUS_LABELS, OUTCOMES, VERDICTS, channelLabel, day, needsText, percent, time } from '../format.js';
 import { html, type Html } from '../html.js';
 import { csrfField, page } from '../layout.js';
-import { backToList, consultationHref, exportForm, filterForm, filterQuery, listUrl, pageNumber, parseFilter, type FilterForm } from './consultation-filter.js';
+import { FILTER_KEYS, PLACE_KEYS, backToList, consultationHref, exportForm, filterForm, filterQuery, listUrl, pageNumber, parseFilter, type FilterForm } from './consultation-filter.js';
 import { conversationSection } from './conversation.js';
 import { reviewForm, type ReviewFormView } from './review-form.js';
+
+const LIST_KEYS = new Set<string>([...FILTER_KEYS, ...PLACE_KEYS]);
 
 /** At most this many rows per export (a larger one asks for a narrower filter). */
 export const EXPORT_MAX_ROWS = 200_000;
@@ -100,9 +102,13 @@ export async function consultationRoutes(app: FastifyInstance, deps: ConsoleDeps
     return page({ title: '咨询记录', session, active: '/console/consultations', body });
   };
 
-  app.get<{ Querystring: FilterForm }>('/console/consultations', { config: { roles: STAFF } }, async (request, reply) =>
-    reply.type('text/html; charset=utf-8').send(await list(request.query ?? {}, request)),
-  );
+  app.get<{ Querystring: FilterForm }>('/console/consultations', { config: { roles: STAFF } }, async (request, reply) => {
+    // The form sends every field, empty or not: answered with the short URL of the same list, so the
+    // address bar, history and Back hold `?q=商标&page=2`, not a dozen empty parameters.
+    const given = [...new URLSearchParams(request.url.split('?')[1] ?? '')];
+    if (given.some(([key, value]) => !value.trim() || !LIST_KEYS.has(key))) return reply.redirect(listUrl(request.query ?? {}), 303);
+    return reply.type('text/html; charset=utf-8').send(await list(request.query ?? {}, request));
+  });
   // The list used to be a POST (a form in older tabs, bookmarks of the old paging): answered with its GET URL.
   app.post<{ Body: FilterForm }>('/console/consultations', { config: { roles: STAFF } }, async (request, reply) =>
     reply.redirect(listUrl(request.body ?? {}), 303),
