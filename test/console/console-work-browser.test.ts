@@ -147,6 +147,7 @@ describe.skipIf(!hasChromium)(hasChromium ? 'console work in Chromium' : `consol
       const answerUrl = page.url();
       await page.click('details.edit summary');
       await page.fill('textarea[name="answer"]', size.edited);
+      await shot(page, size.name, 'approved-edit-form');
       await Promise.all([page.waitForURL(/done=proposed/), page.click('button:has-text("提交新版本")')]);
       await expect(page.locator('.version[data-version="2"] .tag.proposed').count()).resolves.toBe(1);
       await shot(page, size.name, 'approved-new-version');

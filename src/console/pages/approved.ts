@@ -72,7 +72,7 @@ interface EditDraft {
 }
 
 /** The edit form: the current version's text and articles to start from (or the draft being written). */
-function editForm(o: { answerId: string; base: VersionView; current: number | null; next: number; session: Session; knowledge: Knowledge; draft?: EditDraft; found?: ArticleHit[] }): Html {
+function editForm(o: { answerId: string; base: VersionView; current: number | null; next: number; pending: number[]; session: Session; knowledge: Knowledge; draft?: EditDraft; found?: ArticleHit[] }): Html {
   const { knowledge, draft } = o;
   const offered = new OfferedArticles();
   const chunkOf = (c: Citation) => knowledge.chunks.find((k) => k.documentId === c.documentId && k.article === c.article);
@@ -80,7 +80,8 @@ function editForm(o: { answerId: string; base: VersionView; current: number | nu
   for (const id of draft?.cite ?? []) offered.add(knowledge.chunks.find((k) => k.id === id), true);
   return html`<details class="card edit" id="edit"${attr(Boolean(draft), 'open')}>
     <summary>修改答复（提交为第 ${o.next} 版，经另一位管理员批准后替换${o.current ? `第 ${o.current} 版；批准前机器人仍使用第 ${o.current} 版` : '待批准的版本'}）</summary>
-    <form method="post" action="/console/approved/${o.answerId}/versions#edit" class="edit-form">
+    ${o.pending.length ? html`<p class="warning">第 ${o.pending.join('、')} 版尚待审批；以下内容取自${o.current ? `当前使用的第 ${o.current} 版` : `第 ${o.base.version} 版`}。</p>` : ''}
+    <form method="post" action="/console/approved/${o.answerId}/versions#article-search" class="edit-form">
       ${csrfField(o.session)}
       <label>匹配的问题<textarea name="question" rows="2" maxlength="500" required>${draft?.question ?? o.base.question}</textarea></label>
       <label>答复<textarea name="answer" rows="8" maxlength="4000" required>${draft?.answer ?? o.base.answer}</textarea></label>
@@ -228,7 +229,7 @@ export async function approvedRoutes(app: FastifyInstance, deps: ConsoleDeps, ap
       <h1>标准答复 <span class="tag ${answer.state}">${STATE_LABEL[answer.state]}</span></h1>
       <p>当前版本：${answer.currentVersion ?? '—'} · 命中 <strong class="hits">${answer.hitCount}</strong> 次 · 最近命中 ${time(answer.lastHitAt) || '—'}</p>
       ${stateForm}
-      ${base ? editForm({ answerId: answer.id, base, current: answer.currentVersion, next: (versions[0]?.version ?? 0) + 1, session, knowledge: deps.knowledge(), ...view }) : ''}
+      ${base ? editForm({ answerId: answer.id, base, current: answer.currentVersion, next: (versions[0]?.version ?? 0) + 1, pending: versions.filter((v) => v.status === 'proposed').map((v) => v.version).reverse(), session, knowledge: deps.knowledge(), ...view }) : ''}
       <h2>版本历史（${versions.length}）</h2>
       ${versions.map((v) => versionCard(v, session, answer.currentVersion))}
       <h2>命中记录（最近 ${hits.length} 次）</h2>

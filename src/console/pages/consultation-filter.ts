@@ -121,6 +121,12 @@ function options(entries: [string, string][], selected: string | undefined, any 
   return html`<option value="">${any}</option>${entries.map(([value, label]) => html`<option value="${value}"${attr(selected === value, 'selected')}>${label}</option>`)}`;
 }
 
+/** A filter set by a link (one conversation, one user): shown, sent again with the form, and removable. */
+function fixedField(label: string, key: 'conversation' | 'user', form: FilterForm): Html {
+  const without = `/console/consultations${filterQuery({ ...form, [key]: undefined })}`;
+  return html`<div class="wide fixed-filter"><span class="label">${label}</span><span class="chip"><input type="hidden" name="${key}" value="${form[key]}">${form[key]} <a href="${without}" aria-label="取消按${label}筛选">×</a></span></div>`;
+}
+
 /** The filter form, sent with GET: the filter lands in the URL (see above). Conversation and user come from links. */
 export function filterForm(form: FilterForm): Html {
   const v = (k: keyof FilterForm) => form[k] ?? '';
@@ -136,8 +142,8 @@ export function filterForm(form: FilterForm): Html {
     <label>审核结论<select name="verdict">${options(Object.entries(VERDICTS), form.verdict)}</select></label>
     <label>置信度低于<input type="number" name="below" min="0" max="1" step="0.05" value="${v('below')}" placeholder="如 0.5"></label>
     <label class="wide">问题包含<input type="search" name="q" maxlength="100" value="${v('q')}" placeholder="如 商标抢注"></label>
-    ${form.conversation ? html`<label class="wide">会话<span class="chip"><input type="hidden" name="conversation" value="${form.conversation}">${form.conversation}</span></label>` : ''}
-    ${form.user ? html`<label class="wide">用户<span class="chip"><input type="hidden" name="user" value="${form.user}">${form.user}</span></label>` : ''}
+    ${form.conversation ? fixedField('会话', 'conversation', form) : ''}
+    ${form.user ? fixedField('用户', 'user', form) : ''}
     <div class="actions">
       <button type="submit">筛选</button>
       <a class="button secondary" href="/console/consultations">清除</a>

@@ -11,10 +11,12 @@ import { html, type Html } from '../html.js';
 import { consultationHref, filterQuery } from './consultation-filter.js';
 
 /** Answers longer than this are cut in the turn list; the turn's own page has all of it. */
-const ANSWER_SHOWN = 240;
+const ANSWER_SHOWN = 140;
 
+/** The answer on one line (its paragraphs run together), cut at `max` characters. */
 function cut(text: string, max: number): string {
-  return text.length > max ? `${text.slice(0, max)}…` : text;
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > max ? `${flat.slice(0, max)}…` : flat;
 }
 
 export function conversationSection(c: Pick<Consultation, 'id' | 'conversationId' | 'channel' | 'userId'>, turns: Turn[], back: string): Html {

@@ -51,7 +51,7 @@ export function reviewForm(detail: ConsultationDetail, session: Session, knowled
   return html`<section class="card review" id="review">
     <h2>审核</h2>
     ${claim ? html`<p class="${heldByOther ? 'warning' : 'notice'}">${heldByOther ? `此条已由 ${claim.reviewer} 领取` : '此条由您领取'}，锁定至 ${time(claim.lockedUntil)}。</p>` : ''}
-    <form method="post" action="/console/consultations/${c.id}/review#review" class="review-form">
+    <form method="post" action="/console/consultations/${c.id}/review#article-search" class="review-form">
       ${csrfField(session)}
       <input type="hidden" name="back" value="${view.back}">
       <fieldset class="verdict"><legend>回答是否正确</legend>
