@@ -15,7 +15,7 @@ export interface ArticleHit {
 }
 
 /** At most this many articles are offered for one search. */
-export const ARTICLE_HITS = 15;
+export const ARTICLE_HITS = 10;
 
 /** Which documents may be cited today. */
 export function inForce(knowledge: Knowledge, now = new Date()): (doc: DocumentMeta) => boolean {
