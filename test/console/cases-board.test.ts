@@ -8,11 +8,12 @@ import { sql } from 'drizzle-orm';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
 import { time } from '../../src/console/format.js';
-import { agencyPerformance } from '../../src/store/console-cases.js';
+import { agencyPerformance, listCases, type CaseCursor } from '../../src/store/console-cases.js';
 import { queryRows } from '../../src/store/db.js';
 import { sampleConsultation } from '../store/sample.js';
 import { storeTargets, targetTitle } from '../store/targets.js';
 import { Client, consoleTestEnv, createAccount } from './fixtures.js';
+import { expectPagingBothWays } from './keyset.js';
 
 const CONTACT = '13912345678';
 
@@ -250,6 +251,18 @@ for (const target of storeTargets()) {
       const data = (await client.get('/console/analytics/data', { accept: 'application/json' })).json() as { agencies: { agencyId: string; requested: number; ratings: unknown; acceptText: string }[] };
       expect(data.agencies.find((a) => a.agencyId === 'jia-ip-firm')).toMatchObject({ requested: 1, ratings: { count: 1, average: 4 }, acceptText: '1 小时 / 1 小时' });
       expect(data.agencies.find((a) => a.agencyId === 'yi-law-firm')).toMatchObject({ requested: 1, ratings: { count: 0, average: null } });
+    });
+
+    it('pages the case list both ways by keyset: back from page 3 is page 2, then page 1', async () => {
+      for (let i = 0; i < 5; i++) await referral(`想找代理机构办商标注册（${i}）`);
+      await expectPagingBothWays<CaseCursor>((place) => listCases(suite.handle.db, {}, place));
+      await createAccount(suite.env.accounts, 'admin1', 'admin');
+      const client = new Client(suite.env.app);
+      await client.login('admin1');
+      const board = await client.get('/console/cases?status=requested');
+      // Five cases fit on one page of the board: no paging links.
+      expect(board.body).not.toContain('rel="next"');
+      expect(board.body).not.toContain('第 1 页');
     });
 
     it('exports exactly the filtered cases as CSV, without contacts, audited; marks the consultation referred', async () => {

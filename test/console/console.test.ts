@@ -9,10 +9,11 @@ import { describe, expect, it } from 'vitest';
 import type { DatabaseHandle } from '../../src/store/db.js';
 import { queryRows } from '../../src/store/db.js';
 import { ApprovedAnswerStore } from '../../src/store/approved-answers.js';
-import { listConsultations } from '../../src/store/console-queries.js';
+import { listConsultations, type Cursor } from '../../src/store/console-queries.js';
 import { storeTargets, targetTitle } from '../store/targets.js';
 import { sampleConsultation } from '../store/sample.js';
 import { Client, PASSWORD, consoleApp, consoleTestEnv, createAccount } from './fixtures.js';
+import { expectPagingBothWays } from './keyset.js';
 
 const auditActions = async (handle: DatabaseHandle) =>
   (await queryRows<{ action: string; actor: string; target_id: string | null }>(handle.db, sql`select action, actor, target_id from audit_log order by id`));
@@ -234,18 +235,7 @@ for (const target of storeTargets()) {
       expect(odd.body).toContain('<a href="/console/consultations?q=a%22%3E%3Cscript%3E" class="back">');
 
       // Keyset paging both ways: back from page 3 by its first row's cursor is page 2, and on to page 1.
-      const pages = [await listConsultations(suite.handle.db, {}, { limit: 2 })];
-      pages.push(await listConsultations(suite.handle.db, {}, { limit: 2, after: pages[0]!.next }));
-      pages.push(await listConsultations(suite.handle.db, {}, { limit: 2, after: pages[1]!.next }));
-      expect(pages.map((p) => p.rows.length)).toEqual([2, 2, 1]);
-      expect(pages[0]!.previous).toBeUndefined();
-      expect(pages[2]!.next).toBeUndefined();
-      const back2 = await listConsultations(suite.handle.db, {}, { limit: 2, before: pages[2]!.previous });
-      expect(back2.rows.map((r) => r.id)).toEqual(pages[1]!.rows.map((r) => r.id));
-      const back1 = await listConsultations(suite.handle.db, {}, { limit: 2, before: back2.previous });
-      expect(back1.rows.map((r) => r.id)).toEqual(pages[0]!.rows.map((r) => r.id));
-      expect(back1.previous).toBeUndefined();
-      expect(back1.next).toEqual(pages[0]!.next);
+      await expectPagingBothWays<Cursor>((place) => listConsultations(suite.handle.db, {}, place));
 
       // The search text travels in the URL but reaches neither the server log nor the audit log.
       const lines: string[] = [];

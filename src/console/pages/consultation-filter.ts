@@ -72,12 +72,6 @@ export function parseFilter(form: FilterForm): { filter: ConsoleFilter; problems
   return { filter, problems };
 }
 
-/** The page number given (1 when absent or not a sensible number). */
-export function pageNumber(form: FilterForm): number {
-  const n = Number(form.page);
-  return Number.isInteger(n) && n >= 1 && n <= 1_000_000 ? n : 1;
-}
-
 /**
  * The query string (with `?`, or empty) of a list URL: the filter's fields that are set, then `extra`
  * (the place: page and cursor). Only known keys are written, so a list URL carried through another page

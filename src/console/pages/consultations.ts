@@ -5,14 +5,15 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { HttpError } from '../../http/http-error.js';
-import { consultationDetail, conversationTurns, decodeCursor, encodeCursor, exportConsultations, listConsultations, type ConsultationDetail, type ConsultationPage, type ExportRow } from '../../store/console-queries.js';
+import { consultationDetail, conversationTurns, decodeCursor, encodeCursor, exportConsultations, listConsultations, type ConsultationDetail, type ExportRow } from '../../store/console-queries.js';
 import type { Citation } from '../../types.js';
 import { STAFF, audit, sessionOf, type ConsoleDeps } from '../context.js';
 import { attachment, csvStream, xlsxStream, type Column } from '../export.js';
 import { ANSWERERS, CASE_STATUS_LABELS, OUTCOMES, VERDICTS, channelLabel, day, needsText, percent, time } from '../format.js';
 import { html, type Html } from '../html.js';
 import { csrfField, page } from '../layout.js';
-import { FILTER_KEYS, PLACE_KEYS, backToList, consultationHref, exportForm, filterForm, filterQuery, listUrl, pageNumber, parseFilter, type FilterForm } from './consultation-filter.js';
+import { pager } from '../pager.js';
+import { FILTER_KEYS, PLACE_KEYS, backToList, consultationHref, exportForm, filterForm, filterQuery, listUrl, parseFilter, type FilterForm } from './consultation-filter.js';
 import { conversationSection } from './conversation.js';
 import { reviewForm, type ReviewFormView } from './review-form.js';
 
@@ -52,23 +53,6 @@ function flag(on: boolean, label: string): Html | string {
   return on ? html`<span class="tag">${label}</span>` : '';
 }
 
-/** 上一页 / 第 N 页 / 下一页: links carrying the filter, the page number and the cursor. */
-function pager(form: FilterForm, result: ConsultationPage): Html | string {
-  // A page reached by a cursor with no newer rows before it is the first page, whatever number it was given.
-  const n = result.previous ? Math.max(2, pageNumber(form)) : 1;
-  if (!result.previous && !result.next) return '';
-  const to = (place: FilterForm) => `/console/consultations${filterQuery(form, place)}`;
-  return html`<nav class="pager" aria-label="翻页">
-    ${result.previous
-      ? html`<a class="button secondary" rel="prev" href="${n - 1 <= 1 ? to({}) : to({ before: encodeCursor(result.previous), page: String(n - 1) })}">上一页</a>`
-      : html`<span class="button secondary disabled" aria-disabled="true">上一页</span>`}
-    <span class="page-number" aria-current="page">第 ${n} 页</span>
-    ${result.next
-      ? html`<a class="button secondary" rel="next" href="${to({ after: encodeCursor(result.next), page: String(n + 1) })}">下一页</a>`
-      : html`<span class="button secondary disabled" aria-disabled="true">下一页</span>`}
-  </nav>`;
-}
-
 export async function consultationRoutes(app: FastifyInstance, deps: ConsoleDeps) {
   const list = async (form: FilterForm, request: FastifyRequest) => {
     const session = sessionOf(request);
@@ -96,7 +80,9 @@ export async function consultationRoutes(app: FastifyInstance, deps: ConsoleDeps
             )}</tbody>
           </table></div>
           ${result.rows.length ? '' : html`<p class="empty">没有符合条件的记录。</p>`}
-          ${pager(form, result)}`
+          ${pager({ page: form.page, previous: result.previous, next: result.next }, (to) =>
+            `/console/consultations${filterQuery(form, { after: to.after && encodeCursor(to.after), before: to.before && encodeCursor(to.before), page: to.page ? String(to.page) : undefined })}`,
+          )}`
         : ''}
     </main>`;
     return page({ title: '咨询记录', session, active: '/console/consultations', body });
