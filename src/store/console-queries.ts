@@ -196,18 +196,36 @@ export interface Turn {
   outcome: Outcome;
 }
 
-/** At most this many turns of one conversation are shown around a consultation (the newest ones). */
-export const TURNS_SHOWN = 100;
+/** At most this many turns of a conversation are shown on either side of a consultation. */
+export const TURNS_AROUND = 50;
 
-/** The turns of a conversation, oldest first (the newest `TURNS_SHOWN` of a longer one). */
-export async function conversationTurns(db: Database, conversationId: string): Promise<Turn[]> {
-  const rows = await db
-    .select({ id: consultations.id, createdAt: consultations.createdAt, question: consultations.question, answer: consultations.answer, outcome: consultations.outcome })
-    .from(consultations)
-    .where(eq(consultations.conversationId, conversationId))
-    .orderBy(desc(consultations.createdAt), desc(consultations.seq))
-    .limit(TURNS_SHOWN);
-  return rows.reverse();
+export interface Turns {
+  turns: Turn[];
+  /** The number of the first turn shown in the whole conversation (1 unless earlier turns are left out). */
+  first: number;
+  /** Turns are left out after the last shown. */
+  later: boolean;
+}
+
+/** The turns of a conversation around one of its consultations, oldest first (up to `TURNS_AROUND` each side). */
+export async function conversationTurns(db: Database, conversationId: string, aroundId: string): Promise<Turns> {
+  const fields = { id: consultations.id, createdAt: consultations.createdAt, question: consultations.question, answer: consultations.answer, outcome: consultations.outcome };
+  const inConversation = eq(consultations.conversationId, conversationId);
+  const here = sql`(select c.created_at, c.seq from ${consultations} c where c.id = ${aroundId})`;
+  const position = sql`(${consultations.createdAt}, ${consultations.seq})`;
+  const newestFirst = [desc(consultations.createdAt), desc(consultations.seq)];
+  const [upToHere, after] = await Promise.all([
+    db.select(fields).from(consultations).where(and(inConversation, sql`${position} <= ${here}`)).orderBy(...newestFirst).limit(TURNS_AROUND + 1),
+    db.select(fields).from(consultations).where(and(inConversation, sql`${position} > ${here}`)).orderBy(consultations.createdAt, consultations.seq).limit(TURNS_AROUND + 1),
+  ]);
+  const shown = upToHere.reverse();
+  // Only a conversation longer than the window pays for counting what came before it.
+  const oldest = shown[0];
+  const [{ n } = { n: 0 }] =
+    shown.length > TURNS_AROUND && oldest
+      ? await queryRows<{ n: number }>(db, sql`select count(*)::int as n from ${consultations} where ${inConversation} and ${position} < (select c.created_at, c.seq from ${consultations} c where c.id = ${oldest.id})`)
+      : [];
+  return { turns: [...shown, ...after.slice(0, TURNS_AROUND)], first: Number(n) + 1, later: after.length > TURNS_AROUND };
 }
 
 export interface ReviewEntry {

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import type { DatabaseHandle } from '../../src/store/db.js';
 import { queryRows } from '../../src/store/db.js';
 import { ApprovedAnswerStore } from '../../src/store/approved-answers.js';
-import { listConsultations, type Cursor } from '../../src/store/console-queries.js';
+import { conversationTurns, listConsultations, type Cursor } from '../../src/store/console-queries.js';
 import { storeTargets, targetTitle } from '../store/targets.js';
 import { sampleConsultation } from '../store/sample.js';
 import { Client, PASSWORD, consoleApp, consoleTestEnv, createAccount } from './fixtures.js';
@@ -252,6 +252,23 @@ for (const target of storeTargets()) {
       expect(lines.join('\n')).not.toContain('user-a');
       const [audited] = await queryRows<{ text: string }>(suite.handle.db, sql`select coalesce(string_agg(details::text || coalesce(target_id, ''), ' '), '') as text from audit_log`);
       expect(audited!.text).not.toContain(secret);
+    });
+
+    it('shows a long conversation around the consultation: fifty turns each side, numbered in the whole conversation', async () => {
+      const base = Date.parse('2024-03-01T04:00:00Z');
+      const ids: string[] = [];
+      for (let i = 0; i < 104; i++) {
+        const recorded = await suite.env.store.record(sampleConsultation({ conversationId: 'telegram:-100500', question: `第${i + 1}问`, createdAt: new Date(base + i * 1000) }));
+        ids.push(recorded.id!);
+      }
+      const around = await conversationTurns(suite.handle.db, 'telegram:-100500', ids[51]!);
+      expect(around.first).toBe(2);
+      expect(around.later).toBe(true);
+      expect(around.turns).toHaveLength(101);
+      expect(around.turns[50]!.id).toBe(ids[51]);
+      expect(around.turns.at(-1)!.question).toBe('第102问');
+      const start = await conversationTurns(suite.handle.db, 'telegram:-100500', ids[0]!);
+      expect([start.first, start.turns.length, start.later]).toEqual([1, 51, true]);
     });
 
     it('lets a correction cite an article that was not retrieved, found by searching the knowledge in force, and the bot then cites it', async () => {

@@ -134,7 +134,7 @@ export async function consultationPage(deps: ConsoleDeps, request: FastifyReques
   const session = sessionOf(request);
   const c = detail.consultation;
   const knowledge = deps.knowledge();
-  const turns = await conversationTurns(deps.db, c.conversationId);
+  const turns = await conversationTurns(deps.db, c.conversationId, c.id);
   const chunkText = new Map(knowledge.chunks.map((k) => [k.id, k.text]));
   const up = detail.feedback.filter((f) => f.rating === 1).length;
   const down = detail.feedback.filter((f) => f.rating === -1).length;

@@ -3,8 +3,7 @@
  * answer, time, outcome), the one shown highlighted, each linked to its own page (keeping the list URL the
  * reader came from), and links to the whole list filtered to this conversation or to this user.
  */
-import type { Turn } from '../../store/console-queries.js';
-import { TURNS_SHOWN } from '../../store/console-queries.js';
+import type { Turns } from '../../store/console-queries.js';
 import type { Consultation } from '../../types.js';
 import { CHANNELS, OUTCOMES, time } from '../format.js';
 import { html, type Html } from '../html.js';
@@ -19,10 +18,11 @@ function cut(text: string, max: number): string {
   return flat.length > max ? `${flat.slice(0, max)}…` : flat;
 }
 
-export function conversationSection(c: Pick<Consultation, 'id' | 'conversationId' | 'channel' | 'userId'>, turns: Turn[], back: string): Html {
+export function conversationSection(c: Pick<Consultation, 'id' | 'conversationId' | 'channel' | 'userId'>, around: Turns, back: string): Html {
+  const { turns, first, later } = around;
   const userLink = c.channel in CHANNELS ? `/console/consultations${filterQuery({ channel: c.channel, user: c.userId })}` : undefined;
   return html`<section class="card conversation" id="conversation">
-    <h2>整段会话（${turns.length} 轮${turns.length >= TURNS_SHOWN ? `，仅列最近 ${TURNS_SHOWN} 轮` : ''}）</h2>
+    <h2>整段会话（${first > 1 || later ? `第 ${first}–${first + turns.length - 1} 轮，前后还有更多` : `${turns.length} 轮`}）</h2>
     <p class="links">
       <a href="/console/consultations${filterQuery({ conversation: c.conversationId })}">此会话全部记录</a>
       ${userLink ? html` · <a href="${userLink}">此用户全部记录</a>` : ''}
@@ -31,7 +31,7 @@ export function conversationSection(c: Pick<Consultation, 'id' | 'conversationId
       const current = t.id === c.id;
       return html`<li class="turn${current ? ' current' : ''}"${current ? html` aria-current="true"` : ''}>
         <div class="turn-head">
-          ${current ? html`<strong>第 ${i + 1} 轮（当前）</strong>` : html`<a href="${consultationHref(t.id, back)}">第 ${i + 1} 轮</a>`}
+          ${current ? html`<strong>第 ${first + i} 轮（当前）</strong>` : html`<a href="${consultationHref(t.id, back)}">第 ${first + i} 轮</a>`}
           <span class="muted">${time(t.createdAt)}</span>
           <span class="outcome ${t.outcome}">${OUTCOMES[t.outcome]}</span>
         </div>
