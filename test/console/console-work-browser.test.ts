@@ -131,6 +131,9 @@ describe.skipIf(!hasChromium)(hasChromium ? 'console work in Chromium' : `consol
       await shot(page, size.name, 'review-article-search');
       await choice.check();
       await Promise.all([page.waitForURL(/done=reviewed/), page.click('button:has-text("提交审核")')]);
+      // The page opens at its notice, not at the search box the draft was last shown at.
+      expect(new URL(page.url()).hash).toBe('');
+      expect(new URL(page.url()).searchParams.get('back')).toBeNull();
 
       const second = await open(browser, size.viewport);
       await login(second, url, 'admin2');

@@ -74,6 +74,7 @@ interface EditDraft {
 /** The edit form: the current version's text and articles to start from (or the draft being written). */
 function editForm(o: { answerId: string; base: VersionView; current: number | null; next: number; pending: number[]; session: Session; knowledge: Knowledge; draft?: EditDraft; found?: ArticleHit[] }): Html {
   const { knowledge, draft } = o;
+  const action = `/console/approved/${o.answerId}/versions`;
   const offered = new OfferedArticles();
   const chunkOf = (c: Citation) => knowledge.chunks.find((k) => k.documentId === c.documentId && k.article === c.article);
   for (const c of o.base.citations) offered.add(chunkOf(c), draft ? draft.cite.includes(chunkOf(c)?.id ?? '') : true);
@@ -81,11 +82,11 @@ function editForm(o: { answerId: string; base: VersionView; current: number | nu
   return html`<details class="card edit" id="edit"${attr(Boolean(draft), 'open')}>
     <summary>修改答复（提交为第 ${o.next} 版，经另一位管理员批准后替换${o.current ? `第 ${o.current} 版；批准前机器人仍使用第 ${o.current} 版` : '待批准的版本'}）</summary>
     ${o.pending.length ? html`<p class="warning">第 ${o.pending.join('、')} 版尚待审批；以下内容取自${o.current ? `当前使用的第 ${o.current} 版` : `第 ${o.base.version} 版`}。</p>` : ''}
-    <form method="post" action="/console/approved/${o.answerId}/versions#article-search" class="edit-form">
+    <form method="post" action="${action}" class="edit-form">
       ${csrfField(o.session)}
       <label>匹配的问题<textarea name="question" rows="2" maxlength="500" required>${draft?.question ?? o.base.question}</textarea></label>
       <label>答复<textarea name="answer" rows="8" maxlength="4000" required>${draft?.answer ?? o.base.answer}</textarea></label>
-      ${articlePicker({ offered, knowledge, find: draft?.find, found: o.found, none: '当前版本未注明依据条款。' })}
+      ${articlePicker({ action, offered, knowledge, find: draft?.find, found: o.found, none: '当前版本未注明依据条款。' })}
       <button type="submit" name="intent" value="submit">提交新版本</button>
     </form>
   </details>`;

@@ -36,14 +36,18 @@ export class OfferedArticles {
   }
 }
 
-export function articlePicker(options: { offered: OfferedArticles; knowledge: Knowledge; find?: string; found?: ArticleHit[]; none: string }): Html {
+/**
+ * `action`: the form's own action; the search submits there too, landing at the search box (a fragment on
+ * the form's action would also follow the final submit's redirect, which browsers give the same fragment).
+ */
+export function articlePicker(options: { action: string; offered: OfferedArticles; knowledge: Knowledge; find?: string; found?: ArticleHit[]; none: string }): Html {
   const { offered, knowledge } = options;
   const found = (options.found ?? []).filter((hit) => !offered.entries.has(hit.chunk.id));
   return html`<fieldset class="basis"><legend>依据条款</legend>
     ${offered.entries.size ? [...offered.entries.values()].map((o) => articleChoice(o.chunk, knowledge, o.checked, false)) : html`<p class="empty">${options.none}</p>`}
     <div class="article-search" id="article-search">
       <label>在知识库中查找条款（仅现行有效的文件）<input type="search" name="find" maxlength="100" value="${options.find ?? ''}" placeholder="如 商标法 第三十三条、异议"></label>
-      <button type="submit" name="intent" value="find" class="secondary" formnovalidate>查找条款</button>
+      <button type="submit" name="intent" value="find" class="secondary" formaction="${options.action}#article-search" formnovalidate>查找条款</button>
     </div>
     ${options.found === undefined
       ? ''

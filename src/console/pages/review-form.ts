@@ -47,11 +47,12 @@ export function reviewForm(detail: ConsultationDetail, session: Session, knowled
   for (const p of c.passages) offer(byId.get(p.chunkId), cited.has(`${p.documentId}#${p.article}`));
   for (const ct of c.citations) offer(knowledge.chunks.find((k) => k.documentId === ct.documentId && k.article === ct.article), true);
   for (const id of draft?.cite ?? []) offer(byId.get(id), true);
+  const action = `/console/consultations/${c.id}/review`;
   const open = Boolean(draft && (draft.corrected || draft.find !== undefined || draft.cite.length));
   return html`<section class="card review" id="review">
     <h2>审核</h2>
     ${claim ? html`<p class="${heldByOther ? 'warning' : 'notice'}">${heldByOther ? `此条已由 ${claim.reviewer} 领取` : '此条由您领取'}，锁定至 ${time(claim.lockedUntil)}。</p>` : ''}
-    <form method="post" action="/console/consultations/${c.id}/review#article-search" class="review-form">
+    <form method="post" action="${action}" class="review-form">
       ${csrfField(session)}
       <input type="hidden" name="back" value="${view.back}">
       <fieldset class="verdict"><legend>回答是否正确</legend>
@@ -63,7 +64,7 @@ export function reviewForm(detail: ConsultationDetail, session: Session, knowled
         <summary>撰写修正答复（提交后由另一位管理员审批，批准后机器人对相同或相近问题直接采用）</summary>
         <label>匹配的问题<textarea name="question" rows="2" maxlength="500">${draft?.question ?? c.question}</textarea></label>
         <label>修正答复<textarea name="corrected" rows="6" maxlength="4000" placeholder="请写出正确、完整的答复">${draft?.corrected ?? ''}</textarea></label>
-        ${articlePicker({ offered, knowledge, find: draft?.find, found: view.found, none: '本次没有检索到条款。' })}
+        ${articlePicker({ action, offered, knowledge, find: draft?.find, found: view.found, none: '本次没有检索到条款。' })}
       </details>
       <button type="submit" name="intent" value="submit"${attr(Boolean(heldByOther), 'disabled')}>提交审核</button>
     </form>
