@@ -75,6 +75,14 @@ export class ApprovedAnswers implements ApprovedAnswerSource {
     return this.matcher;
   }
 
+  /**
+   * The set was changed through this instance (an approval, a retirement): the next question reads the
+   * revision again, so the instance where staff approved answers with it at once; others within `refreshMs`.
+   */
+  changed(): void {
+    this.checkedAt = 0;
+  }
+
   /** The closest active approved answer at or above the threshold. */
   async match(question: string): Promise<Match<ActiveApproved> | undefined> {
     return (await this.current()).best(question);

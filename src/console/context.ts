@@ -22,8 +22,8 @@ export interface ConsoleSettings {
   now?: () => number;
 }
 
-/** The parts of the knowledge base the console reads: chunk texts for passages, citations for approved answers. */
-export type Knowledge = Pick<KnowledgeBase, 'chunks' | 'documents' | 'document' | 'analyze'>;
+/** The parts of the knowledge base the console reads: chunk texts for passages, citations for approved answers, the article search of the review form. */
+export type Knowledge = Pick<KnowledgeBase, 'chunks' | 'documents' | 'document' | 'analyze' | 'retrieve'>;
 
 export interface ConsoleDeps {
   db: Database;

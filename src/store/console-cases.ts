@@ -114,6 +114,10 @@ function afterCursor(cursor: CaseCursor | undefined): SQL | undefined {
   return cursor ? sql`(${cases.createdAt}, ${cases.id}) < ((${cursor.at}::timestamp at time zone 'UTC'), ${cursor.id}::uuid)` : undefined;
 }
 
+function beforeCursor(cursor: CaseCursor | undefined): SQL | undefined {
+  return cursor ? sql`(${cases.createdAt}, ${cases.id}) > ((${cursor.at}::timestamp at time zone 'UTC'), ${cursor.id}::uuid)` : undefined;
+}
+
 /** The board's columns; in an agency's scope the question only of cases it holds, and its own last step. */
 function listColumns(scope?: string) {
   return {
@@ -159,17 +163,36 @@ function contactGivenSql(agencyId?: string): SQL {
     or exists (select 1 from ${caseEvents} e where e.case_id = ${caseId} and e.type = 'contact_given'${agencyId ? sql` and e.agency_id = ${agencyId}` : sql``}))`;
 }
 
-export async function listCases(db: Database, filter: CaseFilter, options: { after?: CaseCursor; limit?: number } = {}): Promise<{ rows: CaseListRow[]; next?: CaseCursor }> {
+/**
+ * One page of cases, newest first: the first, the one after (older than) `after`, or the one before
+ * (newer than) `before`, read oldest first from the cursor and turned round.
+ */
+export async function listCases(
+  db: Database,
+  filter: CaseFilter,
+  options: { after?: CaseCursor; before?: CaseCursor; limit?: number } = {},
+): Promise<{ rows: CaseListRow[]; next?: CaseCursor; previous?: CaseCursor }> {
   const limit = Math.min(200, Math.max(1, options.limit ?? CASE_PAGE_SIZE));
+  const backwards = !options.after && Boolean(options.before);
   const rows = (await db
     .select(listColumns(filter.receivedBy))
     .from(cases)
-    .where(and(caseWhere(filter), afterCursor(options.after)))
-    .orderBy(desc(cases.createdAt), desc(cases.id))
+    .where(and(caseWhere(filter), backwards ? beforeCursor(options.before) : afterCursor(options.after)))
+    .orderBy(...(backwards ? [cases.createdAt, cases.id] : [desc(cases.createdAt), desc(cases.id)]))
     .limit(limit + 1)) as RawListRow[];
+  const more = rows.length > limit;
   const page = rows.slice(0, limit);
+  if (backwards) page.reverse();
+  const first = page[0];
   const last = page.at(-1);
-  return { rows: page.map(toListRow), next: rows.length > limit && last ? { at: last.at, id: last.id } : undefined };
+  // Going back, the older rows are the ones the reader came from; going on, the newer ones.
+  const olderExist = backwards ? Boolean(last) : more;
+  const newerExist = backwards ? more : Boolean(options.after);
+  return {
+    rows: page.map(toListRow),
+    next: olderExist && last ? { at: last.at, id: last.id } : undefined,
+    previous: newerExist && first ? { at: first.at, id: first.id } : undefined,
+  };
 }
 
 /** Cases per state (within the filter's scope), and how many have an SLA timer past due now. */

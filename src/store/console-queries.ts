@@ -30,6 +30,10 @@ export interface ConsoleFilter {
   confidenceBelow?: number;
   /** Substring of the question. */
   search?: string;
+  /** One conversation's turns. */
+  conversationId?: string;
+  /** One user's consultations on one channel (user ids are the platform's, unique only within it). */
+  user?: { channel: ChannelName; id: string };
 }
 
 /** Where a page ends: the last row's `created_at` (UTC, microseconds, as text) and `seq`. */
@@ -56,8 +60,10 @@ export interface ConsultationRow {
 
 export interface ConsultationPage {
   rows: ConsultationRow[];
-  /** Cursor of the next page, when there is one. */
+  /** Cursor of the next (older) page, when there is one. */
   next?: Cursor;
+  /** Cursor of this page's first row when newer rows come before it (the previous page ends there). */
+  previous?: Cursor;
   /** Matches over all pages, counted up to `COUNT_CAP` (then `capped`). */
   total: number;
   capped: boolean;
@@ -112,6 +118,8 @@ export function filterWhere(filter: ConsoleFilter): SQL | undefined {
     filter.reviewed === undefined ? undefined : filter.reviewed ? sql`${consultations.reviewedAt} is not null` : sql`${consultations.reviewedAt} is null`,
     filter.verdict ? sql`${latestVerdict} = ${filter.verdict}` : undefined,
     filter.confidenceBelow === undefined ? undefined : lt(consultations.confidence, filter.confidenceBelow),
+    filter.conversationId === undefined ? undefined : eq(consultations.conversationId, filter.conversationId),
+    filter.user && and(eq(consultations.channel, filter.user.channel), eq(consultations.userId, filter.user.id)),
     search
       ? sql`console_search_grams(${consultations.question}) @> console_search_query(${search}) and ${consultations.question} ilike ${`%${escapeLike(search)}%`}`
       : undefined,
@@ -122,11 +130,20 @@ function afterCursor(cursor: Cursor | undefined): SQL | undefined {
   return cursor ? sql`(${consultations.createdAt}, ${consultations.seq}) < ((${cursor.at}::timestamp at time zone 'UTC'), ${cursor.seq})` : undefined;
 }
 
+function beforeCursor(cursor: Cursor | undefined): SQL | undefined {
+  return cursor ? sql`(${consultations.createdAt}, ${consultations.seq}) > ((${cursor.at}::timestamp at time zone 'UTC'), ${cursor.seq})` : undefined;
+}
+
 const cursorAt = sql<string>`(${consultations.createdAt} at time zone 'UTC')::text`;
 
-export async function listConsultations(db: Database, filter: ConsoleFilter, options: { after?: Cursor; limit?: number } = {}): Promise<ConsultationPage> {
+/**
+ * One page of the filtered list, newest first: the first page, the page after (older than) `after`, or the
+ * page before (newer than) `before`, which is read oldest first from the cursor and turned round.
+ */
+export async function listConsultations(db: Database, filter: ConsoleFilter, options: { after?: Cursor; before?: Cursor; limit?: number } = {}): Promise<ConsultationPage> {
   const limit = Math.min(200, Math.max(1, options.limit ?? PAGE_SIZE));
   const where = filterWhere(filter);
+  const backwards = !options.after && Boolean(options.before);
   const [rows, counted] = await Promise.all([
     db
       .select({
@@ -147,21 +164,68 @@ export async function listConsultations(db: Database, filter: ConsoleFilter, opt
         at: cursorAt,
       })
       .from(consultations)
-      .where(and(where, afterCursor(options.after)))
-      .orderBy(desc(consultations.createdAt), desc(consultations.seq))
+      .where(and(where, backwards ? beforeCursor(options.before) : afterCursor(options.after)))
+      .orderBy(...(backwards ? [consultations.createdAt, consultations.seq] : [desc(consultations.createdAt), desc(consultations.seq)]))
       .limit(limit + 1),
     queryRows<{ n: number }>(db, sql`select count(*)::int as n from (select 1 from ${consultations} where ${where ?? sql`true`} limit ${COUNT_CAP + 1}) as matched`),
   ]);
   const more = rows.length > limit;
   const page = rows.slice(0, limit);
+  if (backwards) page.reverse();
+  const first = page[0];
   const last = page.at(-1);
   const n = Number(counted[0]?.n ?? 0);
+  // Going back, the rows older than this page are the ones the reader came from; going on, the newer ones.
+  const olderExist = backwards ? Boolean(last) : more;
+  const newerExist = backwards ? more : Boolean(options.after);
   return {
     rows: page.map(({ seq: _seq, at: _at, ...row }) => row),
-    next: more && last ? { at: last.at, seq: last.seq } : undefined,
+    next: olderExist && last ? { at: last.at, seq: last.seq } : undefined,
+    previous: newerExist && first ? { at: first.at, seq: first.seq } : undefined,
     total: Math.min(n, COUNT_CAP),
     capped: n > COUNT_CAP,
   };
+}
+
+/** One turn of a conversation, as the consultation page lists them. */
+export interface Turn {
+  id: string;
+  createdAt: Date;
+  question: string;
+  answer: string;
+  outcome: Outcome;
+}
+
+/** At most this many turns of a conversation are shown on either side of a consultation. */
+export const TURNS_AROUND = 50;
+
+export interface Turns {
+  turns: Turn[];
+  /** The number of the first turn shown in the whole conversation (1 unless earlier turns are left out). */
+  first: number;
+  /** Turns are left out after the last shown. */
+  later: boolean;
+}
+
+/** The turns of a conversation around one of its consultations, oldest first (up to `TURNS_AROUND` each side). */
+export async function conversationTurns(db: Database, conversationId: string, aroundId: string): Promise<Turns> {
+  const fields = { id: consultations.id, createdAt: consultations.createdAt, question: consultations.question, answer: consultations.answer, outcome: consultations.outcome };
+  const inConversation = eq(consultations.conversationId, conversationId);
+  const here = sql`(select c.created_at, c.seq from ${consultations} c where c.id = ${aroundId})`;
+  const position = sql`(${consultations.createdAt}, ${consultations.seq})`;
+  const newestFirst = [desc(consultations.createdAt), desc(consultations.seq)];
+  const [upToHere, after] = await Promise.all([
+    db.select(fields).from(consultations).where(and(inConversation, sql`${position} <= ${here}`)).orderBy(...newestFirst).limit(TURNS_AROUND + 1),
+    db.select(fields).from(consultations).where(and(inConversation, sql`${position} > ${here}`)).orderBy(consultations.createdAt, consultations.seq).limit(TURNS_AROUND + 1),
+  ]);
+  const shown = upToHere.reverse();
+  // Only a conversation longer than the window pays for counting what came before it.
+  const oldest = shown[0];
+  const [{ n } = { n: 0 }] =
+    shown.length > TURNS_AROUND && oldest
+      ? await queryRows<{ n: number }>(db, sql`select count(*)::int as n from ${consultations} where ${inConversation} and ${position} < (select c.created_at, c.seq from ${consultations} c where c.id = ${oldest.id})`)
+      : [];
+  return { turns: [...shown, ...after.slice(0, TURNS_AROUND)], first: Number(n) + 1, later: after.length > TURNS_AROUND };
 }
 
 export interface ReviewEntry {

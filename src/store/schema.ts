@@ -73,6 +73,8 @@ export const consultations = pgTable(
     index('consultations_outcome_created_at_idx').on(t.outcome, t.createdAt),
     index('consultations_unreviewed_idx').on(t.createdAt).where(sql`${t.reviewedAt} is null`),
     index('consultations_history_idx').on(t.conversationId, t.userId, t.createdAt),
+    // The console's "one user's consultations" filter.
+    index('consultations_user_idx').on(t.channel, t.userId, t.createdAt),
   ],
 );
 

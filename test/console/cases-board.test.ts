@@ -8,11 +8,12 @@ import { sql } from 'drizzle-orm';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
 import { time } from '../../src/console/format.js';
-import { agencyPerformance } from '../../src/store/console-cases.js';
+import { agencyPerformance, listCases, type CaseCursor } from '../../src/store/console-cases.js';
 import { queryRows } from '../../src/store/db.js';
 import { sampleConsultation } from '../store/sample.js';
 import { storeTargets, targetTitle } from '../store/targets.js';
 import { Client, consoleTestEnv, createAccount } from './fixtures.js';
+import { expectPagingBothWays } from './keyset.js';
 
 const CONTACT = '13912345678';
 
@@ -253,6 +254,18 @@ for (const target of storeTargets()) {
       expect(data.agencies.find((a) => a.agencyId === 'yi-law-firm')).toMatchObject({ requested: 1, ratings: { count: 0, average: null } });
     });
 
+    it('pages the case list both ways by keyset: back from page 3 is page 2, then page 1', async () => {
+      for (let i = 0; i < 5; i++) await referral(`想找代理机构办商标注册（${i}）`);
+      await expectPagingBothWays<CaseCursor>((place) => listCases(suite.handle.db, {}, place));
+      await createAccount(suite.env.accounts, 'admin1', 'admin');
+      const client = new Client(suite.env.app);
+      await client.login('admin1');
+      const board = await client.get('/console/cases?status=requested');
+      // Five cases fit on one page of the board: no paging links.
+      expect(board.body).not.toContain('rel="next"');
+      expect(board.body).not.toContain('第 1 页');
+    });
+
     it('exports exactly the filtered cases as CSV, without contacts, audited; marks the consultation referred', async () => {
       const a = await referral('我们的专利被侵权了，想找律师起诉对方', CONTACT);
       const b = await referral('商标被人抢注，想请代理机构提异议');
@@ -283,9 +296,9 @@ for (const target of storeTargets()) {
 
       // The consultation list's "referred" filter and the detail's case link read the cases.
       await suite.env.store.record(sampleConsultation({ question: '没有转介的问题' }));
-      const referred = await client.post('/console/consultations', { referred: 'yes' });
+      const referred = await client.get('/console/consultations?referred=yes');
       expect(referred.body).toMatch(/<strong id="total">2<\/strong>/);
-      const notReferred = await client.post('/console/consultations', { referred: 'no' });
+      const notReferred = await client.get('/console/consultations?referred=no');
       expect(notReferred.body).toMatch(/<strong id="total">1<\/strong>/);
       const consultation = await client.get(`/console/consultations/${b.consultationId}`);
       expect(consultation.body).toContain(`/console/cases/${b.id}`);

@@ -81,7 +81,7 @@ describe.skipIf(!hasChromium)(hasChromium ? 'console in Chromium' : `console in 
     expect(lines).toHaveLength(3);
     expect(lines.slice(1).every((l) => l.includes('抢注'))).toBe(true);
 
-    await Promise.all([page.waitForURL(/\/console\/consultations\/[0-9a-f-]{36}$/), page.click(`a[href="/console/consultations/${wrong.id}"]`)]);
+    await Promise.all([page.waitForURL(/\/console\/consultations\/[0-9a-f-]{36}\?back=/), page.click(`a[href^="/console/consultations/${wrong.id}?"]`)]);
     await expect(page.locator('.question').textContent()).resolves.toBe('商标被别人抢注了怎么办？');
     expect(await page.locator('table.passages tbody tr').count()).toBeGreaterThan(0);
     await page.screenshot({ path: path.join(SHOTS, 'console-detail.png'), fullPage: true });

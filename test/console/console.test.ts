@@ -14,9 +14,11 @@ import { ApprovedAnswerStore } from '../../src/store/approved-answers.js';
 import { AUDIT_ACTIONS } from '../../src/console/format.js';
 import { PASSWORD_RULES } from '../../src/console/password-policy.js';
 import { ROOT } from '../helpers.js';
+import { conversationTurns, listConsultations, type Cursor } from '../../src/store/console-queries.js';
 import { storeTargets, targetTitle } from '../store/targets.js';
 import { sampleConsultation } from '../store/sample.js';
 import { Client, PASSWORD, consoleApp, consoleTestEnv, createAccount } from './fixtures.js';
+import { expectPagingBothWays } from './keyset.js';
 
 const auditActions = async (handle: DatabaseHandle) =>
   (await queryRows<{ action: string; actor: string; target_id: string | null }>(handle.db, sql`select action, actor, target_id from audit_log order by id`));
@@ -133,30 +135,50 @@ for (const target of storeTargets()) {
       await client.login('rev1');
       const all = await client.get('/console/consultations');
       expect(all.body).toMatch(/<strong id="total">60<\/strong>/);
-      const first = await client.post('/console/consultations', { q: '抢注' });
+      const first = await client.get(`/console/consultations?${new URLSearchParams({ q: '抢注' })}`);
       expect(first.body).toMatch(/<strong id="total">20<\/strong>/);
-      expect((first.body.match(/href="\/console\/consultations\/[0-9a-f-]{36}"/g) ?? []).length).toBe(20);
-      expect(first.body).not.toContain('name="after"');
+      expect((first.body.match(/href="\/console\/consultations\/[0-9a-f-]{36}\?back=[^"]+"/g) ?? []).length).toBe(20);
+      expect(first.body).not.toContain('rel="next"');
+      // The old POST answers with the GET URL of the same filter.
+      const posted = await client.post('/console/consultations', { q: '抢注', channel: 'telegram' });
+      expect(posted.statusCode).toBe(303);
+      expect(posted.headers.location).toBe(`/console/consultations?${new URLSearchParams({ channel: 'telegram', q: '抢注' })}`);
 
-      const feishuNotCovered = await client.post('/console/consultations', { channel: 'feishu', outcome: 'not_covered' });
+      // The form's empty fields are dropped by a redirect to the short URL.
+      const sent = await client.get('/console/consultations?from=&to=&channel=telegram&outcome=&q=%E6%8A%A2%E6%B3%A8&page=');
+      expect(sent.statusCode).toBe(303);
+      expect(sent.headers.location).toBe(`/console/consultations?${new URLSearchParams({ channel: 'telegram', q: '抢注' })}`);
+      const feishuNotCovered = await client.get('/console/consultations?channel=feishu&outcome=not_covered');
       expect(feishuNotCovered.body).toMatch(/<strong id="total">20<\/strong>/);
-      const lowConfidence = await client.post('/console/consultations', { below: '0.3' });
+      const lowConfidence = await client.get('/console/consultations?below=0.3');
       expect(lowConfidence.body).toMatch(/<strong id="total">18<\/strong>/);
-      const badDate = await client.post('/console/consultations', { from: '2024-13-45' });
+      const badDate = await client.get('/console/consultations?from=2024-13-45');
       expect(badDate.body).toContain('开始日期格式应为');
 
-      const page1 = await client.post('/console/consultations', {});
-      const after = /name="after" value="([^"]+)"/.exec(page1.body)?.[1];
-      expect(after).toBeDefined();
-      const page2 = await client.post('/console/consultations', { after: after! });
-      const ids = (html: string) => [...html.matchAll(/href="\/console\/consultations\/([0-9a-f-]{36})"/g)].map((m) => m[1]);
+      const ids = (html: string) => [...html.matchAll(/href="\/console\/consultations\/([0-9a-f-]{36})/g)].map((m) => m[1]);
+      const link = (html: string, rel: string) => new RegExp(`rel="${rel}" href="([^"]+)"`).exec(html)?.[1]?.replaceAll('&amp;', '&');
+      const page1 = await client.get('/console/consultations');
+      expect(page1.body).toContain('第 1 页');
+      expect(page1.body).not.toContain('rel="prev"');
+      const nextUrl = link(page1.body, 'next')!;
+      expect(nextUrl).toMatch(/^\/console\/consultations\?after=[A-Za-z0-9_-]+&page=2$/);
+      const page2 = await client.get(nextUrl);
+      expect(page2.body).toContain('第 2 页');
+      expect(page2.body).not.toContain('rel="next"');
       expect(ids(page1.body)).toHaveLength(50);
       expect(ids(page2.body)).toHaveLength(10);
       expect(new Set([...ids(page1.body), ...ids(page2.body)]).size).toBe(60);
+      // 上一页 from page 2 is page 1 again, rows and all.
+      const prevUrl = link(page2.body, 'prev')!;
+      expect(prevUrl).toBe('/console/consultations');
+      expect(ids((await client.get(prevUrl)).body)).toEqual(ids(page1.body));
+      // A malformed cursor is the sender's error.
+      expect((await client.get('/console/consultations?after=bad!')).statusCode).toBe(400);
 
       const id = ids(first.body)[0]!;
       const detail = await client.get(`/console/consultations/${id}`);
       expect(detail.statusCode).toBe(200);
+      expect(detail.body).toContain('<a href="/console/consultations" class="back">');
       expect(detail.headers['cache-control']).toBe('no-store');
       expect(detail.body).toContain('检索到的段落');
       expect(detail.body).toContain('《关于加快推动知识产权服务业高质量发展的实施意见》七、推动知识产权服务业优化升级');
@@ -177,6 +199,174 @@ for (const target of storeTargets()) {
       const audit = await auditActions(suite.handle);
       expect(audit.find((a) => a.action === 'consultation.view')?.target_id).toBe(id);
       expect(audit.filter((a) => a.action === 'consultation.export')).toHaveLength(2);
+    });
+
+    it('keeps the place: conversation and user filters, every turn on a consultation page, paging back by cursor, the search text out of logs and audit', async () => {
+      await createAccount(suite.env.accounts, 'rev1', 'reviewer');
+      const base = Date.parse('2024-03-01T04:00:00Z');
+      const at = (minutes: number) => new Date(base + minutes * 60_000);
+      const turn = (conversationId: string, userId: string, question: string, minutes: number) =>
+        suite.env.store.record(sampleConsultation({ conversationId, userId, question, answer: `答：${question}`, createdAt: at(minutes) }));
+      await turn('telegram:-100200', 'user-a', '商标怎么注册？', 0);
+      await turn('telegram:-100300', 'user-b', '专利资助怎么申请？', 1);
+      await turn('telegram:-100200', 'user-a', '注册要多久？', 2);
+      await turn('telegram:-100400', 'user-a', '著作权怎么登记？', 3);
+      await turn('telegram:-100200', 'user-a', '费用是多少？', 4);
+      const client = new Client(suite.env.app);
+      await client.login('rev1');
+      const total = (body: string) => /<strong id="total">(\d+)<\/strong>/.exec(body)?.[1];
+      const conversationList = await client.get(`/console/consultations?${new URLSearchParams({ conversation: 'telegram:-100200' })}`);
+      expect(total(conversationList.body)).toBe('3');
+      expect(total((await client.get('/console/consultations?channel=telegram&user=user-a')).body)).toBe('4');
+      expect(total((await client.get('/console/consultations?channel=feishu&user=user-a')).body)).toBe('0');
+      expect((await client.get('/console/consultations?user=user-a')).body).toContain('按用户筛选时请同时选择渠道');
+
+      // The middle turn, opened from the conversation's list: every turn, the current one highlighted.
+      const [middle] = await queryRows<{ id: string }>(suite.handle.db, sql`select id from consultations where question = '注册要多久？'`);
+      const href = new RegExp(`href="(/console/consultations/${middle!.id}\\?back=[^"]+)"`).exec(conversationList.body)![1]!.replaceAll('&amp;', '&');
+      const detail = await client.get(href);
+      expect(detail.statusCode).toBe(200);
+      expect(detail.body).toContain('整段会话（3 轮）');
+      const turns = [...detail.body.matchAll(/<li class="turn( current)?"/g)].map((m) => Boolean(m[1]));
+      expect(turns).toEqual([false, true, false]);
+      expect(detail.body).toContain('第 2 轮（当前）');
+      expect(detail.body).toMatch(/<a href="\/console\/consultations\/[0-9a-f-]{36}\?back=conversation%3Dtelegram%253A-100200">第 1 轮<\/a>/);
+      expect(detail.body).toContain('<p class="turn-q"><span class="who">问</span>费用是多少？</p>');
+      expect(detail.body).toContain('<a href="/console/consultations?conversation=telegram%3A-100200" class="back">← 返回咨询记录</a>');
+      expect(detail.body).toContain('<a href="/console/consultations?conversation=telegram%3A-100200">此会话全部记录</a>');
+      expect(detail.body).toContain('<a href="/console/consultations?channel=telegram&amp;user=user-a">此用户全部记录</a>');
+      // A back parameter is read as a list query, nothing else.
+      const odd = await client.get(`/console/consultations/${middle!.id}?back=${encodeURIComponent('x=1&q=a"><script>&next=//evil')}`);
+      expect(odd.body).toContain('<a href="/console/consultations?q=a%22%3E%3Cscript%3E" class="back">');
+
+      // Keyset paging both ways: back from page 3 by its first row's cursor is page 2, and on to page 1.
+      await expectPagingBothWays<Cursor>((place) => listConsultations(suite.handle.db, {}, place));
+
+      // The search text travels in the URL but reaches neither the server log nor the audit log.
+      const lines: string[] = [];
+      const logged = await consoleApp(suite.handle, {}, { logLevel: 'info', logStream: { write: (line: string) => void lines.push(line) } });
+      const watched = new Client(logged.app);
+      await watched.login('rev1');
+      const secret = '13912345678';
+      const searched = await watched.get(`/console/consultations?${new URLSearchParams({ q: secret, channel: 'telegram', user: 'user-a' })}`);
+      expect(searched.statusCode).toBe(200);
+      await watched.get(`/console/consultations/${middle!.id}?${new URLSearchParams({ back: new URLSearchParams({ q: secret }).toString() })}`);
+      await logged.app.close();
+      expect(lines.some((l) => l.includes('/console/consultations'))).toBe(true);
+      expect(lines.join('\n')).not.toContain(secret);
+      expect(lines.join('\n')).not.toContain('user-a');
+      const [audited] = await queryRows<{ text: string }>(suite.handle.db, sql`select coalesce(string_agg(details::text || coalesce(target_id, ''), ' '), '') as text from audit_log`);
+      expect(audited!.text).not.toContain(secret);
+    });
+
+    it('shows a long conversation around the consultation: fifty turns each side, numbered in the whole conversation', async () => {
+      const base = Date.parse('2024-03-01T04:00:00Z');
+      const ids: string[] = [];
+      for (let i = 0; i < 104; i++) {
+        const recorded = await suite.env.store.record(sampleConsultation({ conversationId: 'telegram:-100500', question: `第${i + 1}问`, createdAt: new Date(base + i * 1000) }));
+        ids.push(recorded.id!);
+      }
+      const around = await conversationTurns(suite.handle.db, 'telegram:-100500', ids[51]!);
+      expect(around.first).toBe(2);
+      expect(around.later).toBe(true);
+      expect(around.turns).toHaveLength(101);
+      expect(around.turns[50]!.id).toBe(ids[51]);
+      expect(around.turns.at(-1)!.question).toBe('第102问');
+      const start = await conversationTurns(suite.handle.db, 'telegram:-100500', ids[0]!);
+      expect([start.first, start.turns.length, start.later]).toEqual([1, 51, true]);
+    });
+
+    it('lets a correction cite an article that was not retrieved, found by searching the knowledge in force, and the bot then cites it', async () => {
+      await createAccount(suite.env.accounts, 'admin1', 'admin');
+      await createAccount(suite.env.accounts, 'admin2', 'admin');
+      const ask = async (question: string) =>
+        (await suite.env.app.inject({ method: 'POST', url: '/api/v1/ask', payload: { question } })).json() as { answer: string; citations: { documentId: string; article: string }[] };
+      await ask('商标被别人抢注了怎么办？');
+      const [consultation] = await queryRows<{ id: string; passages: { chunkId: string }[] }>(suite.handle.db, sql`select id, passages from consultations order by seq desc limit 1`);
+      const wanted = 'trademark-law-2019#三十三';
+      expect(consultation!.passages.map((p) => p.chunkId)).not.toContain(wanted);
+      const client = new Client(suite.env.app);
+      await client.login('admin1');
+      const list = '/console/consultations?q=%E6%8A%A2%E6%B3%A8';
+      const opened = await client.get(`/console/consultations/${consultation!.id}?back=q%3D%E6%8A%A2%E6%B3%A8`);
+      expect(opened.body).not.toContain(`value="${wanted}"`);
+      const corrected = '商标被抢注的，可在初步审定公告之日起三个月内提出异议。';
+      const draft = { verdict: 'incorrect', note: '应说明异议', corrected, question: '商标被别人抢注了怎么办？', cite: 'zibo-ip-service-opinions-2023#十', back: 'q=抢注' };
+      const results = (body: string) => /<div class="article-results"[\s\S]*?<\/div>/.exec(body)?.[0] ?? '';
+
+      const found = await client.post(`/console/consultations/${consultation!.id}/review`, { ...draft, intent: 'find', find: '商标法 第三十三条' });
+      expect(found.statusCode).toBe(200);
+      expect(results(found.body)).toContain(`<input type="checkbox" name="cite" value="${wanted}"> <span class="article-label">《中华人民共和国商标法》第三十三条</span>`);
+      expect(results(found.body)).toContain('对初步审定公告的商标，自公告之日起三个月内');
+      // The draft comes back as written: verdict, note, corrected answer, the article already ticked, the way back.
+      expect(found.body).toContain('value="incorrect" checked');
+      expect(found.body).toContain(`>${corrected}</textarea>`);
+      expect(found.body).toContain('value="zibo-ip-service-opinions-2023#十" checked');
+      expect(found.body).toContain(`<a href="${list}" class="back">`);
+      // Nothing was saved by searching.
+      expect((await queryRows<{ n: number }>(suite.handle.db, sql`select count(*)::int as n from consultation_reviews`))[0]!.n).toBe(0);
+      // A document no longer in force (the 2019 Anti-Unfair Competition Law, expired) is never offered.
+      const lapsed = await client.post(`/console/consultations/${consultation!.id}/review`, { ...draft, intent: 'find', find: '反不正当竞争法 第九条' });
+      expect(results(lapsed.body)).toContain('找到');
+      expect(results(lapsed.body)).not.toContain('anti-unfair-competition-law-2019#');
+
+      const submitted = await client.post(`/console/consultations/${consultation!.id}/review`, { ...draft, cite: [wanted], intent: 'submit' });
+      expect(submitted.statusCode).toBe(303);
+      expect(submitted.headers.location).toBe(`/console/consultations/${consultation!.id}?back=q%3D%25E6%258A%25A2%25E6%25B3%25A8&done=reviewed`);
+      const [version] = await queryRows<{ answer_id: string }>(suite.handle.db, sql`select answer_id from approved_answer_versions`);
+      const second = new Client(suite.env.app);
+      await second.login('admin2');
+      await second.get('/console/approved');
+      expect((await second.post(`/console/approved/${version!.answer_id}/versions/1/approve`, {})).statusCode).toBe(303);
+      const after = await ask('商标被别人抢注了怎么办？');
+      expect(after.answer).toContain(corrected);
+      expect(after.citations.map((c) => `${c.documentId}#${c.article}`)).toEqual([wanted]);
+    });
+
+    it('edits an approved answer as a new version: the old one answers until the new one is approved, and the history keeps both', async () => {
+      const a1 = await createAccount(suite.env.accounts, 'admin1', 'admin');
+      const a2 = await createAccount(suite.env.accounts, 'admin2', 'admin');
+      const store = new ApprovedAnswerStore(suite.handle.db);
+      const made = await store.propose({ question: '知识产权保险有哪些险种？', answer: '有专利执行保险。', citations: [], authorId: a2.id });
+      await store.approve(made.answerId, made.version, a1.id);
+      const ask = async () => ((await suite.env.app.inject({ method: 'POST', url: '/api/v1/ask', payload: { question: '知识产权保险有哪些险种？' } })).json() as { answer: string; citations: { article: string }[] });
+      expect((await ask()).answer).toContain('有专利执行保险。');
+
+      const client = new Client(suite.env.app);
+      await client.login('admin1');
+      const page = await client.get(`/console/approved/${made.answerId}`);
+      expect(page.body).toContain('修改答复（提交为第 2 版');
+      expect(page.body).toContain('>有专利执行保险。</textarea>');
+      const edited = '有专利执行保险、侵权责任保险和知识产权质押融资保证保险。';
+      // Searching for an article keeps the edit as written.
+      const searched = await client.post(`/console/approved/${made.answerId}/versions`, { question: '知识产权保险有哪些险种？', answer: edited, intent: 'find', find: '知识产权保险' });
+      expect(searched.statusCode).toBe(200);
+      expect(searched.body).toContain(`>${edited}</textarea>`);
+      const offered = /<div class="article-results"[\s\S]*?value="([^"]+)"/.exec(searched.body)![1]!;
+      const proposed = await client.post(`/console/approved/${made.answerId}/versions`, { question: '知识产权保险有哪些险种？', answer: edited, cite: offered, intent: 'submit' });
+      expect(proposed.statusCode).toBe(303);
+      expect(proposed.headers.location).toBe(`/console/approved/${made.answerId}?done=proposed`);
+      expect((await client.post(`/console/approved/${made.answerId}/versions`, { question: '', answer: '' })).statusCode).toBe(400);
+
+      // Until approved, the first version answers; its author cannot approve the second.
+      const before = await ask();
+      expect(before.answer).toContain('有专利执行保险。');
+      expect(before.answer).toContain('第 1 版');
+      expect((await client.post(`/console/approved/${made.answerId}/versions/2/approve`, {})).statusCode).toBe(409);
+      const second = new Client(suite.env.app);
+      await second.login('admin2');
+      await second.get(`/console/approved/${made.answerId}`);
+      expect((await second.post(`/console/approved/${made.answerId}/versions/2/approve`, {})).statusCode).toBe(303);
+      const now = await ask();
+      expect(now.answer).toContain(edited);
+      expect(now.answer).toContain('第 2 版');
+      expect(now.citations).toHaveLength(1);
+
+      const history = await client.get(`/console/approved/${made.answerId}`);
+      expect(history.body).toContain('版本历史（2）');
+      expect(history.body).toMatch(/第 2 版 <span class="tag approved">已批准<\/span> <span class="tag active">当前使用<\/span>/);
+      expect(history.body).toMatch(/第 1 版 <span class="tag approved">已批准<\/span><\/h3>/);
+      expect((await auditActions(suite.handle)).map((a) => a.action)).toEqual(expect.arrayContaining(['approved.propose', 'approved.approve']));
     });
 
     it('neutralises formula cells in CSV exports', async () => {

@@ -257,14 +257,15 @@ export const TARGETS: FuzzTarget[] = [
   form('POST /console/review/next', () => fc.constant('/console/review/next'), []),
   form('POST /console/consultations', () => fc.constant('/console/consultations'), ['from', 'to', 'channel', 'outcome', 'topic', 'feedback', 'referred', 'reviewed', 'verdict', 'below', 'q', 'after']),
   form('POST /console/consultations/export', () => fc.constantFrom('/console/consultations/export', '/console/consultations/export?format=xlsx', '/console/consultations/export?format=csv'), ['from', 'to', 'channel', 'outcome', 'q', 'after']),
-  form('POST /console/consultations/:id/review', (f) => segment(f.ids.consultation).map((id) => `/console/consultations/${id}/review`), ['verdict', 'note', 'corrected', 'question', 'cite'], {
-    extra: { verdict: fc.constantFrom('correct', 'incorrect', 'partial', 'unclear') },
+  form('POST /console/consultations/:id/review', (f) => segment(f.ids.consultation).map((id) => `/console/consultations/${id}/review`), ['verdict', 'note', 'corrected', 'question', 'cite', 'intent', 'find', 'back'], {
+    extra: { verdict: fc.constantFrom('correct', 'incorrect', 'partial', 'unclear'), intent: fc.constantFrom('find', 'submit', 'x') },
   }),
   form('POST /console/cases/export', () => fc.constantFrom('/console/cases/export', '/console/cases/export?format=xlsx'), ['status', 'agency', 'from', 'to', 'breached', 'after']),
   form('POST /console/cases/:id/agency', (f) => segment(f.ids.caseId).map((id) => `/console/cases/${id}/agency`), ['op', 'text', 'reason'], { extra: { op: fc.constantFrom('accept', 'decline', 'answer', 'close') } }),
   form('POST /console/cases/:id/assign', (f) => segment(f.ids.caseId).map((id) => `/console/cases/${id}/assign`), ['agency'], { extra: { agency: fc.constantFrom('fuzz-webhook-firm', 'nobody') } }),
   form('POST /console/approved/:id/versions/:version/approve', (f) => fc.tuple(segment(f.ids.approved), segment(String(f.ids.approvedVersion))).map(([id, v]) => `/console/approved/${id}/versions/${v}/approve`), []),
   form('POST /console/approved/:id/versions/:version/reject', (f) => fc.tuple(segment(f.ids.approved), segment(String(f.ids.approvedVersion))).map(([id, v]) => `/console/approved/${id}/versions/${v}/reject`), []),
+  form('POST /console/approved/:id/versions', (f) => segment(f.ids.approved).map((id) => `/console/approved/${id}/versions`), ['question', 'answer', 'cite', 'intent', 'find'], { extra: { intent: fc.constantFrom('find', 'submit') } }),
   form('POST /console/approved/:id/state', (f) => segment(f.ids.approved).map((id) => `/console/approved/${id}/state`), ['state'], { extra: { state: fc.constantFrom('active', 'retired') } }),
   {
     route: 'POST /console/approved/import',

@@ -1,21 +1,24 @@
 /**
  * Approved answers: proposals waiting for an admin (never their author), the answers in use with their
- * hit counts, one answer's versions and hit history, retire/reactivate, and CSV export and import.
+ * hit counts, one answer's versions and hit history, edits (a new version, approved like the first),
+ * retire/reactivate, and CSV export and import.
  * Imported rows become proposals of the importing account, so they too need a second admin.
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { parse } from 'csv-parse/sync';
 import { HttpError } from '../../http/http-error.js';
 import { ApprovalError, type ApprovedAnswerStore, type VersionView } from '../../store/approved-answers.js';
 import type { Session } from '../../store/console-accounts.js';
 import type { Citation } from '../../types.js';
-import { ADMIN, STAFF, audit, sessionOf, type ConsoleDeps } from '../context.js';
+import { findArticles, type ArticleHit } from '../article-search.js';
+import { ADMIN, STAFF, audit, sessionOf, type ConsoleDeps, type Knowledge } from '../context.js';
 import { checkCsrf } from '../auth.js';
 import { CONFIRM_QUESTIONS, confirmAttr, isConfirmed, sendConfirmation } from '../confirm.js';
 import { BOM, attachment, csvStream, restoreNeutralised, type Column } from '../export.js';
 import { day, percent, time } from '../format.js';
-import { html, type Html } from '../html.js';
+import { attr, html, type Html } from '../html.js';
 import { csrfField, page } from '../layout.js';
+import { OfferedArticles, articlePicker, citedIds } from './article-picker.js';
 import { citationsFor } from './review.js';
 
 const STATE_LABEL = { pending: '待批准', active: '使用中', retired: '已停用' } as const;
@@ -40,9 +43,9 @@ function decisionButtons(v: VersionView, session: Session): Html | string {
   </div>`;
 }
 
-function versionCard(v: VersionView, session: Session): Html {
-  return html`<article class="card version" data-answer="${v.answerId}" data-version="${v.version}">
-    <h3>第 ${v.version} 版 <span class="tag ${v.status}">${STATUS_LABEL[v.status]}</span></h3>
+function versionCard(v: VersionView, session: Session, current?: number | null): Html {
+  return html`<article class="card version${v.version === current ? ' current' : ''}" data-answer="${v.answerId}" data-version="${v.version}">
+    <h3>第 ${v.version} 版 <span class="tag ${v.status}">${STATUS_LABEL[v.status]}</span>${v.version === current ? html` <span class="tag active">当前使用</span>` : ''}</h3>
     <p><strong>问题：</strong>${v.question}</p>
     <div class="answer">${v.answer}</div>
     ${citationList(v.citations)}
@@ -51,6 +54,43 @@ function versionCard(v: VersionView, session: Session): Html {
     }</p>
     ${decisionButtons(v, session)}
   </article>`;
+}
+
+interface EditBody {
+  question?: string;
+  answer?: string;
+  cite?: string | string[];
+  /** `find`: search the knowledge for articles and show the form again with the draft; else propose. */
+  intent?: string;
+  find?: string;
+}
+
+interface EditDraft {
+  question: string;
+  answer: string;
+  cite: string[];
+  find: string;
+}
+
+/** The edit form: the current version's text and articles to start from (or the draft being written). */
+function editForm(o: { answerId: string; base: VersionView; current: number | null; next: number; pending: number[]; session: Session; knowledge: Knowledge; draft?: EditDraft; found?: ArticleHit[] }): Html {
+  const { knowledge, draft } = o;
+  const action = `/console/approved/${o.answerId}/versions`;
+  const offered = new OfferedArticles();
+  const chunkOf = (c: Citation) => knowledge.chunks.find((k) => k.documentId === c.documentId && k.article === c.article);
+  for (const c of o.base.citations) offered.add(chunkOf(c), draft ? draft.cite.includes(chunkOf(c)?.id ?? '') : true);
+  for (const id of draft?.cite ?? []) offered.add(knowledge.chunks.find((k) => k.id === id), true);
+  return html`<details class="card edit" id="edit"${attr(Boolean(draft), 'open')}>
+    <summary>修改答复（提交为第 ${o.next} 版，经另一位管理员批准后替换${o.current ? `第 ${o.current} 版；批准前机器人仍使用第 ${o.current} 版` : '待批准的版本'}）</summary>
+    ${o.pending.length ? html`<p class="warning">第 ${o.pending.join('、')} 版尚待审批；以下内容取自${o.current ? `当前使用的第 ${o.current} 版` : `第 ${o.base.version} 版`}。</p>` : ''}
+    <form method="post" action="${action}" class="edit-form">
+      ${csrfField(o.session)}
+      <label>匹配的问题<textarea name="question" rows="2" maxlength="500" required>${draft?.question ?? o.base.question}</textarea></label>
+      <label>答复<textarea name="answer" rows="8" maxlength="4000" required>${draft?.answer ?? o.base.answer}</textarea></label>
+      ${articlePicker({ action, offered, knowledge, find: draft?.find, found: o.found, none: '当前版本未注明依据条款。' })}
+      <button type="submit" name="intent" value="submit">提交新版本</button>
+    </form>
+  </details>`;
 }
 
 interface ExportRecord {
@@ -184,27 +224,54 @@ export async function approvedRoutes(app: FastifyInstance, deps: ConsoleDeps, ap
     return reply.redirect(`/console/approved?imported=${valid.length}`, 303);
   });
 
-  app.get<{ Params: { id: string } }>('/console/approved/:id', { config: { roles: STAFF } }, async (request, reply) => {
+  /** One answer: state, the edit form (a new version), every version newest first, and its hits. */
+  const answerPage = async (request: FastifyRequest, answerId: string, view: { notice?: string; draft?: EditDraft; found?: ArticleHit[] } = {}) => {
     const session = sessionOf(request);
-    const answer = await approvedStore.answer(request.params.id);
+    const answer = await approvedStore.answer(answerId);
     if (!answer) throw new HttpError(404, 'not_found', '没有这条标准答复。');
     const [versions, hits] = await Promise.all([approvedStore.versions(answer.id), approvedStore.hits(answer.id)]);
     const stateForm =
       session.account.role === 'admin' && answer.currentVersion
         ? html`<form method="post" action="/console/approved/${answer.id}/state">${csrfField(session)}<input type="hidden" name="state" value="${answer.state === 'active' ? 'retired' : 'active'}"><button type="submit" class="secondary">${answer.state === 'active' ? '停用' : '重新启用'}</button></form>`
         : '';
+    const base = versions.find((v) => v.version === answer.currentVersion) ?? versions[0];
     const body = html`<main>
       <p><a href="/console/approved">← 返回标准答复</a></p>
+      ${view.notice ? html`<p class="notice" role="status">${view.notice}</p>` : ''}
       <h1>标准答复 <span class="tag ${answer.state}">${STATE_LABEL[answer.state]}</span></h1>
       <p>当前版本：${answer.currentVersion ?? '—'} · 命中 <strong class="hits">${answer.hitCount}</strong> 次 · 最近命中 ${time(answer.lastHitAt) || '—'}</p>
       ${stateForm}
-      <h2>版本</h2>
-      ${versions.map((v) => versionCard(v, session))}
+      ${base ? editForm({ answerId: answer.id, base, current: answer.currentVersion, next: (versions[0]?.version ?? 0) + 1, pending: versions.filter((v) => v.status === 'proposed').map((v) => v.version).reverse(), session, knowledge: deps.knowledge(), ...view }) : ''}
+      <h2>版本历史（${versions.length}）</h2>
+      ${versions.map((v) => versionCard(v, session, answer.currentVersion))}
       <h2>命中记录（最近 ${hits.length} 次）</h2>
       <div class="table-wrap"><table class="list"><thead><tr><th>时间</th><th>版本</th><th>相似度</th><th>用户问题</th></tr></thead>
       <tbody>${hits.map((h) => html`<tr><td>${time(h.createdAt)}</td><td>${h.version}</td><td>${percent(h.similarity)}</td><td class="text">${h.question}</td></tr>`)}</tbody></table></div>
     </main>`;
-    return reply.type('text/html; charset=utf-8').send(page({ title: '标准答复', session, active: '/console/approved', body }));
+    return page({ title: '标准答复', session, active: '/console/approved', body });
+  };
+
+  app.get<{ Params: { id: string }; Querystring: { done?: string } }>('/console/approved/:id', { config: { roles: STAFF } }, async (request, reply) =>
+    reply.type('text/html; charset=utf-8').send(await answerPage(request, request.params.id, { notice: request.query.done === 'proposed' ? '新版本已提交，等待另一位管理员审批；批准前机器人仍使用当前版本。' : undefined })),
+  );
+
+  // An edit is a new version, approved like the first: until then the current version stays in use.
+  app.post<{ Params: { id: string }; Body: EditBody }>('/console/approved/:id/versions', { config: { roles: STAFF } }, async (request, reply) => {
+    const session = sessionOf(request);
+    const body = request.body ?? {};
+    if (!(await approvedStore.answer(request.params.id))) throw new HttpError(404, 'not_found', '没有这条标准答复。');
+    const chunkIds = citedIds(body.cite);
+    const draft: EditDraft = { question: body.question ?? '', answer: body.answer ?? '', cite: chunkIds, find: (body.find ?? '').trim().slice(0, 100) };
+    if (body.intent === 'find') {
+      const found = draft.find ? await findArticles(deps.knowledge(), draft.find) : [];
+      return reply.type('text/html; charset=utf-8').send(await answerPage(request, request.params.id, { draft, found }));
+    }
+    const question = draft.question.trim().slice(0, 500);
+    const answer = draft.answer.trim().slice(0, 4000);
+    if (!question || !answer) throw new HttpError(400, 'input_invalid', '问题和答复都不能为空。');
+    const proposed = await approvedStore.propose({ answerId: request.params.id, question, answer, citations: citationsFor(chunkIds, question, deps.knowledge()), authorId: session.account.id });
+    await audit(deps.db, request, { action: 'approved.propose', targetType: 'approved_answer', targetId: proposed.answerId, details: { version: proposed.version, edited: true } });
+    return reply.redirect(`/console/approved/${proposed.answerId}?done=proposed`, 303);
   });
 
   for (const decision of ['approve', 'reject'] as const) {
@@ -230,6 +297,7 @@ export async function approvedRoutes(app: FastifyInstance, deps: ConsoleDeps, ap
       try {
         if (decision === 'approve') await approvedStore.approve(request.params.id, version, session.account.id);
         else await approvedStore.reject(request.params.id, version, session.account.id);
+        deps.approved.changed();
       } catch (error) {
         if (error instanceof ApprovalError) {
           await audit(deps.db, request, { action: `approved.${decision}_refused`, targetType: 'approved_answer', targetId: request.params.id, details: { version, reason: error.message } });
@@ -248,6 +316,7 @@ export async function approvedRoutes(app: FastifyInstance, deps: ConsoleDeps, ap
     if (!(await approvedStore.answer(request.params.id))) throw new HttpError(404, 'not_found', '没有这条标准答复。');
     try {
       await approvedStore.setState(request.params.id, state);
+      deps.approved.changed();
     } catch (error) {
       if (error instanceof ApprovalError) throw new HttpError(409, 'refused', error.message);
       throw error;

@@ -9,7 +9,7 @@ import { CASE_STATUSES, type CaseStatus } from '../../store/schema.js';
 import { CASE_STATUS_LABELS, parseDayRange } from '../format.js';
 import { attr, html, type Html } from '../html.js';
 
-export type CaseFilterForm = Partial<Record<'status' | 'agency' | 'from' | 'to' | 'breached' | 'after', string>>;
+export type CaseFilterForm = Partial<Record<'status' | 'agency' | 'from' | 'to' | 'breached' | 'after' | 'before' | 'page', string>>;
 
 export function parseCaseFilter(form: CaseFilterForm, registry: AgencyRegistry): { filter: CaseFilter; problems: string[] } {
   const problems: string[] = [];
@@ -32,11 +32,11 @@ export function parseCaseFilter(form: CaseFilterForm, registry: AgencyRegistry):
   return { filter, problems };
 }
 
-/** The filter values as query parameters (for paging links), the cursor left out. */
-export function caseFilterQuery(form: CaseFilterForm, extra: Record<string, string> = {}): string {
+/** The filter values as query parameters (for paging links), the place (cursor, page) left out for `extra`. */
+export function caseFilterQuery(form: CaseFilterForm, extra: Record<string, string | undefined> = {}): string {
   const params = new URLSearchParams();
   for (const key of ['status', 'agency', 'from', 'to', 'breached'] as const) if (form[key]) params.set(key, form[key]!);
-  for (const [k, v] of Object.entries(extra)) params.set(k, v);
+  for (const [k, v] of Object.entries(extra)) if (v) params.set(k, v);
   const text = params.toString();
   return text ? `?${text}` : '';
 }

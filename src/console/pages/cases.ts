@@ -24,6 +24,7 @@ import {
   caseDetail,
   decodeCaseCursor,
   encodeCaseCursor,
+  type CaseCursor,
   exportCases,
   heldBy,
   listCases,
@@ -38,6 +39,7 @@ import { attachment, csvStream, xlsxStream, type Column } from '../export.js';
 import { CASE_STATUS_LABELS, day, needsText, referralReason, time } from '../format.js';
 import { html } from '../html.js';
 import { csrfField, page } from '../layout.js';
+import { pager } from '../pager.js';
 import { caseExportForm, caseFilterForm, caseFilterQuery, parseCaseFilter, type CaseFilterForm } from './case-filter.js';
 import { agencyCaseDetail, agencyLabel, caseTable, pastCaseDetail, performanceTable, staffCaseDetail, staffQueueTable, statusTiles } from './case-views.js';
 
@@ -91,6 +93,11 @@ function agencyOf(request: FastifyRequest): string {
   return account.agencyId;
 }
 
+/** A cases list URL's query: the filter, then the page and its cursor. */
+function placeQuery(form: CaseFilterForm, to: { after?: CaseCursor; before?: CaseCursor; page?: number }): string {
+  return caseFilterQuery(form, { after: to.after && encodeCaseCursor(to.after), before: to.before && encodeCaseCursor(to.before), page: to.page ? String(to.page) : undefined });
+}
+
 export async function caseRoutes(app: FastifyInstance, deps: ConsoleDeps) {
   const { registry } = deps;
   const label = (id: string | null) => agencyLabel(registry, id);
@@ -108,14 +115,14 @@ export async function caseRoutes(app: FastifyInstance, deps: ConsoleDeps) {
       const agencyId = agencyOf(request);
       const [counts, held, past] = await Promise.all([
         caseCounts(deps.db, { receivedBy: agencyId, held: true }),
-        listCases(deps.db, { receivedBy: agencyId, held: true }, { after: decodeCaseCursor(form.after), limit: 100 }),
+        listCases(deps.db, { receivedBy: agencyId, held: true }, { after: decodeCaseCursor(form.after), before: decodeCaseCursor(form.before), limit: 100 }),
         listCases(deps.db, { receivedBy: agencyId, held: false }, { limit: 100 }),
       ]);
       const body = html`<main class="cases">
         <h1>本机构案件 · ${label(agencyId)}</h1>
         ${statusTiles(counts, AGENCY_TILES)}
         <section><h2>承办中与已办结</h2>${caseTable(held.rows, registry, 'held')}
-          ${held.next ? html`<p class="pager"><a class="button secondary" href="/console/cases?after=${encodeCaseCursor(held.next)}">下一页</a></p>` : ''}</section>
+          ${pager({ page: form.page, previous: held.previous, next: held.next }, (to) => `/console/cases${placeQuery({}, to)}`)}</section>
         <section><h2>曾经手的案件</h2><p class="muted">拒绝、超时转出或用户撤回后，用户对本机构的同意即结束，这些案件只显示日期和本机构的经过。</p>${caseTable(past.rows, registry, 'past')}</section>
       </main>`;
       return reply.type('text/html; charset=utf-8').send(page({ title: '本机构案件', session, active: '/console/cases', body }));
@@ -125,7 +132,7 @@ export async function caseRoutes(app: FastifyInstance, deps: ConsoleDeps) {
     const [counts, queue, list, performance] = await Promise.all([
       caseCounts(deps.db),
       staffQueue(deps.db),
-      problems.length ? undefined : listCases(deps.db, filter, { after: decodeCaseCursor(form.after) }),
+      problems.length ? undefined : listCases(deps.db, filter, { after: decodeCaseCursor(form.after), before: decodeCaseCursor(form.before) }),
       agencyPerformance(deps.db, { from: new Date(now - PERFORMANCE_DAYS * DAY_MS), to: new Date(now + 60_000) }),
     ]);
     const notice = form.done && DONE[form.done] ? html`<p class="notice" role="status">${DONE[form.done]}</p>` : '';
@@ -145,7 +152,7 @@ export async function caseRoutes(app: FastifyInstance, deps: ConsoleDeps) {
         ${list
           ? html`<div class="list-head">${caseExportForm(form, csrfField(session))}</div>
             ${caseTable(list.rows, registry, 'staff')}
-            ${list.next ? html`<p class="pager"><a class="button secondary" href="/console/cases${caseFilterQuery(form, { after: encodeCaseCursor(list.next) })}#case-list">下一页</a></p>` : ''}`
+            ${pager({ page: form.page, previous: list.previous, next: list.next }, (to) => `/console/cases${placeQuery(form, to)}#case-list`)}`
           : ''}
       </section>
       <section class="card" id="agency-performance">

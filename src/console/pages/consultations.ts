@@ -5,7 +5,7 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { HttpError } from '../../http/http-error.js';
-import { consultationDetail, decodeCursor, encodeCursor, exportConsultations, listConsultations, type ExportRow } from '../../store/console-queries.js';
+import { consultationDetail, conversationTurns, decodeCursor, encodeCursor, exportConsultations, listConsultations, type ConsultationDetail, type ExportRow } from '../../store/console-queries.js';
 import type { Citation } from '../../types.js';
 import { STAFF, audit, sessionOf, type ConsoleDeps } from '../context.js';
 import { attachment, csvStream, xlsxStream, type Column } from '../export.js';
@@ -13,8 +13,12 @@ import { ANSWERERS, CASE_STATUS_LABELS, OUTCOMES, VERDICTS, channelLabel, confid
 import { html, type Html } from '../html.js';
 import { feedbackCount } from '../icons.js';
 import { csrfField, page } from '../layout.js';
-import { filterForm, parseFilter, type FilterForm } from './consultation-filter.js';
-import { reviewForm } from './review-form.js';
+import { pager } from '../pager.js';
+import { FILTER_KEYS, PLACE_KEYS, backToList, consultationHref, exportForm, filterForm, filterQuery, listUrl, parseFilter, type FilterForm } from './consultation-filter.js';
+import { conversationSection } from './conversation.js';
+import { reviewForm, type ReviewFormView } from './review-form.js';
+
+const LIST_KEYS = new Set<string>([...FILTER_KEYS, ...PLACE_KEYS]);
 
 /** At most this many rows per export (a larger one asks for a narrower filter). */
 export const EXPORT_MAX_ROWS = 200_000;
@@ -54,20 +58,21 @@ export async function consultationRoutes(app: FastifyInstance, deps: ConsoleDeps
   const list = async (form: FilterForm, request: FastifyRequest) => {
     const session = sessionOf(request);
     const { filter, problems } = parseFilter(form);
-    const result = problems.length ? undefined : await listConsultations(deps.db, filter, { after: decodeCursor(form.after) });
+    const result = problems.length ? undefined : await listConsultations(deps.db, filter, { after: decodeCursor(form.after), before: decodeCursor(form.before) });
+    const here = listUrl(form);
     const body = html`<main>
       <h1>咨询记录</h1>
-      ${filterForm(form, csrfField(session))}
+      ${filterForm(form)}
       ${problems.length ? html`<p class="error" role="alert">${problems.join('；')}</p>` : ''}
       ${result
-        ? html`<p class="summary">共 <strong id="total">${result.capped ? `${result.total}+` : result.total}</strong> 条${form.after ? '（当前为后续页）' : ''}</p>
+        ? html`<div class="list-head"><p class="summary">共 <strong id="total">${result.capped ? `${result.total}+` : result.total}</strong> 条</p>${exportForm(form, csrfField(session))}</div>
           <div class="table-wrap"><table class="list">
             <thead><tr><th>时间</th><th>渠道</th><th>问题</th><th>结果</th><th>置信度</th><th>反馈</th><th>状态</th></tr></thead>
             <tbody>${result.rows.map(
               (r) => html`<tr>
                 <td class="nowrap">${time(r.createdAt)}</td>
                 <td>${channelLabel(r.channel)}</td>
-                <td class="text"><a href="/console/consultations/${r.id}">${r.question}</a>${r.topics.length ? html`<div class="topics">${r.topics.join(' · ')}</div>` : ''}</td>
+                <td class="text"><a href="${consultationHref(r.id, here)}">${r.question}</a>${r.topics.length ? html`<div class="topics">${r.topics.join(' · ')}</div>` : ''}</td>
                 <td><span class="outcome ${r.outcome}">${OUTCOMES[r.outcome]}</span>${r.answerer === 'reviewed' ? html` <span class="tag">标准答复</span>` : ''}</td>
                 <td class="nowrap">${confidenceText(r.outcome, r.confidence)}</td>
                 <td class="nowrap feedback">${feedbackCount('up', r.up, true)}${feedbackCount('down', r.down, true)}</td>
@@ -76,20 +81,29 @@ export async function consultationRoutes(app: FastifyInstance, deps: ConsoleDeps
             )}</tbody>
           </table></div>
           ${result.rows.length ? '' : html`<p class="empty">没有符合条件的记录。</p>`}
-          ${result.next ? html`<p class="pager"><button type="submit" form="filters" name="after" value="${encodeCursor(result.next)}">下一页</button></p>` : ''}`
+          ${pager({ page: form.page, previous: result.previous, next: result.next }, (to) =>
+            `/console/consultations${filterQuery(form, { after: to.after && encodeCursor(to.after), before: to.before && encodeCursor(to.before), page: to.page ? String(to.page) : undefined })}`,
+          )}`
         : ''}
     </main>`;
     return page({ title: '咨询记录', session, active: '/console/consultations', body });
   };
 
-  app.get('/console/consultations', { config: { roles: STAFF } }, async (request, reply) => reply.type('text/html; charset=utf-8').send(await list({}, request)));
+  app.get<{ Querystring: FilterForm }>('/console/consultations', { config: { roles: STAFF } }, async (request, reply) => {
+    // The form sends every field, empty or not: answered with the short URL of the same list, so the
+    // address bar, history and Back hold `?q=商标&page=2`, not a dozen empty parameters.
+    const given = [...new URLSearchParams(request.url.split('?')[1] ?? '')];
+    if (given.some(([key, value]) => !value.trim() || !LIST_KEYS.has(key))) return reply.redirect(listUrl(request.query ?? {}), 303);
+    return reply.type('text/html; charset=utf-8').send(await list(request.query ?? {}, request));
+  });
+  // The list used to be a POST (a form in older tabs, bookmarks of the old paging): answered with its GET URL.
   app.post<{ Body: FilterForm }>('/console/consultations', { config: { roles: STAFF } }, async (request, reply) =>
-    reply.type('text/html; charset=utf-8').send(await list(request.body ?? {}, request)),
+    reply.redirect(listUrl(request.body ?? {}), 303),
   );
 
   app.post<{ Body: FilterForm; Querystring: { format?: string } }>('/console/consultations/export', { config: { roles: STAFF } }, async (request, reply) => {
     const format = request.query.format === 'xlsx' ? 'xlsx' : 'csv';
-    const { filter, problems } = parseFilter({ ...request.body, after: undefined });
+    const { filter, problems } = parseFilter({ ...request.body, after: undefined, before: undefined });
     if (problems.length) throw new HttpError(400, 'input_invalid', problems.join('；'));
     await audit(deps.db, request, {
       action: 'consultation.export',
@@ -104,23 +118,33 @@ export async function consultationRoutes(app: FastifyInstance, deps: ConsoleDeps
     return reply.type('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet').send(xlsxStream(rows, EXPORT_COLUMNS, '咨询记录'));
   });
 
-  app.get<{ Params: { id: string }; Querystring: { done?: string } }>('/console/consultations/:id', { config: { roles: STAFF } }, async (request, reply) => {
-    const session = sessionOf(request);
+  app.get<{ Params: { id: string }; Querystring: { done?: string; back?: string } }>('/console/consultations/:id', { config: { roles: STAFF } }, async (request, reply) => {
     const detail = await consultationDetail(deps.db, request.params.id);
     if (!detail) throw new HttpError(404, 'not_found', '没有找到这条咨询记录。');
     await audit(deps.db, request, { action: 'consultation.view', targetType: 'consultation', targetId: detail.consultation.id });
-    const c = detail.consultation;
-    const knowledge = deps.knowledge();
-    const chunkText = new Map(knowledge.chunks.map((k) => [k.id, k.text]));
-    const notice = request.query.done === 'reviewed' ? html`<p class="notice" role="status">审核已保存。</p>` : '';
-    const up = detail.feedback.filter((f) => f.rating === 1).length;
-    const down = detail.feedback.filter((f) => f.rating === -1).length;
-    const topCited = Math.max(0, ...c.citations.map((ct) => ct.score));
-    const topPassage = Math.max(0, ...c.passages.map((p) => p.score));
-    const documentTitle = (id: string) => knowledge.document(id)?.title;
-    const body = html`<main class="detail">
-      <p><a href="/console/consultations">← 返回咨询记录</a></p>
-      ${notice}
+    const notice = request.query.done === 'reviewed' ? '审核已保存。' : undefined;
+    return reply.type('text/html; charset=utf-8').send(await consultationPage(deps, request, detail, { back: backToList(request.query.back), notice }));
+  });
+}
+
+/**
+ * One consultation with everything around it: the conversation it belongs to, citations, passages,
+ * referrals, reviews and the review form (with the reviewer's draft and the articles found, after a search).
+ */
+export async function consultationPage(deps: ConsoleDeps, request: FastifyRequest, detail: ConsultationDetail, view: ReviewFormView & { notice?: string }): Promise<string> {
+  const session = sessionOf(request);
+  const c = detail.consultation;
+  const knowledge = deps.knowledge();
+  const turns = await conversationTurns(deps.db, c.conversationId, c.id);
+  const chunkText = new Map(knowledge.chunks.map((k) => [k.id, k.text]));
+  const up = detail.feedback.filter((f) => f.rating === 1).length;
+  const down = detail.feedback.filter((f) => f.rating === -1).length;
+  const topCited = Math.max(0, ...c.citations.map((ct) => ct.score));
+  const topPassage = Math.max(0, ...c.passages.map((p) => p.score));
+  const documentTitle = (id: string) => knowledge.document(id)?.title;
+  const body = html`<main class="detail">
+      <p><a href="${view.back}" class="back">← 返回咨询记录</a></p>
+      ${view.notice ? html`<p class="notice" role="status">${view.notice}</p>` : ''}
       <h1>咨询详情</h1>
       <section class="card">
         <h2>问题</h2>
@@ -140,6 +164,7 @@ export async function consultationRoutes(app: FastifyInstance, deps: ConsoleDeps
           <dt>已遮蔽信息</dt><dd>${piiText(c.piiFound) || '无'}</dd>
         </dl>
       </section>
+      ${conversationSection(c, turns, view.back)}
       <section class="card">
         <h2>引用条款（${c.citations.length}）</h2>
         ${c.citations.length
@@ -175,8 +200,7 @@ export async function consultationRoutes(app: FastifyInstance, deps: ConsoleDeps
             )}</ul>`
           : html`<p class="empty">尚未审核。</p>`}
       </section>
-      ${reviewForm(detail, session, knowledge)}
+      ${reviewForm(detail, session, knowledge, view)}
     </main>`;
-    return reply.type('text/html; charset=utf-8').send(page({ title: '咨询详情', session, active: '/console/consultations', body }));
-  });
+  return page({ title: '咨询详情', session, active: '/console/consultations', body });
 }

@@ -7,6 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import { cite } from '../../answer/extractive.js';
 import { HttpError } from '../../http/http-error.js';
 import { consultationDetail } from '../../store/console-queries.js';
+import { findArticles } from '../article-search.js';
 import type { ApprovedAnswerStore } from '../../store/approved-answers.js';
 import type { ReviewStore, QueueKind } from '../../store/reviews.js';
 import type { Citation } from '../../types.js';
@@ -15,6 +16,9 @@ import { QUEUE_KIND_LABELS, time } from '../format.js';
 import { html } from '../html.js';
 import { thumb } from '../icons.js';
 import { csrfField, page } from '../layout.js';
+import { citedIds } from './article-picker.js';
+import { backToList, consultationHref } from './consultation-filter.js';
+import { consultationPage } from './consultations.js';
 
 /** How long "next item" keeps a consultation for one reviewer. */
 export const REVIEW_LOCK_MS = 15 * 60_000;
@@ -26,6 +30,10 @@ interface ReviewBody {
   corrected?: string;
   question?: string;
   cite?: string | string[];
+  /** `find`: search the knowledge for articles and show the form again with the draft; else submit. */
+  intent?: string;
+  find?: string;
+  back?: string;
 }
 
 /** Citations for an approved answer from the chunks staff ticked, quoted as the bot would quote them. */
@@ -75,6 +83,15 @@ export async function reviewRoutes(app: FastifyInstance, deps: ConsoleDeps, stor
     const body = request.body ?? {};
     const detail = await consultationDetail(deps.db, request.params.id);
     if (!detail) throw new HttpError(404, 'not_found', '没有找到这条咨询记录。');
+    const back = backToList(body.back);
+    const chunkIds = citedIds(body.cite);
+    if (body.intent === 'find') {
+      // Nothing is saved: the page comes back with the draft as written and the articles found.
+      const find = (body.find ?? '').trim().slice(0, 100);
+      const found = find ? await findArticles(deps.knowledge(), find) : [];
+      const draft = { verdict: body.verdict, note: body.note, corrected: body.corrected, question: body.question, cite: chunkIds, find };
+      return reply.type('text/html; charset=utf-8').send(await consultationPage(deps, request, detail, { back, draft, found }));
+    }
     if (body.verdict !== 'correct' && body.verdict !== 'incorrect') throw new HttpError(400, 'input_invalid', '请选择“正确”或“有误”。');
     const holder = await reviews.holder(detail.consultation.id);
     if (holder && holder !== session.account.id) throw new HttpError(409, 'claimed', '此条已由其他审核员领取，请稍后再试。');
@@ -83,7 +100,6 @@ export async function reviewRoutes(app: FastifyInstance, deps: ConsoleDeps, stor
     const reviewId = await reviews.submit({ consultationId: detail.consultation.id, reviewerId: session.account.id, verdict: body.verdict, note: body.note, correctedAnswer: corrected });
     await audit(deps.db, request, { action: 'review.submit', targetType: 'consultation', targetId: detail.consultation.id, details: { verdict: body.verdict, reviewId, corrected: Boolean(corrected) } });
     if (corrected) {
-      const chunkIds = [body.cite ?? []].flat().slice(0, 10);
       const existing = await deps.approved.match(question);
       const proposed = await approvedStore.propose({
         answerId: existing?.item.answerId,
@@ -95,6 +111,7 @@ export async function reviewRoutes(app: FastifyInstance, deps: ConsoleDeps, stor
       });
       await audit(deps.db, request, { action: 'approved.propose', targetType: 'approved_answer', targetId: proposed.answerId, details: { version: proposed.version, fromConsultation: detail.consultation.id } });
     }
-    return reply.redirect(`/console/consultations/${detail.consultation.id}?done=reviewed`, 303);
+    const shown = consultationHref(detail.consultation.id, back);
+    return reply.redirect(`${shown}${shown.includes('?') ? '&' : '?'}done=reviewed`, 303);
   });
 }

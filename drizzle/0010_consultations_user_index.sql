@@ -1,0 +1,1 @@
+CREATE INDEX "consultations_user_idx" ON "consultations" USING btree ("channel","user_id","created_at");
