@@ -138,6 +138,8 @@ describe.skipIf(!hasChromium)(hasChromium ? 'console work in Chromium' : `consol
       const second = await open(browser, size.viewport);
       await login(second, url, 'admin2');
       await second.goto(`${url}/console/approved`);
+      // Approval asks for confirmation first.
+      second.on('dialog', (d) => void d.accept());
       await Promise.all([second.waitForURL(/done=approved/), second.click(`article.version:has-text("${corrected}") button:has-text("批准")`)]);
       const cited = await ask(size.question);
       expect(cited.answer).toContain(corrected);

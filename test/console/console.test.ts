@@ -317,7 +317,7 @@ for (const target of storeTargets()) {
       const second = new Client(suite.env.app);
       await second.login('admin2');
       await second.get('/console/approved');
-      expect((await second.post(`/console/approved/${version!.answer_id}/versions/1/approve`, {})).statusCode).toBe(303);
+      expect((await second.post(`/console/approved/${version!.answer_id}/versions/1/approve`, { confirmed: '1' })).statusCode).toBe(303);
       const after = await ask('商标被别人抢注了怎么办？');
       expect(after.answer).toContain(corrected);
       expect(after.citations.map((c) => `${c.documentId}#${c.article}`)).toEqual([wanted]);
@@ -356,7 +356,7 @@ for (const target of storeTargets()) {
       const second = new Client(suite.env.app);
       await second.login('admin2');
       await second.get(`/console/approved/${made.answerId}`);
-      expect((await second.post(`/console/approved/${made.answerId}/versions/2/approve`, {})).statusCode).toBe(303);
+      expect((await second.post(`/console/approved/${made.answerId}/versions/2/approve`, { confirmed: '1' })).statusCode).toBe(303);
       const now = await ask();
       expect(now.answer).toContain(edited);
       expect(now.answer).toContain('第 2 版');
@@ -531,8 +531,8 @@ for (const target of storeTargets()) {
         expect(consultations.body.startsWith('\ufeff"时间","渠道"')).toBe(true);
         expect(consultations.body).toContain('"2024-02-29 22:30"');
         // Filter days are New York days too: the 29th holds it, the 1st does not.
-        expect((await client.post('/console/consultations', { from: '2024-02-29', to: '2024-02-29' })).body).toMatch(/<strong id="total">1<\/strong>/);
-        expect((await client.post('/console/consultations', { from: '2024-03-01', to: '2024-03-01' })).body).toMatch(/<strong id="total">0<\/strong>/);
+        expect((await client.get('/console/consultations?from=2024-02-29&to=2024-02-29')).body).toMatch(/<strong id="total">1<\/strong>/);
+        expect((await client.get('/console/consultations?from=2024-03-01&to=2024-03-01')).body).toMatch(/<strong id="total">0<\/strong>/);
 
         const approved = await client.get('/console/approved/export.csv');
         const [header, row] = parseCsv(approved.body.replace(/^\ufeff/, '')) as string[][];
