@@ -177,16 +177,6 @@ export function confidenceText(outcome: string, confidence: number | null | unde
   return `${word}（${percent(confidence)}）`;
 }
 
-/**
- * A retrieval score in words, relative to the best passage of the same search: the scores are fused ranks,
- * comparable only within one result list, so the figure itself means nothing to a reader.
- */
-export function relevance(score: number, top: number): string {
-  if (!(top > 0)) return '—';
-  const share = score / top;
-  return share >= 0.8 ? '高' : share >= 0.5 ? '中' : '低';
-}
-
 /** Every action the audit log records (the codes written in src/), in words an administrator reads. */
 export const AUDIT_ACTIONS: Record<string, string> = {
   'console.login': '登录',

@@ -492,9 +492,8 @@ for (const target of storeTargets()) {
       expect(uncoveredPage).not.toContain('100%');
       const answeredPage = (await client.get(`/console/consultations/${answered.id}`)).body;
       expect(answeredPage).toContain('<dt>置信度</dt><dd>高（82%）</dd>');
-      expect(answeredPage).toContain('相关度 高');
-      expect(answeredPage).toContain('相关度 低');
-      expect(answeredPage).not.toMatch(/0\.0194|相关度 0/);
+      // Retrieval scores are no measure a reviewer can read (nor monotonic after the law-first re-ordering): the order says it.
+      expect(answeredPage).not.toMatch(/0\.0194|相关度/);
       const list = (await client.get('/console/consultations')).body;
       expect(list).not.toContain('100%');
 

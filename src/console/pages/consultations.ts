@@ -9,7 +9,7 @@ import { consultationDetail, conversationTurns, decodeCursor, encodeCursor, expo
 import type { Citation } from '../../types.js';
 import { STAFF, audit, sessionOf, type ConsoleDeps } from '../context.js';
 import { attachment, csvStream, xlsxStream, type Column } from '../export.js';
-import { ANSWERERS, CASE_STATUS_LABELS, OUTCOMES, VERDICTS, channelLabel, confidenceText, day, needsText, percent, piiText, relevance, time } from '../format.js';
+import { ANSWERERS, CASE_STATUS_LABELS, OUTCOMES, VERDICTS, channelLabel, confidenceText, day, needsText, percent, piiText, time } from '../format.js';
 import { html, type Html } from '../html.js';
 import { feedbackCount } from '../icons.js';
 import { csrfField, page } from '../layout.js';
@@ -139,8 +139,6 @@ export async function consultationPage(deps: ConsoleDeps, request: FastifyReques
   const chunkText = new Map(knowledge.chunks.map((k) => [k.id, k.text]));
   const up = detail.feedback.filter((f) => f.rating === 1).length;
   const down = detail.feedback.filter((f) => f.rating === -1).length;
-  const topCited = Math.max(0, ...c.citations.map((ct) => ct.score));
-  const topPassage = Math.max(0, ...c.passages.map((p) => p.score));
   const documentTitle = (id: string) => knowledge.document(id)?.title;
   const body = html`<main class="detail">
       <p><a href="${view.back}" class="back">← 返回咨询记录</a></p>
@@ -169,15 +167,15 @@ export async function consultationPage(deps: ConsoleDeps, request: FastifyReques
         <h2>引用条款（${c.citations.length}）</h2>
         ${c.citations.length
           ? html`<ol class="citations">${c.citations.map(
-              (ct) => html`<li><strong>《${ct.title}》${ct.docNumber ? `（${ct.docNumber}）` : ''} ${ct.section}</strong> <span class="score">相关度 ${relevance(ct.score, topCited)}</span><blockquote>${ct.excerpt}</blockquote></li>`,
+              (ct) => html`<li><strong>《${ct.title}》${ct.docNumber ? `（${ct.docNumber}）` : ''} ${ct.section}</strong><blockquote>${ct.excerpt}</blockquote></li>`,
             )}</ol>`
           : html`<p class="empty">无引用。</p>`}
       </section>
       <section class="card">
         <h2>检索到的段落（${c.passages.length}）</h2>
         ${c.passages.length
-          ? html`<div class="table-wrap"><table class="list passages"><thead><tr><th>#</th><th>条款</th><th>相关度</th><th>覆盖度</th><th>原文</th></tr></thead><tbody>${c.passages.map(
-              (p, i) => html`<tr><td>${i + 1}</td><td class="text short">${documentTitle(p.documentId) ? `《${documentTitle(p.documentId)}》` : ''}${p.section}</td><td>${relevance(p.score, topPassage)}</td><td>${percent(p.coverage)}</td>
+          ? html`<div class="table-wrap"><table class="list passages"><thead><tr><th>#</th><th>条款</th><th title="问题的词语在这一段里出现的比例">覆盖问题词语</th><th>原文</th></tr></thead><tbody>${c.passages.map(
+              (p, i) => html`<tr><td>${i + 1}</td><td class="text short">${documentTitle(p.documentId) ? `《${documentTitle(p.documentId)}》` : ''}${p.section}</td><td>${percent(p.coverage)}</td>
                 <td class="text"><details><summary>展开</summary><div class="chunk">${chunkText.get(p.chunkId) ?? '（知识库中已无此段落）'}</div></details></td></tr>`,
             )}</tbody></table></div>`
           : html`<p class="empty">未检索（问候、拒答或标准答复）。</p>`}
