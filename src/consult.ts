@@ -116,9 +116,14 @@ export function createConsult(deps: {
   }
 
   /** The referral, citing the policy basis when the policy text speaks to the matter (guidance is none). */
-  function referral(src: Sources, reading: Reading, humanRequested: boolean, confidence: number, language: Language): Answer {
+  async function referral(src: Sources, reading: Reading, humanRequested: boolean, confidence: number, language: Language): Promise<Answer> {
     const { retrieval } = reading;
-    const policy = retrieval.passages.filter((p) => src.document(p.chunk.documentId)?.level !== 'guidance');
+    // An issuing block names issuers (仲裁委员会办公室 among them), which is no provision to rest on.
+    const provisions = (passages: Passage[]) => passages.filter((p) => p.chunk.article !== 'header' && src.document(p.chunk.documentId)?.level !== 'guidance');
+    // The basis is policy text: when guidance sharing the question's words (起诉, 侵权) fills the answer's
+    // passages, it is looked for among more candidates.
+    let policy = provisions(retrieval.passages);
+    if (!policy.length) policy = provisions((await searchIn(src)(reading.text, BASIS_CANDIDATES, reading.places)).passages).slice(0, retrieval.passages.length);
     const basis = policy.length && confidence >= options.minConfidence ? policyBasis(reading.question, retrieval.query, policy) : [];
     const quoted = quotePassages(basis, retrieval.query, src.document);
     const citations = quoted.map((q) => q.citation);
@@ -193,7 +198,7 @@ export function createConsult(deps: {
     const top = retrieval.passages[0];
     const confidence = top ? confidenceOf(top, retrieval) : 0;
 
-    if (verdict.verdict === 'escalate') return done(referral(src, reading, verdict.humanRequested, confidence, language), retrieval);
+    if (verdict.verdict === 'escalate') return done(await referral(src, reading, verdict.humanRequested, confidence, language), retrieval);
 
     // Without IP vocabulary a question needs a clearly better match: more than one shared everyday word (买, 填)
     // or a good share of the question.
@@ -257,6 +262,9 @@ export function scopedSearch(kb: KnowledgeBase, documents: DocumentScope, inspec
     return kb.retrieve(searchText(text, documents.home), limit, { ...documents.of(places, advice).retrieve, states, asksLocal, asks: isAskingWord, inspect });
   };
 }
+
+/** How many candidates a referral's policy basis is chosen from. */
+const BASIS_CANDIDATES = 15;
 
 /** Slots whose answer has a recognisable shape in the text: a figure, a date, a body. */
 const ANSWER_SHAPED: ReadonlySet<SlotKind> = new Set(['period', 'deadline', 'date', 'amount', 'count', 'who', 'materials', 'conditions', 'advice']);

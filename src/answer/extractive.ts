@@ -288,6 +288,8 @@ export function openingLine(input: AnswerInput): { text: string; picks: OpeningP
 /** An article's own label: 第四十二条 followed by its text (not 第七条、第十七条 named in a sentence), 七、, （二）. */
 const LABEL = /^(第[一二三四五六七八九十百零〇两]+条(\s+|(?=[^、，,和及与至]))|[一二三四五六七八九十百]+、|[（(][一二三四五六七八九十]+[）)])/;
 
+const SOURCE_NOTE = /[（(]依据[：:][^）)]*[）)][。；]?/g;
+
 /**
  * Whole sentences an opening line may use, without the article's own label (第四十二条, 七、, （二）). An item
  * of a list (（二）在…国际展览会上首次展出的；) is no sentence on its own: it is read with the line that
@@ -311,8 +313,9 @@ function openingSentences(chunk: Chunk): { text: string; quoted: string; listed?
       continue;
     }
     for (const sentence of line.match(/[^。！？]+[。！？]?/g) ?? [line]) {
-      const own = bare(sentence);
-      if (own) out.push({ text: own, quoted: own.replace(/[；;。]$/, '') });
+      // A guide's （依据：《…》第X条） note says where a sentence comes from; the citation shows that, and alone it answers nothing.
+      const own = bare(sentence).replace(SOURCE_NOTE, '').trim();
+      if (/\p{Script=Han}|[A-Za-z\d]/u.test(own)) out.push({ text: own, quoted: own.replace(/[；;。]$/, '') });
     }
   }
   return out;

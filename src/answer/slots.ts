@@ -176,7 +176,7 @@ const STATES: Partial<Record<SlotKind, RegExp>> = {
   // A number to call or write to, as documents print one: 0533-1234567, 12330, 电话：…, an e-mail address.
   contact: /\d{3,4}-\d{7,8}|(?<!\d)1\d{10}(?!\d)|(?<!\d)123\d{2}(?!\d)|(电话|热线|邮箱|传真)[：:]\s*\S|[\w.]+@[\w.]+\.\w+|地址[：:]/,
   form: /表格|模板|样表|范本|格式文本|附件\s*\d|(申请表|申请书)（?[样式]/,
-  materials: /(申请|申报|证明|相关|下列)材料|提交.{0,10}(证明|资料|文件|复印件)|提供.{0,10}(证明|资料|复印件)/,
+  materials: /(申请|申报|证明|相关|下列)材料|提交.{0,10}(证明|资料|文件|复印件)|提供.{0,10}(证明|资料|复印件)|(应当|需要|须)提交[：:]|提交(下列|以下)/,
   procedure: /申请材料|提交|流程|程序|手续|步骤|办理|受理/,
   conditions: /具备.{0,12}条件|条件如下|下列条件|应当具备|符合下列/,
   // The routes a dispute can take, and the services and actions a policy offers besides.
