@@ -274,13 +274,21 @@ export function openingLine(input: AnswerInput): { text: string; picks: OpeningP
   const picked = [best];
   const remedy = slots.some((s) => s.kind === 'advice') && !REMEDIES.test(best.sentence) ? candidates.filter((c) => REMEDIES.test(c.sentence)).sort((a, b) => b.score - a.score)[0] : undefined;
   // A second sentence adds something: not a part of the list or sentence already said.
+  // Another item of the same list would repeat its lead: the item asked about is the one said.
+  const sameList = (c: typeof best) => c.listed === true && best.listed === true && c.index === best.index && c.sentence.slice(0, 12) === best.sentence.slice(0, 12);
   const repeats = (c: typeof best) => best.sentence.includes(c.quoted) || c.sentence.includes(best.quoted);
   const second = remedy ?? ranked.find((c) => c !== best && !repeats(c) && c.score >= best.score * 0.75 && c.score > 0);
   // A list read with its lead keeps the lead (it holds the rule and the figure): only longer ones are cut.
   const line = (c: typeof best) => (c.listed && c.sentence.length <= OPENING_CHARS ? c.sentence : shorten(c.sentence, query, OPENING_SENTENCE_CHARS, c === remedy ? REMEDIES : undefined));
   if (second && line(best).length + line(second).length <= OPENING_CHARS) picked.push(second);
   picked.sort((a, b) => a.index - b.index || a.position - b.position);
-  const parts = picked.map((c) => ({ text: line(c), marker: `[${c.index + 1}]` }));
+  // Two items of one list are said in one sentence under their lead, not the lead twice.
+  const [one, two] = picked;
+  const lead = (c: typeof best) => c.sentence.slice(0, c.sentence.length - c.quoted.length - 1);
+  const parts =
+    one && two && sameList(two) && line(one) === one.sentence && line(two) === two.sentence
+      ? [{ text: `${lead(one)}${one.quoted}；${two.quoted}。`, marker: `[${one.index + 1}]` }]
+      : picked.map((c) => ({ text: line(c), marker: `[${c.index + 1}]` }));
   const text = language === 'en' ? `In the original Chinese: ${parts.map((p) => `“${p.text}” ${p.marker}`).join(' ')}` : parts.map((p) => `${p.text}${p.marker}`).join('');
   return { text, picks: picked.map((c) => ({ index: c.index, sentence: c.quoted })) };
 }
@@ -307,7 +315,10 @@ function openingSentences(chunk: Chunk): { text: string; quoted: string; listed?
     if (items.length) {
       // The whole list answers "哪些"; each item with the lead answers a question about that item.
       const lead = bare(line);
-      out.push({ text: `${lead}${items.join('；')}。`, quoted: lead.replace(/[：:]$/, ''), listed: true });
+      // Too long to open with whole, the list would be cut to its best clauses and lose the lead that makes
+      // them sentences ("仍继续实施侵权行为的；…的。"): each item with the lead stands in for it.
+      const whole = `${lead}${items.join('；')}。`;
+      if (whole.length <= OPENING_CHARS) out.push({ text: whole, quoted: lead.replace(/[：:]$/, ''), listed: true });
       for (const item of items) out.push({ text: `${lead}${item}。`, quoted: item, listed: true });
       i += items.length;
       continue;

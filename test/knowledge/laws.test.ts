@@ -72,6 +72,14 @@ describe('the level a question asks about', () => {
     expect(answer.answer.split('\n')[0]).toContain('宽展期');
   });
 
+  it('opens with a list item under the line that introduces it, however long the whole list', async () => {
+    const consult = await shippedConsult();
+    const { answer } = await consult('侵权方的法定代表人原来是我们公司的实际控制人，法院会认定他是故意的吗？');
+    const first = answer.answer.split('\n')[0]!;
+    expect(first).toMatch(/^对于下列情形，人民法院可以初步认定被告具有侵害知识产权的故意：/);
+    expect(first).toContain('实际控制人');
+  });
+
   it('answers "when" with the event a law dates it from, not "not stated"', async () => {
     const consult = await shippedConsult();
     const { answer } = await consult('发明专利权从什么时候开始生效？');
