@@ -21,7 +21,7 @@ import { csrfField, page } from '../layout.js';
 import { OfferedArticles, articlePicker, citedIds } from './article-picker.js';
 import { citationsFor } from './review.js';
 
-const STATE_LABEL = { pending: '待批准', active: '使用中', retired: '已停用' } as const;
+const STATE_LABEL = { pending: '待审批', active: '使用中', retired: '已停用' } as const;
 const STATUS_LABEL = { proposed: '待审批', approved: '已批准', rejected: '已驳回' } as const;
 const MAX_IMPORT_BYTES = 1024 * 1024;
 
