@@ -9,7 +9,7 @@ import { coverage, type AnalyzedQuery } from '../knowledge/query.js';
 import { searchableText } from '../knowledge/knowledge-base.js';
 import type { Passage } from '../types.js';
 import { selectPassages } from './extractive.js';
-import { sentencesOf } from './slots.js';
+import { sentencesOf } from '../knowledge/sentences.js';
 
 const DISPUTE = /侵权|侵犯|纠纷|维权|起诉|诉讼|打官司|官司|仲裁|调解|投诉|举报|被告|警告函|律师函|337|抄袭|抄了|仿冒|仿造|假冒|套牌|盗版|抢注|带走|泄露|泄密|私自|冒用|\b(disputes?|lawsuits?|litigation|infring\w*|sued?|complaints?|case)\b/i;
 /** Asking for an opinion on infringement is professional work, not a dispute the user is in. */

@@ -8,7 +8,8 @@ import type { Chunk, Citation, DocumentMeta, Passage } from '../types.js';
 import { evidence, type AnalyzedQuery } from '../knowledge/query.js';
 import { SUB_ITEM } from '../knowledge/chunk.js';
 import { chineseNumeral } from '../knowledge/numerals.js';
-import { REMEDIES, missingLine, sentenceStates, sentencesOf, type Slot } from './slots.js';
+import { sentencesOf } from '../knowledge/sentences.js';
+import { REMEDIES, missingLine, sentenceStates, type Slot } from './slots.js';
 import { GUIDANCE_NOTE, citationMeta, guidanceTag, isGuidance, sourceDetails } from './validity.js';
 
 /** Short chunks are quoted whole (without their heading); longer ones by their best sentences. */
@@ -263,7 +264,7 @@ export function openingLine(input: AnswerInput): { text: string; picks: OpeningP
   const candidates = passages.flatMap((p, index) =>
     openingSentences(p.chunk)
       .filter((s, position) => !(position === 0 && p.chunk.heading && s.text.includes(p.chunk.heading) && s.text.length <= p.chunk.heading.length + 8))
-      .map(({ text: sentence, quoted, listed }, position) => ({ sentence, quoted, listed, index, position, score: evidence(query.groups, sentence).found / (index + 1) })),
+      .map(({ text: sentence, quoted, lead }, position) => ({ sentence, quoted, lead, listed: lead !== undefined, index, position, score: evidence(query.groups, sentence).found / (index + 1) })),
   );
   const preferred = candidates.filter((c) => prefer(c.sentence));
   const pool = preferred.length ? preferred : candidates;
@@ -275,7 +276,7 @@ export function openingLine(input: AnswerInput): { text: string; picks: OpeningP
   const remedy = slots.some((s) => s.kind === 'advice') && !REMEDIES.test(best.sentence) ? candidates.filter((c) => REMEDIES.test(c.sentence)).sort((a, b) => b.score - a.score)[0] : undefined;
   // A second sentence adds something: not a part of the list or sentence already said.
   // Another item of the same list would repeat its lead: the item asked about is the one said.
-  const sameList = (c: typeof best) => c.listed === true && best.listed === true && c.index === best.index && c.sentence.slice(0, 12) === best.sentence.slice(0, 12);
+  const sameList = (c: typeof best) => Boolean(c.lead) && c.lead === best.lead && c.index === best.index;
   const repeats = (c: typeof best) => best.sentence.includes(c.quoted) || c.sentence.includes(best.quoted);
   const second = remedy ?? ranked.find((c) => c !== best && !repeats(c) && c.score >= best.score * 0.75 && c.score > 0);
   // A list read with its lead keeps the lead (it holds the rule and the figure): only longer ones are cut.
@@ -284,10 +285,9 @@ export function openingLine(input: AnswerInput): { text: string; picks: OpeningP
   picked.sort((a, b) => a.index - b.index || a.position - b.position);
   // Two items of one list are said in one sentence under their lead, not the lead twice.
   const [one, two] = picked;
-  const lead = (c: typeof best) => c.sentence.slice(0, c.sentence.length - c.quoted.length - 1);
   const parts =
     one && two && sameList(two) && line(one) === one.sentence && line(two) === two.sentence
-      ? [{ text: `${lead(one)}${one.quoted}；${two.quoted}。`, marker: `[${one.index + 1}]` }]
+      ? [{ text: `${one.lead}${one.quoted}；${two.quoted}。`, marker: `[${one.index + 1}]` }]
       : picked.map((c) => ({ text: line(c), marker: `[${c.index + 1}]` }));
   const text = language === 'en' ? `In the original Chinese: ${parts.map((p) => `“${p.text}” ${p.marker}`).join(' ')}` : parts.map((p) => `${p.text}${p.marker}`).join('');
   return { text, picks: picked.map((c) => ({ index: c.index, sentence: c.quoted })) };
@@ -298,14 +298,21 @@ const LABEL = /^(第[一二三四五六七八九十百零〇两]+条(\s+|(?=[^�
 
 const SOURCE_NOTE = /[（(]依据[：:][^）)]*[）)][。；]?/g;
 
+/** A sentence an opening line may use; `lead`: the line a list item is read with ('' for a whole list, read with its own). */
+interface OpeningSentence {
+  text: string;
+  quoted: string;
+  lead?: string;
+}
+
 /**
  * Whole sentences an opening line may use, without the article's own label (第四十二条, 七、, （二）). An item
  * of a list (（二）在…国际展览会上首次展出的；) is no sentence on its own: it is read with the line that
  * introduces the list (…六个月内，有下列情形之一的，不丧失新颖性：), which holds the figure and the rule.
  * `quoted` is the part as written, which the excerpt quotes.
  */
-function openingSentences(chunk: Chunk): { text: string; quoted: string; listed?: boolean }[] {
-  const out: { text: string; quoted: string; listed?: boolean }[] = [];
+function openingSentences(chunk: Chunk): OpeningSentence[] {
+  const out: OpeningSentence[] = [];
   const lines = chunk.text.split('\n').map((l) => l.trim()).filter(Boolean);
   const bare = (line: string) => line.replace(LABEL, '').trim();
   for (let i = 0; i < lines.length; i++) {
@@ -318,8 +325,8 @@ function openingSentences(chunk: Chunk): { text: string; quoted: string; listed?
       // Too long to open with whole, the list would be cut to its best clauses and lose the lead that makes
       // them sentences ("仍继续实施侵权行为的；…的。"): each item with the lead stands in for it.
       const whole = `${lead}${items.join('；')}。`;
-      if (whole.length <= OPENING_CHARS) out.push({ text: whole, quoted: lead.replace(/[：:]$/, ''), listed: true });
-      for (const item of items) out.push({ text: `${lead}${item}。`, quoted: item, listed: true });
+      if (whole.length <= OPENING_CHARS) out.push({ text: whole, quoted: lead.replace(/[：:]$/, ''), lead: '' });
+      for (const item of items) out.push({ text: `${lead}${item}。`, quoted: item, lead });
       i += items.length;
       continue;
     }

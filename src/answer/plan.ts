@@ -19,7 +19,8 @@ import type { KnowledgeBase } from '../knowledge/knowledge-base.js';
 import { searchableText } from '../knowledge/knowledge-base.js';
 import type { Passage } from '../types.js';
 import { selectPassages } from './extractive.js';
-import { askedSlots, isAskingWord, sentencesOf, statesSlot, type Slot } from './slots.js';
+import { sentencesOf } from '../knowledge/sentences.js';
+import { askedSlots, isAskingWord, statesSlot, type Slot } from './slots.js';
 
 /** Share of the topic's known words a passage must cover to be quoted when the asked-for part is missing, */
 const RELEVANT_TOPIC_COVERAGE = 0.5;

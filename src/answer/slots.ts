@@ -8,6 +8,8 @@
  * Lexical on purpose, like the guard: it runs offline in microseconds and cannot be talked out of its rules.
  */
 
+import { sentencesOf } from '../knowledge/sentences.js';
+
 export type SlotKind =
   | 'amount'
   | 'count'
@@ -196,10 +198,6 @@ export const REMEDIES = /维权援助|调解|仲裁|诉讼代理|法律服务|�
 /** A benefit a passage offers. */
 const BENEFIT_STATED = /补贴|补助|资助|奖励|奖补|贴息|扶持资金|财政资金|政府资金|基金|经费|资金支持|减免|减缴|优惠|财税支持|免费/;
 
-/** Sentences of a passage (also split at line breaks: the issuing block is one line per fact). */
-export function sentencesOf(text: string): string[] {
-  return (text.match(/[^。；！？\n]+[。；！？]?/g) ?? [text]).map((s) => s.trim()).filter(Boolean);
-}
 
 /**
  * Whether a passage states what the slot asks. A subsidy counts only in a sentence that also names what

@@ -60,9 +60,10 @@ export function asksAboutLocalProvision(question: string): boolean {
  */
 const ASKS_NATIONALLY = /国家(?!知识产权局|版权局|市场监督|级|标准|重点|高新|示范|优势)|国内|全国|我国|中国(?!\p{Script=Han}{0,4}(公司|企业|厂))|\b(in China|Chinese law|national(ly)?|the (Chinese )?(state|government) of China)\b/iu;
 
-function asksNationally(question: string): boolean {
-  return ASKS_NATIONALLY.test(question);
-}
+/** The levels of a province's, a city's or a district's own documents. */
+export const LOCAL_LEVELS: ReadonlySet<string> = new Set(['provincial', 'municipal', 'district']);
+/** How much a local document's passages count for a question about the national level (a factor on the fused score). */
+const LOCAL_UNDER_NATIONAL = 0.3;
 
 /** 已废止, 失效, 废止 … but not 部分失效 (the rest of the document still applies). */
 const REPEALED = /废止|失效|废除|作废|撤销|停止执行/;
@@ -175,15 +176,10 @@ export interface Scoped {
 /** Policy text goes ahead of guidance when it covers at least this share of what the guidance covers. */
 const POLICY_COVERAGE_RATIO = 0.9;
 
-
 /**
  * Which of a set of documents may answer on one day: made per question, from the documents the question is
  * answered from. `guidanceWeight`: how much guidance counts against policy text for a question about the policy.
  */
-const LOCAL_LEVELS: ReadonlySet<string> = new Set(['provincial', 'municipal', 'district']);
-/** How much a local document's passages count for a question about the national level (a factor on the fused score). */
-const LOCAL_UNDER_NATIONAL = 0.3;
-
 export class DocumentScope {
   private readonly replaced: Map<string, DocumentMeta>;
 
@@ -215,7 +211,7 @@ export class DocumentScope {
     const guidanceWeight = policyFirst || asksAboutPolicy(text, scope) ? this.guidanceWeight : 1;
     // A question that asks what the state provides is answered by national documents; a home-region document
     // still answers it when nothing national comes close.
-    const localWeight = !scope.elsewhere.length && asksNationally(text) ? LOCAL_UNDER_NATIONAL : 1;
+    const localWeight = !scope.elsewhere.length && ASKS_NATIONALLY.test(text) ? LOCAL_UNDER_NATIONAL : 1;
     const weight = (d: DocumentMeta) => (d.level === 'guidance' ? guidanceWeight : LOCAL_LEVELS.has(d.level ?? '') || (!d.level && !d.region) ? localWeight : 1);
     const prefer = { doc: (d: DocumentMeta) => d.level !== 'guidance', ratio: POLICY_COVERAGE_RATIO };
     const applies = (d: DocumentMeta) => this.applicability.applies(d, scope.targets);

@@ -10,12 +10,10 @@
 import type { Chunk, DocumentMeta } from '../types.js';
 import { fieldsOf, documentFields, type IpField } from './ip-fields.js';
 import { coverage, type AnalyzedQuery, type TermGroup } from './query.js';
+import { LOCAL_LEVELS } from './applicability.js';
+import { sentencesOf } from './sentences.js';
 import { normalize } from './tokenizer.js';
 
-/** Sentences of a passage (and its lines: a heading or an item is a unit of its own). */
-function sentencesOf(text: string): string[] {
-  return text.match(/[^。；！？\n]+/g) ?? [text];
-}
 
 export const FEATURES = [
   'fused',
@@ -116,7 +114,6 @@ export interface CandidateSignals {
 const STATUTE = /(?<!办)法(（[^）]*）)?$/;
 const IMPLEMENTING = /实施(细则|条例|办法)/;
 const LONG_ARTICLE = 700;
-const LOCAL: ReadonlySet<string> = new Set(['provincial', 'municipal', 'district']);
 
 /** A document's fields, read once per document rather than once per candidate of every question. */
 const fieldsOfDocument = new WeakMap<DocumentMeta, IpField[]>();
@@ -152,7 +149,7 @@ export function featuresOf(v: QuestionView, c: CandidateSignals): Features {
     header: c.chunk.article === 'header' ? 1 : 0,
     length: Math.min(1, c.chunk.text.length / LONG_ARTICLE),
     // A local document answers what a place provides; what the law says, national law answers.
-    localAsked: LOCAL.has(c.doc.level ?? '') && c.asksLocal ? 1 : 0,
-    localUnasked: LOCAL.has(c.doc.level ?? '') && !c.asksLocal ? 1 : 0,
+    localAsked: LOCAL_LEVELS.has(c.doc.level ?? '') && c.asksLocal ? 1 : 0,
+    localUnasked: LOCAL_LEVELS.has(c.doc.level ?? '') && !c.asksLocal ? 1 : 0,
   };
 }
