@@ -13,7 +13,7 @@ import { and, asc, desc, eq, gte, inArray, isNull, lt, sql, type SQL } from 'dri
 import { agencyMaySee, agencyMaySeeSql, WITH_AGENCY } from '../cases/core.js';
 import { queryRows, type Database } from './db.js';
 import { agencies, caseConsents, caseEvents, caseMessages, cases, caseTimers, CASE_STATUSES, staffAccounts, type CaseStatus } from './schema.js';
-import { decodeCursorParts } from './cursor.js';
+import { decodeCursorParts, keysetPage } from './cursor.js';
 
 export interface CaseFilter {
   status?: CaseStatus;
@@ -180,18 +180,13 @@ export async function listCases(
     .where(and(caseWhere(filter), backwards ? beforeCursor(options.before) : afterCursor(options.after)))
     .orderBy(...(backwards ? [cases.createdAt, cases.id] : [desc(cases.createdAt), desc(cases.id)]))
     .limit(limit + 1)) as RawListRow[];
-  const more = rows.length > limit;
-  const page = rows.slice(0, limit);
-  if (backwards) page.reverse();
+  const { page, older, newer } = keysetPage(rows, limit, { backwards, after: Boolean(options.after) });
   const first = page[0];
   const last = page.at(-1);
-  // Going back, the older rows are the ones the reader came from; going on, the newer ones.
-  const olderExist = backwards ? Boolean(last) : more;
-  const newerExist = backwards ? more : Boolean(options.after);
   return {
     rows: page.map(toListRow),
-    next: olderExist && last ? { at: last.at, id: last.id } : undefined,
-    previous: newerExist && first ? { at: first.at, id: first.id } : undefined,
+    next: older && last ? { at: last.at, id: last.id } : undefined,
+    previous: newer && first ? { at: first.at, id: first.id } : undefined,
   };
 }
 

@@ -10,7 +10,7 @@ import { and, desc, eq, gte, lt, sql, type SQL } from 'drizzle-orm';
 import type { ChannelName, Citation, Consultation, Outcome, PassageRef, PiiFinding } from '../types.js';
 import { queryRows, type Database } from './db.js';
 import { agencies, cases, consultationReviews, consultations, feedback, reviewClaims, staffAccounts, type CaseStatus, type ReviewVerdict } from './schema.js';
-import { decodeCursorParts } from './cursor.js';
+import { decodeCursorParts, keysetPage } from './cursor.js';
 
 export interface ConsoleFilter {
   /** Inclusive. */
@@ -169,19 +169,14 @@ export async function listConsultations(db: Database, filter: ConsoleFilter, opt
       .limit(limit + 1),
     queryRows<{ n: number }>(db, sql`select count(*)::int as n from (select 1 from ${consultations} where ${where ?? sql`true`} limit ${COUNT_CAP + 1}) as matched`),
   ]);
-  const more = rows.length > limit;
-  const page = rows.slice(0, limit);
-  if (backwards) page.reverse();
+  const { page, older, newer } = keysetPage(rows, limit, { backwards, after: Boolean(options.after) });
   const first = page[0];
   const last = page.at(-1);
   const n = Number(counted[0]?.n ?? 0);
-  // Going back, the rows older than this page are the ones the reader came from; going on, the newer ones.
-  const olderExist = backwards ? Boolean(last) : more;
-  const newerExist = backwards ? more : Boolean(options.after);
   return {
     rows: page.map(({ seq: _seq, at: _at, ...row }) => row),
-    next: olderExist && last ? { at: last.at, seq: last.seq } : undefined,
-    previous: newerExist && first ? { at: first.at, seq: first.seq } : undefined,
+    next: older && last ? { at: last.at, seq: last.seq } : undefined,
+    previous: newer && first ? { at: first.at, seq: first.seq } : undefined,
     total: Math.min(n, COUNT_CAP),
     capped: n > COUNT_CAP,
   };

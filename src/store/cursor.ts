@@ -31,3 +31,20 @@ export function decodeCursorParts(text: string | undefined, validKey: (key: stri
   if (extra !== undefined || !validCursorTime(at) || !validKey(key)) throw new CursorError();
   return { at, key };
 }
+
+/**
+ * One page of a console list shown newest first and paged both ways by keyset. Going on (`after` a cursor)
+ * the query reads newest first; going back (`before` one) it reads oldest first from the cursor, so the rows
+ * are turned round. Either way it reads one row more than a page to know whether more lie beyond.
+ */
+export function keysetPage<T>(rows: T[], limit: number, direction: { backwards: boolean; after: boolean }): { page: T[]; older: boolean; newer: boolean } {
+  const more = rows.length > limit;
+  const page = rows.slice(0, limit);
+  if (direction.backwards) page.reverse();
+  // Going back, the older rows are the ones the reader came from; going on, the newer ones.
+  return {
+    page,
+    older: direction.backwards ? page.length > 0 : more,
+    newer: direction.backwards ? more : direction.after,
+  };
+}
