@@ -5,13 +5,12 @@
  * consultations shows the empty state instead of empty axes. Screenshots of analytics, the audit log, the
  * account page (password rules) and a consultation at both sizes go to SHOTS_DIR (default test-results/words).
  */
-import { mkdir, mkdtemp } from 'node:fs/promises';
-import os from 'node:os';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { CHROMIUM, SCREENSHOTS, hasChromium, launchChromium, pageTestResources, startServer } from '../web/browser.js';
-import { createAccounts, login } from './browser-steps.js';
+import { CHROMIUM, SCREENSHOTS, hasChromium, launchChromium, pageTestResources } from '../web/browser.js';
+import { login, serveWithAccounts } from './browser-steps.js';
 
 const SHOTS = process.env.SHOTS_DIR ?? path.join(SCREENSHOTS, 'words');
 const SIZES = [
@@ -40,13 +39,7 @@ describe.skipIf(!hasChromium)('analytics in Chromium', () => {
   const held = pageTestResources();
 
   it('draws the charts under the CSP at both sizes, and shows an empty range as such', { timeout: 240_000 }, async () => {
-    held.dataDir = await mkdtemp(path.join(os.tmpdir(), 'ipcb-analytics-'));
-    const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: held.dataDir };
-    delete env.DATABASE_URL;
-    await createAccounts(env, [{ username: 'admin1', role: 'admin', name: '张审核' }]);
-    const started = await startServer(held.dataDir);
-    held.server = started.child;
-    const { url } = started;
+    const url = await serveWithAccounts(held, 'ipcb-analytics-', [{ username: 'admin1', role: 'admin', name: '张审核' }]);
     for (const [i, question] of ['商标被别人抢注了怎么办？', '知识产权保险有哪些?', '专利质押融资有什么支持?', '今天天气怎么样', '青岛的专利资助怎么申请?'].entries()) {
       const res = await fetch(`${url}/api/v1/ask`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ question, userId: 'u1', conversationId: `c-${i}` }) });
       expect(res.status, await res.text()).toBe(200);

@@ -1,9 +1,12 @@
 /** Steps the console's page tests share: accounts made with `npm run admin`, and logging in through the form. */
+import { mkdtemp } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { expect } from 'vitest';
 import { totpCode } from '../../src/console/totp.js';
 import { ROOT, runTsx } from '../helpers.js';
+import { startServer, type pageTestResources } from '../web/browser.js';
 
 export const PASSWORD = 'correct horse battery staple';
 
@@ -13,6 +16,20 @@ export async function createAccounts(env: NodeJS.ProcessEnv, accounts: { usernam
     const made = await runTsx(path.join(ROOT, 'src/cli/admin.ts'), ['create-user', '--username', a.username, '--role', a.role, ...(a.agency ? ['--agency', a.agency] : []), '--display-name', a.name], { env, input: `${PASSWORD}\n` });
     expect(made.code, made.stderr).toBe(0);
   }
+}
+
+/**
+ * The real server on a fresh embedded database in a temp folder named `prefix…`, with the accounts made
+ * first; the folder and the process go into `held`, which removes them after the tests. Returns its URL.
+ */
+export async function serveWithAccounts(held: ReturnType<typeof pageTestResources>, prefix: string, accounts: Parameters<typeof createAccounts>[1]): Promise<string> {
+  held.dataDir = await mkdtemp(path.join(os.tmpdir(), prefix));
+  const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: held.dataDir };
+  delete env.DATABASE_URL;
+  await createAccounts(env, accounts);
+  const started = await startServer(held.dataDir);
+  held.server = started.child;
+  return started.url;
 }
 
 /** Recovery codes shown at each account's enrolment, used up one per later sign-in. */

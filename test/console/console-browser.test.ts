@@ -6,12 +6,11 @@
  * CSV export holds exactly the filtered rows. Screenshots of the list, the detail, the review queue, the
  * approved answers and the analytics page go to test-results/.
  */
-import { mkdir, mkdtemp, readFile } from 'node:fs/promises';
-import os from 'node:os';
+import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CHROMIUM, SCREENSHOTS, hasChromium, launchChromium, pageTestResources, startServer } from '../web/browser.js';
-import { createAccounts, login } from './browser-steps.js';
+import { CHROMIUM, SCREENSHOTS, hasChromium, launchChromium, pageTestResources } from '../web/browser.js';
+import { login, serveWithAccounts } from './browser-steps.js';
 const SHOTS = SCREENSHOTS;
 if (!hasChromium) console.warn(`[console] browser test SKIPPED: ${CHROMIUM} is missing (apt-get install -y chromium)`);
 
@@ -19,17 +18,10 @@ describe.skipIf(!hasChromium)(hasChromium ? 'console in Chromium' : `console in 
   const held = pageTestResources();
 
   it('reviews, approves, and the bot answers with the approved answer; CSRF refused; export matches the filter', { timeout: 240_000 }, async () => {
-    held.dataDir = await mkdtemp(path.join(os.tmpdir(), 'ipcb-console-'));
-    // The admin command runs on the same embedded database before the server takes it.
-    const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: held.dataDir };
-    delete env.DATABASE_URL;
-    await createAccounts(env, [
+    const url = await serveWithAccounts(held, 'ipcb-console-', [
       { username: 'admin1', role: 'admin', name: '张审核' },
       { username: 'admin2', role: 'admin', name: '李主任' },
     ]);
-    const started = await startServer(held.dataDir);
-    held.server = started.child;
-    const { url } = started;
     const ask = async (question: string) => {
       const res = await fetch(`${url}/api/v1/ask`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ question, userId: 'u1', conversationId: `c-${Math.random()}` }) });
       return (await res.json()) as { id: string; answer: string; outcome: string; citations: { article: string }[] };

@@ -7,13 +7,12 @@
  * answers only after another admin approves it. Screenshots of each page go to CONSOLE_SHOTS (default
  * test-results/), one set per size.
  */
-import { mkdir, mkdtemp } from 'node:fs/promises';
-import os from 'node:os';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { CHROMIUM, SCREENSHOTS, hasChromium, launchChromium, pageTestResources, startServer } from '../web/browser.js';
-import { createAccounts, login } from './browser-steps.js';
+import { CHROMIUM, SCREENSHOTS, hasChromium, launchChromium, pageTestResources } from '../web/browser.js';
+import { login, serveWithAccounts } from './browser-steps.js';
 
 const SHOTS = process.env.CONSOLE_SHOTS ?? SCREENSHOTS;
 if (!hasChromium) console.warn(`[console] browser test SKIPPED: ${CHROMIUM} is missing (apt-get install -y chromium)`);
@@ -34,16 +33,10 @@ describe.skipIf(!hasChromium)(hasChromium ? 'console work in Chromium' : `consol
   const held = pageTestResources();
 
   it('keeps the place through Back, cites an article found by search, and edits an approved answer, at both sizes', { timeout: 480_000 }, async () => {
-    held.dataDir = await mkdtemp(path.join(os.tmpdir(), 'ipcb-console-work-'));
-    const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: held.dataDir };
-    delete env.DATABASE_URL;
-    await createAccounts(env, [
+    const url = await serveWithAccounts(held, 'ipcb-console-work-', [
       { username: 'admin1', role: 'admin', name: '张审核' },
       { username: 'admin2', role: 'admin', name: '李主任' },
     ]);
-    const started = await startServer(held.dataDir);
-    held.server = started.child;
-    const { url } = started;
     const ask = async (question: string, conversationId = `c-${Math.random()}`, userId = 'u1') => {
       const res = await fetch(`${url}/api/v1/ask`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ question, userId, conversationId }) });
       return (await res.json()) as Asked;
