@@ -6,6 +6,7 @@
  */
 import { chinaDate, lapseOf, replacements } from '../knowledge/applicability.js';
 import { chineseNumeral, toChineseNumeral } from '../knowledge/numerals.js';
+import { NATIONAL_PREFIX } from '../knowledge/references.js';
 import type { Chunk, DocumentMeta } from '../types.js';
 import type { Knowledge } from './context.js';
 
@@ -35,7 +36,6 @@ function chunkIsNumberedArticle(chunk: Chunk): boolean {
 }
 
 const REFERENCE = /《?([^《》\s第]{2,40})》?\s*第?\s*([一二三四五六七八九十百零〇两]+|\d{1,3})\s*条/;
-const NATIONAL_PREFIX = '中华人民共和国';
 
 /** The document title words and article key a reference names (数字 read as 第三十三条's 三十三). */
 function reference(query: string): { title: string; article: string } | undefined {

@@ -14,7 +14,7 @@ const ARTICLE = new RegExp(`第(${NUMERAL})条(?:第${NUMERAL}款)?(至|到)?`, 
 /** A range longer than this is a summary, not a pointer. */
 const MAX_RANGE = 10;
 /** The prefix national law titles carry and citations leave out. */
-const NATIONAL_PREFIX = '中华人民共和国';
+export const NATIONAL_PREFIX = '中华人民共和国';
 
 /** `title → article numerals` named in a text, in order. */
 export function referencesIn(text: string): { title: string; articles: string[] }[] {
