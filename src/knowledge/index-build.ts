@@ -1,12 +1,14 @@
 /**
  * Building the search index from the knowledge folder: load and convert every document, chunk it along
- * its structure, index the chunks' jieba terms in BM25 and their embeddings in HNSW. Pure work, no cache:
+ * its structure, index the chunks' jieba terms in BM25 and their embeddings in HNSW, and relate the terms by
+ * their dictionary senses. Pure work, no cache:
  * `knowledge-base.ts` decides when to build and `index-cache.ts` keeps the result.
  */
 import type { Chunk, DocumentMeta } from '../types.js';
 import { Bm25Builder, type Bm25Index } from './bm25.js';
 import { chunkDocument } from './chunk.js';
 import type { Embedder } from './embedder.js';
+import { buildGlosses, type GlossData } from './glosses.js';
 import { loadKnowledge, type LoadProblem } from './load.js';
 import type { Thesaurus } from './thesaurus.js';
 import type { Tokenizer } from './tokenizer.js';
@@ -37,6 +39,8 @@ export interface Index {
   problems: LoadProblem[];
   bm25: Bm25Index;
   vectors: VectorIndex;
+  /** The documents' words by the dictionary senses they share with other words (see glosses.ts). */
+  glosses: GlossData;
 }
 
 /** What reads queries: rebuilt from the knowledge folder on every open (cheap), never cached. */
@@ -72,6 +76,7 @@ export async function buildIndex(knowledgeDir: string, { tokenizer, embedder }: 
   }
   onProgress('tokenize', chunks.length, chunks.length);
   const bm25 = builder.finish();
+  const glosses = buildGlosses(bm25.vocabulary);
 
   const embeddings: Float32Array[] = [];
   for (let i = 0; i < chunks.length; i += EMBED_SLICE) {
@@ -80,7 +85,7 @@ export async function buildIndex(knowledgeDir: string, { tokenizer, embedder }: 
     await yieldToEventLoop();
   }
   const vectors = await VectorIndex.build(embeddings, (done) => onProgress('vectors', done, chunks.length));
-  return { documents: documents.map((d) => d.meta), sources, chunks, problems, bm25, vectors };
+  return { documents: documents.map((d) => d.meta), sources, chunks, problems, bm25, vectors, glosses };
 }
 
 /**

@@ -14,7 +14,7 @@ import { DICTIONARY_FILE, listKnowledgeFiles } from './load.js';
 import { VectorIndex } from './vector-index.js';
 
 /** Bump when the cache layout changes. */
-const INDEX_FORMAT = 5;
+const INDEX_FORMAT = 6;
 /** The indexing code's sources (also when running compiled from dist/: the same fingerprint for `npm start` and `npm run ingest`). */
 const CODE_DIR = fromRoot('src', 'knowledge');
 

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import type { Chunk, DocumentMeta, Passage } from '../types.js';
+import { Glosses } from './glosses.js';
 import { HashingEmbedder, type Embedder } from './embedder.js';
 import { buildIndex, type BuildProgress, type DocumentSource, type Index, type QueryTools } from './index-build.js';
 import { fingerprintOf, readCache, writeCache } from './index-cache.js';
@@ -21,6 +22,8 @@ const STATING_WITHIN = 10;
 const STATING_MARGIN = 1.5;
 /** An article a guide cites says the same thing when it covers at least this share of what the guide covers. */
 const SAME_THING = 0.6;
+/** Words of the same meaning a question's word is matched through, at most. */
+const MAX_RELATED = 4;
 /** Reciprocal-rank-fusion constant; 60 is the usual value from the original paper. */
 const RRF_K = 60;
 /** Weight of the BM25 ranking in the fusion; the dense ranking weighs what its embedder declares. */
@@ -95,6 +98,8 @@ export class KnowledgeBase {
   private readonly references: Map<number, number[]>;
   /** Made on the first question: reading the vocabulary's pinyin takes a moment nobody should wait for at start. */
   private speller?: Speller;
+  /** The documents' words by the dictionary senses they share (扣 → 扣留), for words the documents never use. */
+  private readonly glosses: Glosses;
 
   private constructor(
     private readonly index: Index,
@@ -108,6 +113,7 @@ export class KnowledgeBase {
     this.problems = [...index.problems, ...tools.thesaurus.problems.map(thesaurusProblem)];
     this.vocabulary = vocabularyOf(dictionary);
     this.documentsById = new Map(index.documents.map((d) => [d.id, d]));
+    this.glosses = new Glosses(index.glosses);
     const position = new Map(index.documents.map((d, i) => [d.id, i]));
     this.chunkDocument = Uint32Array.from(index.chunks, (c) => position.get(c.documentId) ?? 0);
     this.references = referenceMap(index.chunks, index.documents);
@@ -167,7 +173,7 @@ export class KnowledgeBase {
   }
 
   analyze(question: string): AnalyzedQuery {
-    return analyzeQuery(question, this.tools.tokenizer, this.tools.thesaurus, (t) => this.index.bm25.idf(t));
+    return analyzeQuery(question, this.tools.tokenizer, this.tools.thesaurus, (t) => this.index.bm25.idf(t), (w) => this.related(w));
   }
 
   /**
@@ -266,6 +272,17 @@ export class KnowledgeBase {
     }
   }
 
+  /**
+   * The knowledge's words that mean what a word it never uses means, through the dictionary's senses: the
+   * word's own, or else those of its verb characters (能告 → 告); an English word through its senses (detain → 扣留).
+   */
+  private related(word: string): string[] {
+    if (/^[a-z][a-z-]+$/.test(word)) return englishForms(word).flatMap((w) => this.glosses.translations(w)).slice(0, MAX_RELATED);
+    const own = this.glosses.synonyms(word);
+    if (own.length) return own.slice(0, MAX_RELATED);
+    return this.tools.tokenizer.contentCharacters(word).flatMap((ch) => this.glosses.synonyms(ch).slice(0, MAX_RELATED));
+  }
+
   /** Whether the knowledge uses a word of a question (itself, a synonym, or a part of two or more characters). */
   private knows(g: TermGroup): boolean {
     const bm25 = this.index.bm25;
@@ -309,6 +326,15 @@ export function searchableText(chunk: Chunk): string {
 /** The section without its chapter: `第四十二条 …` of `第五章 … › 第四十二条 …`. */
 export function ownSection(chunk: Chunk): string {
   return chunk.chapter && chunk.section.startsWith(chunk.chapter) ? chunk.section.slice(chunk.chapter.length).replace(/^\s*›\s*/, '') : chunk.section;
+}
+
+/** An English word and its likely dictionary forms (detained → detain, damages → damage). */
+function englishForms(word: string): string[] {
+  const forms = [word];
+  for (const [suffix, replacement] of [['ies', 'y'], ['es', ''], ['s', ''], ['ed', ''], ['ed', 'e'], ['ing', ''], ['ing', 'e']] as const) {
+    if (word.endsWith(suffix) && word.length > suffix.length + 2) forms.push(word.slice(0, -suffix.length) + replacement);
+  }
+  return [...new Set(forms)];
 }
 
 function vocabularyOf(dictionary: string): string[] {

@@ -13,6 +13,8 @@ export interface TermGroup {
   parts: string[];
   /** Thesaurus expansions the word triggered, matched for near-full credit. */
   synonyms: string[];
+  /** The documents' words of the same meaning as a word they never use (扣 → 扣留), for partial credit. */
+  related: string[];
 }
 
 export interface AnalyzedQuery {
@@ -32,7 +34,16 @@ export interface AnalyzedQuery {
 const FIGURE_WEIGHT = 0.3;
 const FIGURE = /^(\d+|[零一二三四五六七八九十百千万两半]+)(个月|个|年|月|日|号|天|周|次|件|元|万元)?$/;
 
-export function analyzeQuery(question: string, tokenizer: Tokenizer, thesaurus: Thesaurus, idf: (term: string) => number): AnalyzedQuery {
+/** How much a word the documents never use counts through the documents' words of the same meaning, shared among them. */
+const RELATED_WEIGHT = 0.6;
+/** How much a passage covers such a word through one of them: less than a thesaurus synonym, which staff vouch for. */
+const RELATED_MATCH = 0.6;
+
+/**
+ * `related(word)`: the documents' words that mean what a word they never use means (扣 → 扣留, 藏 → 隐匿):
+ * an owner's colloquial word is matched through the words the law writes.
+ */
+export function analyzeQuery(question: string, tokenizer: Tokenizer, thesaurus: Thesaurus, idf: (term: string) => number, related: (word: string) => string[] = () => []): AnalyzedQuery {
   const text = normalize(question).trim();
   const terms = new Map<string, number>();
   for (const t of tokenizer.terms(text)) terms.set(t, Math.max(terms.get(t) ?? 0, FIGURE.test(t) ? FIGURE_WEIGHT : 1));
@@ -42,6 +53,7 @@ export function analyzeQuery(question: string, tokenizer: Tokenizer, thesaurus: 
     for (const t of tokenizer.terms(term)) if (!terms.has(t)) terms.set(t, EXPANSION_WEIGHT);
   }
 
+  const functional = tokenizer.functionWords(text);
   const groups: TermGroup[] = [];
   const seen = new Set<string>();
   for (const word of tokenizer.words(text)) {
@@ -49,8 +61,11 @@ export function analyzeQuery(question: string, tokenizer: Tokenizer, thesaurus: 
     seen.add(word);
     const parts = tokenizer.parts(word);
     const synonyms = expansions.filter((e) => overlaps(e.trigger, word)).map((e) => e.term);
+    // The thesaurus, when it knows the word, says better what it stands for; function words stand for nothing.
+    const same = !synonyms.length && idf(word) >= maxIdf(idf) && !functional.has(word) ? related(word) : [];
+    for (const c of same) if (!terms.has(c)) terms.set(c, RELATED_WEIGHT / Math.sqrt(same.length));
     const weight = parts.length && idf(word) >= maxIdf(idf) ? Math.max(...parts.map(idf)) : idf(word);
-    groups.push({ word, weight, parts, synonyms });
+    groups.push({ word, weight, parts, synonyms, related: same });
   }
   return { text, terms, groups, expanded: [text, ...expansions.map((e) => e.term)].join(' ') };
 }
@@ -79,6 +94,7 @@ export function evidence(groups: TermGroup[], text: string): { found: number; to
 export function groupMatch(g: TermGroup, haystack: string): number {
   if (haystack.includes(g.word)) return 1;
   if (g.synonyms.some((s) => haystack.includes(s))) return 0.9;
+  if (g.related.some((s) => haystack.includes(s))) return RELATED_MATCH;
   if (g.parts.length) return (0.8 * g.parts.filter((p) => haystack.includes(p)).length) / g.parts.length;
   return 0;
 }

@@ -4,6 +4,10 @@ import { STOPWORDS } from './stopwords.js';
 
 const WORD = /[\p{L}\p{N}]/u;
 const CJK = /\p{Script=Han}/u;
+/** jieba (ICTCLAS) tags of verbs, with their morphemes (vg). */
+const CONTENT_TAG = /^(v|vg)$/;
+/** jieba (ICTCLAS) tags of function words: f localiser, d adverb, p preposition, r pronoun, c conjunction, u* particle, y modal, m numeral, q measure, z* status. */
+const FUNCTION_TAG = /^(f|d|p|r|c|u[a-z]*|y|m|q|e|o|z[a-z]*)$/;
 
 /** Segments Chinese (and plain English) text into index terms. Immutable once made, so snapshots may share one. */
 export class Tokenizer {
@@ -31,6 +35,26 @@ export class Tokenizer {
   /** The text cut into words as written, every character kept (punctuation and spaces are tokens too). */
   cut(text: string): string[] {
     return this.jieba.cut(text, true);
+  }
+
+  /**
+   * The characters of a word that jieba's part-of-speech model takes, alone, for a verb (改 of 改到, 告 of
+   * 能告, not 小 or 往): what a colloquial word the documents never use says. Nouns are left out: a lone
+   * noun character (书, 钱) has too many senses to stand for any one word.
+   */
+  contentCharacters(word: string): string[] {
+    return [...new Set(word.match(/\p{Script=Han}/gu) ?? [])].filter((ch) => !STOPWORDS.has(ch) && CONTENT_TAG.test(this.jieba.tag(ch, false)[0]?.tag ?? ''));
+  }
+
+  /**
+   * Words of the text that jieba's part-of-speech model tags as function words: localisers (后, 内), adverbs
+   * (还, 都), prepositions (往, 靠), pronouns, conjunctions, particles, numerals and measure words. They shape
+   * a question without naming what it is about.
+   */
+  functionWords(text: string): Set<string> {
+    const out = new Set<string>();
+    for (const { word, tag } of this.jieba.tag(normalize(text), true)) if (FUNCTION_TAG.test(tag)) out.add(word.trim().toLowerCase());
+    return out;
   }
 
   /** Whether the dictionary has the word: without new-word detection, the segmenter keeps it whole. */
