@@ -15,7 +15,7 @@ import { Applicability, DocumentScope, asksAboutLocalProvision, chinaDate, type 
 import type { KnowledgeBase, Retrieval, RetrieveOptions } from './knowledge/knowledge-base.js';
 import type { Place } from './knowledge/gazetteer.js';
 import { findPlaces, within, withoutPlaces } from './knowledge/places.js';
-import { evidence, groupMatch } from './knowledge/query.js';
+import { evidence, groupMatch, type TermGroup } from './knowledge/query.js';
 import { normalize } from './knowledge/tokenizer.js';
 import { searchableText } from './knowledge/knowledge-base.js';
 import type { Answer, Chunk, DocumentMeta, Passage } from './types.js';
@@ -141,11 +141,11 @@ export function createConsult(deps: {
     const top = retrieval.passages[0];
     const doc = top && src.document(top.chunk.documentId);
     const lapse = doc && src.documents.lapse(doc);
-    if (!top || !doc || !lapse || confidenceOf(top, retrieval) < options.minConfidence) return undefined;
+    if (!top || !doc || !lapse || confidenceOf(top, retrieval.query.groups) < options.minConfidence) return undefined;
     const plan = planAnswer(src.kb, reading.question, retrieval.passages.filter((p) => p.chunk.documentId === doc.id), reading.previous);
     if (plan.verdict !== 'answer' || plan.missing.length) return undefined;
     const { answer, citations } = lapsedAnswer(answerInput(src, plan, retrieval, language), lapseNotice(doc, lapse, language));
-    return { answer: { ...notCovered(confidenceOf(top, retrieval), language), answer, citations, answerer: 'extractive' }, retrieval };
+    return { answer: { ...notCovered(confidenceOf(top, retrieval.query.groups), language), answer, citations, answerer: 'extractive' }, retrieval };
   }
 
   /**
@@ -189,21 +189,23 @@ export function createConsult(deps: {
     const reviewed = verdict.verdict === 'escalate' ? undefined : await deps.approved?.answer(question);
     if (reviewed) return done(reviewed);
 
-    const reading = await readInContext(src.kb, question, context.history ?? [], searchIn(src), llm);
+    const reading = await readInContext(src.kb, question, context.history ?? [], searchIn(src), llm, !verdict.inDomain);
     const { retrieval } = reading;
     const language = reading.language ?? detectLanguage(question);
     // A follow-up is judged with what it continues: "找谁办？" after a patent question is about patents.
     if (reading.previous) verdict = guard(question, reading.previous);
     else if (reading.question !== question) verdict = guard(reading.question);
     const top = retrieval.passages[0];
-    const confidence = top ? confidenceOf(top, retrieval) : 0;
+    const confidence = top ? confidenceOf(top, retrieval.query.groups) : 0;
 
     if (verdict.verdict === 'escalate') return done(await referral(src, reading, verdict.humanRequested, confidence, language), retrieval);
 
     // Without IP vocabulary a question needs a clearly better match: more than one shared everyday word (买, 填)
-    // or a good share of the question.
-    const weakMatch = !top || (wordsShared(top, retrieval) < 2 && top.coverage < options.minConfidence);
-    if (!verdict.inDomain && (confidence < options.minConfidence * 1.5 || weakMatch)) {
+    // or a good share of the question, searched in its own words (股票 is no 股份, 帮 no 援助, for this).
+    const literal = verdict.inDomain ? undefined : await searchIn(src)(reading.text, 5, reading.places, true);
+    const plain = literal?.passages[0];
+    const weakMatch = !plain || (wordsShared(plain, literal!.query.groups) < 2 && plain.coverage < options.minConfidence);
+    if (literal && ((plain ? confidenceOf(plain, literal.query.groups) : 0) < options.minConfidence * 1.5 || weakMatch)) {
       return done({ ...fixed('out_of_scope', MESSAGES.outOfScope[language]), confidence: round(confidence) }, retrieval);
     }
 
@@ -251,7 +253,7 @@ function searchText(text: string, home: Place): string {
  * benchmark searches the same way.
  */
 export function scopedSearch(kb: KnowledgeBase, documents: DocumentScope, inspect?: RetrieveOptions['inspect']): Search {
-  return (text, limit, places) => {
+  return (text, limit, places, literal) => {
     const asked = askedSlots(text);
     const slots = asked.filter((s) => ANSWER_SHAPED.has(s.kind));
     // A passage that states what is asked (a period for 多久, a body for 找谁, a route for 怎么办) is the likelier answer.
@@ -259,7 +261,7 @@ export function scopedSearch(kb: KnowledgeBase, documents: DocumentScope, inspec
     const states = slots.length ? (chunk: Chunk) => slots.some((s) => stated(s, chunk)) : undefined;
     const advice = asked.some((s) => s.kind === 'advice');
     const asksLocal = advice || asksAboutLocalProvision(text) || findPlaces(places).length > 0;
-    return kb.retrieve(searchText(text, documents.home), limit, { ...documents.of(places, advice).retrieve, states, asksLocal, asks: isAskingWord, inspect });
+    return kb.retrieve(searchText(text, documents.home), limit, { ...documents.of(places, advice).retrieve, states, asksLocal, asks: isAskingWord, inspect, literal });
   };
 }
 
@@ -274,15 +276,15 @@ const ANSWER_SHAPED: ReadonlySet<SlotKind> = new Set(['period', 'deadline', 'dat
  * passage covers, half the absolute evidence (IDF mass) it holds, saturating at 4 — a long colloquial
  * question with one strongly matching term is still covered.
  */
-function confidenceOf(top: Passage, retrieval: Retrieval): number {
-  const { found } = evidence(retrieval.query.groups, searchableText(top.chunk));
+function confidenceOf(top: Passage, groups: TermGroup[]): number {
+  const { found } = evidence(groups, searchableText(top.chunk));
   return 0.5 * Math.min(1, found / 4) + 0.5 * top.coverage;
 }
 
 /** How many of the question's words the passage contains (whole, as a synonym or by its parts). */
-function wordsShared(top: Passage, retrieval: Retrieval): number {
+function wordsShared(top: Passage, groups: TermGroup[]): number {
   const text = normalize(searchableText(top.chunk));
-  return retrieval.query.groups.filter((g) => groupMatch(g, text) > 0).length;
+  return groups.filter((g) => groupMatch(g, text) > 0).length;
 }
 
 /** Cleans a question and rejects what cannot be one, with a message fit to show the user. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../src/errors.js';
 import { MAX_QUESTION_CHARS, validateQuestion } from '../src/consult.js';
-import { SEED_ID, seedOnlyConsult } from './helpers.js';
+import { SEED_ID, seedOnlyConsult, shippedConsult } from './helpers.js';
 
 describe('consult(): the offline pipeline', () => {
   it('answers with a verbatim quote of article 七, its document number and departments', async () => {
@@ -275,6 +275,19 @@ describe('follow-up questions', () => {
     expect(answer.outcome).toBe('answered');
     expect(answer.answer).toMatch(/^In the original Chinese: /);
     expect(answer.citations[0]!.article).toBe('七');
+  });
+
+  it('reads a follow-up that points back in everyday words with the earlier question, on the shipped laws', async () => {
+    const consult = await shippedConsult();
+    const earlier = '申请海关扣货要交担保吗？';
+    const first = await consult(earlier);
+    const history = [{ question: earlier, citations: first.answer.citations }];
+    const { answer } = await consult('那这笔钱是干嘛用的？', { history });
+    expect(answer.outcome).toBe('answered');
+    expect(answer.citations[0]).toMatchObject({ documentId: 'customs-ip-protection-regulations-2018', article: '十四' });
+    expect((await consult('那这笔钱是干嘛用的？')).answer.outcome).toBe('out_of_scope');
+    // A short question about something else stays apart.
+    expect((await consult('晚上吃什么？', { history })).answer.outcome).toBe('out_of_scope');
   });
 
   it('does not read a new, unrelated short question into the conversation', async () => {

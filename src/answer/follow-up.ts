@@ -1,7 +1,7 @@
 /**
  * Reading a question with the conversation before it. A short question ("需要什么材料？", "找谁办？",
  * "多少钱？") or one that points back ("那仲裁呢？") continues the earlier topic: it is retrieved together
- * with the earlier question and prefers the articles that answer cited. A question that brings its own,
+ * with the earlier question. A question that brings its own,
  * unrelated words ("今天天气怎么样？") stands alone, and so does any longer question. A place is no topic
  * of its own: "那北京呢？" asks the earlier question of Beijing, and the places a question is read against
  * are the follow-up's when it names one, else those of the exchange it continues.
@@ -30,6 +30,8 @@ const SHORT_CHARS = 12;
 const SHORT_WORDS = 6;
 /** A word this rare in the documents (IDF) is a topic of its own. */
 const OWN_TOPIC_WEIGHT = 2;
+/** How much more an article the earlier answer cited counts (scores are relative to the best, 1). */
+const CITED_BEFORE = 1.25;
 /** A passage holding this much of the follow-up's own words is what it asks about. */
 const OWN_WORDS_COVERAGE = 0.5;
 /** "那英文呢" / "in English?": the earlier question again, answered in the other language. */
@@ -59,11 +61,17 @@ export function mayReferBack(question: string): boolean {
 
 /**
  * How a reading searches: `text` for the best `limit` passages, among the documents that apply to the
- * places `places` names (the caller's region and validity rules).
+ * places `places` names (the caller's region and validity rules); `literal`: in the question's own words,
+ * without the documents' words of the same meaning.
  */
-export type Search = (text: string, limit: number, places: string) => Promise<Retrieval>;
+export type Search = (text: string, limit: number, places: string, literal?: boolean) => Promise<Retrieval>;
 
-export async function readInContext(kb: KnowledgeBase, question: string, turns: History, search: Search, llm?: LlmAnswerer): Promise<Reading> {
+/**
+ * `outsideIp`: the question alone has no IP vocabulary. A short one then continues the conversation unless it
+ * names something else (忘了交咋办？ after a question on patent annual fees): in a conversation about IP, that
+ * is what it most likely does.
+ */
+export async function readInContext(kb: KnowledgeBase, question: string, turns: History, search: Search, llm?: LlmAnswerer, outsideIp = false): Promise<Reading> {
   const alone = async (): Promise<Reading> => ({ question, text: question, places: question, retrieval: await search(question, 5, question) });
   // Most questions stand on their own: the history is read only for one that may refer back.
   if (!mayReferBack(question)) return alone();
@@ -76,7 +84,10 @@ export async function readInContext(kb: KnowledgeBase, question: string, turns: 
     const earlier = await readInContext(kb, last.question, history.slice(0, -1), search, llm);
     return { ...earlier, previous: earlier.previous ?? last.question, language: switched.language };
   }
-  if (!continues(kb, question)) return alone();
+  // Without IP words of its own, a short question continues the earlier topic unless it names something
+  // the documents never speak of (忘了交咋办？ continues, 今天天气怎么样？ does not).
+  const carriesOn = outsideIp && isShort(question) && kb.unknownNames(withoutPlaces(question)).every(isAskingWord);
+  if (!carriesOn && !continues(kb, question)) return alone();
 
   // A model rewrites the follow-up into a standalone question; without one, the two are read together.
   const standalone = llm ? await llm.rewrite(question, history.slice(-3).map((t) => t.question)) : undefined;
@@ -84,14 +95,15 @@ export async function readInContext(kb: KnowledgeBase, question: string, turns: 
   // A place the follow-up names replaces the earlier one ("那北京呢？"); otherwise the earlier one holds.
   const places = findPlaces(question).length ? question : text;
   const combined = await search(text, 8, places);
-  // What the follow-up names itself (那仲裁呢？) comes first, then the articles the earlier answer cited;
-  // a follow-up that asks for something specific (申请流程是什么？) asks it of the earlier topic.
+  // What the follow-up names itself (那仲裁呢？) comes first; a follow-up that asks for something specific
+  // (申请流程是什么？) asks it of the earlier topic. The articles the earlier answer cited count a little more,
+  // not first: a follow-up often asks what comes next (到期了咋整？ after 能用几年？), which another article says.
   const specific = askedSlots(question).some((s) => s.kind !== 'general');
   const own = specific ? [] : kb.analyze(withoutPlaces(question)).groups.filter((g) => !isAskingWord(g.word) && (g.synonyms.length > 0 || kb.mentions(g.word)));
   const named = (p: Passage) => (own.length && coverage(own, searchableText(p.chunk)) >= OWN_WORDS_COVERAGE ? 1 : 0);
   const earlier = new Set(last.citations.map((c) => `${c.documentId}#${c.article}`));
-  const cited = (p: Passage) => (earlier.has(`${p.chunk.documentId}#${p.chunk.article}`) ? 1 : 0);
-  const passages = [...combined.passages].sort((a, b) => named(b) - named(a) || cited(b) - cited(a) || b.score - a.score).slice(0, 5);
+  const weight = (p: Passage) => p.score * (earlier.has(`${p.chunk.documentId}#${p.chunk.article}`) ? CITED_BEFORE : 1);
+  const passages = [...combined.passages].sort((a, b) => named(b) - named(a) || weight(b) - weight(a)).slice(0, 5);
   // Coverage is judged on the question as asked plus what it refers to.
   return { question, text, places, retrieval: { query: combined.query, passages }, previous: last.question };
 }
@@ -104,13 +116,14 @@ function isShort(question: string): boolean {
 /**
  * A short or pointing question continues the conversation unless it names a topic of its own (a short
  * question that does not point back and names 知识产权保险 stands alone). It continues when it asks for
- * something specific (材料, 谁, 多少钱 …) or when every word of it is one the documents know; a word they
- * do not know (天气) starts a new topic.
+ * something specific (材料, 谁, 多少钱 …), when it points back, or when every word of it is one the
+ * documents know; a word they do not know (天气) starts a new topic.
  */
 function continues(kb: KnowledgeBase, question: string): boolean {
   const groups = kb.analyze(withoutPlaces(question)).groups;
   const known = (g: (typeof groups)[number]) => g.synonyms.length > 0 || kb.mentions(g.word);
   if (!REFERS_BACK.test(question) && groups.some((g) => known(g) && !isAskingWord(g.word) && g.weight >= OWN_TOPIC_WEIGHT)) return false;
   if (askedSlots(question).some((s) => s.kind !== 'general')) return true;
-  return groups.every(known);
+  // 那这笔钱是干嘛用的？ points back: its colloquial words (干嘛) are no new topic.
+  return REFERS_BACK.test(question) || groups.every(known);
 }

@@ -61,6 +61,8 @@ export interface RetrieveOptions {
   asksLocal?: boolean;
   /** Whether a passage states what kind of thing the question asks (a period for 多久, a body for 找谁). */
   states?: (chunk: Chunk) => boolean;
+  /** Search in the question's own words: no dictionary senses (扣 → 扣留) for words the documents never use. */
+  literal?: boolean;
   /** Shown every candidate the model ordered, with its features (for fitting the model). */
   inspect?: (pool: { chunk: Chunk; features: Features; offset: number }[]) => void;
 }
@@ -172,8 +174,8 @@ export class KnowledgeBase {
     return this.speller.correct(question, this.tools.tokenizer).text;
   }
 
-  analyze(question: string): AnalyzedQuery {
-    return analyzeQuery(question, this.tools.tokenizer, this.tools.thesaurus, (t) => this.index.bm25.idf(t), (w) => this.related(w));
+  analyze(question: string, literal = false): AnalyzedQuery {
+    return analyzeQuery(question, this.tools.tokenizer, this.tools.thesaurus, (t) => this.index.bm25.idf(t), literal ? undefined : (w) => this.related(w));
   }
 
   /**
@@ -184,7 +186,7 @@ export class KnowledgeBase {
    * clearly more goes first (adding documents shifts IDF, and with it near-ties, arbitrarily).
    */
   async retrieve(question: string, limit = 5, options: RetrieveOptions = {}): Promise<Retrieval> {
-    const query = this.analyze(question);
+    const query = this.analyze(question, options.literal);
     // A remote embedder that fails at query time costs the dense ranking, not the answer.
     const vector = await this.tools.embedder.embedQuery(query.expanded).catch(() => undefined);
     const accepted = options.accept && this.documents.map((d) => options.accept!(d));
@@ -281,6 +283,14 @@ export class KnowledgeBase {
     const own = this.glosses.synonyms(word);
     if (own.length) return own.slice(0, MAX_RELATED);
     return this.tools.tokenizer.contentCharacters(word).flatMap((ch) => this.glosses.synonyms(ch).slice(0, MAX_RELATED));
+  }
+
+  /** Words of a text that name a thing the documents never speak of (天气, 股票), rather than a verb or a function word. */
+  unknownNames(text: string): string[] {
+    const light = this.tools.tokenizer.notNames(text);
+    return this.analyze(text)
+      .groups.filter((g) => !this.knows(g) && !g.related.length && !light.has(g.word))
+      .map((g) => g.word);
   }
 
   /** Whether the knowledge uses a word of a question (itself, a synonym, or a part of two or more characters). */

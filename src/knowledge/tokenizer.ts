@@ -8,6 +8,7 @@ const CJK = /\p{Script=Han}/u;
 const CONTENT_TAG = /^(v|vg)$/;
 /** jieba (ICTCLAS) tags of function words: f localiser, d adverb, p preposition, r pronoun, c conjunction, u* particle, y modal, m numeral, q measure, z* status. */
 const FUNCTION_TAG = /^(f|d|p|r|c|u[a-z]*|y|m|q|e|o|z[a-z]*)$/;
+const NOT_A_NAME_TAG = /^(v|vg|vd|f|d|p|r|c|u[a-z]*|y|m|q|e|o|z[a-z]*)$/;
 
 /** Segments Chinese (and plain English) text into index terms. Immutable once made, so snapshots may share one. */
 export class Tokenizer {
@@ -52,8 +53,17 @@ export class Tokenizer {
    * a question without naming what it is about.
    */
   functionWords(text: string): Set<string> {
+    return this.tagged(text, FUNCTION_TAG);
+  }
+
+  /** Words of the text that jieba tags as verbs or function words: what does not name a thing (忘, 了, 咋). */
+  notNames(text: string): Set<string> {
+    return this.tagged(text, NOT_A_NAME_TAG);
+  }
+
+  private tagged(text: string, tags: RegExp): Set<string> {
     const out = new Set<string>();
-    for (const { word, tag } of this.jieba.tag(normalize(text), true)) if (FUNCTION_TAG.test(tag)) out.add(word.trim().toLowerCase());
+    for (const { word, tag } of this.jieba.tag(normalize(text), true)) if (tags.test(tag)) out.add(word.trim().toLowerCase());
     return out;
   }
 
