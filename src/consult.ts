@@ -15,7 +15,7 @@ import { Applicability, DocumentScope, asksAboutLocalProvision, chinaDate, type 
 import type { KnowledgeBase, Retrieval, RetrieveOptions } from './knowledge/knowledge-base.js';
 import type { Place } from './knowledge/gazetteer.js';
 import { findPlaces, within, withoutPlaces } from './knowledge/places.js';
-import { evidence, groupMatch, type TermGroup } from './knowledge/query.js';
+import { coverage, evidence, groupMatch, type TermGroup } from './knowledge/query.js';
 import { normalize } from './knowledge/tokenizer.js';
 import { searchableText } from './knowledge/knowledge-base.js';
 import type { Answer, Chunk, DocumentMeta, Passage } from './types.js';
@@ -277,8 +277,12 @@ const ANSWER_SHAPED: ReadonlySet<SlotKind> = new Set(['period', 'deadline', 'dat
  * question with one strongly matching term is still covered.
  */
 function confidenceOf(top: Passage, groups: TermGroup[]): number {
-  const { found } = evidence(groups, searchableText(top.chunk));
-  return 0.5 * Math.min(1, found / 4) + 0.5 * top.coverage;
+  // Judged on the question's own words and the thesaurus's: the dictionary's senses (扣 → 扣留) order the
+  // passages, but are no evidence that the documents answer (previous user → 以前, 用户).
+  const literal = groups.map((g) => ({ ...g, related: [] }));
+  const text = searchableText(top.chunk);
+  const { found } = evidence(literal, text);
+  return 0.5 * Math.min(1, found / 4) + 0.5 * coverage(literal, text);
 }
 
 /** How many of the question's words the passage contains (whole, as a synonym or by its parts). */

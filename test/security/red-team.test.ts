@@ -159,15 +159,18 @@ describe.each(ANSWERERS)("red team: another user's data over the API, against th
     await handle.close();
   });
 
+  /** What the attacker typed so far: a name they wrote themselves (王经理) may come back in their own follow-ups. */
+  const typed: string[] = [];
   it.each(casesOf('other-user').map((c) => [`${c.id} (${c.lang})`, c] as const))('%s', async (_, c) => {
     const sentBefore = model.chatRequests.length;
+    typed.push(c.q!);
     const conversationId = c.conversation === 'victim' ? VICTIM.conversationId : 'attacker-conv';
     const res = await app.inject({ method: 'POST', url: '/api/v1/ask', payload: { question: c.q, userId: 'attacker-user', conversationId } });
     expect(res.statusCode).toBe(200);
     expectClean(res.body, victimTraces(c));
     // Not even the model saw any of it: nothing of another user's goes into a prompt.
     const prompts = JSON.stringify(model.chatRequests.slice(sentBefore).map((r) => r.body));
-    expect(VICTIM_TRACES.filter((s) => prompts.includes(s))).toEqual([]);
+    expect(VICTIM_TRACES.filter((s) => prompts.includes(s) && !typed.some((q) => q.includes(s)))).toEqual([]);
   });
 
   it("refuses the victim's case and consultation to anyone else (404, nothing of it in the body)", async () => {
