@@ -92,29 +92,51 @@ export interface PartAnswer {
 
 /**
  * One reply to a message of several questions: each part's opening lines, numbered, then every part's
- * quotes with their markers renumbered in one sequence, then the source line of the first part that
- * quotes. A part that needs a professional says so in its line rather than taking the whole reply over.
+ * quotes with their markers renumbered in one sequence (an article two parts cite keeps one number and one
+ * quote), then the source line of the first part that quotes. A part that needs a professional says so in
+ * its line rather than taking the whole reply over; a part outside IP is left out when another is answered
+ * (“还是只能找北京的部委？” after a question on foreign disputes).
  */
-export function combineParts(parts: PartAnswer[], language: Language): Answer {
+export function combineParts(all: PartAnswer[], language: Language): Answer {
+  const parts = all.some((p) => p.answer.outcome === 'answered') ? all.filter((p) => p.answer.outcome !== 'out_of_scope') : all;
+  if (parts.length === 1) return parts[0]!.answer;
   const heads: string[] = [];
   const quotes: string[] = [];
   const citations: Citation[] = [];
+  const numberOf = new Map<string, number>();
   let footer: string | undefined;
   parts.forEach(({ answer }, k) => {
     const [headBlock = '', ...rest] = answer.answer.split('\n\n');
-    const offset = citations.length;
-    const renumber = (text: string) => text.replace(/\[(\d+)\]/g, (_, n: string) => `[${Number(n) + offset}]`);
+    // The part's own [n] → the reply's number: a new one, or the one its article already has.
+    const renumbered = answer.citations.map((c) => {
+      const key = `${c.documentId}#${c.article}`;
+      let n = numberOf.get(key);
+      if (n === undefined && answer.outcome !== 'escalation_offered') {
+        citations.push(c);
+        numberOf.set(key, (n = citations.length));
+      }
+      return n;
+    });
+    const renumber = (text: string) => text.replace(/\[(\d+)\]/g, (whole, n: string) => (renumbered[Number(n) - 1] ? `[${renumbered[Number(n) - 1]}]` : whole));
     const head = answer.outcome === 'escalation_offered' ? MESSAGES.partNeedsProfessional[language] : headBlock.split('\n').join(' ');
     heads.push(`${k + 1}. ${renumber(head)}`);
-    if (answer.outcome !== 'escalation_offered') {
-      for (const block of rest) {
-        const lines = block.split('\n');
-        if (lines.every((l) => /^\[\d+\]/.test(l))) quotes.push(...lines.map(renumber));
-        else if (!footer && answer.citations.length) footer = block;
+    if (answer.outcome === 'escalation_offered') return;
+    for (const block of rest) {
+      // A quote block starts with its marker; a quote may run over several lines (an article's paragraphs).
+      if (!/^\[\d+\]/.test(block)) {
+        if (!footer && answer.citations.length) footer = block;
+        continue;
       }
-      citations.push(...answer.citations);
+      for (const quote of block.split(/\n(?=\[\d+\])/)) {
+        const own = Number(/^\[(\d+)\]/.exec(quote)![1]);
+        const n = renumbered[own - 1];
+        // An article an earlier part quoted is not quoted twice.
+        if (n === undefined || quotes.some((q) => q.startsWith(`[${n}]`))) continue;
+        quotes.push(renumber(quote));
+      }
     }
   });
+  quotes.sort((a, b) => Number(/^\[(\d+)\]/.exec(a)![1]) - Number(/^\[(\d+)\]/.exec(b)![1]));
   const answered = parts.filter((p) => p.answer.outcome === 'answered');
   const referral = parts.find((p) => p.answer.escalation)?.answer.escalation;
   const outcome = answered.length ? 'answered' : (parts.find((p) => p.answer.outcome === 'escalation_offered') ?? parts[0]!).answer.outcome;

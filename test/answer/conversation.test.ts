@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { clarification, questionParts } from '../../src/answer/conversation.js';
+import { clarification, combineParts, questionParts, type PartAnswer } from '../../src/answer/conversation.js';
+import type { Answer, Citation } from '../../src/types.js';
 
 describe('the shape of a message', () => {
   it('asks back, with choices, when a message only names a topic', () => {
@@ -17,5 +18,23 @@ describe('the shape of a message', () => {
     expect(questionParts('商标注册要多久，还有要多少钱？')).toEqual(['商标注册要多久', '还有要多少钱？']);
     expect(questionParts('请问一下。商标续展要多久？')).toEqual(['请问一下。商标续展要多久？']);
     expect(questionParts('商标过期两个月了还能续吗')).toEqual(['商标过期两个月了还能续吗']);
+  });
+
+  it('answers several questions in one reply: one number and one quote an article, its paragraphs kept, no refusal among answers', () => {
+    const cite = (article: string) => ({ documentId: 'law', article }) as Citation;
+    const part = (question: string, answer: Partial<Answer>): PartAnswer => ({
+      question,
+      answer: { outcome: 'answered', answer: '', citations: [], confidence: 0.8, answerer: 'extractive', ...answer },
+    });
+    const reply = combineParts(
+      [
+        part('倍数怎么定？', { answer: '看过错程度。[1]\n\n[1] 第六条：“第一款。\n第二款。”\n\n摘自《解释》。', citations: [cite('六')] }),
+        part('还看啥？', { answer: '还看情节。[1]另见[2]\n\n[1] 第六条：“第一款。\n第二款。”\n[2] 第五条：“计算基数。”\n\n摘自《解释》。', citations: [cite('六'), cite('五')] }),
+        part('北京呢？', { outcome: 'out_of_scope', answer: '抱歉，这个问题超出了服务范围。', confidence: 0, answerer: 'guard' }),
+      ],
+      'zh',
+    );
+    expect(reply.answer).toBe('1. 看过错程度。[1]\n2. 还看情节。[1]另见[2]\n\n[1] 第六条：“第一款。\n第二款。”\n[2] 第五条：“计算基数。”\n\n摘自《解释》。');
+    expect(reply.citations.map((c) => c.article)).toEqual(['六', '五']);
   });
 });
