@@ -40,7 +40,8 @@ const INJECTION: RegExp[] = [
 /** Explicit requests for a person or for professional work the bot must not do itself. */
 const HUMAN_REQUEST = /转人工|人工(客服|服务|坐席|咨询)|找(个)?(真)?人(工)?(聊|回答|处理)|真人(客服|回答)|\b(human|real person|agent|operator)\b.{0,20}\b(please|talk|speak|connect)|\b(talk|speak) to (a|an) (human|person|lawyer|attorney|agent)\b/i;
 const PROFESSIONAL_WORK: RegExp[] = [
-  /(帮|替|给)(我|我们).{0,16}(写|起草|撰写|准备|代写|出具|分析|看看|判断|评估|联系|介绍|推荐|对接|转给|转交|代理|打官司|起诉|提交|递交|出面|办理)/,
+  /(帮|替|给)(我|我们).{0,16}(写|填|起草|撰写|准备|代写|代办|出具|分析|看看|判断|评估|联系|介绍|推荐|对接|转给|转交|代理|打官司|起诉|应诉|提交|递交|交到|发(个|一份|封)?律师函|打(个)?招呼|出面|办理|办了|办好|办下来)/,
+  /(你|您)(们)?(能|可以|能不能|可不可以)?(直接)?代办|派(个)?人(来|过来|上门|到)/,
   /(你|您)?作为(我|我们)的?.{0,4}(代理人|律师|代表)/,
   /由(你|您)(们)?(来)?代表(我|我们)|代表(我|我们)(去|与|跟|和|出面)|替(我|我们)(去)?(交涉|谈判|应诉|答辩)/,
   /(你|您)(能|可以|能不能|可不可以).{0,6}(帮|替|给|代理|代写|起草)/,
@@ -56,7 +57,7 @@ const PROFESSIONAL_WORK: RegExp[] = [
 const ASKS_ABOUT_POLICY = /(政策|文件|规定)(上|里|中)?.{0,4}(支持|鼓励|允许|提倡|怎么说|有没有|规定)|(支持|鼓励|允许)吗/;
 
 /** Words that place a message in the IP domain; user-dictionary words of the knowledge base count too. */
-const DOMAIN = /知识产权|起诉|诉讼|律师|审查意见|权利要求|仿冒|仿造|假冒|山寨|套牌|种子|337调查|专利|商标|版权|著作权|侵权|盗版|抢注|地理标志|商业秘密|新品种|集成电路|布图|品牌|代理机构|代理所|代理师|代理人|仲裁|调解|维权|质押|许可|转让|成果转化|技术秘密|剑网|淄市监知促字|\b(patents?|trademarks?|copyrights?|intellectual property|infring\w*|licens\w*|piracy|trade secrets?|ip)\b/i;
+const DOMAIN = /知识产权|海关(备案|保护|扣)|假货|软著|起诉|诉讼|律师|审查意见|权利要求|仿冒|仿造|假冒|山寨|套牌|种子|337调查|专利|商标|版权|著作权|侵权|盗版|抢注|地理标志|商业秘密|新品种|集成电路|布图|品牌|代理机构|代理所|代理师|代理人|仲裁|调解|维权|质押|许可|转让|成果转化|技术秘密|剑网|淄市监知促字|\b(patents?|trademarks?|copyrights?|intellectual property|infring\w*|licens\w*|piracy|trade secrets?|ip)\b/i;
 
 const GREETING = /^(你好|您好|嗨|哈喽|hello|hi|hey|在吗|在不在|有人吗|help|帮助|使用说明|怎么用|你能做什么|你会什么|你是谁|你可以做什么|\/start|\/help|谢谢|多谢|感谢|thanks|thank you|好的|ok|收到|再见|拜拜|bye)/i;
 

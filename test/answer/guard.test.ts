@@ -38,6 +38,11 @@ describe('guard', () => {
     ['我们的种子被人套牌销售了,请帮我写一份举报材料', false],
     ['帮我看看这款产品会不会侵犯别人的专利,给个侵权分析意见', false],
     ['我们收到了侵权警告函,能不能由你们代表我们去跟对方交涉?', false],
+    ['你们能直接帮我们代办商标注册吗？', false],
+    ['帮我给侵权的网店发个律师函', false],
+    ['能不能派个人来厂里帮我们把软著登记都办了？', false],
+    ['你直接帮我把海关备案申请书写好交到海关总署去吧', false],
+    ['你们能帮我们在美国找个律师去应诉吗？', false],
   ])('offers a referral: %s', (text, human) => {
     expect(guard(text)).toMatchObject({ verdict: 'escalate', humanRequested: human });
   });
