@@ -4,11 +4,10 @@ import { STOPWORDS } from './stopwords.js';
 
 const WORD = /[\p{L}\p{N}]/u;
 const CJK = /\p{Script=Han}/u;
-/** jieba (ICTCLAS) tags of verbs, with their morphemes (vg). */
-const CONTENT_TAG = /^(v|vg)$/;
+/** jieba (ICTCLAS) tags of verbs, with their morphemes (vg) and adverbial verbs (vd). */
+const VERB_TAG = /^(v|vg|vd)$/;
 /** jieba (ICTCLAS) tags of function words: f localiser, d adverb, p preposition, r pronoun, c conjunction, u* particle, y modal, m numeral, q measure, z* status. */
 const FUNCTION_TAG = /^(f|d|p|r|c|u[a-z]*|y|m|q|e|o|z[a-z]*)$/;
-const NOT_A_NAME_TAG = /^(v|vg|vd|f|d|p|r|c|u[a-z]*|y|m|q|e|o|z[a-z]*)$/;
 
 /** Segments Chinese (and plain English) text into index terms. Immutable once made, so snapshots may share one. */
 export class Tokenizer {
@@ -44,7 +43,7 @@ export class Tokenizer {
    * noun character (书, 钱) has too many senses to stand for any one word.
    */
   contentCharacters(word: string): string[] {
-    return [...new Set(word.match(/\p{Script=Han}/gu) ?? [])].filter((ch) => !STOPWORDS.has(ch) && CONTENT_TAG.test(this.jieba.tag(ch, false)[0]?.tag ?? ''));
+    return [...new Set(word.match(/\p{Script=Han}/gu) ?? [])].filter((ch) => !STOPWORDS.has(ch) && VERB_TAG.test(this.jieba.tag(ch, false)[0]?.tag ?? ''));
   }
 
   /**
@@ -53,17 +52,17 @@ export class Tokenizer {
    * a question without naming what it is about.
    */
   functionWords(text: string): Set<string> {
-    return this.tagged(text, FUNCTION_TAG);
+    return this.tagged(text, (tag) => FUNCTION_TAG.test(tag));
   }
 
   /** Words of the text that jieba tags as verbs or function words: what does not name a thing (忘, 了, 咋). */
   notNames(text: string): Set<string> {
-    return this.tagged(text, NOT_A_NAME_TAG);
+    return this.tagged(text, (tag) => VERB_TAG.test(tag) || FUNCTION_TAG.test(tag));
   }
 
-  private tagged(text: string, tags: RegExp): Set<string> {
+  private tagged(text: string, keep: (tag: string) => boolean): Set<string> {
     const out = new Set<string>();
-    for (const { word, tag } of this.jieba.tag(normalize(text), true)) if (tags.test(tag)) out.add(word.trim().toLowerCase());
+    for (const { word, tag } of this.jieba.tag(normalize(text), true)) if (keep(tag)) out.add(word.trim().toLowerCase());
     return out;
   }
 
