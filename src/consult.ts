@@ -202,7 +202,8 @@ export function createConsult(deps: {
 
     // Without IP vocabulary a question needs a clearly better match: more than one shared everyday word (买, 填)
     // or a good share of the question, searched in its own words (股票 is no 股份, 帮 no 援助, for this).
-    const literal = verdict.inDomain ? undefined : await searchIn(src)(reading.text, 5, reading.places, true);
+    // Searched again only when the dictionary's senses took part in the first search.
+    const literal = verdict.inDomain ? undefined : retrieval.query.groups.some((g) => g.related.length) ? await searchIn(src)(reading.text, 5, reading.places, true) : retrieval;
     const plain = literal?.passages[0];
     const weakMatch = !plain || (wordsShared(plain, literal!.query.groups) < 2 && plain.coverage < options.minConfidence);
     if (literal && ((plain ? confidenceOf(plain, literal.query.groups) : 0) < options.minConfidence * 1.5 || weakMatch)) {

@@ -102,8 +102,17 @@ export class Glosses {
     return this.chinese.get(word) ?? [];
   }
 
-  /** Knowledge words with an English sense ("detain", "punitive"). */
-  translations(sense: string): string[] {
-    return this.english.get(sense.toLowerCase()) ?? [];
+  /** Knowledge words with an English word's sense, in any of its forms (detained → detain → 扣留). */
+  translations(word: string): string[] {
+    return englishForms(word.toLowerCase()).flatMap((w) => this.english.get(w) ?? []);
   }
+}
+
+/** An English word and its likely dictionary forms (detained → detain, damages → damage). */
+function englishForms(word: string): string[] {
+  const forms = [word];
+  for (const [suffix, replacement] of [['ies', 'y'], ['es', ''], ['s', ''], ['ed', ''], ['ed', 'e'], ['ing', ''], ['ing', 'e']] as const) {
+    if (word.endsWith(suffix) && word.length > suffix.length + 2) forms.push(word.slice(0, -suffix.length) + replacement);
+  }
+  return [...new Set(forms)];
 }

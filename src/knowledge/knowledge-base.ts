@@ -279,7 +279,7 @@ export class KnowledgeBase {
    * word's own, or else those of its verb characters (能告 → 告); an English word through its senses (detain → 扣留).
    */
   private related(word: string): string[] {
-    if (/^[a-z][a-z-]+$/.test(word)) return englishForms(word).flatMap((w) => this.glosses.translations(w)).slice(0, MAX_RELATED);
+    if (/^[a-z][a-z-]+$/.test(word)) return this.glosses.translations(word).slice(0, MAX_RELATED);
     const own = this.glosses.synonyms(word);
     if (own.length) return own.slice(0, MAX_RELATED);
     return this.tools.tokenizer.contentCharacters(word).flatMap((ch) => this.glosses.synonyms(ch).slice(0, MAX_RELATED));
@@ -336,15 +336,6 @@ export function searchableText(chunk: Chunk): string {
 /** The section without its chapter: `第四十二条 …` of `第五章 … › 第四十二条 …`. */
 export function ownSection(chunk: Chunk): string {
   return chunk.chapter && chunk.section.startsWith(chunk.chapter) ? chunk.section.slice(chunk.chapter.length).replace(/^\s*›\s*/, '') : chunk.section;
-}
-
-/** An English word and its likely dictionary forms (detained → detain, damages → damage). */
-function englishForms(word: string): string[] {
-  const forms = [word];
-  for (const [suffix, replacement] of [['ies', 'y'], ['es', ''], ['s', ''], ['ed', ''], ['ed', 'e'], ['ing', ''], ['ing', 'e']] as const) {
-    if (word.endsWith(suffix) && word.length > suffix.length + 2) forms.push(word.slice(0, -suffix.length) + replacement);
-  }
-  return [...new Set(forms)];
 }
 
 function vocabularyOf(dictionary: string): string[] {
