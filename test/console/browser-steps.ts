@@ -56,3 +56,15 @@ export async function login(page: Page, url: string, username: string) {
     await Promise.all([page.waitForURL(/\/console\/(consultations|cases)/), page.click('main button[type="submit"]')]);
   }
 }
+
+/** How the page tests call the public HTTP API: POST with a JSON body when one is given, else GET; the parsed reply. */
+export type Api = <T>(route: string, body?: object) => Promise<T>;
+
+/** A user asks, asks for an agency (in 张店区) and consents, with a contact when given: the case as the API shows it after. */
+export async function referOverApi<V extends { id: string; status: string; consent: { consentId?: number } }>(api: Api, userId: string, question: string, contact?: string): Promise<V & { userId: string }> {
+  const asked = await api<{ id: string }>('/api/v1/ask', { question, userId, conversationId: `web:${userId}` });
+  const offered = await api<V>('/api/v1/referral', { consultationId: asked.id, userId, district: '张店区' });
+  if (offered.status !== 'awaiting_consent') return { ...offered, userId };
+  const consented = await api<V>(`/api/v1/cases/${offered.id}/consent`, { userId, consent: true, contact, consentId: offered.consent.consentId });
+  return { ...consented, userId };
+}

@@ -12,7 +12,7 @@ import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { CHROMIUM, SCREENSHOTS, hasChromium, launchChromium, pageTestResources, startServer } from '../web/browser.js';
-import { createAccounts, login } from './browser-steps.js';
+import { createAccounts, login, referOverApi } from './browser-steps.js';
 const CONTACT = '13912345678';
 const REGISTRY = `agencies:
   - id: jia-ip-firm
@@ -54,15 +54,7 @@ describe.skipIf(!hasChromium)(hasChromium ? 'cases board in Chromium' : `cases b
     };
     type View = { id: string; status: string; agency: { id: string } | null; consent: { consentId?: number }; events: { type: string }[] };
     let n = 0;
-    /** A user asks, asks for an agency, and consents (with a contact when given). */
-    const refer = async (question: string, contact?: string) => {
-      const userId = `web-user-${++n}`;
-      const asked = await api<{ id: string }>('/api/v1/ask', { question, userId, conversationId: `web:${userId}` });
-      const offered = await api<View>('/api/v1/referral', { consultationId: asked.id, userId, district: '张店区' });
-      if (offered.status !== 'awaiting_consent') return { ...offered, userId };
-      const consented = await api<View>(`/api/v1/cases/${offered.id}/consent`, { userId, consent: true, contact, consentId: offered.consent.consentId });
-      return { ...consented, userId };
-    };
+    const refer = (question: string, contact?: string) => referOverApi<View>(api, `web-user-${++n}`, question, contact);
     const mine = await refer('我们的专利被侵权了，想找律师起诉对方', CONTACT);
     const theirs = await refer('我们的商标被人抢注了，想找律师起诉');
     const queuedA = await refer('我们的软件著作权被盗版了，想找律师起诉');

@@ -9,7 +9,7 @@ import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { startServer } from '../web/browser.js';
-import { createAccounts } from './browser-steps.js';
+import { createAccounts, referOverApi } from './browser-steps.js';
 
 const REGISTRY = `agencies:
   - id: jia-ip-firm
@@ -85,14 +85,7 @@ export async function seededConsole(dataDir: string): Promise<SeededConsole> {
     feedback: async (asked, rating, comment) => {
       await api('/api/v1/feedback', { consultationId: asked.id, userId: asked.userId, rating, comment });
     },
-    refer: async (question, contact) => {
-      const userId = `seed-user-${++users}`;
-      const asked = await api<{ id: string }>('/api/v1/ask', { question, userId, conversationId: `web:${userId}` });
-      const offered = await api<CaseView>('/api/v1/referral', { consultationId: asked.id, userId, district: '张店区' });
-      if (offered.status !== 'awaiting_consent') return { ...offered, userId };
-      const consented = await api<CaseView>(`/api/v1/cases/${offered.id}/consent`, { userId, consent: true, contact, consentId: offered.consent.consentId });
-      return { ...consented, userId };
-    },
+    refer: (question, contact) => referOverApi<CaseView>(api, `seed-user-${++users}`, question, contact),
     caseStatus: async (c) => (await api<CaseView>(`/api/v1/cases/${c.id}?userId=${c.userId}`)).status,
   };
   return seeded;
